@@ -1,0 +1,43 @@
+# Directory: the two commands a new machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+
+GO       ?= go
+FUZZTIME ?= 10s
+
+.PHONY: run build test generate migration bench fuzz lint ci
+
+## run: serve on :8080 with the embedded SQLite database under ./data
+run:
+	$(GO) run ./cmd/directory serve
+
+## build: the one binary, in bin/
+build:
+	$(GO) build -o bin/directory ./cmd/directory
+
+## test: every test, on SQLite and on a throwaway PostgreSQL (subtests named sqlite / postgres)
+test:
+	$(GO) test -count=1 -v ./... 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|.*INFO applied migration)' ; exit $${PIPESTATUS[0]}
+
+## generate: regenerate ent and gqlgen code (committed; CI checks it is current)
+generate:
+	$(GO) generate ./ent
+	@if [ -f graph/schema.graphql ]; then $(GO) tool gqlgen generate; fi
+
+## migration: write the next versioned migration from the ent schema (make migration name=add_x)
+migration:
+	@test -n "$(name)" || (echo "usage: make migration name=add_something" && exit 2)
+	$(GO) run ./store/migrationgen -name $(name)
+
+## bench: the Go benchmarks
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./scim/filter/
+	$(GO) test -run='^$$' -fuzz='^FuzzParsePath$$' -fuzztime=$(FUZZTIME) ./scim/filter/
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...

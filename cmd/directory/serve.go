@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/admin"
+	"github.com/acme/directory/store"
+)
+
+// shutdownGrace is how long in-flight requests get after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := bootstrap(ctx, s, &c, out); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           routes(s, &c),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	slog.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "public_url", c.base(), "database", s.Dialect)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+// routes is the whole HTTP surface of the server.
+func routes(s *store.Store, c *config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.DB.PingContext(ctx); err != nil {
+			slog.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "database unavailable\n")
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+// bootstrap makes the first platform API key when the database has none,
+// and prints it once with the URLs a new user needs.
+func bootstrap(ctx context.Context, s *store.Store, c *config, out io.Writer) error {
+	pctx := access.PlatformContext(ctx)
+	n, err := s.Client.APIKey.Query().Count(pctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: count API keys: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, key, err := admin.CreateAPIKey(pctx, s.Client, access.Platform, nil, "bootstrap")
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	base := c.base()
+	fmt.Fprintf(out, `
+Directory is set up. This platform API key is shown only once:
+
+    %s
+
+GraphQL API:   %s/graphql   (Authorization: Bearer <key>)
+Health:        %s/healthz
+Next:          directory org create --name "Acme"
+               directory scim create --org <org id> --provider jumpcloud
+
+`, key, base, base)
+	return nil
+}

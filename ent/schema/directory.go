@@ -1,0 +1,61 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Directory is one identity provider's SCIM connection into an
+// organization: its endpoint is /scim/v2/{id}, authenticated by one of its
+// tokens.
+type Directory struct {
+	ent.Schema
+}
+
+// Mixin of the Directory.
+func (Directory) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}}
+}
+
+// Fields of the Directory.
+func (Directory) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("provider").
+			Values("jumpcloud", "okta", "entra", "onelogin", "ping", "generic").
+			Comment("The identity provider, for its quirks and the admin's guidance.").
+			Annotations(entgql.OrderField("PROVIDER")),
+		field.Bool("enabled").Default(true).
+			Comment("A disabled directory refuses every SCIM request."),
+		field.Time("last_synced_at").Optional().Nillable().
+			Comment("Last authenticated SCIM request, kept to a minute's precision."),
+	}
+}
+
+// Edges of the Directory.
+func (Directory) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("tokens", DirectoryToken.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("users", User.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
+		edge.To("groups", Group.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
+	}
+}
+
+// Indexes of the Directory.
+func (Directory) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organization_id")}
+}
+
+// Annotations of the Directory.
+func (Directory) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+)
+
+// Group is a SCIM group (RFC 7643 §4.2) provisioned into a directory. Its
+// members are Membership rows, so adding or removing thousands of them is a
+// set-based insert or delete, never a rewrite of the group.
+type Group struct {
+	ent.Schema
+}
+
+// Mixin of the Group.
+func (Group) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+}
+
+// Fields of the Group.
+func (Group) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("directory_id", uuid.UUID{}).Immutable(),
+		field.String("external_id").Optional().MaxLen(1024).
+			Comment("The provider's id for this group."),
+		field.String("display_name").NotEmpty().MaxLen(1024).
+			Annotations(entgql.OrderField("DISPLAY_NAME")),
+		field.String("display_name_key").MaxLen(1024).
+			Comment("FoldKey(display_name), kept by a hook, for look-ups by name.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.JSON("raw", map[string]any{}).Optional().
+			Comment("The SCIM resource as last received, without members.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Edges of the Group.
+func (Group) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("directory", Directory.Type).Ref("groups").
+			Field("directory_id").Unique().Required().Immutable(),
+		edge.To("members", User.Type).Through("memberships", Membership.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
+		edge.To("roles", Role.Type).Through("role_mappings", GroupRole.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Indexes of the Group.
+func (Group) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("directory_id", "display_name_key"),
+		index.Fields("directory_id", "external_id"),
+		index.Fields("organization_id"),
+	}
+}
+
+// Hooks of the Group.
+func (Group) Hooks() []ent.Hook {
+	return []ent.Hook{keyHook("display_name", "display_name_key")}
+}
+
+// Annotations of the Group.
+func (Group) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

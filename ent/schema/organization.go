@@ -1,0 +1,61 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+)
+
+// Organization is a tenant: one customer of the application, with its own
+// directories, users, groups, roles, events and keys.
+type Organization struct {
+	ent.Schema
+}
+
+// Mixin of the Organization.
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}}
+}
+
+// Fields of the Organization.
+func (Organization) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		field.String("slug").NotEmpty().MaxLen(100).Unique().
+			Match(slugPattern).
+			Comment("URL-safe unique handle, lower-case letters, digits and dashes.").
+			Annotations(entgql.OrderField("SLUG")),
+		field.String("external_id").Optional().Nillable().MaxLen(200).Unique().
+			Comment("The application's own id for this organization."),
+		field.UUID("default_role_id", uuid.UUID{}).Optional().Nillable().
+			Comment("Role of users who are in no group mapped to a role."),
+	}
+}
+
+// Edges of the Organization.
+func (Organization) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("default_role", Role.Type).Field("default_role_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+		edge.From("directories", Directory.Type).Ref("organization").
+			Annotations(entgql.RelayConnection()),
+		edge.From("roles", Role.Type).Ref("organization").
+			Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Policy of the Organization.
+func (Organization) Policy() ent.Policy { return organizationRule{} }
+
+// Annotations of the Organization.
+func (Organization) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+	}
+}

@@ -1,0 +1,52 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// WebhookEndpoint is a URL of the application that receives an
+// organization's events, signed the Standard Webhooks way.
+type WebhookEndpoint struct {
+	ent.Schema
+}
+
+// Mixin of the WebhookEndpoint.
+func (WebhookEndpoint) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}}
+}
+
+// Fields of the WebhookEndpoint.
+func (WebhookEndpoint) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("url").NotEmpty().MaxLen(2048),
+		field.String("description").Optional().MaxLen(2000),
+		field.String("secret").Sensitive().
+			Comment("Signing secret (whsec_...): needed in clear to sign, never returned after creation."),
+		field.Strings("event_types").Optional().
+			Comment("Event types to deliver; empty means all."),
+		field.Bool("enabled").Default(true),
+	}
+}
+
+// Edges of the WebhookEndpoint.
+func (WebhookEndpoint) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("deliveries", WebhookDelivery.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Policy of the WebhookEndpoint: endpoints and their secrets are for admins.
+func (WebhookEndpoint) Policy() ent.Policy {
+	return adminOnlyPolicy()
+}
+
+// Annotations of the WebhookEndpoint.
+func (WebhookEndpoint) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,5 @@
+package pgtest
+
+import "errors"
+
+func errorsIs(err error) bool { return errors.Is(err, errPortInUse) }

@@ -1,0 +1,88 @@
+// Command migrationgen writes the next versioned migration of each dialect:
+// it replays the existing migrations on an empty development database (an
+// in-memory SQLite, a throwaway PostgreSQL) and diffs the result with the ent
+// schema. Run it through `make migration name=add_something`.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"log"
+
+	"ariga.io/atlas/sql/migrate"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+	_ "modernc.org/sqlite"
+
+	entmigrate "github.com/acme/directory/ent/migrate"
+	"github.com/acme/directory/pgtest"
+)
+
+func main() {
+	name := flag.String("name", "", "name of the migration, e.g. add_webhooks")
+	root := flag.String("dir", "store/migrations", "folder holding sqlite/ and postgres/")
+	flag.Parse()
+	if *name == "" {
+		log.Fatal("migrationgen: -name is required")
+	}
+	ctx := context.Background()
+	if err := diffSQLite(ctx, *root+"/sqlite", *name); err != nil {
+		log.Fatal(err)
+	}
+	if err := diffPostgres(ctx, *root+"/postgres", *name); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func diffSQLite(ctx context.Context, dir, name string) error {
+	db, err := sql.Open("sqlite", "file:dev?mode=memory&_pragma=foreign_keys(1)")
+	if err != nil {
+		return fmt.Errorf("open sqlite dev database: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one connection: one in-memory database
+	return diff(ctx, entsql.OpenDB(dialect.SQLite, db), dialect.SQLite, dir, name)
+}
+
+func diffPostgres(ctx context.Context, dir, name string) error {
+	srv, err := pgtest.Start()
+	if err != nil {
+		return fmt.Errorf("start postgres dev database: %w", err)
+	}
+	defer srv.Stop()
+	dsn, err := srv.CreateDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return fmt.Errorf("open postgres dev database: %w", err)
+	}
+	defer db.Close()
+	return diff(ctx, entsql.OpenDB(dialect.Postgres, db), dialect.Postgres, dir, name)
+}
+
+func diff(ctx context.Context, drv *entsql.Driver, dia, dir, name string) error {
+	d, err := migrate.NewLocalDir(dir)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	m, err := schema.NewMigrate(drv,
+		schema.WithDir(d),
+		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithDialect(dia),
+		schema.WithFormatter(migrate.DefaultFormatter),
+		schema.WithDropColumn(true),
+		schema.WithDropIndex(true),
+	)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dia, err)
+	}
+	if err := m.NamedDiff(ctx, name, entmigrate.Tables...); err != nil {
+		return fmt.Errorf("%s: diff: %w", dia, err)
+	}
+	return nil
+}
