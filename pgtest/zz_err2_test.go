@@ -1,5 +1,0 @@
-package pgtest
-
-import "errors"
-
-func errorsIs(err error) bool { return errors.Is(err, errPortInUse) }
