@@ -93,7 +93,7 @@ func createDirectory(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return explain(err)
 	}
-	fmt.Fprintf(out, "directory:    %s\nSCIM endpoint: %s\nbearer token: %s\n(the token is shown only now: store it in your identity provider)\n",
+	fmt.Fprintf(out, "directory:     %s\nSCIM endpoint: %s\nbearer token:  %s\n(the token is shown only now: store it in your identity provider)\n",
 		d.Directory.ID, admin.SCIMEndpoint(c.base(), d.Directory.ID), d.BearerToken)
 	return nil
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acme/directory/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// databases are the two configurations the binary runs on.
+func databases(t *testing.T) map[string][]string {
+	return map[string][]string{
+		"sqlite":   {"--data-dir", t.TempDir()},
+		"postgres": {"--database-url", pgtest.New(t)},
+	}
+}
+
+func TestCommands(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			exec := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := run(ctx, append(args, db...), &out)
+				return out.String(), err
+			}
+			out, err := exec("migrate")
+			if err != nil || !strings.Contains(out, "migrations applied") {
+				t.Fatalf("migrate: %q, %v", out, err)
+			}
+			orgID, err := exec("org", "create", "--name", "Acme, Inc.")
+			if err != nil {
+				t.Fatalf("org create: %v", err)
+			}
+			orgID = strings.TrimSpace(orgID)
+			if _, err := exec("org", "create", "--name", "Acme Inc"); err == nil || !strings.Contains(err.Error(), "taken") {
+				t.Fatalf("second org with the same slug: err = %v; want a 'taken' error", err)
+			}
+			out, err = exec("scim", "create", "--org", orgID, "--provider", "jumpcloud", "--public-url", "https://dir.example.com")
+			if err != nil {
+				t.Fatalf("scim create: %v", err)
+			}
+			if !regexp.MustCompile(`SCIM endpoint: https://dir\.example\.com/scim/v2/[0-9a-f-]{36}\n`).MatchString(out) ||
+				!regexp.MustCompile(`bearer token:\s+scim_[A-Za-z0-9_-]{43}\n`).MatchString(out) {
+				t.Fatalf("scim create printed:\n%s", out)
+			}
+			if _, err := exec("scim", "create", "--org", orgID, "--provider", "myspace"); err == nil {
+				t.Fatalf("unknown provider accepted")
+			}
+			key, err := exec("apikey", "create", "--scope", "org-read", "--org", orgID)
+			if err != nil || !regexp.MustCompile(`^dk_[A-Za-z0-9_-]{43}\n$`).MatchString(key) {
+				t.Fatalf("apikey create: %q, %v", key, err)
+			}
+			if _, err := exec("apikey", "create", "--scope", "org-admin"); err == nil {
+				t.Fatalf("an organization key without --org was accepted")
+			}
+		})
+	}
+}
+
+func TestServe(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			var out bytes.Buffer
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, db...), &out) }()
+
+			body := waitFor(t, "http://"+addr+"/healthz")
+			if body != "ok\n" {
+				t.Fatalf("/healthz = %q", body)
+			}
+			if body := waitFor(t, "http://"+addr+"/readyz"); body != "ready\n" {
+				t.Fatalf("/readyz = %q", body)
+			}
+			cancel() // as SIGTERM does
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("serve returned %v after shutdown", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("serve did not stop")
+			}
+			if !regexp.MustCompile(`dk_[A-Za-z0-9_-]{43}`).MatchString(out.String()) {
+				t.Fatalf("first start printed no platform key:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// waitFor polls url until it answers 200 and returns the body.
+func waitFor(t *testing.T, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return string(b)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer 200: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
