@@ -31,4 +31,3 @@ func routes(s *store.Store, c *config) http.Handler {
 	})
 	return mux
 }
-
