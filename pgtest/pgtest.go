@@ -245,7 +245,7 @@ func (s *Server) launch(bindir, dataDir, sockDir string, port int, runAs *osUser
 		if bytes.Contains(logTail, []byte("Address already in use")) {
 			err = fmt.Errorf("%w: %w", err, errPortInUse)
 		}
-		return fmt.Errorf("%w\nserver log (%s):\n%s", err, s.logPath, logTail)
+		return fmt.Errorf("%w\nserver log tail:\n%s", err, logTail)
 	}
 	s.admin = admin
 	return nil
@@ -254,17 +254,27 @@ func (s *Server) launch(bindir, dataDir, sockDir string, port int, runAs *osUser
 // waitReady polls the server with SELECT 1 until it answers, the postmaster
 // exits or readyTimeout passes. It returns the connection pool it used.
 func (s *Server) waitReady() (*sql.DB, error) {
-	db, err := sql.Open("postgres", s.base.String())
+	db, err := sql.Open("postgres", withConnectTimeout(s.base, 5))
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: open connection: %w", err)
 	}
 	db.SetMaxOpenConns(4)
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		var one int
-		err = db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
-		cancel()
+		// Ping in the background so that a postmaster exiting during an
+		// attempt (say, the port was taken) is noticed at once.
+		res := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			var one int
+			res <- db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		}()
+		select {
+		case err = <-res:
+		case <-s.exited:
+			err = errors.New("no answer yet")
+		}
 		if err == nil {
 			return db, nil
 		}
@@ -400,7 +410,7 @@ func connect(dsn string) (*Server, error) {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		return nil, fmt.Errorf("pgtest: PGTEST_DSN must be a postgres:// URL with a host, got %q", dsn)
 	}
-	db, err := sql.Open("postgres", dsn)
+	db, err := sql.Open("postgres", withConnectTimeout(u, 10))
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: open PGTEST_DSN: %w", err)
 	}
@@ -521,8 +531,23 @@ func startLocked(cmd *exec.Cmd) (<-chan error, error) {
 	return done, nil
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
+// withConnectTimeout returns u with connect_timeout set to seconds unless it
+// already has one. lib/pq does not apply the context to the startup
+// handshake, so without it a connection to a port that accepts but never
+// answers would hang forever.
+func withConnectTimeout(u *url.URL, seconds int) string {
+	v := *u
+	q := v.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", strconv.Itoa(seconds))
+	}
+	v.RawQuery = q.Encode()
+	return v.String()
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago. It is
+// a variable so tests can simulate the port being taken meanwhile.
+var freePort = func() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
