@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
 )
 
 // routes is the whole HTTP surface of the server.
 func routes(s *store.Store, c *config) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", scim.NewHandler(s, scim.Options{PublicURL: c.base()}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

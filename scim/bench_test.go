@@ -1,0 +1,110 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/store/storetest"
+)
+
+// seedUsers inserts n users into the env's directory with set-based
+// inserts and returns their ids.
+func seedUsers(tb testing.TB, e *env, n int) []string {
+	tb.Helper()
+	ctx := access.PlatformContext(context.Background())
+	ids := make([]string, 0, n)
+	for start := 0; start < n; start += 2000 {
+		batch := make([]*ent.UserCreate, 0, 2000)
+		for i := start; i < min(n, start+2000); i++ {
+			id := uuid.Must(uuid.NewV7())
+			ids = append(ids, id.String())
+			batch = append(batch, e.store.Client.User.Create().SetID(id).
+				SetOrganizationID(e.org.ID).SetDirectoryID(e.dir.ID).
+				SetUserName(fmt.Sprintf("user%06d@example.com", i)))
+		}
+		e.store.Client.User.CreateBulk(batch...).ExecX(ctx)
+	}
+	return ids
+}
+
+func memberValues(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = map[string]any{"value": id}
+	}
+	return out
+}
+
+// BenchmarkPatchMembers10k adds 10,000 members to a group in one PATCH and
+// removes them again in another: set-based SQL, a few statements per 2,000
+// members. One op is the add plus the remove.
+func BenchmarkPatchMembers10k(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, storetest.Open(b, d), "generic")
+			ids := seedUsers(b, e, 10000)
+			g := benchDo(b, e, 201, "POST", "/Groups", groupBody("Big"))
+			add := patchBody(op("add", "members", memberValues(ids)))
+			remove := patchBody(op("remove", "members", memberValues(ids)))
+			b.ResetTimer()
+			for b.Loop() {
+				benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members", add)
+				benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members", remove)
+			}
+		})
+	}
+}
+
+// BenchmarkGetGroup50k reads a group of 50,000 members, streamed, and the
+// same group with excludedAttributes=members as the baseline.
+func BenchmarkGetGroup50k(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, storetest.Open(b, d), "generic")
+			ids := seedUsers(b, e, 50000)
+			g := benchDo(b, e, 201, "POST", "/Groups", groupBody("Huge"))
+			benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members",
+				patchBody(op("add", "members", memberValues(ids))))
+			for _, path := range []string{"/Groups/" + g, "/Groups/" + g + "?excludedAttributes=members"} {
+				name := "members"
+				if len(path) > 50 {
+					name = "excluded"
+				}
+				b.Run(name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						benchDo(b, e, 200, "GET", path, nil)
+					}
+				})
+			}
+		})
+	}
+}
+
+// benchDo sends a request and discards the body, returning the created id
+// for 201s.
+func benchDo(b *testing.B, e *env, want int, method, path string, body any) string {
+	b.Helper()
+	req := e.request(b, method, path, body)
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		b.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != want {
+		raw, _ := io.ReadAll(res.Body)
+		b.Fatalf("%s %s: status %d; want %d: %s", method, path, res.StatusCode, want, raw)
+	}
+	if want == http.StatusCreated {
+		return res.Header.Get("Location")[len(e.base+"/Groups/"):]
+	}
+	io.Copy(io.Discard, res.Body)
+	return ""
+}

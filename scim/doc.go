@@ -1,0 +1,12 @@
+// Package scim is the SCIM 2.0 service provider (RFC 7643, RFC 7644) that
+// identity providers push users and groups into. Each directory has its own
+// base URL, /scim/v2/{directoryID}, and bearer tokens.
+//
+// The protocol is split by concept: filter parses filters and PATCH paths,
+// where turns filters into SQL, patch applies PATCH operations, schema
+// describes the resources. This package routes requests, authenticates
+// them, maps resources to and from the ent data model, and speaks SCIM's
+// error format. It tolerates the quirks real providers send (see
+// PROVIDERS.md): capitalised ops, string booleans, URN and dotted keys,
+// member removal by value, re-provisioning of existing users.
+package scim

@@ -1,0 +1,87 @@
+package scim
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/scim/patch"
+	"github.com/acme/directory/scim/schema"
+	"github.com/acme/directory/store"
+)
+
+// The scimType values of RFC 7644 §3.12 this server sends.
+const (
+	invalidFilter = "invalidFilter"
+	invalidSyntax = "invalidSyntax"
+	invalidValue  = "invalidValue"
+	invalidPath   = "invalidPath"
+	uniqueness    = "uniqueness"
+	mutability    = "mutability"
+	tooMany       = "tooMany"
+	noTarget      = "noTarget"
+)
+
+// errorBody is the SCIM error response (RFC 7644 §3.12).
+type errorBody struct {
+	Schemas  []string `json:"schemas"`
+	Status   string   `json:"status"`
+	ScimType string   `json:"scimType,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+// scimError is an error that already knows its HTTP status and scimType.
+type scimError struct {
+	status   int
+	scimType string
+	detail   string
+}
+
+func (e *scimError) Error() string { return e.detail }
+
+// errorf returns a *scimError.
+func errorf(status int, scimType, detail string) error {
+	return &scimError{status: status, scimType: scimType, detail: detail}
+}
+
+// writeError answers a request with the SCIM form of err: domain codes
+// become statuses, parse errors keep their scimType, and anything unknown
+// is logged and answered with a bare 500.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := toSCIMError(err)
+	if e.status >= 500 {
+		slog.ErrorContext(r.Context(), "scim request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, e.status, errorBody{
+		Schemas: []string{schema.ErrorURN}, Status: strconv.Itoa(e.status),
+		ScimType: e.scimType, Detail: e.detail,
+	})
+}
+
+// toSCIMError classifies err into a status and scimType.
+func toSCIMError(err error) *scimError {
+	var se *scimError
+	if errors.As(err, &se) {
+		return se
+	}
+	if t := patch.ScimTypeOf(err); t != "" {
+		return &scimError{status: http.StatusBadRequest, scimType: t, detail: fault.MessageOf(err)}
+	}
+	err = store.Classify(err)
+	msg := fault.MessageOf(err)
+	switch fault.CodeOf(err) {
+	case fault.Invalid:
+		return &scimError{status: http.StatusBadRequest, scimType: invalidValue, detail: msg}
+	case fault.NotFound:
+		return &scimError{status: http.StatusNotFound, detail: msg}
+	case fault.Conflict:
+		return &scimError{status: http.StatusConflict, scimType: uniqueness, detail: msg}
+	case fault.Unauthorized:
+		return &scimError{status: http.StatusUnauthorized, detail: msg}
+	case fault.Forbidden:
+		return &scimError{status: http.StatusForbidden, detail: msg}
+	}
+	return &scimError{status: http.StatusInternalServerError, detail: "internal error"}
+}

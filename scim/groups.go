@@ -1,0 +1,432 @@
+package scim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/scim/patch"
+	"github.com/acme/directory/scim/schema"
+	"github.com/acme/directory/scim/where"
+)
+
+// membersAttr is the group attribute that is never held in memory whole:
+// PATCH hands its changes over as set-based SQL, GET streams it.
+const membersAttr = "members"
+
+// groupDoc renders a group without its members (RFC 7643 §4.2).
+func groupDoc(g *ent.Group, base string) map[string]any {
+	doc := map[string]any{"schemas": []string{schema.GroupURN}, "id": g.ID.String(), "displayName": g.DisplayName}
+	put(doc, "externalId", g.ExternalID)
+	keepUnknownExtensions(doc, g.Raw)
+	doc["meta"] = meta("Group", base+"/Groups/"+g.ID.String(), g.CreatedAt, g.UpdatedAt, g.Version)
+	return doc
+}
+
+// setGroup writes a canonical group document into a mutation.
+func setGroup(m *ent.GroupMutation, doc map[string]any) error {
+	name := str(doc, "displayName")
+	if strings.TrimSpace(name) == "" {
+		return errorf(http.StatusBadRequest, invalidValue, "displayName is required")
+	}
+	m.SetDisplayName(name)
+	if ext := str(doc, "externalId"); ext != "" {
+		m.SetExternalID(ext)
+	} else if m.Op().Is(ent.OpUpdateOne) {
+		m.ClearExternalID()
+	}
+	raw := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if k != "meta" && k != "id" && k != membersAttr {
+			raw[k] = v
+		}
+	}
+	m.SetRaw(raw)
+	return nil
+}
+
+func (s *Server) groupByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.Group, error) {
+	gid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, errorf(http.StatusNotFound, "", "no group with id "+id)
+	}
+	q := c.Group.Query().Where(group.ID(gid), group.DirectoryID(directoryOf(ctx)))
+	if lock && s.rowLocks {
+		q = q.ForUpdate()
+	}
+	g, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, errorf(http.StatusNotFound, "", "no group with id "+id)
+	}
+	return g, err
+}
+
+// readGroupDoc reads a POST or PUT body: the canonical document, and the
+// member change it asks for (nil when it does not name members).
+func (s *Server) readGroupDoc(w http.ResponseWriter, r *http.Request) (map[string]any, []patch.MemberChange, error) {
+	body, _, err := s.readBody(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSchemas(body, schema.GroupURN); err != nil {
+		return nil, nil, err
+	}
+	doc := map[string]any{}
+	changes, err := patch.Apply(doc, schema.GroupResource, []patch.Operation{{Op: "replace", Value: body}}, membersAttr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, changes, nil
+}
+
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
+	doc, changes, err := s.readGroupDoc(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	var g *ent.Group
+	err = inTx(ctx, s.client, func(tx *ent.Client) error {
+		// A group of the same name is taken over rather than duplicated
+		// (JumpCloud links app groups by name).
+		existing, err := tx.Group.Query().Where(group.DirectoryID(directoryOf(ctx)),
+			group.DisplayNameKey(schematype.FoldKey(str(doc, "displayName")))).First(ctx)
+		var m *ent.GroupMutation
+		var save func() (*ent.Group, error)
+		switch {
+		case ent.IsNotFound(err):
+			v := access.FromContext(ctx)
+			c := tx.Group.Create().SetOrganizationID(v.OrganizationID).SetDirectoryID(v.DirectoryID)
+			m, save = c.Mutation(), func() (*ent.Group, error) { return c.Save(ctx) }
+		case err != nil:
+			return err
+		default:
+			u := tx.Group.UpdateOne(existing)
+			m, save = u.Mutation(), func() (*ent.Group, error) { return u.Save(ctx) }
+		}
+		if err := setGroup(m, doc); err != nil {
+			return err
+		}
+		if g, err = save(); err != nil {
+			return err
+		}
+		return applyMemberChanges(ctx, tx, g.ID, changes)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.sendGroup(w, r, http.StatusCreated, g)
+}
+
+func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
+	doc, changes, err := s.readGroupDoc(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.updateGroup(w, r, func(*ent.Group) (map[string]any, []patch.MemberChange, error) {
+		return doc, changes, nil
+	})
+}
+
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
+	_, raw, err := s.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ops, err := patch.Parse(raw)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.updateGroup(w, r, func(g *ent.Group) (map[string]any, []patch.MemberChange, error) {
+		doc, err := jsonDoc(groupDoc(g, ""))
+		if err != nil {
+			return nil, nil, err
+		}
+		changes, err := patch.Apply(doc, schema.GroupResource, ops, membersAttr)
+		return doc, changes, err
+	})
+}
+
+// updateGroup replaces a group with what next computes from it, members
+// included, in one transaction, honouring If-Match. The update always bumps
+// the group's version, also when only members changed.
+func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
+	next func(*ent.Group) (map[string]any, []patch.MemberChange, error)) {
+	ctx := r.Context()
+	var g *ent.Group
+	err := inTx(ctx, s.client, func(tx *ent.Client) error {
+		cur, err := s.groupByID(ctx, tx, r.PathValue("id"), true)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(r, cur.Version); err != nil {
+			return err
+		}
+		doc, changes, err := next(cur)
+		if err != nil {
+			return err
+		}
+		upd := tx.Group.UpdateOne(cur)
+		if err := setGroup(upd.Mutation(), doc); err != nil {
+			return err
+		}
+		if g, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		return applyMemberChanges(ctx, tx, g.ID, changes)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.sendGroup(w, r, http.StatusOK, g)
+}
+
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := inTx(ctx, s.client, func(tx *ent.Client) error {
+		g, err := s.groupByID(ctx, tx, r.PathValue("id"), true)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(r, g.Version); err != nil {
+			return err
+		}
+		return tx.Group.DeleteOne(g).Exec(ctx)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
+	g, err := s.groupByID(r.Context(), s.client, r.PathValue("id"), false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.sendGroup(w, r, http.StatusOK, g)
+}
+
+// sendGroup answers with one group, streaming its members from the
+// database so a group of 50,000 members is never held in memory whole.
+// The request's attributes / excludedAttributes apply; excluding members
+// skips their query entirely.
+func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g *ent.Group) {
+	q, err := s.parseListQuery(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	head, err := json.Marshal(q.proj.apply(groupDoc(g, base)))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(g.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", base+"/Groups/"+g.ID.String())
+	}
+	w.Header().Set("Content-Type", contentType)
+	if !q.proj.wants(membersAttr) {
+		w.WriteHeader(status)
+		w.Write(head)
+		return
+	}
+	rows, err := s.memberRows(r.Context(), g.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer rows.Close()
+	w.WriteHeader(status)
+	s.streamMembers(w, r, head, rows, base)
+}
+
+// streamMembers writes head with a "members" array appended, one row at a
+// time. Once the status is sent an error can only be logged.
+func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, rows *entsql.Rows, base string) {
+	buf := bytes.NewBuffer(make([]byte, 0, 32<<10))
+	buf.Write(head[:len(head)-1])
+	buf.WriteString(`,"members":[`)
+	enc := json.NewEncoder(buf)
+	for n := 0; rows.Next(); n++ {
+		var m member
+		var gid string
+		if err := rows.Scan(&m.Value, &m.Display, &gid); err != nil {
+			logStreamError(r, err)
+			return
+		}
+		m.Ref, m.Type = base+"/Users/"+m.Value, "User"
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		enc.Encode(m)
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		if buf.Len() > 16<<10 {
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return
+			}
+			buf.Reset()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		logStreamError(r, err)
+		return
+	}
+	buf.WriteString("]}")
+	w.Write(buf.Bytes())
+}
+
+// member is one value of a group's members attribute.
+type member struct {
+	Value   string `json:"value"`
+	Display string `json:"display,omitempty"`
+	Ref     string `json:"$ref"`
+	Type    string `json:"type"`
+}
+
+// logStreamError records a failure after the response has started.
+func logStreamError(r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "scim: streaming group members", "path", r.URL.Path, "err", err)
+}
+
+// memberRows selects the members of groups (user id, display name, group
+// id) ordered by group and user. The
+// caller has already read the group through the privacy rules.
+func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*entsql.Rows, error) {
+	args := make([]any, len(groups))
+	for i, g := range groups {
+		args[i] = g
+	}
+	b := entsql.Dialect(s.dialect)
+	m, u := b.Table("memberships").As("m"), b.Table("users").As("u")
+	q := b.Select(u.C("id"), "COALESCE(NULLIF("+u.C("display_name")+", ''), "+u.C("user_name")+")", m.C("group_id")).
+		From(m).Join(u).On(u.C("id"), m.C("user_id")).
+		Where(entsql.In(m.C("group_id"), args...)).
+		OrderBy(m.C("group_id"), u.C("id"))
+	query, qargs := q.Query()
+	var rows entsql.Rows
+	if err := s.drv.Query(ctx, query, qargs, &rows); err != nil {
+		return nil, err
+	}
+	return &rows, nil
+}
+
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
+	q, err := s.parseListQuery(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.respondGroups(w, r, q)
+}
+
+func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request) {
+	q, err := s.parseSearch(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.respondGroups(w, r, q)
+}
+
+func (s *Server) respondGroups(w http.ResponseWriter, r *http.Request, q *listQuery) {
+	total, docs, err := s.findGroups(r, q, q.startIndex-1, q.count)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
+}
+
+// findGroups counts the groups matching q and renders a page of them, with
+// the members of the whole page in one query unless excluded.
+func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
+	ctx := r.Context()
+	preds := []predicate.Group{group.DirectoryID(directoryOf(ctx))}
+	if q.filter != nil {
+		p, err := where.Groups(q.filter)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+		}
+		preds = append(preds, p)
+	}
+	total, err := s.client.Group.Query().Where(preds...).Count(ctx)
+	if err != nil || limit <= 0 || offset >= total {
+		return total, nil, err
+	}
+	query := s.client.Group.Query().Where(preds...).Offset(offset).Limit(limit)
+	if q.sortBy != "" {
+		order, err := where.GroupOrder(q.sortBy, q.descending)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
+		}
+		query = query.Order(order)
+	} else {
+		query = query.Order(ent.Asc(group.FieldID))
+	}
+	groups, err := query.All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	base := s.baseURL(r)
+	docs := make([]map[string]any, len(groups))
+	byID := make(map[string]map[string]any, len(groups))
+	ids := make([]uuid.UUID, len(groups))
+	for i, g := range groups {
+		docs[i] = q.proj.apply(groupDoc(g, base))
+		byID[g.ID.String()], ids[i] = docs[i], g.ID
+	}
+	if q.proj.wants(membersAttr) {
+		if err := s.attachMembers(ctx, byID, base, ids); err != nil {
+			return 0, nil, err
+		}
+	}
+	out := make([]any, len(docs))
+	for i, d := range docs {
+		out[i] = d
+	}
+	return total, out, nil
+}
+
+// attachMembers adds the members of a page of groups, in one query.
+func (s *Server) attachMembers(ctx context.Context, docs map[string]map[string]any, base string, ids []uuid.UUID) error {
+	rows, err := s.memberRows(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m member
+		var gid string
+		if err := rows.Scan(&m.Value, &m.Display, &gid); err != nil {
+			return err
+		}
+		m.Ref, m.Type = base+"/Users/"+m.Value, "User"
+		if doc := docs[gid]; doc != nil {
+			list, _ := doc[membersAttr].([]member)
+			doc[membersAttr] = append(list, m)
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,261 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/acme/directory/scim/filter"
+	"github.com/acme/directory/scim/schema"
+)
+
+// listQuery is a list or search request (RFC 7644 §3.4.2, §3.4.3).
+type listQuery struct {
+	filter     filter.Expr // nil: everything
+	sortBy     string
+	descending bool
+	startIndex int // 1-based
+	count      int // 0 returns only totalResults
+	proj       projection
+}
+
+// listResponse is the ListResponse message.
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+func newListResponse(q *listQuery, total int, resources []any) listResponse {
+	if resources == nil {
+		resources = []any{}
+	}
+	return listResponse{
+		Schemas: []string{schema.ListResponseURN}, TotalResults: total,
+		StartIndex: q.startIndex, ItemsPerPage: len(resources), Resources: resources,
+	}
+}
+
+// parseListQuery reads a GET list request's query parameters.
+func (s *Server) parseListQuery(r *http.Request) (*listQuery, error) {
+	v := r.URL.Query()
+	get := func(name string) string {
+		for k, vals := range v {
+			if strings.EqualFold(k, name) && len(vals) > 0 {
+				return vals[0]
+			}
+		}
+		return ""
+	}
+	return s.newListQuery(searchParams{
+		Filter: get("filter"), SortBy: get("sortBy"), SortOrder: get("sortOrder"),
+		StartIndex: get("startIndex"), Count: get("count"),
+		Attributes: get("attributes"), ExcludedAttributes: get("excludedAttributes"),
+	})
+}
+
+// parseSearch reads a POST .search request body (RFC 7644 §3.4.3).
+func (s *Server) parseSearch(w http.ResponseWriter, r *http.Request) (*listQuery, error) {
+	doc, _, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchemas(doc, schema.SearchRequestURN); err != nil {
+		return nil, err
+	}
+	var p searchParams
+	for k, val := range doc {
+		if err := p.set(k, val); err != nil {
+			return nil, err
+		}
+	}
+	return s.newListQuery(p)
+}
+
+// searchParams are the list parameters as text, from a query string or a
+// search body.
+type searchParams struct {
+	Filter, SortBy, SortOrder, StartIndex, Count, Attributes, ExcludedAttributes string
+}
+
+func (p *searchParams) set(key string, val any) error {
+	text := func() (string, error) {
+		switch x := val.(type) {
+		case string:
+			return x, nil
+		case json.Number:
+			return x.String(), nil
+		case []any:
+			parts := make([]string, 0, len(x))
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return "", errorf(http.StatusBadRequest, invalidValue, key+" must list attribute names")
+				}
+				parts = append(parts, s)
+			}
+			return strings.Join(parts, ","), nil
+		case nil:
+			return "", nil
+		}
+		return "", errorf(http.StatusBadRequest, invalidValue, "unexpected type for "+key)
+	}
+	var dst *string
+	switch strings.ToLower(key) {
+	case "schemas":
+		return nil
+	case "filter":
+		dst = &p.Filter
+	case "sortby":
+		dst = &p.SortBy
+	case "sortorder":
+		dst = &p.SortOrder
+	case "startindex":
+		dst = &p.StartIndex
+	case "count":
+		dst = &p.Count
+	case "attributes":
+		dst = &p.Attributes
+	case "excludedattributes":
+		dst = &p.ExcludedAttributes
+	default:
+		return errorf(http.StatusBadRequest, invalidSyntax, "unknown search request attribute "+strconv.Quote(key))
+	}
+	t, err := text()
+	*dst = t
+	return err
+}
+
+func (s *Server) newListQuery(p searchParams) (*listQuery, error) {
+	q := &listQuery{startIndex: 1, count: s.opts.DefaultCount, sortBy: p.SortBy}
+	if p.Filter != "" {
+		e, err := filter.Parse(p.Filter)
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+		}
+		q.filter = e
+	}
+	switch strings.ToLower(p.SortOrder) {
+	case "", "ascending":
+	case "descending":
+		q.descending = true
+	default:
+		return nil, errorf(http.StatusBadRequest, invalidValue, `sortOrder must be "ascending" or "descending"`)
+	}
+	var err error
+	if q.startIndex, err = intParam("startIndex", p.StartIndex, 1); err != nil {
+		return nil, err
+	}
+	q.startIndex = max(q.startIndex, 1) // RFC 7644 §3.4.2.4: less than 1 means 1
+	if q.count, err = intParam("count", p.Count, q.count); err != nil {
+		return nil, err
+	}
+	q.count = min(max(q.count, 0), s.opts.MaxResults)
+	q.proj = newProjection(p.Attributes, p.ExcludedAttributes)
+	return q, nil
+}
+
+func intParam(name, text string, def int) (int, error) {
+	if text == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(text))
+	if err != nil {
+		return 0, errorf(http.StatusBadRequest, invalidValue, fmt.Sprintf("%s must be an integer, not %q", name, text))
+	}
+	return n, nil
+}
+
+// projection is the attributes / excludedAttributes selection (RFC 7644
+// §3.4.2.5), as lower-cased attribute paths.
+type projection struct {
+	include map[string]bool // empty: the default set
+	exclude map[string]bool
+}
+
+func newProjection(attributes, excluded string) projection {
+	return projection{include: pathSet(attributes), exclude: pathSet(excluded)}
+}
+
+func pathSet(list string) map[string]bool {
+	if strings.TrimSpace(list) == "" {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			set[stripCoreURN(p)] = true
+		}
+	}
+	return set
+}
+
+// stripCoreURN turns "urn:...:core:2.0:user:username" into "username";
+// extension attributes keep their URN.
+func stripCoreURN(p string) string {
+	for _, urn := range []string{schema.UserURN, schema.GroupURN} {
+		prefix := strings.ToLower(urn) + ":"
+		if strings.HasPrefix(p, prefix) {
+			return p[len(prefix):]
+		}
+	}
+	return p
+}
+
+// wants reports whether the attribute (lower-case top-level name, or
+// extension URN) is returned: id and schemas always are.
+func (p projection) wants(attr string) bool {
+	attr = strings.ToLower(attr)
+	if attr == "id" || attr == "schemas" {
+		return true
+	}
+	if p.exclude[attr] {
+		return false
+	}
+	if len(p.include) == 0 {
+		return true
+	}
+	if p.include[attr] {
+		return true
+	}
+	for k := range p.include { // "name.givenname" or "urn:...:department" selects its parent
+		if strings.HasPrefix(k, attr+".") || strings.HasPrefix(k, attr+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// apply trims a resource document to the selection. Sub-attribute
+// selections ("name.givenName") keep only those sub-attributes.
+func (p projection) apply(doc map[string]any) map[string]any {
+	if len(p.include) == 0 && len(p.exclude) == 0 {
+		return doc
+	}
+	for k, v := range doc {
+		lk := strings.ToLower(k)
+		if !p.wants(lk) {
+			delete(doc, k)
+			continue
+		}
+		sub, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		keepAll := len(p.include) == 0 || p.include[lk]
+		for sk := range sub {
+			full := lk + "." + strings.ToLower(sk)
+			if strings.HasPrefix(lk, "urn:") {
+				full = lk + ":" + strings.ToLower(sk)
+			}
+			if p.exclude[full] || (!keepAll && !p.include[full]) {
+				delete(sub, sk)
+			}
+		}
+	}
+	return doc
+}

@@ -1,0 +1,139 @@
+package scim
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/store"
+)
+
+// Options configure the SCIM handler.
+type Options struct {
+	// PublicURL is the base of the URLs in Location headers and meta
+	// (".../scim/v2/{dir}" is appended). Empty: taken from the request.
+	PublicURL string
+	// MaxBodyBytes limits request bodies; advertised as bulk.maxPayloadSize.
+	MaxBodyBytes int64
+	// MaxResults caps count in list responses; advertised as filter.maxResults.
+	MaxResults int
+	// DefaultCount is the page size when a list request gives no count.
+	DefaultCount int
+	// TouchInterval is how often, at most, a directory's last sync time and
+	// a token's last use are written.
+	TouchInterval time.Duration
+}
+
+// Defaults of the Options.
+const (
+	DefaultMaxBodyBytes  = 8 << 20
+	DefaultMaxResults    = 1000
+	DefaultDefaultCount  = 100
+	DefaultTouchInterval = time.Minute
+)
+
+// Server serves SCIM for every directory.
+type Server struct {
+	client *ent.Client
+	// rowLocks: SELECT ... FOR UPDATE before a read-modify-write. Only
+	// PostgreSQL needs (and has) them: SQLite write transactions start
+	// IMMEDIATE and run one at a time.
+	rowLocks bool
+	drv      *entsql.Driver // for streaming reads the ent client cannot stream
+	dialect  string
+	opts     Options
+	touch    *toucher
+	mux      *http.ServeMux
+}
+
+// NewHandler returns the SCIM handler for the store, to be mounted at
+// /scim/v2/.
+func NewHandler(st *store.Store, opts Options) *Server {
+	client := st.Client
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxResults <= 0 {
+		opts.MaxResults = DefaultMaxResults
+	}
+	if opts.DefaultCount <= 0 {
+		opts.DefaultCount = min(DefaultDefaultCount, opts.MaxResults)
+	}
+	if opts.TouchInterval <= 0 {
+		opts.TouchInterval = DefaultTouchInterval
+	}
+	s := &Server{client: client, rowLocks: st.Dialect == dialect.Postgres, opts: opts,
+		drv: entsql.OpenDB(st.Dialect, st.DB), dialect: st.Dialect, touch: newToucher(client, opts.TouchInterval)}
+	s.routes()
+	return s
+}
+
+// ServeHTTP authenticates the request for its directory and dispatches it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+// route is one resource path with a handler per method; other methods get a
+// SCIM 405 rather than the mux's plain-text one.
+type route map[string]http.HandlerFunc
+
+func (rt route) serve(w http.ResponseWriter, r *http.Request) {
+	h, ok := rt[r.Method]
+	if !ok && r.Method == http.MethodHead {
+		h, ok = rt[http.MethodGet]
+	}
+	if !ok {
+		methods := make([]string, 0, len(rt))
+		for m := range rt {
+			methods = append(methods, m)
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeError(w, r, errorf(http.StatusMethodNotAllowed, "", r.Method+" is not supported here"))
+		return
+	}
+	h(w, r)
+}
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	const base = "/scim/v2/{dir}"
+	handle := func(path string, rt route) {
+		s.mux.Handle(base+path, s.authenticate(http.HandlerFunc(rt.serve)))
+	}
+	handle("/Users", route{"GET": s.listUsers, "POST": s.createUser})
+	handle("/Users/.search", route{"POST": s.searchUsers})
+	handle("/Users/{id}", route{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleteUser})
+	handle("/Groups", route{"GET": s.listGroups, "POST": s.createGroup})
+	handle("/Groups/.search", route{"POST": s.searchGroups})
+	handle("/Groups/{id}", route{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleteGroup})
+	handle("/.search", route{"POST": s.searchAll})
+	handle("/ServiceProviderConfig", route{"GET": s.serviceProviderConfig})
+	handle("/ResourceTypes", route{"GET": s.resourceTypes})
+	handle("/ResourceTypes/{id}", route{"GET": s.resourceType})
+	handle("/Schemas", route{"GET": s.schemas})
+	handle("/Schemas/{id}", route{"GET": s.schema})
+	s.mux.Handle(base+"/", s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errorf(http.StatusNotFound, "", "no SCIM endpoint at "+r.URL.Path))
+	})))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errorf(http.StatusNotFound, "", "SCIM endpoints live at /scim/v2/{directoryID}"))
+	})
+}
+
+// baseURL is the directory's SCIM base URL as the client should see it.
+func (s *Server) baseURL(r *http.Request) string {
+	root := strings.TrimRight(s.opts.PublicURL, "/")
+	if root == "" {
+		scheme := "http"
+		if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+			scheme = "https"
+		}
+		root = scheme + "://" + r.Host
+	}
+	return root + "/scim/v2/" + r.PathValue("dir")
+}

@@ -1,0 +1,342 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/membership"
+	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/scim/patch"
+	"github.com/acme/directory/scim/schema"
+	"github.com/acme/directory/scim/where"
+)
+
+// directoryOf is the directory the authenticated provider pushes into.
+func directoryOf(ctx context.Context) uuid.UUID {
+	return access.FromContext(ctx).DirectoryID
+}
+
+// userByID loads a user of the request's directory; an id that is not a
+// UUID is simply not found. lock takes a row lock for the transaction.
+func userByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.User, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, errorf(http.StatusNotFound, "", "no user with id "+id)
+	}
+	q := c.User.Query().Where(user.ID(uid), user.DirectoryID(directoryOf(ctx)))
+	if lock {
+		q = q.ForUpdate()
+	}
+	u, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, errorf(http.StatusNotFound, "", "no user with id "+id)
+	}
+	return u, err
+}
+
+// groupsOf returns the groups of each of the given users, in one query.
+func groupsOf(ctx context.Context, c *ent.Client, ids ...uuid.UUID) (map[uuid.UUID][]groupRef, error) {
+	ms, err := c.Membership.Query().Where(membership.UserIDIn(ids...)).WithGroup().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]groupRef, len(ids))
+	for _, m := range ms {
+		if g := m.Edges.Group; g != nil {
+			out[m.UserID] = append(out[m.UserID], groupRef{ID: g.ID.String(), Name: g.DisplayName})
+		}
+	}
+	return out, nil
+}
+
+// renderUser is the full document of one user, groups included.
+func (s *Server) renderUser(r *http.Request, c *ent.Client, u *ent.User) (map[string]any, error) {
+	groups, err := groupsOf(r.Context(), c, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return userDoc(u, groups[u.ID], s.baseURL(r)), nil
+}
+
+// sendUser answers with a user, its ETag and, for creations, its Location.
+func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u *ent.User) {
+	doc, err := s.renderUser(r, s.client, u)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(u.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", s.baseURL(r)+"/Users/"+u.ID.String())
+	}
+	writeJSON(w, status, doc)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, err := userByID(r.Context(), s.client, r.PathValue("id"), false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q, err := s.parseListQuery(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	doc, err := s.renderUser(r, s.client, u)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(u.Version))
+	writeJSON(w, http.StatusOK, q.proj.apply(doc))
+}
+
+// readUserDoc reads a POST or PUT body into a canonical user document.
+func (s *Server) readUserDoc(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	body, _, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchemas(body, schema.UserURN); err != nil {
+		return nil, err
+	}
+	return canonical(body, schema.UserResource)
+}
+
+// canonical turns a client's resource body into the server's canonical
+// document: attribute names in schema spelling, values of schema types,
+// read-only attributes dropped. It is a path-less replace onto nothing, so
+// POST, PUT and PATCH share one set of rules.
+func canonical(body map[string]any, rt *schema.ResourceType) (map[string]any, error) {
+	doc := map[string]any{}
+	if _, err := patch.Apply(doc, rt, []patch.Operation{{Op: "replace", Value: body}}, ""); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.readUserDoc(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	var u *ent.User
+	status := http.StatusCreated
+	err = inTx(ctx, s.client, func(tx *ent.Client) error {
+		existing, err := tx.User.Query().Where(user.DirectoryID(directoryOf(ctx)),
+			user.UserNameKey(schematype.FoldKey(str(doc, "userName")))).Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			u, err = createUserRow(ctx, tx, doc)
+			return err
+		case err != nil:
+			return err
+		case existing.Active && !sameExternalID(existing.ExternalID, str(doc, "externalId")):
+			return errorf(http.StatusConflict, uniqueness, "a user with userName "+existing.UserName+" already exists")
+		}
+		// Re-provisioning (Okta re-assignment, a JumpCloud retry): the user
+		// exists deactivated, or is the same external user: take it over.
+		if _, ok := doc["active"]; !ok {
+			doc["active"] = true
+		}
+		upd := tx.User.UpdateOne(existing)
+		if err := setUser(upd.Mutation(), doc); err != nil {
+			return err
+		}
+		u, err = upd.Save(ctx)
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.sendUser(w, r, status, u)
+}
+
+// sameExternalID reports whether a create names the user that exists: both
+// carry the same externalId.
+func sameExternalID(stored, sent string) bool {
+	return stored != "" && stored == sent
+}
+
+func createUserRow(ctx context.Context, tx *ent.Client, doc map[string]any) (*ent.User, error) {
+	v := access.FromContext(ctx)
+	c := tx.User.Create().SetOrganizationID(v.OrganizationID).SetDirectoryID(v.DirectoryID)
+	if err := setUser(c.Mutation(), doc); err != nil {
+		return nil, err
+	}
+	return c.Save(ctx)
+}
+
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.readUserDoc(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.updateUser(w, r, func(*ent.User) (map[string]any, error) { return doc, nil })
+}
+
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
+	_, raw, err := s.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ops, err := patch.Parse(raw)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.updateUser(w, r, func(u *ent.User) (map[string]any, error) {
+		doc, err := jsonDoc(userDoc(u, nil, ""))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := patch.Apply(doc, schema.UserResource, ops, ""); err != nil {
+			return nil, err
+		}
+		return doc, nil
+	})
+}
+
+// updateUser replaces a user with the document next computes from it, in
+// one transaction with the row locked, honouring If-Match.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*ent.User) (map[string]any, error)) {
+	ctx := r.Context()
+	var u *ent.User
+	err := inTx(ctx, s.client, func(tx *ent.Client) error {
+		cur, err := userByID(ctx, tx, r.PathValue("id"), s.rowLocks)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(r, cur.Version); err != nil {
+			return err
+		}
+		doc, err := next(cur)
+		if err != nil {
+			return err
+		}
+		if same, err := sameDoc(userDoc(cur, nil, ""), doc); err != nil || same {
+			u = cur // nothing changes: no write, no new version (Entra's periodic no-ops)
+			return err
+		}
+		upd := tx.User.UpdateOne(cur)
+		if err := setUser(upd.Mutation(), doc); err != nil {
+			return err
+		}
+		u, err = upd.Save(ctx)
+		if ent.IsConstraintError(err) {
+			return errorf(http.StatusConflict, uniqueness, "another user has userName "+str(doc, "userName"))
+		}
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.sendUser(w, r, http.StatusOK, u)
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := inTx(ctx, s.client, func(tx *ent.Client) error {
+		u, err := userByID(ctx, tx, r.PathValue("id"), s.rowLocks)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(r, u.Version); err != nil {
+			return err
+		}
+		return tx.User.DeleteOne(u).Exec(ctx)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	q, err := s.parseListQuery(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.respondUsers(w, r, q)
+}
+
+func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
+	q, err := s.parseSearch(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.respondUsers(w, r, q)
+}
+
+func (s *Server) respondUsers(w http.ResponseWriter, r *http.Request, q *listQuery) {
+	total, docs, err := s.findUsers(r, q, q.startIndex-1, q.count)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
+}
+
+// findUsers counts the users matching q and renders those from offset,
+// at most limit of them, with one query for their groups.
+func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
+	ctx := r.Context()
+	preds := []predicate.User{user.DirectoryID(directoryOf(ctx))}
+	if q.filter != nil {
+		p, err := where.Users(q.filter)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+		}
+		preds = append(preds, p)
+	}
+	total, err := s.client.User.Query().Where(preds...).Count(ctx)
+	if err != nil || limit <= 0 || offset >= total {
+		return total, nil, err
+	}
+	query := s.client.User.Query().Where(preds...).Offset(offset).Limit(limit)
+	if q.sortBy != "" {
+		order, err := where.UserOrder(q.sortBy, q.descending)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
+		}
+		query = query.Order(order)
+	} else {
+		query = query.Order(ent.Asc(user.FieldID))
+	}
+	users, err := query.All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var groups map[uuid.UUID][]groupRef
+	if q.proj.wants("groups") {
+		ids := make([]uuid.UUID, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+		if groups, err = groupsOf(ctx, s.client, ids...); err != nil {
+			return 0, nil, err
+		}
+	}
+	base := s.baseURL(r)
+	docs := make([]any, len(users))
+	for i, u := range users {
+		docs[i] = q.proj.apply(userDoc(u, groups[u.ID], base))
+	}
+	return total, docs, nil
+}
