@@ -36,6 +36,7 @@ bench:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./scim/filter/
 	$(GO) test -run='^$$' -fuzz='^FuzzParsePath$$' -fuzztime=$(FUZZTIME) ./scim/filter/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseApply$$' -fuzztime=$(FUZZTIME) ./scim/patch/
 
 ## lint: gofmt and go vet
 lint:

@@ -53,7 +53,7 @@ type DirectoryEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedTokens map[string][]*DirectoryToken
 	namedUsers  map[string][]*User

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
@@ -55,6 +56,19 @@ func (_q *DirectoryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				fieldSeen[directory.FieldOrganizationID] = struct{}{}
 			}
 
+		case "tokens":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DirectoryTokenClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, directorytokenImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedTokens(alias, func(wq *DirectoryTokenQuery) {
+				*wq = *query
+			})
+
 		case "users":
 			var (
 				alias = field.Alias
@@ -98,10 +112,10 @@ func (_q *DirectoryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -109,10 +123,10 @@ func (_q *DirectoryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Directory) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Users)
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -187,10 +201,10 @@ func (_q *DirectoryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -198,10 +212,10 @@ func (_q *DirectoryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Directory) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Groups)
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -326,6 +340,125 @@ func newDirectoryPaginateArgs(rv map[string]any) *directoryPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*DirectoryWhereInput); ok {
 		args.opts = append(args.opts, WithDirectoryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DirectoryTokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*DirectoryTokenQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DirectoryTokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(directorytoken.Columns))
+		selectedFields = []string{directorytoken.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[directorytoken.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldOrganizationID)
+				fieldSeen[directorytoken.FieldOrganizationID] = struct{}{}
+			}
+
+		case "directory":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DirectoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, directoryImplementors)...); err != nil {
+				return err
+			}
+			_q.withDirectory = query
+			if _, ok := fieldSeen[directorytoken.FieldDirectoryID]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldDirectoryID)
+				fieldSeen[directorytoken.FieldDirectoryID] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[directorytoken.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldOrganizationID)
+				fieldSeen[directorytoken.FieldOrganizationID] = struct{}{}
+			}
+		case "directoryID":
+			if _, ok := fieldSeen[directorytoken.FieldDirectoryID]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldDirectoryID)
+				fieldSeen[directorytoken.FieldDirectoryID] = struct{}{}
+			}
+		case "prefix":
+			if _, ok := fieldSeen[directorytoken.FieldPrefix]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldPrefix)
+				fieldSeen[directorytoken.FieldPrefix] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[directorytoken.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldCreatedAt)
+				fieldSeen[directorytoken.FieldCreatedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[directorytoken.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldExpiresAt)
+				fieldSeen[directorytoken.FieldExpiresAt] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[directorytoken.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, directorytoken.FieldLastUsedAt)
+				fieldSeen[directorytoken.FieldLastUsedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type directorytokenPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DirectoryTokenPaginateOption
+}
+
+func newDirectoryTokenPaginateArgs(rv map[string]any) *directorytokenPaginateArgs {
+	args := &directorytokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }

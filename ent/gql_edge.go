@@ -16,6 +16,18 @@ func (_m *Directory) Organization(ctx context.Context) (*Organization, error) {
 	return result, err
 }
 
+func (_m *Directory) Tokens(ctx context.Context) (result []*DirectoryToken, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedTokens(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.TokensOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTokens().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Directory) Users(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *UserOrder, where *UserWhereInput,
 ) (*UserConnection, error) {
@@ -24,7 +36,7 @@ func (_m *Directory) Users(
 		WithUserFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedUsers(alias); err == nil || hasTotalCount {
 		pager, err := newUserPager(opts, last != nil)
 		if err != nil {
@@ -45,7 +57,7 @@ func (_m *Directory) Groups(
 		WithGroupFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedGroups(alias); err == nil || hasTotalCount {
 		pager, err := newGroupPager(opts, last != nil)
 		if err != nil {
@@ -56,6 +68,22 @@ func (_m *Directory) Groups(
 		return conn, nil
 	}
 	return _m.QueryGroups().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *DirectoryToken) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *DirectoryToken) Directory(ctx context.Context) (*Directory, error) {
+	result, err := _m.Edges.DirectoryOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDirectory().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Group) Organization(ctx context.Context) (*Organization, error) {

@@ -9,6 +9,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
@@ -26,6 +27,11 @@ var directoryImplementors = []string{"Directory", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Directory) IsNode() {}
+
+var directorytokenImplementors = []string{"DirectoryToken", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DirectoryToken) IsNode() {}
 
 var groupImplementors = []string{"Group", "Node"}
 
@@ -110,6 +116,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(directory.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, directoryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case directorytoken.Table:
+		query := c.DirectoryToken.Query().
+			Where(directorytoken.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, directorytokenImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -227,6 +242,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Directory.Query().
 			Where(directory.IDIn(ids...))
 		query, err := query.CollectFields(ctx, directoryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case directorytoken.Table:
+		query := c.DirectoryToken.Query().
+			Where(directorytoken.IDIn(ids...))
+		query, err := query.CollectFields(ctx, directorytokenImplementors...)
 		if err != nil {
 			return nil, err
 		}

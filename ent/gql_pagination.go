@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
@@ -448,6 +449,255 @@ func (_m *Directory) ToEdge(order *DirectoryOrder) *DirectoryEdge {
 		order = DefaultDirectoryOrder
 	}
 	return &DirectoryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DirectoryTokenEdge is the edge representation of DirectoryToken.
+type DirectoryTokenEdge struct {
+	Node   *DirectoryToken `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// DirectoryTokenConnection is the connection containing edges to DirectoryToken.
+type DirectoryTokenConnection struct {
+	Edges      []*DirectoryTokenEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *DirectoryTokenConnection) build(nodes []*DirectoryToken, pager *directorytokenPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DirectoryToken
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DirectoryToken {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DirectoryToken {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DirectoryTokenEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DirectoryTokenEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DirectoryTokenPaginateOption enables pagination customization.
+type DirectoryTokenPaginateOption func(*directorytokenPager) error
+
+// WithDirectoryTokenOrder configures pagination ordering.
+func WithDirectoryTokenOrder(order *DirectoryTokenOrder) DirectoryTokenPaginateOption {
+	if order == nil {
+		order = DefaultDirectoryTokenOrder
+	}
+	o := *order
+	return func(pager *directorytokenPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDirectoryTokenOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDirectoryTokenFilter configures pagination filter.
+func WithDirectoryTokenFilter(filter func(*DirectoryTokenQuery) (*DirectoryTokenQuery, error)) DirectoryTokenPaginateOption {
+	return func(pager *directorytokenPager) error {
+		if filter == nil {
+			return errors.New("DirectoryTokenQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type directorytokenPager struct {
+	reverse bool
+	order   *DirectoryTokenOrder
+	filter  func(*DirectoryTokenQuery) (*DirectoryTokenQuery, error)
+}
+
+func newDirectoryTokenPager(opts []DirectoryTokenPaginateOption, reverse bool) (*directorytokenPager, error) {
+	pager := &directorytokenPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDirectoryTokenOrder
+	}
+	return pager, nil
+}
+
+func (p *directorytokenPager) applyFilter(query *DirectoryTokenQuery) (*DirectoryTokenQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *directorytokenPager) toCursor(_m *DirectoryToken) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *directorytokenPager) applyCursors(query *DirectoryTokenQuery, after, before *Cursor) (*DirectoryTokenQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDirectoryTokenOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *directorytokenPager) applyOrder(query *DirectoryTokenQuery) *DirectoryTokenQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDirectoryTokenOrder.Field {
+		query = query.Order(DefaultDirectoryTokenOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *directorytokenPager) orderExpr(query *DirectoryTokenQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDirectoryTokenOrder.Field {
+			b.Comma().Ident(DefaultDirectoryTokenOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DirectoryToken.
+func (_m *DirectoryTokenQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DirectoryTokenPaginateOption,
+) (*DirectoryTokenConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDirectoryTokenPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DirectoryTokenConnection{Edges: []*DirectoryTokenEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// DirectoryTokenOrderField defines the ordering field of DirectoryToken.
+type DirectoryTokenOrderField struct {
+	// Value extracts the ordering value from the given DirectoryToken.
+	Value    func(*DirectoryToken) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) directorytoken.OrderOption
+	toCursor func(*DirectoryToken) Cursor
+}
+
+// DirectoryTokenOrder defines the ordering of DirectoryToken.
+type DirectoryTokenOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *DirectoryTokenOrderField `json:"field"`
+}
+
+// DefaultDirectoryTokenOrder is the default ordering of DirectoryToken.
+var DefaultDirectoryTokenOrder = &DirectoryTokenOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DirectoryTokenOrderField{
+		Value: func(_m *DirectoryToken) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: directorytoken.FieldID,
+		toTerm: directorytoken.ByID,
+		toCursor: func(_m *DirectoryToken) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DirectoryToken into DirectoryTokenEdge.
+func (_m *DirectoryToken) ToEdge(order *DirectoryTokenOrder) *DirectoryTokenEdge {
+	if order == nil {
+		order = DefaultDirectoryTokenOrder
+	}
+	return &DirectoryTokenEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

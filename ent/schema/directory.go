@@ -42,7 +42,7 @@ func (Directory) Fields() []ent.Field {
 func (Directory) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("tokens", DirectoryToken.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("users", User.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 		edge.To("groups", Group.Type).

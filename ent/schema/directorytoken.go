@@ -39,7 +39,8 @@ func (DirectoryToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("directory_id", uuid.UUID{}).Immutable(),
 		field.Bytes("hash").Sensitive().Unique().Immutable().
-			Comment("SHA-256 of the token."),
+			Comment("SHA-256 of the token.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("prefix").Immutable().
 			Comment("The token's first characters, to tell tokens apart."),
 		field.Time("created_at").Default(time.Now).Immutable(),
@@ -66,9 +67,12 @@ func (DirectoryToken) Hooks() []ent.Hook {
 	return []ent.Hook{hook.On(limitActiveTokens, ent.OpCreate)}
 }
 
-// Annotations of the DirectoryToken.
+// Annotations of the DirectoryToken: the GraphQL API lists a directory's
+// tokens (prefix and times, never the hash) but neither filters, orders nor
+// writes them generically; rotation and revocation are dedicated mutations.
 func (DirectoryToken) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput,
+		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
 
