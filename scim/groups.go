@@ -363,31 +363,10 @@ func (s *Server) respondGroups(w http.ResponseWriter, r *http.Request, q *listQu
 // the members of the whole page in one query unless excluded.
 func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
-	preds := []predicate.Group{group.DirectoryID(directoryOf(ctx))}
-	if q.filter != nil {
-		p, err := where.Groups(q.filter)
-		if err != nil {
-			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
-		}
-		preds = append(preds, p)
-	}
-	total, err := s.client.Group.Query().Where(preds...).Count(ctx)
-	if err != nil || limit <= 0 || offset >= total {
+	total, groups, err := page[*ent.GroupQuery, predicate.Group, group.OrderOption, *ent.Group](
+		ctx, s.client.Group.Query, group.DirectoryID(directoryOf(ctx)), groupKind, q, offset, limit)
+	if err != nil || len(groups) == 0 {
 		return total, nil, err
-	}
-	query := s.client.Group.Query().Where(preds...).Offset(offset).Limit(limit)
-	if q.sortBy != "" {
-		order, err := where.GroupOrder(q.sortBy, q.descending)
-		if err != nil {
-			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
-		}
-		query = query.Order(order)
-	} else {
-		query = query.Order(ent.Asc(group.FieldID))
-	}
-	groups, err := query.All(ctx)
-	if err != nil {
-		return 0, nil, err
 	}
 	base := s.baseURL(r)
 	docs := make([]map[string]any, len(groups))
@@ -407,6 +386,11 @@ func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (i
 		out[i] = d
 	}
 	return total, out, nil
+}
+
+// groupKind is how group lists filter and sort.
+var groupKind = listKind[predicate.Group, group.OrderOption]{
+	compile: where.Groups, order: where.GroupOrder, byID: ent.Asc(group.FieldID),
 }
 
 // attachMembers adds the members of a page of groups, in one query.

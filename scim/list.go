@@ -1,11 +1,14 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/acme/directory/scim/filter"
 	"github.com/acme/directory/scim/schema"
@@ -258,4 +261,51 @@ func (p projection) apply(doc map[string]any) map[string]any {
 		}
 	}
 	return doc
+}
+
+// resourceQuery is what a generated ent query (UserQuery, GroupQuery)
+// offers that a list needs.
+type resourceQuery[Q any, P, O ~func(*entsql.Selector), E any] interface {
+	Where(...P) Q
+	Count(context.Context) (int, error)
+	Offset(int) Q
+	Limit(int) Q
+	Order(...O) Q
+	All(context.Context) ([]E, error)
+}
+
+// listKind is how one resource type compiles filters and sort orders.
+type listKind[P, O ~func(*entsql.Selector)] struct {
+	compile func(filter.Expr) (P, error)
+	order   func(sortBy string, descending bool) (func(*entsql.Selector), error)
+	byID    O // the default order: stable, and creation order for UUIDv7 ids
+}
+
+// page counts the resources in scope that match q and reads those from
+// offset, at most limit of them: one COUNT and one SELECT, both in SQL.
+func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
+	ctx context.Context, query func() Q, scope P, kind listKind[P, O], q *listQuery, offset, limit int,
+) (int, []E, error) {
+	preds := []P{scope}
+	if q.filter != nil {
+		p, err := kind.compile(q.filter)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+		}
+		preds = append(preds, p)
+	}
+	total, err := query().Where(preds...).Count(ctx)
+	if err != nil || limit <= 0 || offset >= total {
+		return total, nil, err
+	}
+	order := kind.byID
+	if q.sortBy != "" {
+		o, err := kind.order(q.sortBy, q.descending)
+		if err != nil {
+			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
+		}
+		order = O(o)
+	}
+	rows, err := query().Where(preds...).Offset(offset).Limit(limit).Order(order).All(ctx)
+	return total, rows, err
 }

@@ -297,31 +297,10 @@ func (s *Server) respondUsers(w http.ResponseWriter, r *http.Request, q *listQue
 // at most limit of them, with one query for their groups.
 func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
-	preds := []predicate.User{user.DirectoryID(directoryOf(ctx))}
-	if q.filter != nil {
-		p, err := where.Users(q.filter)
-		if err != nil {
-			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
-		}
-		preds = append(preds, p)
-	}
-	total, err := s.client.User.Query().Where(preds...).Count(ctx)
-	if err != nil || limit <= 0 || offset >= total {
+	total, users, err := page[*ent.UserQuery, predicate.User, user.OrderOption, *ent.User](
+		ctx, s.client.User.Query, user.DirectoryID(directoryOf(ctx)), userKind, q, offset, limit)
+	if err != nil || len(users) == 0 {
 		return total, nil, err
-	}
-	query := s.client.User.Query().Where(preds...).Offset(offset).Limit(limit)
-	if q.sortBy != "" {
-		order, err := where.UserOrder(q.sortBy, q.descending)
-		if err != nil {
-			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
-		}
-		query = query.Order(order)
-	} else {
-		query = query.Order(ent.Asc(user.FieldID))
-	}
-	users, err := query.All(ctx)
-	if err != nil {
-		return 0, nil, err
 	}
 	var groups map[uuid.UUID][]groupRef
 	if q.proj.wants("groups") {
@@ -339,4 +318,9 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 		docs[i] = q.proj.apply(userDoc(u, groups[u.ID], base))
 	}
 	return total, docs, nil
+}
+
+// userKind is how user lists filter and sort.
+var userKind = listKind[predicate.User, user.OrderOption]{
+	compile: where.Users, order: where.UserOrder, byID: ent.Asc(user.FieldID),
 }

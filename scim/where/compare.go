@@ -30,11 +30,18 @@ func (a *scalarAttr) compareString(op filter.Op, v filter.Value) (cond, error) {
 	case filter.OpCo, filter.OpSw, filter.OpEw:
 		return a.guard(a.match(op, lhs, v.Str)), nil
 	}
+	sop, ok := sqlOp[op]
+	if !ok {
+		return nil, invalid("filter %s %s %s: unsupported operator %q", a.name, op, v, op)
+	}
+	if a.notNull {
+		return ordered(lhs, sop, rhs), nil
+	}
 	// The ordering operators also need the "" guard: '' < 'x'.
-	return and(nonEmpty(a.value), ordered(lhs, sqlOp[op], rhs)), nil
+	return and(nonEmpty(a.value), ordered(lhs, sop, rhs)), nil
 }
 
-// compareEmpty is a comparison with "": "x eq \"\"" means x is absent, and
+// compareEmpty is a comparison with "": `x eq ""` means x is absent, and
 // every present value contains, starts with, ends with, is greater than or
 // equal to "".
 func (a *scalarAttr) compareEmpty(op filter.Op) cond {

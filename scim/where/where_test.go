@@ -292,3 +292,22 @@ func assertSet(t *testing.T, got, want []string) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestHandBuilt checks trees the parser never produces but a caller could
+// build: they are refused, not turned into broken SQL.
+func TestHandBuilt(t *testing.T) {
+	title := filter.AttrPath{Name: "title"}
+	for name, e := range map[string]filter.Expr{
+		"unknown operator": &filter.Compare{Attr: title, Op: "xx", Value: filter.StringValue("a")},
+		"zero value":       &filter.Compare{Attr: title, Op: filter.OpEq},
+		"nil operand":      &filter.And{Left: &filter.Present{Attr: title}},
+		"nil bracket":      &filter.ValuePath{Attr: filter.AttrPath{Name: "emails"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := where.Users(e)
+			if fault.CodeOf(err) != fault.Invalid {
+				t.Errorf("err = %v, want a fault.Invalid error", err)
+			}
+		})
+	}
+}
