@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/admin"
 	"github.com/acme/directory/ent"
@@ -35,7 +37,7 @@ type env struct {
 func newEnv(t testing.TB, st *store.Store, provider string) *env {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := admin.CreateOrganization(ctx, st.Client, "Acme "+provider, "")
+	org, err := admin.CreateOrganization(ctx, st.Client, "Acme "+provider+" "+uuid.NewString()[:8], "")
 	if err != nil {
 		t.Fatalf("create organization: %v", err)
 	}

@@ -1,0 +1,93 @@
+package scim_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/scim"
+	"github.com/acme/directory/store"
+	"github.com/acme/directory/store/storetest"
+)
+
+// TestMemberChangesAreSetBased counts the SQL statements of member PATCHes:
+// adding 5,000 members costs about as many statements as adding 5, because
+// members are inserted and deleted in chunks, never one by one.
+func TestMemberChangesAreSetBased(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		var statements atomic.Int64
+		counted := &store.Store{DB: st.DB, Dialect: st.Dialect, Client: ent.NewClient(ent.Driver(
+			dialect.DebugWithContext(entsql.OpenDB(st.Dialect, st.DB), func(context.Context, ...any) {
+				statements.Add(1)
+			})))}
+		e := newEnv(t, st, "generic")
+		srv := httptest.NewServer(scim.NewHandler(counted, scim.Options{}))
+		t.Cleanup(srv.Close)
+		e.base = srv.URL + strings.TrimPrefix(e.base, e.srv.URL)
+
+		ids := seedUsers(t, e, 5000)
+		cost := func(members []string) int64 {
+			g := e.must(201, "POST", "/Groups", groupBody("G"+uuid.NewString()))
+			statements.Store(0)
+			e.must(200, "PATCH", "/Groups/"+id(g)+"?excludedAttributes=members",
+				patchBody(op("add", "members", memberValues(members))))
+			add := statements.Load()
+			if n := len(e.memberIDs(id(g))); n != len(members) {
+				t.Fatalf("group has %d members; want %d", n, len(members))
+			}
+			statements.Store(0)
+			e.must(200, "PATCH", "/Groups/"+id(g)+"?excludedAttributes=members",
+				patchBody(op("remove", "members", memberValues(members))))
+			return add + statements.Load()
+		}
+		few, many := cost(ids[:5]), cost(ids)
+		t.Logf("statements: add+remove 5 members = %d, 5,000 members = %d", few, many)
+		if many > few+10 {
+			t.Fatalf("5,000 members took %d statements, 5 took %d: member changes are not set-based", many, few)
+		}
+	})
+}
+
+// TestUnknownMembersAreSkipped: one stale or foreign id does not fail a
+// whole group push.
+func TestUnknownMembersAreSkipped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "okta")
+		other := newEnv(t, st, "okta")
+		u := e.must(201, "POST", "/Users", userBody("u@example.com", "U", "U"))
+		foreign := other.must(201, "POST", "/Users", userBody("f@example.com", "F", "F"))
+		g := e.must(201, "POST", "/Groups", groupBody("Mixed", id(u), uuid.NewString(), "not-a-uuid", id(foreign)))
+		if got := e.memberIDs(id(g)); len(got) != 1 || got[0] != id(u) {
+			t.Fatalf("members = %v; want only %s", got, id(u))
+		}
+		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members", memberValues([]string{uuid.NewString(), id(foreign)}))))
+		if got := e.memberIDs(id(g)); len(got) != 1 {
+			t.Fatalf("members after adding unknown ids = %v", got)
+		}
+	})
+}
+
+// TestUserNameConflicts: changing a userName to one that is taken is a 409.
+func TestUserNameConflicts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "generic")
+		e.must(201, "POST", "/Users", userBody("taken@example.com", "T", "T"))
+		u := e.must(201, "POST", "/Users", userBody("free@example.com", "F", "F"))
+		if r := e.do("PUT", "/Users/"+id(u), userBody("TAKEN@example.com", "F", "F")); r.status != 409 || r.body["scimType"] != "uniqueness" {
+			t.Fatalf("PUT to a taken userName: %d %s", r.status, r.raw)
+		}
+		if r := e.do("PATCH", "/Users/"+id(u), patchBody(op("replace", "userName", "taken@example.com"))); r.status != 409 {
+			t.Fatalf("PATCH to a taken userName: %d %s", r.status, r.raw)
+		}
+		if got := e.user(id(u)).UserName; got != "free@example.com" {
+			t.Fatalf("userName = %q after refused changes", got)
+		}
+	})
+}
