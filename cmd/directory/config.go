@@ -4,6 +4,7 @@ import (
 	"flag"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ type config struct {
 	dataDir     string
 	addr        string
 	publicURL   string
+	// graphqlIntrospection serves the GraphQL schema (and GraphiQL); turn
+	// it off in production if the schema should not be browsable.
+	graphqlIntrospection bool
 }
 
 // flags registers the shared configuration flags on fs, with the
@@ -23,6 +27,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", envOr("DIRECTORY_DATA_DIR", "data"), "folder of the embedded SQLite database")
 	fs.StringVar(&c.addr, "addr", envOr("DIRECTORY_ADDR", ":8080"), "listen address")
 	fs.StringVar(&c.publicURL, "public-url", os.Getenv("DIRECTORY_PUBLIC_URL"), "base URL shown to admins")
+	fs.BoolVar(&c.graphqlIntrospection, "graphql-introspection", envBool("DIRECTORY_GRAPHQL_INTROSPECTION", true),
+		"serve the GraphQL schema and GraphiQL (env DIRECTORY_GRAPHQL_INTROSPECTION=false turns it off)")
 }
 
 // base returns the public base URL, derived from the listen address when
@@ -39,6 +45,16 @@ func (c *config) base() string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// envBool reads a boolean variable (true/false, 1/0, ...); unset or
+// unreadable, it is def.
+func envBool(key string, def bool) bool {
+	b, err := strconv.ParseBool(os.Getenv(key))
+	if err != nil {
+		return def
+	}
+	return b
 }
 
 func envOr(key, def string) string {

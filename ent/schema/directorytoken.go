@@ -75,7 +75,6 @@ func (DirectoryToken) Annotations() []schema.Annotation {
 		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
-
 // limitActiveTokens refuses a third unexpired token for a directory. It
 // counts with the mutation's own client, inside the caller's transaction.
 func limitActiveTokens(next ent.Mutator) ent.Mutator {

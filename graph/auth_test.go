@@ -1,0 +1,99 @@
+package graph
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/admin"
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
+	"github.com/acme/directory/store/storetest"
+)
+
+func TestBearer(t *testing.T) {
+	cases := []struct {
+		header, want string
+		ok           bool
+	}{
+		{"Bearer dk_abc", "dk_abc", true},
+		{"bearer   dk_abc  ", "dk_abc", true},
+		{"BEARER dk_abc", "dk_abc", true},
+		{"Basic dk_abc", "", false},
+		{"Bearer", "", false},
+		{"Bearer   ", "", false},
+		{"dk_abc", "", false},
+		{"", "", false},
+	}
+	for _, c := range cases {
+		got, ok := bearer(c.header)
+		if got != c.want || ok != c.ok {
+			t.Errorf("bearer(%q) = %q, %v; want %q, %v", c.header, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestAuthenticator(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := access.PlatformContext(context.Background())
+		org, err := admin.CreateOrganization(ctx, s.Client, "Acme", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, key, err := admin.CreateAPIKey(ctx, s.Client, access.OrgRead, &org.ID, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+		a := newAuthenticator(s.Client)
+		a.now = func() time.Time { return now }
+
+		v, err := a.viewer(context.Background(), "Bearer "+key)
+		if err != nil {
+			t.Fatalf("valid key: %v", err)
+		}
+		if v.Scope != access.OrgRead || v.OrganizationID != org.ID || v.CredentialID != k.ID {
+			t.Fatalf("viewer = %+v; want org_read of %s by key %s", v, org.ID, k.ID)
+		}
+		lastUsed := func() time.Time {
+			got := s.Client.APIKey.GetX(ctx, k.ID).LastUsedAt
+			if got == nil {
+				t.Fatalf("last_used_at not set")
+			}
+			return got.UTC()
+		}
+		if got := lastUsed(); !got.Equal(now) {
+			t.Fatalf("last_used_at = %v; want %v", got, now)
+		}
+		steps := []struct {
+			after time.Duration
+			want  time.Time
+		}{
+			{30 * time.Second, now},                       // within the minute: not written
+			{59 * time.Second, now},                       // still within
+			{61 * time.Second, now.Add(61 * time.Second)}, // a minute on: written
+		}
+		for _, st := range steps {
+			at := now.Add(st.after)
+			a.now = func() time.Time { return at }
+			if _, err := a.viewer(context.Background(), "Bearer "+key); err != nil {
+				t.Fatal(err)
+			}
+			if got := lastUsed(); !got.Equal(st.want) {
+				t.Fatalf("after %v: last_used_at = %v; want %v", st.after, got, st.want)
+			}
+		}
+
+		s.Client.APIKey.UpdateOneID(k.ID).SetExpiresAt(now.Add(time.Hour)).ExecX(ctx)
+		a.now = func() time.Time { return now.Add(2 * time.Hour) }
+		if _, err := a.viewer(context.Background(), "Bearer "+key); !fault.Is(err, fault.Unauthorized) {
+			t.Fatalf("expired key: err = %v; want unauthorized", err)
+		}
+		s.Client.APIKey.DeleteOneID(k.ID).ExecX(ctx)
+		a.now = func() time.Time { return now }
+		if _, err := a.viewer(context.Background(), "Bearer "+key); !fault.Is(err, fault.Unauthorized) {
+			t.Fatalf("revoked key: err = %v; want unauthorized", err)
+		}
+	})
+}

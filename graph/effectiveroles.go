@@ -1,0 +1,175 @@
+package graph
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/grouprole"
+	"github.com/acme/directory/ent/membership"
+	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/user"
+)
+
+// maxInList bounds the ids of one IN (...) list, below SQLite's and
+// PostgreSQL's parameter limits.
+const maxInList = 5000
+
+// EffectiveRoles computes the effective roles of each user: the roles
+// mapped to any group the user is in or, when none of those groups maps a
+// role, the user's organization's default role (none if it has no
+// default). It is the one definition of effective roles; resolvers and
+// anything that must notice a change of them call it.
+//
+// It runs as the viewer in ctx, in at most four statements for up to
+// maxInList users and their groups: memberships, group-role mappings, their
+// roles, and, for users left without a role, their organizations' default
+// roles. Each user's roles are ordered by key; users without any
+// are absent from the map.
+func EffectiveRoles(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
+	if len(users) == 0 {
+		return map[uuid.UUID][]*ent.Role{}, nil
+	}
+	out, err := mappedRoles(ctx, c, users)
+	if err != nil {
+		return nil, err
+	}
+	var roleless []*ent.User
+	for _, u := range users {
+		if len(out[u.ID]) == 0 {
+			roleless = append(roleless, u)
+		}
+	}
+	if err := addDefaultRoles(ctx, c, roleless, out); err != nil {
+		return nil, err
+	}
+	for _, roles := range out {
+		slices.SortFunc(roles, func(a, b *ent.Role) int { return cmp.Compare(a.Key, b.Key) })
+	}
+	return out, nil
+}
+
+// mappedRoles returns the roles each user gets through its groups.
+func mappedRoles(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
+	groupsOf := map[uuid.UUID][]uuid.UUID{} // user -> groups
+	var groups []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for ids := range slices.Chunk(userIDs(users), maxInList) {
+		ms, err := c.Membership.Query().Where(membership.UserIDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("effective roles: memberships: %w", err)
+		}
+		for _, m := range ms {
+			groupsOf[m.UserID] = append(groupsOf[m.UserID], m.GroupID)
+			if !seen[m.GroupID] {
+				seen[m.GroupID] = true
+				groups = append(groups, m.GroupID)
+			}
+		}
+	}
+	rolesOf := map[uuid.UUID][]*ent.Role{} // group -> roles
+	for ids := range slices.Chunk(groups, maxInList) {
+		grs, err := c.GroupRole.Query().Where(grouprole.GroupIDIn(ids...)).WithRole().All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("effective roles: group mappings: %w", err)
+		}
+		for _, gr := range grs {
+			if gr.Edges.Role != nil {
+				rolesOf[gr.GroupID] = append(rolesOf[gr.GroupID], gr.Edges.Role)
+			}
+		}
+	}
+	out := make(map[uuid.UUID][]*ent.Role, len(users))
+	for u, gs := range groupsOf {
+		out[u] = unionRoles(gs, rolesOf)
+	}
+	return out, nil
+}
+
+// unionRoles is the roles of groups, each once.
+func unionRoles(groups []uuid.UUID, rolesOf map[uuid.UUID][]*ent.Role) []*ent.Role {
+	var roles []*ent.Role
+	seen := map[uuid.UUID]bool{}
+	for _, g := range groups {
+		for _, r := range rolesOf[g] {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				roles = append(roles, r)
+			}
+		}
+	}
+	return roles
+}
+
+// addDefaultRoles gives each of users its organization's default role, if
+// it has one.
+func addDefaultRoles(ctx context.Context, c *ent.Client, users []*ent.User, out map[uuid.UUID][]*ent.Role) error {
+	if len(users) == 0 {
+		return nil
+	}
+	orgOf, err := organizationsOf(ctx, c, users)
+	if err != nil {
+		return err
+	}
+	var orgIDs []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, o := range orgOf {
+		if !seen[o] {
+			seen[o] = true
+			orgIDs = append(orgIDs, o)
+		}
+	}
+	// A default role is a role of its own organization (setDefaultRole
+	// checks it), so the role says which organization it is the default of.
+	roles, err := c.Organization.Query().Where(organization.IDIn(orgIDs...)).QueryDefaultRole().All(ctx)
+	if err != nil {
+		return fmt.Errorf("effective roles: default roles: %w", err)
+	}
+	defaults := make(map[uuid.UUID]*ent.Role, len(roles))
+	for _, r := range roles {
+		defaults[r.OrganizationID] = r
+	}
+	for _, u := range users {
+		if r := defaults[orgOf[u.ID]]; r != nil {
+			out[u.ID] = []*ent.Role{r}
+		}
+	}
+	return nil
+}
+
+// organizationsOf returns each user's organization, reading it for users
+// loaded without their organization_id column.
+func organizationsOf(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID]uuid.UUID, error) {
+	out := make(map[uuid.UUID]uuid.UUID, len(users))
+	var missing []uuid.UUID
+	for _, u := range users {
+		if u.OrganizationID == uuid.Nil {
+			missing = append(missing, u.ID)
+			continue
+		}
+		out[u.ID] = u.OrganizationID
+	}
+	for ids := range slices.Chunk(missing, maxInList) {
+		loaded, err := c.User.Query().Where(user.IDIn(ids...)).
+			Select(user.FieldID, user.FieldOrganizationID).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("effective roles: organizations of users: %w", err)
+		}
+		for _, u := range loaded {
+			out[u.ID] = u.OrganizationID
+		}
+	}
+	return out, nil
+}
+
+func userIDs(users []*ent.User) []uuid.UUID {
+	ids := make([]uuid.UUID, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
+}
