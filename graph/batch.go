@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/roles"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/user"
 )
@@ -172,7 +173,7 @@ func (b *batch) userRoles(ctx context.Context, u *ent.User) ([]*ent.Role, error)
 		users = append(users, p)
 	}
 	clear(b.users)
-	got, err := EffectiveRoles(ctx, b.client, users)
+	got, err := roles.Effective(ctx, b.client, users)
 	for _, p := range users {
 		r := got[p.ID]
 		if r == nil {

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -62,7 +63,7 @@ func parseIDs(values []string) []uuid.UUID {
 // request's directory; existing memberships are left alone.
 func addMembers(ctx context.Context, tx *ent.Client, group uuid.UUID, ids []uuid.UUID) error {
 	v := access.FromContext(ctx)
-	for chunk := range chunks(ids, memberChunk) {
+	for chunk := range slices.Chunk(ids, memberChunk) {
 		known, err := tx.User.Query().
 			Where(user.DirectoryID(v.DirectoryID), user.IDIn(chunk...)).IDs(ctx)
 		if err != nil {
@@ -86,7 +87,7 @@ func addMembers(ctx context.Context, tx *ent.Client, group uuid.UUID, ids []uuid
 
 // removeMembers deletes the memberships of the ids.
 func removeMembers(ctx context.Context, tx *ent.Client, group uuid.UUID, ids []uuid.UUID) error {
-	for chunk := range chunks(ids, memberChunk) {
+	for chunk := range slices.Chunk(ids, memberChunk) {
 		_, err := tx.Membership.Delete().
 			Where(membership.GroupID(group), membership.UserIDIn(chunk...)).Exec(ctx)
 		if err != nil {
@@ -94,17 +95,4 @@ func removeMembers(ctx context.Context, tx *ent.Client, group uuid.UUID, ids []u
 		}
 	}
 	return nil
-}
-
-// chunks yields s in pieces of at most n.
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
-		}
-	}
 }

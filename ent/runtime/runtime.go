@@ -264,6 +264,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationHooks := schema.Organization{}.Hooks()
+
+	organization.Hooks[1] = organizationHooks[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationMixinFields1 := organizationMixin[1].Fields()

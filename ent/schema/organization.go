@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"context"
+	"fmt"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -8,6 +11,11 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+
+	gen "github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/hook"
+	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/fault"
 )
 
 // Organization is a tenant: one customer of the application, with its own
@@ -47,6 +55,39 @@ func (Organization) Edges() []ent.Edge {
 		edge.From("roles", Role.Type).Ref("organization").
 			Annotations(entgql.RelayConnection()),
 	}
+}
+
+// Hooks of the Organization.
+func (Organization) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(ownDefaultRole, ent.OpCreate|ent.OpUpdateOne|ent.OpUpdate)}
+}
+
+// ownDefaultRole refuses a default role of another organization, whoever
+// sets it.
+func ownDefaultRole(next ent.Mutator) ent.Mutator {
+	return hook.OrganizationFunc(func(ctx context.Context, m *gen.OrganizationMutation) (ent.Value, error) {
+		roleID, ok := m.DefaultRoleID()
+		if !ok {
+			return next.Mutate(ctx, m)
+		}
+		orgs, err := m.IDs(ctx)
+		if id, ok := m.ID(); ok && m.Op().Is(ent.OpCreate) {
+			orgs, err = []uuid.UUID{id}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("default role: %w", err)
+		}
+		for _, org := range orgs {
+			ok, err := m.Client().Role.Query().Where(role.ID(roleID), role.OrganizationID(org)).Exist(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("default role: %w", err)
+			}
+			if !ok {
+				return nil, fault.FieldErrorf("roleID", "is not a role of this organization")
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // Policy of the Organization.

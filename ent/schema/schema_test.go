@@ -249,3 +249,17 @@ func TestDeletingGroupKeepsUsers(t *testing.T) {
 		}
 	})
 }
+
+func TestDefaultRoleBelongsToTheOrganization(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := s.Client
+		ctx := access.PlatformContext(context.Background())
+		a, b := seed(t, c, "acme"), seed(t, c, "globex")
+		if err := c.Organization.UpdateOne(a.org).SetDefaultRoleID(b.role.ID).Exec(ctx); !fault.Is(err, fault.Invalid) {
+			t.Fatalf("another organization's role as default: err = %v; want invalid", err)
+		}
+		if err := c.Organization.UpdateOne(a.org).SetDefaultRoleID(a.role.ID).Exec(ctx); err != nil {
+			t.Fatalf("own role as default: %v", err)
+		}
+	})
+}

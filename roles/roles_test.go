@@ -1,4 +1,4 @@
-package graph
+package roles_test
 
 import (
 	"context"
@@ -9,11 +9,15 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/admin"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/pgtest"
+	"github.com/acme/directory/roles"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
 
-func TestEffectiveRoles(t *testing.T) {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestEffective(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
 		ctx := access.PlatformContext(context.Background())
@@ -25,7 +29,7 @@ func TestEffectiveRoles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		seed := seedDirectory(t, c, dir.Directory,
+		seed := provision(ctx, c, dir.Directory,
 			[]string{"both", "admins", "twice", "unmapped", "alone"},
 			map[string][]string{
 				"Admins":   {"both", "admins", "twice"},
@@ -71,7 +75,7 @@ func TestEffectiveRoles(t *testing.T) {
 					u.SetDefaultRoleID(role[tc.defaultKey].ID)
 				}
 				u.ExecX(ctx)
-				got, err := EffectiveRoles(ctx, c, users)
+				got, err := roles.Effective(ctx, c, users)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -93,7 +97,7 @@ func TestEffectiveRoles(t *testing.T) {
 				t.Fatal(err)
 			}
 			as := access.NewContext(context.Background(), &access.Viewer{Scope: access.OrgRead, OrganizationID: other.ID})
-			got, err := EffectiveRoles(as, c, users)
+			got, err := roles.Effective(as, c, users)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,36 +108,28 @@ func TestEffectiveRoles(t *testing.T) {
 	})
 }
 
-func TestDirectoryStatus(t *testing.T) {
-	synced := ent.Directory{Enabled: true}
-	now := synced.CreatedAt
-	synced.LastSyncedAt = &now
-	cases := []struct {
-		d    ent.Directory
-		want string
-	}{
-		{ent.Directory{Enabled: true}, "PENDING"},
-		{synced, "ACTIVE"},
-		{ent.Directory{Enabled: false, LastSyncedAt: &now}, "DISABLED"},
-	}
-	for _, c := range cases {
-		if got := directoryStatus(&c.d); string(got) != c.want {
-			t.Errorf("status(enabled %v, synced %v) = %s; want %s", c.d.Enabled, c.d.LastSyncedAt != nil, got, c.want)
-		}
-	}
+// provisioned is what an identity provider would have pushed.
+type provisioned struct {
+	users  map[string]*ent.User  // by userName
+	groups map[string]*ent.Group // by displayName
 }
 
-func TestGraphQLName(t *testing.T) {
-	cases := map[string]string{
-		"name":            "name",
-		"external_id":     "externalID",
-		"organization_id": "organizationID",
-		"display_name":    "displayName",
-		"organizationID":  "organizationID",
+// provision creates users, and groups with members given as group ->
+// userNames, directly with ent.
+func provision(ctx context.Context, c *ent.Client, dir *ent.Directory, userNames []string, members map[string][]string) provisioned {
+	out := provisioned{users: map[string]*ent.User{}, groups: map[string]*ent.Group{}}
+	for _, name := range userNames {
+		out.users[name] = c.User.Create().SetOrganizationID(dir.OrganizationID).
+			SetDirectoryID(dir.ID).SetUserName(name).SaveX(ctx)
 	}
-	for in, want := range cases {
-		if got := graphQLName(in); got != want {
-			t.Errorf("graphQLName(%q) = %q; want %q", in, got, want)
+	for gname, names := range members {
+		g := c.Group.Create().SetOrganizationID(dir.OrganizationID).SetDirectoryID(dir.ID).
+			SetDisplayName(gname).SaveX(ctx)
+		out.groups[gname] = g
+		for _, un := range names {
+			c.Membership.Create().SetOrganizationID(dir.OrganizationID).
+				SetGroupID(g.ID).SetUserID(out.users[un].ID).ExecX(ctx)
 		}
 	}
+	return out
 }

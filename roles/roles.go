@@ -1,4 +1,7 @@
-package graph
+// Package roles computes users' effective roles: the roles mapped to the
+// groups they are in, or their organization's default role. It is the one
+// definition both the GraphQL API and the event outbox use.
+package roles
 
 import (
 	"cmp"
@@ -19,7 +22,7 @@ import (
 // PostgreSQL's parameter limits.
 const maxInList = 5000
 
-// EffectiveRoles computes the effective roles of each user: the roles
+// Effective computes the effective roles of each user: the roles
 // mapped to any group the user is in or, when none of those groups maps a
 // role, the user's organization's default role (none if it has no
 // default). It is the one definition of effective roles; resolvers and
@@ -30,7 +33,7 @@ const maxInList = 5000
 // roles, and, for users left without a role, their organizations' default
 // roles. Each user's roles are ordered by key; users without any
 // are absent from the map.
-func EffectiveRoles(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
+func Effective(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
 	if len(users) == 0 {
 		return map[uuid.UUID][]*ent.Role{}, nil
 	}
