@@ -9,9 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/roles"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/roles"
 )
 
 // A batch loads, for every user and directory an operation has fetched so
