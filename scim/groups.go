@@ -332,33 +332,6 @@ func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*entsql.R
 	return &rows, nil
 }
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
-	q, err := s.parseListQuery(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.respondGroups(w, r, q)
-}
-
-func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request) {
-	q, err := s.parseSearch(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.respondGroups(w, r, q)
-}
-
-func (s *Server) respondGroups(w http.ResponseWriter, r *http.Request, q *listQuery) {
-	total, docs, err := s.findGroups(r, q, q.startIndex-1, q.count)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
-}
-
 // findGroups counts the groups matching q and renders a page of them, with
 // the members of the whole page in one query unless excluded.
 func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {

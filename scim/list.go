@@ -43,6 +43,43 @@ func newListResponse(q *listQuery, total int, resources []any) listResponse {
 	}
 }
 
+// finder counts the resources matching q and renders a page of them from
+// offset, at most limit.
+type finder func(r *http.Request, q *listQuery, offset, limit int) (total int, docs []any, err error)
+
+// lister answers GET list requests (RFC 7644 §3.4.2) with find.
+func (s *Server) lister(find finder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := s.parseListQuery(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		respondList(w, r, q, find)
+	}
+}
+
+// searcher answers POST .search requests (RFC 7644 §3.4.3) with find.
+func (s *Server) searcher(find finder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := s.parseSearch(w, r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		respondList(w, r, q, find)
+	}
+}
+
+func respondList(w http.ResponseWriter, r *http.Request, q *listQuery, find finder) {
+	total, docs, err := find(r, q, q.startIndex-1, q.count)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
+}
+
 // parseListQuery reads a GET list request's query parameters.
 func (s *Server) parseListQuery(r *http.Request) (*listQuery, error) {
 	v := r.URL.Query()

@@ -105,11 +105,11 @@ func (s *Server) routes() {
 	handle := func(path string, rt route) {
 		s.mux.Handle(base+path, s.authenticate(http.HandlerFunc(rt.serve)))
 	}
-	handle("/Users", route{"GET": s.listUsers, "POST": s.createUser})
-	handle("/Users/.search", route{"POST": s.searchUsers})
+	handle("/Users", route{"GET": s.lister(s.findUsers), "POST": s.createUser})
+	handle("/Users/.search", route{"POST": s.searcher(s.findUsers)})
 	handle("/Users/{id}", route{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleteUser})
-	handle("/Groups", route{"GET": s.listGroups, "POST": s.createGroup})
-	handle("/Groups/.search", route{"POST": s.searchGroups})
+	handle("/Groups", route{"GET": s.lister(s.findGroups), "POST": s.createGroup})
+	handle("/Groups/.search", route{"POST": s.searcher(s.findGroups)})
 	handle("/Groups/{id}", route{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleteGroup})
 	handle("/.search", route{"POST": s.searchAll})
 	handle("/ServiceProviderConfig", route{"GET": s.serviceProviderConfig})

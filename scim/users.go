@@ -266,33 +266,6 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	q, err := s.parseListQuery(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.respondUsers(w, r, q)
-}
-
-func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
-	q, err := s.parseSearch(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.respondUsers(w, r, q)
-}
-
-func (s *Server) respondUsers(w http.ResponseWriter, r *http.Request, q *listQuery) {
-	total, docs, err := s.findUsers(r, q, q.startIndex-1, q.count)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
-}
-
 // findUsers counts the users matching q and renders those from offset,
 // at most limit of them, with one query for their groups.
 func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
