@@ -76,7 +76,7 @@ func CreateDirectory(ctx context.Context, c *ent.Client, orgID uuid.UUID, provid
 		name = providerNames[string(p)]
 	}
 	var out NewDirectory
-	err := withTx(ctx, c, func(tx *ent.Tx) error {
+	err := store.WithTx(ctx, c, func(tx *ent.Tx) error {
 		d, err := tx.Directory.Create().SetOrganizationID(orgID).SetProvider(p).SetName(name).Save(ctx)
 		if err != nil {
 			return err
@@ -145,21 +145,4 @@ func CreateAPIKey(ctx context.Context, c *ent.Client, scope access.Scope, orgID 
 		return nil, "", fmt.Errorf("create API key: %w", store.Classify(err))
 	}
 	return k, s.Plain, nil
-}
-
-// withTx runs f in a transaction of c, or in c's own transaction when c is
-// already transactional.
-func withTx(ctx context.Context, c *ent.Client, f func(tx *ent.Tx) error) error {
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return store.Classify(err)
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return store.Classify(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return store.Classify(err)
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
 )
 
 // The writes of group-to-role mappings and default roles. A group and the
@@ -21,7 +22,7 @@ import (
 // transaction.
 func setGroupRoles(ctx context.Context, c *ent.Client, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error) {
 	var g *ent.Group
-	err := withTx(ctx, c, func(tx *ent.Tx) error {
+	err := store.WithTx(ctx, c, func(tx *ent.Tx) error {
 		var err error
 		if g, err = tx.Group.Get(ctx, groupID); err != nil {
 			return notFoundField(err, "groupID")
@@ -58,7 +59,7 @@ func setGroupRoles(ctx context.Context, c *ent.Client, groupID uuid.UUID, roleID
 // assignRoleToGroup maps one role to a group; an existing mapping is kept.
 func assignRoleToGroup(ctx context.Context, c *ent.Client, groupID, roleID uuid.UUID) (*ent.Group, error) {
 	var g *ent.Group
-	err := withTx(ctx, c, func(tx *ent.Tx) error {
+	err := store.WithTx(ctx, c, func(tx *ent.Tx) error {
 		var err error
 		if g, err = tx.Group.Get(ctx, groupID); err != nil {
 			return notFoundField(err, "groupID")

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -21,26 +20,6 @@ import (
 // The helpers of the mutations that package admin does not already
 // provide. Each runs as the viewer in ctx: the privacy rules decide what it
 // may touch, and what it may not see is NOT_FOUND.
-
-// withTx runs f in a transaction of c and commits it when f succeeds.
-// Entities read or written in f are bound to the transaction: Unwrap them
-// before returning them to gqlgen, which may load their edges later.
-func withTx(ctx context.Context, c *ent.Client, f func(tx *ent.Tx) error) error {
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := f(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", store.Classify(err))
-	}
-	return nil
-}
 
 // requireOrganization answers NOT_FOUND, about field, when the viewer
 // cannot see organization id: writing into another organization is the
@@ -77,7 +56,7 @@ func deref(s *string) string {
 // given, in one transaction.
 func createOrganization(ctx context.Context, c *ent.Client, in model.CreateOrganizationInput) (*ent.Organization, error) {
 	var org *ent.Organization
-	err := withTx(ctx, c, func(tx *ent.Tx) error {
+	err := store.WithTx(ctx, c, func(tx *ent.Tx) error {
 		o, err := admin.CreateOrganization(ctx, tx.Client(), in.Name, deref(in.Slug))
 		if err != nil {
 			return err

@@ -7,25 +7,13 @@ import (
 	"reflect"
 
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/store"
 )
 
 // inTx runs f with a transactional client: every SCIM write is one
-// transaction, so a failed request leaves nothing half-written.
+// transaction.
 func inTx(ctx context.Context, c *ent.Client, f func(tx *ent.Client) error) error {
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := f(tx.Client()); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (rollback: %v)", err, rerr)
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return store.WithTx(ctx, c, func(tx *ent.Tx) error { return f(tx.Client()) })
 }
 
 // jsonDoc round-trips a document through JSON so it holds only the generic
