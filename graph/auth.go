@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,7 +41,7 @@ var errBadKey = fault.Errorf(fault.Unauthorized, "invalid API key")
 
 // viewer checks the bearer API key in header and returns who it speaks for.
 func (a *authenticator) viewer(ctx context.Context, header string) (*access.Viewer, error) {
-	key, ok := bearer(header)
+	key, ok := secret.Bearer(header)
 	if !ok {
 		return nil, fault.Errorf(fault.Unauthorized, "an API key is required: Authorization: Bearer dk_...")
 	}
@@ -82,16 +81,6 @@ func (a *authenticator) markUsed(ctx context.Context, id uuid.UUID, now time.Tim
 	if err := a.client.APIKey.UpdateOneID(id).SetLastUsedAt(now).Exec(ctx); err != nil {
 		slog.WarnContext(ctx, "graphql: record API key use", "key", id, "err", err)
 	}
-}
-
-// bearer extracts the credential of an "Authorization: Bearer x" header.
-func bearer(header string) (string, bool) {
-	scheme, cred, ok := strings.Cut(strings.TrimSpace(header), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	cred = strings.TrimSpace(cred)
-	return cred, cred != ""
 }
 
 // writeAuthError answers a request that failed authentication with a

@@ -12,28 +12,6 @@ import (
 	"github.com/acme/directory/store/storetest"
 )
 
-func TestBearer(t *testing.T) {
-	cases := []struct {
-		header, want string
-		ok           bool
-	}{
-		{"Bearer dk_abc", "dk_abc", true},
-		{"bearer   dk_abc  ", "dk_abc", true},
-		{"BEARER dk_abc", "dk_abc", true},
-		{"Basic dk_abc", "", false},
-		{"Bearer", "", false},
-		{"Bearer   ", "", false},
-		{"dk_abc", "", false},
-		{"", "", false},
-	}
-	for _, c := range cases {
-		got, ok := bearer(c.header)
-		if got != c.want || ok != c.ok {
-			t.Errorf("bearer(%q) = %q, %v; want %q, %v", c.header, got, ok, c.want, c.ok)
-		}
-	}
-}
-
 func TestAuthenticator(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())

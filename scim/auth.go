@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,10 +45,8 @@ func (s *Server) viewer(r *http.Request) (*access.Viewer, error) {
 	if err != nil {
 		return nil, errUnauthorized
 	}
-	auth := r.Header.Get("Authorization")
-	scheme, token, _ := strings.Cut(auth, " ")
-	token = strings.TrimSpace(token)
-	if !strings.EqualFold(scheme, "Bearer") || !secret.HasPrefix(token, secret.DirectoryTokenPrefix) {
+	token, ok := secret.Bearer(r.Header.Get("Authorization"))
+	if !ok || !secret.HasPrefix(token, secret.DirectoryTokenPrefix) {
 		return nil, errUnauthorized
 	}
 	// The token itself decides which organization the caller acts for, so

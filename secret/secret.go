@@ -54,3 +54,14 @@ func HasPrefix(plain, prefix string) bool {
 func Equal(stored []byte, plain string) bool {
 	return subtle.ConstantTimeCompare(stored, Hash(plain)) == 1
 }
+
+// Bearer extracts the credential of an "Authorization: Bearer <secret>"
+// header value; the scheme is matched without regard to case (RFC 7235).
+func Bearer(header string) (string, bool) {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	cred = strings.TrimSpace(cred)
+	return cred, cred != ""
+}
