@@ -231,13 +231,9 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 // The request's attributes / excludedAttributes apply; excluding members
 // skips their query entirely.
 func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g *ent.Group) {
-	q, err := s.parseListQuery(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
+	proj := requestProjection(r)
 	base := s.baseURL(r)
-	head, err := json.Marshal(q.proj.apply(groupDoc(g, base)))
+	head, err := json.Marshal(proj.apply(groupDoc(g, base)))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -247,7 +243,7 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g
 		w.Header().Set("Location", base+"/Groups/"+g.ID.String())
 	}
 	w.Header().Set("Content-Type", contentType)
-	if !q.proj.wants(membersAttr) {
+	if !proj.wants(membersAttr) {
 		w.WriteHeader(status)
 		w.Write(head)
 		return

@@ -80,17 +80,26 @@ func respondList(w http.ResponseWriter, r *http.Request, q *listQuery, find find
 	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
 }
 
+// queryParam reads a query parameter, its name in any letter case.
+func queryParam(r *http.Request, name string) string {
+	for k, vals := range r.URL.Query() {
+		if strings.EqualFold(k, name) && len(vals) > 0 {
+			return vals[0]
+		}
+	}
+	return ""
+}
+
+// requestProjection is the attributes / excludedAttributes selection of a
+// request for one resource (RFC 7644 §3.9). It cannot fail, so a write is
+// never answered with an error after it committed.
+func requestProjection(r *http.Request) projection {
+	return newProjection(queryParam(r, "attributes"), queryParam(r, "excludedAttributes"))
+}
+
 // parseListQuery reads a GET list request's query parameters.
 func (s *Server) parseListQuery(r *http.Request) (*listQuery, error) {
-	v := r.URL.Query()
-	get := func(name string) string {
-		for k, vals := range v {
-			if strings.EqualFold(k, name) && len(vals) > 0 {
-				return vals[0]
-			}
-		}
-		return ""
-	}
+	get := func(name string) string { return queryParam(r, name) }
 	return s.newListQuery(searchParams{
 		Filter: get("filter"), SortBy: get("sortBy"), SortOrder: get("sortOrder"),
 		StartIndex: get("startIndex"), Count: get("count"),

@@ -75,7 +75,7 @@ func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u 
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.baseURL(r)+"/Users/"+u.ID.String())
 	}
-	writeJSON(w, status, doc)
+	writeJSON(w, status, requestProjection(r).apply(doc))
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
@@ -84,18 +84,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	q, err := s.parseListQuery(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	doc, err := s.renderUser(r, s.client, u)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(u.Version))
-	writeJSON(w, http.StatusOK, q.proj.apply(doc))
+	s.sendUser(w, r, http.StatusOK, u)
 }
 
 // readUserDoc reads a POST or PUT body into a canonical user document.
