@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"cmp"
 	"net/http"
 	"strings"
 
@@ -82,26 +81,17 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	q.anyType = true
 	offset := q.startIndex - 1
-	users, udocs, uerr := s.findUsers(r, q, offset, q.count)
-	groups, gdocs, gerr := s.findGroups(r, q, max(0, offset-users), q.count-len(udocs))
-	// A filter on attributes only one resource type has matches nothing of
-	// the other type; it is an error only when it fits neither.
-	if uerr != nil && gerr != nil {
-		writeError(w, r, uerr)
+	users, udocs, err := s.findUsers(r, q, offset, q.count)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
-	if err := cmp.Or(nonFilterError(uerr), nonFilterError(gerr)); err != nil {
+	groups, gdocs, err := s.findGroups(r, q, max(0, offset-users), q.count-len(udocs))
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newListResponse(q, users+groups, append(udocs, gdocs...)))
-}
-
-// nonFilterError drops an invalidFilter error, keeping any other.
-func nonFilterError(err error) error {
-	if err != nil && toSCIMError(err).scimType == invalidFilter {
-		return nil
-	}
-	return err
 }

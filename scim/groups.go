@@ -359,7 +359,7 @@ func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (i
 
 // groupKind is how group lists filter and sort.
 var groupKind = listKind[predicate.Group, group.OrderOption]{
-	compile: where.Groups, order: where.GroupOrder, byID: ent.Asc(group.FieldID),
+	compile: where.Groups, compileAny: where.AnyGroups, order: where.GroupOrder, byID: ent.Asc(group.FieldID),
 }
 
 // attachMembers adds the members of a page of groups, in one query.

@@ -22,6 +22,9 @@ type listQuery struct {
 	startIndex int // 1-based
 	count      int // 0 returns only totalResults
 	proj       projection
+	// anyType: a search across resource types (POST /.search at the root),
+	// where an attribute a type lacks matches none of its resources.
+	anyType bool
 }
 
 // listResponse is the ListResponse message.
@@ -322,9 +325,10 @@ type resourceQuery[Q any, P, O ~func(*entsql.Selector), E any] interface {
 
 // listKind is how one resource type compiles filters and sort orders.
 type listKind[P, O ~func(*entsql.Selector)] struct {
-	compile func(filter.Expr) (P, error)
-	order   func(sortBy string, descending bool) (func(*entsql.Selector), error)
-	byID    O // the default order: stable, and creation order for UUIDv7 ids
+	compile    func(filter.Expr) (P, error)
+	compileAny func(filter.Expr) (P, error) // for searches across resource types
+	order      func(sortBy string, descending bool) (func(*entsql.Selector), error)
+	byID       O // the default order: stable, and creation order for UUIDv7 ids
 }
 
 // page counts the resources in scope that match q and reads those from
@@ -334,7 +338,11 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 ) (int, []E, error) {
 	preds := []P{scope}
 	if q.filter != nil {
-		p, err := kind.compile(q.filter)
+		compile := kind.compile
+		if q.anyType {
+			compile = kind.compileAny
+		}
+		p, err := compile(q.filter)
 		if err != nil {
 			return 0, nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
 		}

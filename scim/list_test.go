@@ -82,10 +82,10 @@ func TestLists(t *testing.T) {
 		}
 		byName := e.must(200, "POST", "/.search", map[string]any{
 			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
-			"filter":  `userName eq "bob@example.com"`,
+			"filter":  `userName eq "bob@example.com" or displayName eq "readers"`,
 		})
-		if total(byName) != 1 {
-			t.Fatalf("root search on a user-only attribute: %s", byName.raw)
+		if total(byName) != 2 {
+			t.Fatalf("root search for a user or a group by their own attributes: %s", byName.raw)
 		}
 		groups := e.must(200, "GET", "/Groups?filter="+url.QueryEscape(`members eq "`+ids["alice@example.com"]+`"`), nil)
 		if total(groups) != 1 {

@@ -284,5 +284,5 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 
 // userKind is how user lists filter and sort.
 var userKind = listKind[predicate.User, user.OrderOption]{
-	compile: where.Users, order: where.UserOrder, byID: ent.Asc(user.FieldID),
+	compile: where.Users, compileAny: where.AnyUsers, order: where.UserOrder, byID: ent.Asc(user.FieldID),
 }

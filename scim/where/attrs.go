@@ -79,6 +79,16 @@ func invalid(format string, args ...any) error {
 	return fault.Errorf(fault.Invalid, format, args...)
 }
 
+// unknownError is an attribute or schema the resource type does not have:
+// an error for a search of that type, no match in a search of all types.
+type unknownError struct{ error }
+
+func (e *unknownError) Unwrap() error { return e.error }
+
+func unknownAttr(p filter.AttrPath) error {
+	return &unknownError{invalid("unknown attribute %q", p.String())}
+}
+
 // lookup finds the attribute p names. Names and URNs are case-insensitive;
 // an attribute of any of the resource's schemas may be named without its
 // URN.
@@ -92,7 +102,7 @@ func (r *resource) lookup(p filter.AttrPath) (target, error) {
 		return nil, err
 	}
 	if e == (entry{}) {
-		return nil, invalid("unknown attribute %q", p.String())
+		return nil, unknownAttr(p)
 	}
 	switch {
 	case e.scalar != nil:
@@ -112,7 +122,7 @@ func (r *resource) lookup(p filter.AttrPath) (target, error) {
 			return multiTarget{e.multi, sub}, nil
 		}
 	}
-	return nil, invalid("unknown attribute %q", p.String())
+	return nil, unknownAttr(p)
 }
 
 // find returns the entry for name in the namespace urn selects (all of
@@ -128,7 +138,7 @@ func (r *resource) find(urn, name string) (entry, error) {
 	}
 	ns, ok := r.schemas[strings.ToLower(urn)]
 	if !ok {
-		return entry{}, invalid("unknown schema %q", urn)
+		return entry{}, &unknownError{invalid("unknown schema %q", urn)}
 	}
 	return r.attrs[ns][name], nil
 }

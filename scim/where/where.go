@@ -1,6 +1,8 @@
 package where
 
 import (
+	"errors"
+
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/acme/directory/ent/predicate"
@@ -28,6 +30,53 @@ func Groups(e filter.Expr) (predicate.Group, error) {
 	}
 	return predicate.Group(where(c)), nil
 }
+
+// AnyUsers is Users for a search across resource types (POST /.search at
+// the root, RFC 7644 §3.4.3): an attribute users do not have makes its
+// comparisons false (and "ne" true) instead of an error, so a filter such as
+// `userName eq "x" or displayName eq "y"` finds users and groups.
+func AnyUsers(e filter.Expr) (predicate.User, error) {
+	c, err := compile(e, anyScope{userResource})
+	if err != nil {
+		return nil, err
+	}
+	return predicate.User(where(c)), nil
+}
+
+// AnyGroups is Groups for a search across resource types, as AnyUsers.
+func AnyGroups(e filter.Expr) (predicate.Group, error) {
+	c, err := compile(e, anyScope{groupResource})
+	if err != nil {
+		return nil, err
+	}
+	return predicate.Group(where(c)), nil
+}
+
+// anyScope resolves attributes the resource lacks to an absent target.
+type anyScope struct{ r *resource }
+
+func (a anyScope) lookup(p filter.AttrPath) (target, error) {
+	t, err := a.r.lookup(p)
+	var unknown *unknownError
+	if errors.As(err, &unknown) {
+		return absent{}, nil
+	}
+	return t, err
+}
+
+// absent is an attribute a resource does not have: like a NULL column it
+// matches nothing but "ne".
+type absent struct{}
+
+func (absent) compare(op filter.Op, _ filter.Value) (cond, error) {
+	if op == filter.OpNe {
+		return sqlTrue, nil
+	}
+	return sqlFalse, nil
+}
+
+func (absent) present() (cond, error)              { return sqlFalse, nil }
+func (absent) valuePath(filter.Expr) (cond, error) { return sqlFalse, nil }
 
 // where adds c to the query's WHERE clause. The SQL is written when the
 // query is built, so it follows the selector's dialect and argument
