@@ -25,15 +25,6 @@ const (
 	Provisioner Scope = "provisioner"
 )
 
-// Valid reports whether s is one of the known scopes.
-func (s Scope) Valid() bool {
-	switch s {
-	case Platform, OrgAdmin, OrgRead, Provisioner:
-		return true
-	}
-	return false
-}
-
 // Viewer is the authenticated caller.
 type Viewer struct {
 	Scope          Scope

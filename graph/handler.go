@@ -105,7 +105,7 @@ func guardMutations(ctx context.Context, next graphql.RootResolver) graphql.Mars
 	if oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}
-	if v := access.FromContext(ctx); v == nil || (v.Scope != access.Platform && v.Scope != access.OrgAdmin) {
+	if !access.FromContext(ctx).CanWrite() {
 		graphql.AddError(ctx, fault.Errorf(fault.Forbidden, "this API key is read-only"))
 		return graphql.Null
 	}

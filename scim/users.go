@@ -23,14 +23,15 @@ func directoryOf(ctx context.Context) uuid.UUID {
 }
 
 // userByID loads a user of the request's directory; an id that is not a
-// UUID is simply not found. lock takes a row lock for the transaction.
-func userByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.User, error) {
+// UUID is simply not found. lock takes a row lock where the database
+// needs one (see Server.rowLocks).
+func (s *Server) userByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.User, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, errorf(http.StatusNotFound, "", "no user with id "+id)
 	}
 	q := c.User.Query().Where(user.ID(uid), user.DirectoryID(directoryOf(ctx)))
-	if lock {
+	if lock && s.rowLocks {
 		q = q.ForUpdate()
 	}
 	u, err := q.Only(ctx)
@@ -79,7 +80,7 @@ func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u 
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	u, err := userByID(r.Context(), s.client, r.PathValue("id"), false)
+	u, err := s.userByID(r.Context(), s.client, r.PathValue("id"), false)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -204,7 +205,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 	ctx := r.Context()
 	var u *ent.User
 	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		cur, err := userByID(ctx, tx, r.PathValue("id"), s.rowLocks)
+		cur, err := s.userByID(ctx, tx, r.PathValue("id"), true)
 		if err != nil {
 			return err
 		}
@@ -239,7 +240,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		u, err := userByID(ctx, tx, r.PathValue("id"), s.rowLocks)
+		u, err := s.userByID(ctx, tx, r.PathValue("id"), true)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (r tenantRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
 	switch {
 	case v.IsPlatform():
 		return privacy.Allow
-	case v.Scope == access.OrgRead:
+	case !v.CanWrite():
 		return privacy.Denyf("privacy: read-only viewer cannot change %s", m.Type())
 	case v.Scope == access.Provisioner && !r.provisioned:
 		return privacy.Denyf("privacy: a directory token cannot change %s", m.Type())

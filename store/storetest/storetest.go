@@ -8,7 +8,6 @@ package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/acme/directory/pgtest"
@@ -47,6 +46,3 @@ func Open(t testing.TB, dialect string) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
-
-// SQLitePath is where Open puts the SQLite file under dir.
-func SQLitePath(dir string) string { return filepath.Join(dir, "directory.db") }
