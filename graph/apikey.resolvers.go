@@ -9,7 +9,7 @@ import (
 	"context"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/graph/model"
@@ -18,24 +18,19 @@ import (
 
 // CreateAPIKey is the resolver for the createAPIKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope apikey.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
-	if scope != apikey.ScopePlatform && organizationID != nil {
-		if err := requireOrganization(ctx, r.client, *organizationID, "organizationID"); err != nil {
-			return nil, err
-		}
-	}
-	k, plain, err := admin.CreateAPIKey(ctx, r.client, access.Scope(scope), organizationID, deref(name))
+	k, err := r.domain.CreateAPIKey(ctx, domain.NewAPIKey{Scope: access.Scope(scope), OrganizationID: organizationID, Name: deref(name)})
 	if err != nil {
-		return nil, inputError("", err)
+		return nil, err
 	}
-	return &model.CreateAPIKeyPayload{APIKey: k, Key: plain}, nil
+	return &model.CreateAPIKeyPayload{APIKey: k.APIKey, Key: k.Key}, nil
 }
 
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.APIKey.DeleteOneID(id).Exec(ctx)
+	return id, r.domain.RevokeAPIKey(ctx, id)
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
-	return r.client.APIKey.Query().Order(ent.Asc(apikey.FieldCreatedAt), ent.Asc(apikey.FieldID)).All(ctx)
+	return r.domain.APIKeys(ctx)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -15,11 +15,12 @@ import (
 func TestAuthenticator(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
-		org, err := admin.CreateOrganization(ctx, s.Client, "Acme", "")
+		svc := domain.New(s.Client, s.Dialect)
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, key, err := admin.CreateAPIKey(ctx, s.Client, access.OrgRead, &org.ID, "app")
+		issued, err := svc.CreateAPIKey(ctx, domain.NewAPIKey{Scope: access.OrgRead, OrganizationID: &org.ID, Name: "app"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,15 +28,15 @@ func TestAuthenticator(t *testing.T) {
 		a := newAuthenticator(s.Client)
 		a.now = func() time.Time { return now }
 
-		v, err := a.viewer(context.Background(), "Bearer "+key)
+		v, err := a.viewer(context.Background(), "Bearer "+issued.Key)
 		if err != nil {
 			t.Fatalf("valid key: %v", err)
 		}
-		if v.Scope != access.OrgRead || v.OrganizationID != org.ID || v.CredentialID != k.ID {
-			t.Fatalf("viewer = %+v; want org_read of %s by key %s", v, org.ID, k.ID)
+		if v.Scope != access.OrgRead || v.OrganizationID != org.ID || v.CredentialID != issued.APIKey.ID {
+			t.Fatalf("viewer = %+v; want org_read of %s by key %s", v, org.ID, issued.APIKey.ID)
 		}
 		lastUsed := func() time.Time {
-			got := s.Client.APIKey.GetX(ctx, k.ID).LastUsedAt
+			got := s.Client.APIKey.GetX(ctx, issued.APIKey.ID).LastUsedAt
 			if got == nil {
 				t.Fatalf("last_used_at not set")
 			}
@@ -55,7 +56,7 @@ func TestAuthenticator(t *testing.T) {
 		for _, st := range steps {
 			at := now.Add(st.after)
 			a.now = func() time.Time { return at }
-			if _, err := a.viewer(context.Background(), "Bearer "+key); err != nil {
+			if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); err != nil {
 				t.Fatal(err)
 			}
 			if got := lastUsed(); !got.Equal(st.want) {
@@ -63,14 +64,14 @@ func TestAuthenticator(t *testing.T) {
 			}
 		}
 
-		s.Client.APIKey.UpdateOneID(k.ID).SetExpiresAt(now.Add(time.Hour)).ExecX(ctx)
+		s.Client.APIKey.UpdateOneID(issued.APIKey.ID).SetExpiresAt(now.Add(time.Hour)).ExecX(ctx)
 		a.now = func() time.Time { return now.Add(2 * time.Hour) }
-		if _, err := a.viewer(context.Background(), "Bearer "+key); !fault.Is(err, fault.Unauthorized) {
+		if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); !fault.Is(err, fault.Unauthorized) {
 			t.Fatalf("expired key: err = %v; want unauthorized", err)
 		}
-		s.Client.APIKey.DeleteOneID(k.ID).ExecX(ctx)
+		s.Client.APIKey.DeleteOneID(issued.APIKey.ID).ExecX(ctx)
 		a.now = func() time.Time { return now }
-		if _, err := a.viewer(context.Background(), "Bearer "+key); !fault.Is(err, fault.Unauthorized) {
+		if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); !fault.Is(err, fault.Unauthorized) {
 			t.Fatalf("revoked key: err = %v; want unauthorized", err)
 		}
 	})

@@ -7,10 +7,9 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
@@ -23,7 +22,7 @@ func (r *directoryResolver) Status(ctx context.Context, obj *ent.Directory) (mod
 
 // ScimEndpoint is the resolver for the scimEndpoint field.
 func (r *directoryResolver) ScimEndpoint(ctx context.Context, obj *ent.Directory) (string, error) {
-	return admin.SCIMEndpoint(r.cfg.PublicURL, obj.ID), nil
+	return domain.SCIMEndpoint(r.cfg.PublicURL, obj.ID), nil
 }
 
 // UserCount is the resolver for the userCount field.
@@ -40,47 +39,43 @@ func (r *directoryResolver) GroupCount(ctx context.Context, obj *ent.Directory) 
 
 // CreateDirectory is the resolver for the createDirectory field.
 func (r *mutationResolver) CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error) {
-	if err := requireOrganization(ctx, r.client, input.OrganizationID, "input.organizationID"); err != nil {
-		return nil, err
-	}
-	nd, err := admin.CreateDirectory(ctx, r.client, input.OrganizationID, string(input.Provider), deref(input.Name))
+	nd, err := r.domain.CreateDirectory(ctx, domain.NewDirectory{
+		OrganizationID: input.OrganizationID, Provider: input.Provider, Name: deref(input.Name)})
 	if err != nil {
 		return nil, inputError("input", err)
 	}
-	// Read it again: admin returns the entity bound to its committed
-	// transaction, which cannot load the edges a query may ask for.
-	d, err := r.client.Directory.Get(ctx, nd.Directory.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read the new directory: %w", err)
-	}
 	return &model.CreateDirectoryPayload{
-		Directory:    d,
-		ScimEndpoint: admin.SCIMEndpoint(r.cfg.PublicURL, nd.Directory.ID),
+		Directory:    nd.Directory,
+		ScimEndpoint: domain.SCIMEndpoint(r.cfg.PublicURL, nd.Directory.ID),
 		BearerToken:  nd.BearerToken,
 	}, nil
 }
 
 // RotateDirectoryToken is the resolver for the rotateDirectoryToken field.
 func (r *mutationResolver) RotateDirectoryToken(ctx context.Context, directoryID uuid.UUID, expiresAt *time.Time) (*model.RotateDirectoryTokenPayload, error) {
-	return rotateDirectoryToken(ctx, r.client, directoryID, expiresAt, time.Now())
+	t, err := r.domain.RotateDirectoryToken(ctx, directoryID, expiresAt)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RotateDirectoryTokenPayload{Directory: t.Directory, Token: t.Token, BearerToken: t.BearerToken}, nil
 }
 
 // RevokeDirectoryToken is the resolver for the revokeDirectoryToken field.
 func (r *mutationResolver) RevokeDirectoryToken(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.DirectoryToken.DeleteOneID(id).Exec(ctx)
+	return id, r.domain.RevokeDirectoryToken(ctx, id)
 }
 
 // EnableDirectory is the resolver for the enableDirectory field.
 func (r *mutationResolver) EnableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error) {
-	return r.client.Directory.UpdateOneID(id).SetEnabled(true).Save(ctx)
+	return r.domain.SetDirectoryEnabled(ctx, id, true)
 }
 
 // DisableDirectory is the resolver for the disableDirectory field.
 func (r *mutationResolver) DisableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error) {
-	return r.client.Directory.UpdateOneID(id).SetEnabled(false).Save(ctx)
+	return r.domain.SetDirectoryEnabled(ctx, id, false)
 }
 
 // DeleteDirectory is the resolver for the deleteDirectory field.
 func (r *mutationResolver) DeleteDirectory(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Directory.DeleteOneID(id).Exec(ctx)
+	return id, r.domain.DeleteDirectory(ctx, id)
 }

@@ -123,7 +123,7 @@ func TestAdminFlow(t *testing.T) {
 }
 
 func setUpFlow(t *testing.T, s *store.Store) *flow {
-	f := &flow{api: newAPI(t, s.Client, Config{Introspection: true}), roles: map[string]string{}}
+	f := &flow{api: newAPI(t, s.Client, s.Dialect, Config{Introspection: true}), roles: map[string]string{}}
 	var org struct{ CreateOrganization struct{ ID, Slug string } }
 	f.ok(f.platform, createOrgMutation, map[string]any{"name": "Acme, Inc."}, &org)
 	if org.CreateOrganization.Slug != "acme-inc" {

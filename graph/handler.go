@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/graph/generated"
@@ -62,9 +63,10 @@ func (c Config) withDefaults() Config {
 // NewHandler returns the /graphql endpoint: API-key authentication, then
 // the GraphQL server. A browser's GET (Accept: text/html) gets GraphiQL
 // when introspection is on.
-func NewHandler(client *ent.Client, cfg Config) http.Handler {
+func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client, cfg: cfg}})
+	client := svc.Client()
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
 	return &endpoint{
 		auth:     newAuthenticator(client),
 		server:   newServer(client, pagedSchema{es}, cfg),

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/pgtest"
 )
@@ -33,19 +33,21 @@ type api struct {
 	platform string // a platform API key
 }
 
-// newAPI serves NewHandler(client, cfg) and makes a platform key.
-func newAPI(t testing.TB, client *ent.Client, cfg Config) *api {
+// newAPI serves NewHandler(domain.New(client, dialect), cfg) and makes a
+// platform key.
+func newAPI(t testing.TB, client *ent.Client, dialect string, cfg Config) *api {
 	t.Helper()
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = testPublicURL
 	}
-	srv := httptest.NewServer(NewHandler(client, cfg))
+	svc := domain.New(client, dialect)
+	srv := httptest.NewServer(NewHandler(svc, cfg))
 	t.Cleanup(srv.Close)
-	_, key, err := admin.CreateAPIKey(access.PlatformContext(context.Background()), client, access.Platform, nil, "test")
+	k, err := svc.CreateAPIKey(access.PlatformContext(context.Background()), domain.NewAPIKey{Scope: access.Platform, Name: "test"})
 	if err != nil {
 		t.Fatalf("create platform key: %v", err)
 	}
-	return &api{t: t, client: client, srv: srv, platform: key}
+	return &api{t: t, client: client, srv: srv, platform: k.Key}
 }
 
 // with returns a copy of a reporting to t, for subtests.
@@ -213,9 +215,10 @@ func seedDirectory(t testing.TB, c *ent.Client, dir *ent.Directory, userNames []
 // newOrgKey makes an API key of scope for an organization, directly.
 func newOrgKey(t testing.TB, c *ent.Client, scope access.Scope, org uuid.UUID) string {
 	t.Helper()
-	_, key, err := admin.CreateAPIKey(access.PlatformContext(context.Background()), c, scope, &org, string(scope))
+	k, err := domain.New(c, "").CreateAPIKey(access.PlatformContext(context.Background()),
+		domain.NewAPIKey{Scope: scope, OrganizationID: &org, Name: string(scope)})
 	if err != nil {
 		t.Fatalf("create %s key: %v", scope, err)
 	}
-	return key
+	return k.Key
 }

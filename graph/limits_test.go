@@ -14,7 +14,7 @@ import (
 
 func TestLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		a := newAPI(t, s.Client, Config{Introspection: true})
+		a := newAPI(t, s.Client, s.Dialect, Config{Introspection: true})
 		cases := []struct {
 			name, query string
 			vars        map[string]any
@@ -62,7 +62,7 @@ func TestLimits(t *testing.T) {
 // TestDepthIgnoresIntrospection runs GraphiQL's kind of schema query,
 // which nests __Type.ofType deeper than the depth limit.
 func TestDepthIgnoresIntrospection(t *testing.T) {
-	a := newAPI(t, storetest.Open(t, "sqlite").Client, Config{Introspection: true, MaxDepth: 3})
+	a := newAPI(t, storetest.Open(t, "sqlite").Client, "sqlite3", Config{Introspection: true, MaxDepth: 3})
 	var data struct {
 		Type struct{ Fields []struct{ Name string } } `json:"__type"`
 	}
@@ -77,7 +77,7 @@ func TestDepthIgnoresIntrospection(t *testing.T) {
 }
 
 func TestIntrospectionOff(t *testing.T) {
-	a := newAPI(t, storetest.Open(t, "sqlite").Client, Config{Introspection: false})
+	a := newAPI(t, storetest.Open(t, "sqlite").Client, "sqlite3", Config{Introspection: false})
 	a.fails(a.platform, `{ __schema { types { name } } }`, nil, "INTROSPECTION_DISABLED", "")
 	a.fails(a.platform, `{ ...Q } fragment Q on Query { __type(name: "User") { name } }`, nil, "INTROSPECTION_DISABLED", "")
 	a.ok(a.platform, `{ users { __typename totalCount } }`, nil, nil)
@@ -95,7 +95,7 @@ func TestIntrospectionOff(t *testing.T) {
 }
 
 func TestGraphiQL(t *testing.T) {
-	a := newAPI(t, storetest.Open(t, "sqlite").Client, Config{Introspection: true})
+	a := newAPI(t, storetest.Open(t, "sqlite").Client, "sqlite3", Config{Introspection: true})
 	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/graphql", nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
 	res, err := a.srv.Client().Do(req)

@@ -8,6 +8,8 @@ package graph
 import (
 	"context"
 
+	"github.com/acme/directory/domain"
+
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
@@ -15,15 +17,19 @@ import (
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*ent.Organization, error) {
-	return createOrganization(ctx, r.client, input)
+	org, err := r.domain.CreateOrganization(ctx, domain.NewOrganization{
+		Name: input.Name, Slug: deref(input.Slug), ExternalID: input.ExternalID})
+	return org, inputError("input", err)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id uuid.UUID, input model.UpdateOrganizationInput) (*ent.Organization, error) {
-	return updateOrganization(ctx, r.client, id, input)
+	org, err := r.domain.UpdateOrganization(ctx, id, domain.OrganizationChange{
+		Name: input.Name, Slug: input.Slug, ExternalID: nullable(input.ExternalID)})
+	return org, inputError("input", err)
 }
 
 // DeleteOrganization is the resolver for the deleteOrganization field.
 func (r *mutationResolver) DeleteOrganization(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Organization.DeleteOneID(id).Exec(ctx)
+	return id, r.domain.DeleteOrganization(ctx, id)
 }

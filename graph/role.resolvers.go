@@ -8,6 +8,8 @@ package graph
 import (
 	"context"
 
+	"github.com/acme/directory/domain"
+
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
@@ -15,54 +17,39 @@ import (
 
 // CreateRole is the resolver for the createRole field.
 func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error) {
-	if err := requireOrganization(ctx, r.client, input.OrganizationID, "input.organizationID"); err != nil {
-		return nil, err
-	}
-	role, err := r.client.Role.Create().SetOrganizationID(input.OrganizationID).
-		SetKey(input.Key).SetName(input.Name).SetNillableDescription(input.Description).Save(ctx)
-	if err != nil {
-		return nil, inputError("input", conflictOn(err, "key", "the organization already has a role %q", input.Key))
-	}
-	return role, nil
+	role, err := r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: input.OrganizationID,
+		Key: input.Key, Name: input.Name, Description: input.Description})
+	return role, inputError("input", err)
 }
 
 // UpdateRole is the resolver for the updateRole field.
 func (r *mutationResolver) UpdateRole(ctx context.Context, id uuid.UUID, input model.UpdateRoleInput) (*ent.Role, error) {
-	u := r.client.Role.UpdateOneID(id).SetNillableKey(input.Key).SetNillableName(input.Name)
-	switch d, ok := input.Description.ValueOK(); {
-	case ok && d == nil:
-		u.ClearDescription()
-	case ok:
-		u.SetDescription(*d)
-	}
-	role, err := u.Save(ctx)
-	if err != nil {
-		return nil, inputError("input", conflictOn(err, "key", "the organization already has a role %q", deref(input.Key)))
-	}
-	return role, nil
+	role, err := r.domain.UpdateRole(ctx, id, domain.RoleChange{Key: input.Key, Name: input.Name,
+		Description: nullable(input.Description)})
+	return role, inputError("input", err)
 }
 
 // DeleteRole is the resolver for the deleteRole field.
 func (r *mutationResolver) DeleteRole(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Role.DeleteOneID(id).Exec(ctx)
+	return id, r.domain.DeleteRole(ctx, id)
 }
 
 // SetDefaultRole is the resolver for the setDefaultRole field.
 func (r *mutationResolver) SetDefaultRole(ctx context.Context, organizationID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
-	return setDefaultRole(ctx, r.client, organizationID, roleID)
+	return r.domain.SetDefaultRole(ctx, organizationID, roleID)
 }
 
 // SetGroupRoles is the resolver for the setGroupRoles field.
 func (r *mutationResolver) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error) {
-	return setGroupRoles(ctx, r.client, groupID, roleIDs)
+	return r.domain.SetGroupRoles(ctx, groupID, roleIDs)
 }
 
 // AssignRoleToGroup is the resolver for the assignRoleToGroup field.
 func (r *mutationResolver) AssignRoleToGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error) {
-	return assignRoleToGroup(ctx, r.client, groupID, roleID)
+	return r.domain.AssignRoleToGroup(ctx, groupID, roleID)
 }
 
 // UnassignRoleFromGroup is the resolver for the unassignRoleFromGroup field.
 func (r *mutationResolver) UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error) {
-	return unassignRoleFromGroup(ctx, r.client, groupID, roleID)
+	return r.domain.UnassignRoleFromGroup(ctx, groupID, roleID)
 }

@@ -13,7 +13,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -107,11 +107,12 @@ const usersWithGroupsAndRoles = `query($n: Int!) {
 func seedOrganization(tb testing.TB, c *ent.Client, n int) string {
 	tb.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := admin.CreateOrganization(ctx, c, "Bench "+fmt.Sprint(n), "")
+	svc := domain.New(c, "")
+	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Bench " + fmt.Sprint(n)})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir, err := admin.CreateDirectory(ctx, c, org.ID, "jumpcloud", "")
+	dir, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "jumpcloud"})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func TestStatementsPerPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
 		key := seedOrganization(t, client, 100)
-		a := newAPI(t, client, Config{})
+		a := newAPI(t, client, s.Dialect, Config{})
 		a.ok(key, usersWithGroupsAndRoles, map[string]any{"n": 1}, nil) // records the key's first use
 		count.take()
 
@@ -194,7 +195,7 @@ func BenchmarkUsersWithGroupsAndRoles(b *testing.B) {
 	s := storetest.Open(b, "sqlite")
 	client, count := countingClient(s)
 	key := seedOrganization(b, client, 100)
-	h := NewHandler(client, Config{})
+	h := NewHandler(domain.New(client, s.Dialect), Config{})
 	body := fmt.Sprintf(`{"query": %q, "variables": {"n": 100}}`, usersWithGroupsAndRoles)
 	serve := func() {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))

@@ -26,7 +26,7 @@ type tokenView struct {
 
 func TestTokenRotation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		a := newAPI(t, s.Client, Config{})
+		a := newAPI(t, s.Client, s.Dialect, Config{})
 		var org struct{ CreateOrganization struct{ ID string } }
 		a.ok(a.platform, createOrgMutation, map[string]any{"name": "Acme"}, &org)
 		var dir struct {

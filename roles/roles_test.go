@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/roles"
@@ -21,11 +21,11 @@ func TestEffective(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
 		ctx := access.PlatformContext(context.Background())
-		org, err := admin.CreateOrganization(ctx, c, "Acme", "")
+		org, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, err := admin.CreateDirectory(ctx, c, org.ID, "okta", "")
+		dir, err := domain.New(c, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestEffective(t *testing.T) {
 		}
 
 		t.Run("as another organization", func(t *testing.T) {
-			other, err := admin.CreateOrganization(ctx, c, "Globex", "")
+			other, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Globex"})
 			if err != nil {
 				t.Fatal(err)
 			}

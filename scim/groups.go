@@ -3,6 +3,7 @@ package scim
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -11,11 +12,10 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
-	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/predicate"
-	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
 	"github.com/acme/directory/scim/where"
@@ -34,17 +34,12 @@ func groupDoc(g *ent.Group, base string) map[string]any {
 	return doc
 }
 
-// setGroup writes a canonical group document into a mutation.
-func setGroup(m *ent.GroupMutation, doc map[string]any) error {
+// groupFields maps a canonical SCIM group document (members excluded) to
+// its stored fields, keyed by ent field name.
+func groupFields(doc map[string]any) (map[string]any, error) {
 	name := str(doc, "displayName")
 	if strings.TrimSpace(name) == "" {
-		return errorf(http.StatusBadRequest, invalidValue, "displayName is required")
-	}
-	m.SetDisplayName(name)
-	if ext := str(doc, "externalId"); ext != "" {
-		m.SetExternalID(ext)
-	} else if m.Op().Is(ent.OpUpdateOne) {
-		m.ClearExternalID()
+		return nil, errorf(http.StatusBadRequest, invalidValue, "displayName is required")
 	}
 	raw := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -52,24 +47,11 @@ func setGroup(m *ent.GroupMutation, doc map[string]any) error {
 			raw[k] = v
 		}
 	}
-	m.SetRaw(raw)
-	return nil
-}
-
-func (s *Server) groupByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.Group, error) {
-	gid, err := uuid.Parse(id)
-	if err != nil {
-		return nil, errorf(http.StatusNotFound, "", "no group with id "+id)
-	}
-	q := c.Group.Query().Where(group.ID(gid), group.DirectoryID(directoryOf(ctx)))
-	if lock && s.rowLocks {
-		q = q.ForUpdate()
-	}
-	g, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, errorf(http.StatusNotFound, "", "no group with id "+id)
-	}
-	return g, err
+	return map[string]any{
+		group.FieldDisplayName: name,
+		group.FieldExternalID:  str(doc, "externalId"),
+		group.FieldRaw:         raw,
+	}, nil
 }
 
 // readGroupDoc reads a POST or PUT body: the canonical document, and the
@@ -90,40 +72,28 @@ func (s *Server) readGroupDoc(w http.ResponseWriter, r *http.Request) (map[strin
 	return doc, changes, nil
 }
 
+// groupChange is the domain form of a group document and its member
+// changes.
+func groupChange(doc map[string]any, changes []patch.MemberChange) (domain.GroupFields, []domain.MemberChange, error) {
+	f, err := groupFields(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, memberChanges(changes), nil
+}
+
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	doc, changes, err := s.readGroupDoc(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	var g *ent.Group
-	err = inTx(ctx, s.client, func(tx *ent.Client) error {
-		// A group of the same name is taken over rather than duplicated
-		// (JumpCloud links app groups by name).
-		existing, err := tx.Group.Query().Where(group.DirectoryID(directoryOf(ctx)),
-			group.DisplayNameKey(schematype.FoldKey(str(doc, "displayName")))).First(ctx)
-		var m *ent.GroupMutation
-		var save func() (*ent.Group, error)
-		switch {
-		case ent.IsNotFound(err):
-			v := access.FromContext(ctx)
-			c := tx.Group.Create().SetOrganizationID(v.OrganizationID).SetDirectoryID(v.DirectoryID)
-			m, save = c.Mutation(), func() (*ent.Group, error) { return c.Save(ctx) }
-		case err != nil:
-			return err
-		default:
-			u := tx.Group.UpdateOne(existing)
-			m, save = u.Mutation(), func() (*ent.Group, error) { return u.Save(ctx) }
-		}
-		if err := setGroup(m, doc); err != nil {
-			return err
-		}
-		if g, err = save(); err != nil {
-			return err
-		}
-		return applyMemberChanges(ctx, tx, g.ID, changes)
-	})
+	f, members, err := groupChange(doc, changes)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	g, err := s.domain.CreateGroup(r.Context(), directoryOf(r.Context()), f, members)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -164,33 +134,22 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateGroup replaces a group with what next computes from it, members
-// included, in one transaction, honouring If-Match. The update always bumps
-// the group's version, also when only members changed.
+// included, in one transaction, honouring If-Match.
 func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
 	next func(*ent.Group) (map[string]any, []patch.MemberChange, error)) {
-	ctx := r.Context()
-	var g *ent.Group
-	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		cur, err := s.groupByID(ctx, tx, r.PathValue("id"), true)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(r, cur.Version); err != nil {
-			return err
-		}
-		doc, changes, err := next(cur)
-		if err != nil {
-			return err
-		}
-		upd := tx.Group.UpdateOne(cur)
-		if err := setGroup(upd.Mutation(), doc); err != nil {
-			return err
-		}
-		if g, err = upd.Save(ctx); err != nil {
-			return err
-		}
-		return applyMemberChanges(ctx, tx, g.ID, changes)
-	})
+	id, err := resourceID(r, "group")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	g, err := s.domain.UpdateGroup(r.Context(), directoryOf(r.Context()), id, ifMatch(r),
+		func(cur *ent.Group) (domain.GroupFields, []domain.MemberChange, error) {
+			doc, changes, err := next(cur)
+			if err != nil {
+				return nil, nil, err
+			}
+			return groupChange(doc, changes)
+		})
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -199,17 +158,10 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		g, err := s.groupByID(ctx, tx, r.PathValue("id"), true)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(r, g.Version); err != nil {
-			return err
-		}
-		return tx.Group.DeleteOne(g).Exec(ctx)
-	})
+	id, err := resourceID(r, "group")
+	if err == nil {
+		err = s.domain.DeleteGroup(r.Context(), directoryOf(r.Context()), id, ifMatch(r))
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -218,7 +170,12 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
-	g, err := s.groupByID(r.Context(), s.client, r.PathValue("id"), false)
+	id, err := resourceID(r, "group")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	g, err := s.domain.Group(r.Context(), directoryOf(r.Context()), id)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -260,7 +217,7 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g
 
 // streamMembers writes head with a "members" array appended, one row at a
 // time. Once the status is sent an error can only be logged.
-func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, rows *entsql.Rows, base string) {
+func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, rows *sql.Rows, base string) {
 	buf := bytes.NewBuffer(make([]byte, 0, 32<<10))
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"members":[`)
@@ -309,7 +266,7 @@ func logStreamError(r *http.Request, err error) {
 // memberRows selects the members of groups (user id, display name, group
 // id) ordered by group and user. The
 // caller has already read the group through the privacy rules.
-func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*entsql.Rows, error) {
+func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*sql.Rows, error) {
 	args := make([]any, len(groups))
 	for i, g := range groups {
 		args[i] = g
@@ -321,11 +278,7 @@ func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*entsql.R
 		Where(entsql.In(m.C("group_id"), args...)).
 		OrderBy(m.C("group_id"), u.C("id"))
 	query, qargs := q.Query()
-	var rows entsql.Rows
-	if err := s.drv.Query(ctx, query, qargs, &rows); err != nil {
-		return nil, err
-	}
-	return &rows, nil
+	return s.client.QueryContext(ctx, query, qargs...)
 }
 
 // findGroups counts the groups matching q and renders a page of them, with

@@ -13,8 +13,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
@@ -37,11 +38,12 @@ type env struct {
 func newEnv(t testing.TB, st *store.Store, provider string) *env {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := admin.CreateOrganization(ctx, st.Client, "Acme "+provider+" "+uuid.NewString()[:8], "")
+	svc := domain.New(st.Client, st.Dialect)
+	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme " + provider + " " + uuid.NewString()[:8]})
 	if err != nil {
 		t.Fatalf("create organization: %v", err)
 	}
-	d, err := admin.CreateDirectory(ctx, st.Client, org.ID, provider, "")
+	d, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: directory.Provider(provider)})
 	if err != nil {
 		t.Fatalf("create directory: %v", err)
 	}

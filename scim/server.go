@@ -5,9 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/store"
 )
@@ -38,16 +36,12 @@ const (
 
 // Server serves SCIM for every directory.
 type Server struct {
-	client *ent.Client
-	// rowLocks: SELECT ... FOR UPDATE before a read-modify-write. Only
-	// PostgreSQL needs (and has) them: SQLite write transactions start
-	// IMMEDIATE and run one at a time.
-	rowLocks bool
-	drv      *entsql.Driver // for streaming reads the ent client cannot stream
-	dialect  string
-	opts     Options
-	touch    *toucher
-	mux      *http.ServeMux
+	client  *ent.Client     // reads
+	domain  *domain.Service // writes
+	dialect string
+	opts    Options
+	touch   *toucher
+	mux     *http.ServeMux
 }
 
 // NewHandler returns the SCIM handler for the store, to be mounted at
@@ -66,8 +60,8 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.TouchInterval <= 0 {
 		opts.TouchInterval = DefaultTouchInterval
 	}
-	s := &Server{client: client, rowLocks: st.Dialect == dialect.Postgres, opts: opts,
-		drv: entsql.OpenDB(st.Dialect, st.DB), dialect: st.Dialect, touch: newToucher(client, opts.TouchInterval)}
+	s := &Server{client: client, domain: domain.New(client, st.Dialect), opts: opts,
+		dialect: st.Dialect, touch: newToucher(client, opts.TouchInterval)}
 	s.routes()
 	return s
 }
@@ -101,7 +95,7 @@ func (rt route) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
-	const base = "/scim/v2/{dir}"
+	const base = domain.SCIMPath + "{dir}"
 	handle := func(path string, rt route) {
 		s.mux.Handle(base+path, s.authenticate(http.HandlerFunc(rt.serve)))
 	}
@@ -121,7 +115,7 @@ func (s *Server) routes() {
 		writeError(w, r, errorf(http.StatusNotFound, "", "no SCIM endpoint at "+r.URL.Path))
 	})))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errorf(http.StatusNotFound, "", "SCIM endpoints live at /scim/v2/{directoryID}"))
+		writeError(w, r, errorf(http.StatusNotFound, "", "SCIM endpoints live at "+domain.SCIMPath+"{directoryID}"))
 	})
 }
 
@@ -135,5 +129,5 @@ func (s *Server) baseURL(r *http.Request) string {
 		}
 		root = scheme + "://" + r.Host
 	}
-	return root + "/scim/v2/" + r.PathValue("dir")
+	return root + domain.SCIMPath + r.PathValue("dir")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/scim/schema"
 )
 
@@ -125,80 +126,64 @@ func putMulti(doc map[string]any, key string, values []schematype.MultiValue) {
 	}
 }
 
-// setUser writes a canonical user document into a create or update
-// mutation. Attributes absent from doc are cleared on update: a document is
-// always the whole resource (PUT replaces; PATCH is applied to the whole
-// stored document first).
-func setUser(m *ent.UserMutation, doc map[string]any) error {
+// userFields maps a canonical SCIM user document to the stored fields it
+// sets, keyed by ent field name. Every writable field is present: an
+// attribute absent from doc maps to its zero value, which the domain stores
+// as cleared; "active" absent maps to true.
+func userFields(doc map[string]any) (map[string]any, error) {
 	userName := str(doc, "userName")
 	if strings.TrimSpace(userName) == "" {
-		return errorf(http.StatusBadRequest, invalidValue, "userName is required")
+		return nil, errorf(http.StatusBadRequest, invalidValue, "userName is required")
 	}
-	m.SetUserName(userName)
 	name, _ := doc["name"].(map[string]any)
 	ext, _ := doc[schema.EnterpriseUserURN].(map[string]any)
 	manager, _ := ext["manager"].(map[string]any)
-	for _, f := range []struct {
-		set   func(string)
-		clear func()
-		value string
-	}{
-		{m.SetExternalID, m.ClearExternalID, str(doc, "externalId")},
-		{m.SetNameFormatted, m.ClearNameFormatted, str(name, "formatted")},
-		{m.SetFamilyName, m.ClearFamilyName, str(name, "familyName")},
-		{m.SetGivenName, m.ClearGivenName, str(name, "givenName")},
-		{m.SetMiddleName, m.ClearMiddleName, str(name, "middleName")},
-		{m.SetHonorificPrefix, m.ClearHonorificPrefix, str(name, "honorificPrefix")},
-		{m.SetHonorificSuffix, m.ClearHonorificSuffix, str(name, "honorificSuffix")},
-		{m.SetDisplayName, m.ClearDisplayName, str(doc, "displayName")},
-		{m.SetNickName, m.ClearNickName, str(doc, "nickName")},
-		{m.SetProfileURL, m.ClearProfileURL, str(doc, "profileUrl")},
-		{m.SetTitle, m.ClearTitle, str(doc, "title")},
-		{m.SetUserType, m.ClearUserType, str(doc, "userType")},
-		{m.SetPreferredLanguage, m.ClearPreferredLanguage, str(doc, "preferredLanguage")},
-		{m.SetLocale, m.ClearLocale, str(doc, "locale")},
-		{m.SetTimezone, m.ClearTimezone, str(doc, "timezone")},
-		{m.SetEmployeeNumber, m.ClearEmployeeNumber, str(ext, "employeeNumber")},
-		{m.SetCostCenter, m.ClearCostCenter, str(ext, "costCenter")},
-		{m.SetEnterpriseOrganization, m.ClearEnterpriseOrganization, str(ext, "organization")},
-		{m.SetDivision, m.ClearDivision, str(ext, "division")},
-		{m.SetDepartment, m.ClearDepartment, str(ext, "department")},
-		{m.SetManagerID, m.ClearManagerID, str(manager, "value")},
-		{m.SetManagerDisplayName, m.ClearManagerDisplayName, str(manager, "displayName")},
-	} {
-		setOrClear(m, f.set, f.clear, f.value)
-	}
 	active, ok := doc["active"].(bool)
-	m.SetActive(active || !ok) // absent: active, the SCIM default for a new user
-	return setUserMulti(m, doc)
-}
-
-// setOrClear sets a non-empty value, or clears the field of an update.
-func setOrClear(m *ent.UserMutation, set func(string), clear func(), v string) {
-	switch {
-	case v != "":
-		set(v)
-	case m.Op().Is(ent.OpUpdateOne):
-		clear()
+	f := map[string]any{
+		user.FieldUserName:               userName,
+		user.FieldExternalID:             str(doc, "externalId"),
+		user.FieldNameFormatted:          str(name, "formatted"),
+		user.FieldFamilyName:             str(name, "familyName"),
+		user.FieldGivenName:              str(name, "givenName"),
+		user.FieldMiddleName:             str(name, "middleName"),
+		user.FieldHonorificPrefix:        str(name, "honorificPrefix"),
+		user.FieldHonorificSuffix:        str(name, "honorificSuffix"),
+		user.FieldDisplayName:            str(doc, "displayName"),
+		user.FieldNickName:               str(doc, "nickName"),
+		user.FieldProfileURL:             str(doc, "profileUrl"),
+		user.FieldTitle:                  str(doc, "title"),
+		user.FieldUserType:               str(doc, "userType"),
+		user.FieldPreferredLanguage:      str(doc, "preferredLanguage"),
+		user.FieldLocale:                 str(doc, "locale"),
+		user.FieldTimezone:               str(doc, "timezone"),
+		user.FieldEmployeeNumber:         str(ext, "employeeNumber"),
+		user.FieldCostCenter:             str(ext, "costCenter"),
+		user.FieldEnterpriseOrganization: str(ext, "organization"),
+		user.FieldDivision:               str(ext, "division"),
+		user.FieldDepartment:             str(ext, "department"),
+		user.FieldManagerID:              str(manager, "value"),
+		user.FieldManagerDisplayName:     str(manager, "displayName"),
+		user.FieldActive:                 active || !ok, // absent: active, the SCIM default for a new user
 	}
+	return f, userMulti(f, doc)
 }
 
-func setUserMulti(m *ent.UserMutation, doc map[string]any) error {
+func userMulti(f map[string]any, doc map[string]any) error {
 	var err error
 	emails := multi(doc, "emails", &err)
-	m.SetEmails(emails)
-	m.SetPrimaryEmail(primaryValue(emails))
-	m.SetPhoneNumbers(multi(doc, "phoneNumbers", &err))
-	m.SetIms(multi(doc, "ims", &err))
-	m.SetPhotos(multi(doc, "photos", &err))
-	m.SetEntitlements(multi(doc, "entitlements", &err))
-	m.SetScimRoles(multi(doc, "roles", &err))
-	m.SetX509Certificates(multi(doc, "x509Certificates", &err))
+	f[user.FieldEmails] = emails
+	f[user.FieldPrimaryEmail] = primaryValue(emails)
+	f[user.FieldPhoneNumbers] = multi(doc, "phoneNumbers", &err)
+	f[user.FieldIms] = multi(doc, "ims", &err)
+	f[user.FieldPhotos] = multi(doc, "photos", &err)
+	f[user.FieldEntitlements] = multi(doc, "entitlements", &err)
+	f[user.FieldScimRoles] = multi(doc, "roles", &err)
+	f[user.FieldX509Certificates] = multi(doc, "x509Certificates", &err)
 	var addrs []schematype.Address
 	if err == nil {
 		err = convert(doc["addresses"], &addrs)
 	}
-	m.SetAddresses(addrs)
+	f[user.FieldAddresses] = addrs
 	if err != nil {
 		return errorf(http.StatusBadRequest, invalidValue, err.Error())
 	}
@@ -208,7 +193,7 @@ func setUserMulti(m *ent.UserMutation, doc map[string]any) error {
 			raw[k] = v
 		}
 	}
-	m.SetRaw(raw)
+	f[user.FieldRaw] = raw
 	return nil
 }
 

@@ -7,10 +7,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/predicate"
-	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
@@ -22,23 +22,19 @@ func directoryOf(ctx context.Context) uuid.UUID {
 	return access.FromContext(ctx).DirectoryID
 }
 
-// userByID loads a user of the request's directory; an id that is not a
-// UUID is simply not found. lock takes a row lock where the database
-// needs one (see Server.rowLocks).
-func (s *Server) userByID(ctx context.Context, c *ent.Client, id string, lock bool) (*ent.User, error) {
-	uid, err := uuid.Parse(id)
+// resourceID parses the id of a resource in the path; an id that is not a
+// UUID names no resource of this server.
+func resourceID(r *http.Request, kind string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
-		return nil, errorf(http.StatusNotFound, "", "no user with id "+id)
+		return uuid.Nil, errorf(http.StatusNotFound, "", "no "+kind+" with id "+r.PathValue("id"))
 	}
-	q := c.User.Query().Where(user.ID(uid), user.DirectoryID(directoryOf(ctx)))
-	if lock && s.rowLocks {
-		q = q.ForUpdate()
-	}
-	u, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, errorf(http.StatusNotFound, "", "no user with id "+id)
-	}
-	return u, err
+	return id, nil
+}
+
+// ifMatch is the domain guard of the request's If-Match header.
+func ifMatch(r *http.Request) domain.Guard {
+	return func(version int) error { return checkIfMatch(r, version) }
 }
 
 // groupsOf returns the groups of each of the given users, in one query.
@@ -80,7 +76,12 @@ func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u 
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.userByID(r.Context(), s.client, r.PathValue("id"), false)
+	id, err := resourceID(r, "user")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.domain.User(r.Context(), directoryOf(r.Context()), id)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -118,53 +119,19 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	var u *ent.User
-	status := http.StatusCreated
-	err = inTx(ctx, s.client, func(tx *ent.Client) error {
-		existing, err := tx.User.Query().Where(user.DirectoryID(directoryOf(ctx)),
-			user.UserNameKey(schematype.FoldKey(str(doc, "userName")))).Only(ctx)
-		switch {
-		case ent.IsNotFound(err):
-			u, err = createUserRow(ctx, tx, doc)
-			return err
-		case err != nil:
-			return err
-		case existing.Active && !sameExternalID(existing.ExternalID, str(doc, "externalId")):
-			return errorf(http.StatusConflict, uniqueness, "a user with userName "+existing.UserName+" already exists")
-		}
-		// Re-provisioning (Okta re-assignment, a JumpCloud retry): the user
-		// exists deactivated, or is the same external user: take it over.
-		if _, ok := doc["active"]; !ok {
-			doc["active"] = true
-		}
-		upd := tx.User.UpdateOne(existing)
-		if err := setUser(upd.Mutation(), doc); err != nil {
-			return err
-		}
-		u, err = upd.Save(ctx)
-		return err
-	})
+	f, err := userFields(doc)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.sendUser(w, r, status, u)
-}
-
-// sameExternalID reports whether a create names the user that exists: both
-// carry the same externalId.
-func sameExternalID(stored, sent string) bool {
-	return stored != "" && stored == sent
-}
-
-func createUserRow(ctx context.Context, tx *ent.Client, doc map[string]any) (*ent.User, error) {
-	v := access.FromContext(ctx)
-	c := tx.User.Create().SetOrganizationID(v.OrganizationID).SetDirectoryID(v.DirectoryID)
-	if err := setUser(c.Mutation(), doc); err != nil {
-		return nil, err
+	// A re-provisioned user (taken over rather than created) is also
+	// answered 201: the provider asked to create it, and now it exists.
+	u, _, err := s.domain.ProvisionUser(r.Context(), directoryOf(r.Context()), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
-	return c.Save(ctx)
+	s.sendUser(w, r, http.StatusCreated, u)
 }
 
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) {
@@ -200,36 +167,25 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateUser replaces a user with the document next computes from it, in
-// one transaction with the row locked, honouring If-Match.
+// one transaction with the row locked, honouring If-Match. A document equal
+// to the stored one writes nothing (Entra's periodic no-ops).
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*ent.User) (map[string]any, error)) {
-	ctx := r.Context()
-	var u *ent.User
-	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		cur, err := s.userByID(ctx, tx, r.PathValue("id"), true)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(r, cur.Version); err != nil {
-			return err
-		}
-		doc, err := next(cur)
-		if err != nil {
-			return err
-		}
-		if same, err := sameDoc(userDoc(cur, nil, ""), doc); err != nil || same {
-			u = cur // nothing changes: no write, no new version (Entra's periodic no-ops)
-			return err
-		}
-		upd := tx.User.UpdateOne(cur)
-		if err := setUser(upd.Mutation(), doc); err != nil {
-			return err
-		}
-		u, err = upd.Save(ctx)
-		if ent.IsConstraintError(err) {
-			return errorf(http.StatusConflict, uniqueness, "another user has userName "+str(doc, "userName"))
-		}
-		return err
-	})
+	id, err := resourceID(r, "user")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.domain.UpdateUser(r.Context(), directoryOf(r.Context()), id, ifMatch(r),
+		func(cur *ent.User) (domain.UserFields, error) {
+			doc, err := next(cur)
+			if err != nil {
+				return nil, err
+			}
+			if same, err := sameDoc(userDoc(cur, nil, ""), doc); err != nil || same {
+				return nil, err
+			}
+			return userFields(doc)
+		})
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -238,17 +194,10 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	err := inTx(ctx, s.client, func(tx *ent.Client) error {
-		u, err := s.userByID(ctx, tx, r.PathValue("id"), true)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(r, u.Version); err != nil {
-			return err
-		}
-		return tx.User.DeleteOne(u).Exec(ctx)
-	})
+	id, err := resourceID(r, "user")
+	if err == nil {
+		err = s.domain.DeleteUser(r.Context(), directoryOf(r.Context()), id, ifMatch(r))
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

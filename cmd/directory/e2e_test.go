@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
@@ -27,11 +27,12 @@ func TestAdminFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		srv := httptest.NewServer(routes(st, &config{publicURL: "http://directory.test"}))
 		t.Cleanup(srv.Close)
-		_, platformKey, err := admin.CreateAPIKey(access.PlatformContext(context.Background()), st.Client, access.Platform, nil, "test")
+		issued, err := domain.New(st.Client, st.Dialect).CreateAPIKey(access.PlatformContext(context.Background()),
+			domain.NewAPIKey{Scope: access.Platform, Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		platform := &gqlClient{t: t, url: srv.URL + "/graphql", key: platformKey}
+		platform := &gqlClient{t: t, url: srv.URL + "/graphql", key: issued.Key}
 
 		org := platform.must(`mutation { createOrganization(input: {name: "Acme"}) { id } }`, nil)["createOrganization"].(map[string]any)["id"].(string)
 		dir := platform.must(`mutation($org: ID!) { createDirectory(input: {organizationID: $org, provider: jumpcloud}) {

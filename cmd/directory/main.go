@@ -6,7 +6,11 @@
 //	directory migrate                    apply database migrations and exit
 //	directory org create --name NAME     create an organization
 //	directory scim create --org ID --provider jumpcloud
+//	directory scim rotate --dir ID       add a second token to a directory
+//	directory role map --group ID --role ID
 //	directory apikey create --scope platform|org-admin|org-read [--org ID]
+//
+// and more: "directory help" lists every command.
 package main
 
 import (
@@ -17,26 +21,38 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/acme/directory/domain"
 )
 
-const usage = `usage: directory <command> [flags]
+// usage is the help text; the administrative commands come from their
+// table.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(`usage: directory <command> [flags]
 
 commands:
-  serve                                   run the HTTP server (SCIM, GraphQL, health)
-  migrate                                 apply database migrations and exit
-  org create --name NAME [--slug SLUG]    create an organization, print its id
-  scim create --org ID --provider P       create a SCIM directory, print its endpoint and token
-        providers: jumpcloud, okta, entra, onelogin, ping, generic
-  apikey create --scope S [--org ID]      create an API key, print it once
-        scopes: platform, org-admin, org-read
+  serve                  run the HTTP server (SCIM, GraphQL, health)
+  migrate                apply database migrations and exit
+`)
+	for _, c := range adminCommands {
+		fmt.Fprintf(&b, "  %-22s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintf(&b, `
+providers: %s
+scopes:    platform, org-admin, org-read
+every command takes the flags of the environment below (--database-url, --data-dir, ...)
 
 environment:
   DATABASE_URL          postgres://... for PostgreSQL; unset: SQLite under DIRECTORY_DATA_DIR
   DIRECTORY_DATA_DIR    folder of the SQLite database (default ./data)
   DIRECTORY_ADDR        listen address (default :8080)
   DIRECTORY_PUBLIC_URL  base URL shown to admins (default http://localhost:<port>)
-`
+`, strings.Join(domain.Providers(), ", "))
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -44,7 +60,7 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		if errors.Is(err, errUsage) {
-			fmt.Fprint(os.Stderr, usage)
+			fmt.Fprint(os.Stderr, usage())
 			os.Exit(2)
 		}
 		fmt.Fprintln(os.Stderr, "directory:", err)
@@ -60,27 +76,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
 	}
-	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "org" || cmd == "scim" || cmd == "apikey") {
-		if rest[0] != "create" {
-			return errUsage
-		}
-		cmd, rest = cmd+" create", rest[1:]
-	}
-	switch cmd {
+	switch args[0] {
 	case "serve":
-		return serve(ctx, rest, out)
+		return serve(ctx, args[1:], out)
 	case "migrate":
-		return migrate(ctx, rest, out)
-	case "org create":
-		return createOrg(ctx, rest, out)
-	case "scim create":
-		return createDirectory(ctx, rest, out)
-	case "apikey create":
-		return createAPIKey(ctx, rest, out)
+		return migrate(ctx, args[1:], out)
 	case "help", "-h", "--help":
-		fmt.Fprint(out, usage)
+		fmt.Fprint(out, usage())
 		return nil
+	}
+	if len(args) >= 2 {
+		name := args[0] + " " + args[1]
+		for _, c := range adminCommands {
+			if c.name == name {
+				return c.run(ctx, args[2:], out)
+			}
+		}
 	}
 	return errUsage
 }

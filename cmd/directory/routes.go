@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
@@ -15,8 +16,9 @@ import (
 // routes is the whole HTTP surface of the server.
 func routes(s *store.Store, c *config) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", scim.NewHandler(s, scim.Options{PublicURL: c.base()}))
-	mux.Handle("/graphql", graph.NewHandler(s.Client, graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection}))
+	mux.Handle(domain.SCIMPath, scim.NewHandler(s, scim.Options{PublicURL: c.base()}))
+	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect),
+		graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/store"
 )
 
@@ -71,7 +71,7 @@ func bootstrap(ctx context.Context, s *store.Store, c *config, out io.Writer) er
 	if n > 0 {
 		return nil
 	}
-	_, key, err := admin.CreateAPIKey(pctx, s.Client, access.Platform, nil, "bootstrap")
+	k, err := domain.New(s.Client, s.Dialect).CreateAPIKey(pctx, domain.NewAPIKey{Scope: access.Platform, Name: "bootstrap"})
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
@@ -86,6 +86,6 @@ Health:        %s/healthz
 Next:          directory org create --name "Acme"
                directory scim create --org <org id> --provider jumpcloud
 
-`, key, base, base)
+`, k.Key, base, base)
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/admin"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/pgtest"
@@ -146,11 +146,11 @@ var groupSeeds = []struct {
 func newOrgDir(t testing.TB, s *store.Store) (context.Context, uuid.UUID, uuid.UUID) {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := admin.CreateOrganization(ctx, s.Client, "Acme", "")
+	org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 	if err != nil {
 		t.Fatalf("create organization: %v", err)
 	}
-	d, err := admin.CreateDirectory(ctx, s.Client, org.ID, "generic", "")
+	d, err := domain.New(s.Client, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "generic"})
 	if err != nil {
 		t.Fatalf("create directory: %v", err)
 	}

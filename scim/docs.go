@@ -1,20 +1,10 @@
 package scim
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
-
-	"github.com/acme/directory/ent"
-	"github.com/acme/directory/store"
 )
-
-// inTx runs f with a transactional client: every SCIM write is one
-// transaction.
-func inTx(ctx context.Context, c *ent.Client, f func(tx *ent.Client) error) error {
-	return store.WithTx(ctx, c, func(tx *ent.Tx) error { return f(tx.Client()) })
-}
 
 // jsonDoc round-trips a document through JSON so it holds only the generic
 // types (map[string]any, []any, string, float64, bool) PATCH works on.

@@ -1,0 +1,158 @@
+package domain
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/directorytoken"
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/secret"
+)
+
+// SCIMPath is where a directory's SCIM endpoint lives under the server's
+// public URL: SCIMPath + directory id.
+const SCIMPath = "/scim/v2/"
+
+// SCIMEndpoint is the base URL an identity provider is given for a
+// directory.
+func SCIMEndpoint(publicURL string, dirID uuid.UUID) string {
+	return strings.TrimRight(publicURL, "/") + SCIMPath + dirID.String()
+}
+
+// NewDirectory is what creating a directory takes.
+type NewDirectory struct {
+	OrganizationID uuid.UUID
+	Provider       directory.Provider
+	Name           string // empty: the provider's name
+}
+
+// IssuedToken is a token just made, with the one view of its secret.
+type IssuedToken struct {
+	Directory   *ent.Directory
+	Token       *ent.DirectoryToken
+	BearerToken string // shown once, never stored
+}
+
+// CreateDirectory creates a SCIM directory for an organization together
+// with its first bearer token, in one transaction.
+func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*IssuedToken, error) {
+	p := directory.Provider(strings.ToLower(string(in.Provider)))
+	if err := directory.ProviderValidator(p); err != nil {
+		return nil, fault.FieldErrorf("provider", "must be one of %s", strings.Join(Providers(), ", "))
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		name = providerTitle(p)
+	}
+	var out *IssuedToken
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		if err := requireOrganization(ctx, tx, in.OrganizationID, "organizationID"); err != nil {
+			return err
+		}
+		d, err := tx.Directory.Create().SetOrganizationID(in.OrganizationID).
+			SetProvider(p).SetName(name).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out, err = issueToken(ctx, tx, d, nil)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("create directory", err)
+	}
+	return out.unwrap(), nil
+}
+
+// SetDirectoryEnabled enables or disables a directory; a disabled
+// directory refuses every SCIM request.
+func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled bool) (*ent.Directory, error) {
+	d, err := s.db(ctx).Directory.UpdateOneID(id).SetEnabled(enabled).Save(ctx)
+	return d, wrap("enable directory", notFoundOn(err, "id", "no such directory"))
+}
+
+// DeleteDirectory deletes a directory with its tokens, users and groups.
+func (s *Service) DeleteDirectory(ctx context.Context, id uuid.UUID) error {
+	err := s.db(ctx).Directory.DeleteOneID(id).Exec(ctx)
+	return wrap("delete directory", notFoundOn(err, "id", "no such directory"))
+}
+
+// Directories lists the directories of an organization, oldest first.
+func (s *Service) Directories(ctx context.Context, orgID uuid.UUID) ([]*ent.Directory, error) {
+	ds, err := s.db(ctx).Directory.Query().Where(directory.OrganizationID(orgID)).
+		Order(ent.Asc(directory.FieldCreatedAt), ent.Asc(directory.FieldID)).All(ctx)
+	return ds, wrap("list directories", err)
+}
+
+// RotateDirectoryToken adds a token to a directory. The previous token
+// keeps working until it is revoked or expires, so a provider can be
+// switched over without downtime; a directory holds at most two active
+// tokens (the data layer's rule).
+func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, expiresAt *time.Time) (*IssuedToken, error) {
+	if expiresAt != nil && !expiresAt.After(time.Now()) {
+		return nil, fault.FieldErrorf("expiresAt", "must be in the future")
+	}
+	var out *IssuedToken
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		d, err := tx.Directory.Get(ctx, dirID)
+		if err != nil {
+			return notFoundOn(err, "directoryID", "no such directory")
+		}
+		out, err = issueToken(ctx, tx, d, expiresAt)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("rotate token", err)
+	}
+	return out.unwrap(), nil
+}
+
+// RevokeDirectoryToken ends a token at once.
+func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) error {
+	err := s.db(ctx).DirectoryToken.DeleteOneID(tokenID).Exec(ctx)
+	return wrap("revoke token", notFoundOn(err, "id", "no such token"))
+}
+
+// DirectoryTokens lists a directory's tokens (prefixes and times; the
+// secrets are not kept), oldest first.
+func (s *Service) DirectoryTokens(ctx context.Context, dirID uuid.UUID) ([]*ent.DirectoryToken, error) {
+	ts, err := s.db(ctx).DirectoryToken.Query().Where(directorytoken.DirectoryID(dirID)).
+		Order(ent.Asc(directorytoken.FieldCreatedAt), ent.Asc(directorytoken.FieldID)).All(ctx)
+	return ts, wrap("list tokens", err)
+}
+
+// issueToken stores a new token of d and returns it with its secret.
+func issueToken(ctx context.Context, tx *ent.Client, d *ent.Directory, expiresAt *time.Time) (*IssuedToken, error) {
+	sec := secret.New(secret.DirectoryTokenPrefix)
+	tok, err := tx.DirectoryToken.Create().SetOrganizationID(d.OrganizationID).SetDirectoryID(d.ID).
+		SetHash(sec.Hash).SetPrefix(sec.Display).SetNillableExpiresAt(expiresAt).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &IssuedToken{Directory: d, Token: tok, BearerToken: sec.Plain}, nil
+}
+
+// unwrap makes the entities usable after their transaction ended.
+func (t *IssuedToken) unwrap() *IssuedToken {
+	t.Directory, t.Token = t.Directory.Unwrap(), t.Token.Unwrap()
+	return t
+}
+
+// Providers are the identity providers a directory may be made for, in
+// display order.
+func Providers() []string {
+	return []string{"jumpcloud", "okta", "entra", "onelogin", "ping", "generic"}
+}
+
+// providerTitle is a provider's display name, the default name of its
+// directories.
+func providerTitle(p directory.Provider) string {
+	return map[directory.Provider]string{
+		"jumpcloud": "JumpCloud", "okta": "Okta", "entra": "Microsoft Entra ID",
+		"onelogin": "OneLogin", "ping": "PingIdentity", "generic": "SCIM",
+	}[p]
+}

@@ -1,0 +1,83 @@
+// Package domain holds every operation on the directory's data: organizations,
+// directories and their tokens, users, groups and their members, roles, the
+// default role, group-role mappings and API keys. Each operation is one
+// transaction, runs as the viewer in its context (the data layer's privacy
+// rules decide what it may touch) and returns the errors of package fault.
+//
+// SCIM, GraphQL and the command line are translators: they turn their
+// protocol into these calls and the results back. Nothing here knows either
+// protocol. The rules that must hold whoever writes (tenant scoping, token
+// limits, version bumps, folded keys) live one layer below, in ent/schema;
+// the rules of an operation (take-over on re-provisioning, set-based member
+// changes, which field a conflict is about) live here, once.
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
+)
+
+// Service runs the operations against one database.
+type Service struct {
+	client *ent.Client
+	// rowLocks: SELECT ... FOR UPDATE before a read-modify-write. Only
+	// PostgreSQL needs (and has) them: SQLite write transactions start
+	// IMMEDIATE and run one at a time.
+	rowLocks bool
+}
+
+// New returns the operations over client, whose database speaks the ent
+// dialect dia (dialect.SQLite or dialect.Postgres).
+func New(client *ent.Client, dia string) *Service {
+	return &Service{client: client, rowLocks: dia == dialect.Postgres}
+}
+
+// Client is the client reads go through; writes go through the operations.
+func (s *Service) Client() *ent.Client { return s.client }
+
+// inTx runs f in one transaction (or in the caller's, when ctx carries one).
+func (s *Service) inTx(ctx context.Context, f func(tx *ent.Client) error) error {
+	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error { return f(tx.Client()) })
+}
+
+// conflictOn names the field of a unique-constraint violation with a
+// message that names nothing of another tenant; other errors pass through.
+func conflictOn(err error, field, message string) error {
+	if ent.IsConstraintError(err) {
+		return &fault.Error{Code: fault.Conflict, Field: field, Message: message}
+	}
+	return err
+}
+
+// notFoundOn names the argument of a not-found error; other errors pass
+// through.
+func notFoundOn(err error, field, message string) error {
+	if ent.IsNotFound(err) {
+		return &fault.Error{Code: fault.NotFound, Field: field, Message: message}
+	}
+	return err
+}
+
+// wrap adds the operation's name to an internal error and leaves domain
+// errors as they are, so callers see the caller-safe message.
+func wrap(op string, err error) error {
+	var fe *fault.Error
+	if err == nil || errors.As(err, &fe) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, store.Classify(err))
+}
+
+// Nullable is a change of an optional field: Set false leaves the field
+// alone; Set with a nil Value clears it.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
