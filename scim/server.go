@@ -3,11 +3,11 @@ package scim
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/store"
 )
@@ -23,17 +23,16 @@ type Options struct {
 	MaxResults int
 	// DefaultCount is the page size when a list request gives no count.
 	DefaultCount int
-	// TouchInterval is how often, at most, a directory's last sync time and
-	// a token's last use are written.
-	TouchInterval time.Duration
+	// Auth checks the directory tokens; nil is one with the defaults. Share
+	// one with the GraphQL handler so last-use writes are throttled once.
+	Auth *auth.Authenticator
 }
 
 // Defaults of the Options.
 const (
-	DefaultMaxBodyBytes  = 8 << 20
-	DefaultMaxResults    = 1000
-	DefaultDefaultCount  = 100
-	DefaultTouchInterval = time.Minute
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxResults   = 1000
+	DefaultDefaultCount = 100
 )
 
 // Server serves SCIM for every directory.
@@ -46,7 +45,7 @@ type Server struct {
 	drv      *entsql.Driver // for streaming reads the ent client cannot stream
 	dialect  string
 	opts     Options
-	touch    *toucher
+	auth     *auth.Authenticator
 	mux      *http.ServeMux
 }
 
@@ -63,11 +62,11 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = min(DefaultDefaultCount, opts.MaxResults)
 	}
-	if opts.TouchInterval <= 0 {
-		opts.TouchInterval = DefaultTouchInterval
+	if opts.Auth == nil {
+		opts.Auth = auth.New(client, auth.Config{})
 	}
 	s := &Server{client: client, rowLocks: st.Dialect == dialect.Postgres, opts: opts,
-		drv: entsql.OpenDB(st.Dialect, st.DB), dialect: st.Dialect, touch: newToucher(client, opts.TouchInterval)}
+		drv: entsql.OpenDB(st.Dialect, st.DB), dialect: st.Dialect, auth: opts.Auth}
 	s.routes()
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
@@ -15,8 +16,10 @@ import (
 // routes is the whole HTTP surface of the server.
 func routes(s *store.Store, c *config) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", scim.NewHandler(s, scim.Options{PublicURL: c.base()}))
-	mux.Handle("/graphql", graph.NewHandler(s.Client, graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection}))
+	// One authenticator for both edges: one clock, one last-use throttle.
+	a := auth.New(s.Client, auth.Config{})
+	mux.Handle("/scim/v2/", scim.NewHandler(s, scim.Options{PublicURL: c.base(), Auth: a}))
+	mux.Handle("/graphql", graph.NewHandler(s.Client, graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection, Auth: a}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
