@@ -2,17 +2,24 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
-	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
 
-func TestAuthenticator(t *testing.T) {
+// TestEndpointAuthentication checks the GraphQL edge of package auth: a
+// valid key's viewer reaches the server, a refusal is a GraphQL-shaped 401
+// with a Bearer challenge, and a failure to check is a 500 that says
+// nothing more.
+func TestEndpointAuthentication(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
 		svc := domain.New(s.Client, s.Dialect)
@@ -20,59 +27,65 @@ func TestAuthenticator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		issued, err := svc.CreateAPIKey(ctx, domain.NewAPIKey{Scope: access.OrgRead, OrganizationID: &org.ID, Name: "app"})
+		issued, err := svc.CreateAPIKey(ctx, domain.NewAPIKey{Scope: access.OrgAdmin, OrganizationID: &org.ID, Name: "app"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-		a := newAuthenticator(s.Client)
-		a.now = func() time.Time { return now }
+		var seen *access.Viewer
+		e := &endpoint{auth: auth.New(s.Client, auth.Config{}), server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen = access.FromContext(r.Context())
+			w.WriteHeader(http.StatusTeapot)
+		})}
+		cancelled, cancel := context.WithCancel(context.Background())
+		cancel()
 
-		v, err := a.viewer(context.Background(), "Bearer "+issued.Key)
-		if err != nil {
-			t.Fatalf("valid key: %v", err)
-		}
-		if v.Scope != access.OrgRead || v.OrganizationID != org.ID || v.CredentialID != issued.APIKey.ID {
-			t.Fatalf("viewer = %+v; want org_read of %s by key %s", v, org.ID, issued.APIKey.ID)
-		}
-		lastUsed := func() time.Time {
-			got := s.Client.APIKey.GetX(ctx, issued.APIKey.ID).LastUsedAt
-			if got == nil {
-				t.Fatalf("last_used_at not set")
-			}
-			return got.UTC()
-		}
-		if got := lastUsed(); !got.Equal(now) {
-			t.Fatalf("last_used_at = %v; want %v", got, now)
-		}
-		steps := []struct {
-			after time.Duration
-			want  time.Time
+		cases := []struct {
+			name      string
+			ctx       context.Context
+			header    string
+			status    int
+			code      string
+			message   string
+			challenge bool
 		}{
-			{30 * time.Second, now},                       // within the minute: not written
-			{59 * time.Second, now},                       // still within
-			{61 * time.Second, now.Add(61 * time.Second)}, // a minute on: written
+			{"valid key", context.Background(), "Bearer " + issued.Key, http.StatusTeapot, "", "", false},
+			{"no header", context.Background(), "", http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrAPIKey.Message, true},
+			{"unknown key", context.Background(), "Bearer dk_" + strings.Repeat("A", 43), http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrAPIKey.Message, true},
+			{"directory token", context.Background(), "Bearer scim_" + strings.Repeat("A", 43), http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrAPIKey.Message, true},
+			{"not checkable", cancelled, "Bearer " + issued.Key, http.StatusInternalServerError, codeInternal, "internal error", false},
 		}
-		for _, st := range steps {
-			at := now.Add(st.after)
-			a.now = func() time.Time { return at }
-			if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); err != nil {
-				t.Fatal(err)
-			}
-			if got := lastUsed(); !got.Equal(st.want) {
-				t.Fatalf("after %v: last_used_at = %v; want %v", st.after, got, st.want)
-			}
-		}
-
-		s.Client.APIKey.UpdateOneID(issued.APIKey.ID).SetExpiresAt(now.Add(time.Hour)).ExecX(ctx)
-		a.now = func() time.Time { return now.Add(2 * time.Hour) }
-		if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); !fault.Is(err, fault.Unauthorized) {
-			t.Fatalf("expired key: err = %v; want unauthorized", err)
-		}
-		s.Client.APIKey.DeleteOneID(issued.APIKey.ID).ExecX(ctx)
-		a.now = func() time.Time { return now }
-		if _, err := a.viewer(context.Background(), "Bearer "+issued.Key); !fault.Is(err, fault.Unauthorized) {
-			t.Fatalf("revoked key: err = %v; want unauthorized", err)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				seen = nil
+				req := httptest.NewRequestWithContext(c.ctx, http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+				if c.header != "" {
+					req.Header.Set("Authorization", c.header)
+				}
+				rec := httptest.NewRecorder()
+				e.ServeHTTP(rec, req)
+				if rec.Code != c.status {
+					t.Fatalf("status %d; want %d (%s)", rec.Code, c.status, rec.Body)
+				}
+				if got := rec.Header().Get("WWW-Authenticate") != ""; got != c.challenge {
+					t.Fatalf("WWW-Authenticate %q; want one: %v", rec.Header().Get("WWW-Authenticate"), c.challenge)
+				}
+				if c.code == "" {
+					if seen == nil || seen.Scope != access.OrgAdmin || seen.OrganizationID != org.ID || seen.CredentialID != issued.APIKey.ID {
+						t.Fatalf("server saw viewer %+v; want org_admin of %s by key %s", seen, org.ID, issued.APIKey.ID)
+					}
+					return
+				}
+				if seen != nil {
+					t.Fatalf("a refused request reached the server as %+v", seen)
+				}
+				var body result
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+					t.Fatalf("body is not JSON: %v\n%s", err, rec.Body)
+				}
+				if len(body.Errors) != 1 || body.Errors[0].Extensions.Code != c.code || body.Errors[0].Message != c.message {
+					t.Fatalf("errors %+v; want one %s %q", body.Errors, c.code, c.message)
+				}
+			})
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
@@ -44,6 +45,9 @@ type Config struct {
 	MaxDepth int
 	// MaxPageSize bounds first/last on every connection.
 	MaxPageSize int
+	// Auth checks the API keys; nil is one with the defaults. Share one
+	// with the SCIM handler so last-use writes are throttled once.
+	Auth *auth.Authenticator
 }
 
 // withDefaults fills the zero limits.
@@ -66,9 +70,12 @@ func (c Config) withDefaults() Config {
 func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	client := svc.Client()
+	if cfg.Auth == nil {
+		cfg.Auth = auth.New(client, auth.Config{})
+	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
 	return &endpoint{
-		auth:     newAuthenticator(client),
+		auth:     cfg.Auth,
 		server:   newServer(client, pagedSchema{es}, cfg),
 		graphiql: cfg.Introspection,
 	}
@@ -125,7 +132,7 @@ func recoverPanic(ctx context.Context, v any) error {
 
 // endpoint is the HTTP face of the API.
 type endpoint struct {
-	auth     *authenticator
+	auth     *auth.Authenticator
 	server   http.Handler
 	graphiql bool
 }
@@ -136,7 +143,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
 		return
 	}
-	v, err := e.auth.viewer(r.Context(), r.Header.Get("Authorization"))
+	v, err := e.auth.APIKey(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
 		writeAuthError(w, r, err)
 		return

@@ -3,8 +3,8 @@ package scim
 import (
 	"net/http"
 	"strings"
-	"time"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/store"
@@ -21,17 +21,16 @@ type Options struct {
 	MaxResults int
 	// DefaultCount is the page size when a list request gives no count.
 	DefaultCount int
-	// TouchInterval is how often, at most, a directory's last sync time and
-	// a token's last use are written.
-	TouchInterval time.Duration
+	// Auth checks the directory tokens; nil is one with the defaults. Share
+	// one with the GraphQL handler so last-use writes are throttled once.
+	Auth *auth.Authenticator
 }
 
 // Defaults of the Options.
 const (
-	DefaultMaxBodyBytes  = 8 << 20
-	DefaultMaxResults    = 1000
-	DefaultDefaultCount  = 100
-	DefaultTouchInterval = time.Minute
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxResults   = 1000
+	DefaultDefaultCount = 100
 )
 
 // Server serves SCIM for every directory.
@@ -40,7 +39,7 @@ type Server struct {
 	domain  *domain.Service // writes
 	dialect string
 	opts    Options
-	touch   *toucher
+	auth    *auth.Authenticator
 	mux     *http.ServeMux
 }
 
@@ -57,11 +56,11 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = min(DefaultDefaultCount, opts.MaxResults)
 	}
-	if opts.TouchInterval <= 0 {
-		opts.TouchInterval = DefaultTouchInterval
+	if opts.Auth == nil {
+		opts.Auth = auth.New(client, auth.Config{})
 	}
 	s := &Server{client: client, domain: domain.New(client, st.Dialect), opts: opts,
-		dialect: st.Dialect, touch: newToucher(client, opts.TouchInterval)}
+		dialect: st.Dialect, auth: opts.Auth}
 	s.routes()
 	return s
 }

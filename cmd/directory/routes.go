@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/scim"
@@ -16,9 +17,11 @@ import (
 // routes is the whole HTTP surface of the server.
 func routes(s *store.Store, c *config) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(domain.SCIMPath, scim.NewHandler(s, scim.Options{PublicURL: c.base()}))
+	// One authenticator for both edges: one clock, one last-use throttle.
+	a := auth.New(s.Client, auth.Config{})
+	mux.Handle(domain.SCIMPath, scim.NewHandler(s, scim.Options{PublicURL: c.base(), Auth: a}))
 	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect),
-		graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection}))
+		graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection, Auth: a}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -1,4 +1,4 @@
-package throttle
+package auth
 
 import (
 	"testing"
@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 )
 
-func TestDue(t *testing.T) {
-	th := New(time.Minute)
+func TestThrottleDue(t *testing.T) {
+	th := newThrottle(time.Minute)
 	a, b := uuid.New(), uuid.New()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -25,19 +25,19 @@ func TestDue(t *testing.T) {
 		{b, 70 * time.Second, true},
 	}
 	for i, s := range steps {
-		if got := th.Due(s.key, t0.Add(s.at)); got != s.want {
-			t.Fatalf("step %d: Due = %v; want %v", i, got, s.want)
+		if got := th.due(s.key, t0.Add(s.at)); got != s.want {
+			t.Fatalf("step %d: due = %v; want %v", i, got, s.want)
 		}
 	}
 }
 
-func TestForgetBoundsMemory(t *testing.T) {
-	th := New(time.Second)
+func TestThrottleForgetBoundsMemory(t *testing.T) {
+	th := newThrottle(time.Second)
 	t0 := time.Now()
-	for i := 0; i <= 100_000; i++ {
-		th.Due(uuid.New(), t0)
+	for i := 0; i <= maxRemembered; i++ {
+		th.due(uuid.New(), t0)
 	}
-	th.Due(uuid.New(), t0.Add(2*time.Second))
+	th.due(uuid.New(), t0.Add(2*time.Second))
 	if n := len(th.last); n != 1 {
 		t.Fatalf("%d keys remembered after they all expired; want 1", n)
 	}

@@ -1,0 +1,194 @@
+// Package auth turns a bearer credential into the viewer a request acts as.
+//
+// Two kinds of credential exist. A directory token (scim_...) lets an
+// identity provider provision the one directory it belongs to; it becomes a
+// Provisioner viewer of that directory. An API key (dk_...) speaks for its
+// scope on the GraphQL API: the platform, or one organization to administer
+// or to read.
+//
+// Both kinds follow one rule, decided here and nowhere else:
+//
+//   - The presented secret must carry its kind's prefix. The credential is
+//     found by the SHA-256 hash of the secret and then compared with it in
+//     constant time. The look-up runs before any tenant is known (the
+//     credential decides the tenant), so it bypasses the privacy rules.
+//   - A credential with an expiry instant is expired at that instant and
+//     after it: it is valid while now < expires_at. "Now" is the
+//     Authenticator's clock, the one clock of every check and write here.
+//   - A directory token is valid only for the directory in the request's
+//     path, and only while that directory is enabled.
+//   - A deleted (revoked) credential is simply not found.
+//   - Each use is recorded, at most once per interval per credential and
+//     process: the credential's last_used_at and, for a directory token, its
+//     directory's last_synced_at. The write runs as the platform and outlives
+//     the request's cancellation; a failed write is logged, never the
+//     request's failure.
+//
+// Every refusal of one credential kind is the same fault.Unauthorized error
+// (ErrDirectoryToken, ErrAPIKey), so a caller learns nothing about which
+// part was wrong. A failure to check at all (the database did not answer) is
+// an internal error, wrapped.
+package auth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/apikey"
+	"github.com/acme/directory/ent/directorytoken"
+	"github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/secret"
+)
+
+// DefaultLastUsedInterval is how stale a credential's last use may get when
+// Config does not say: a credential used many times a minute is written once
+// a minute.
+const DefaultLastUsedInterval = time.Minute
+
+// The refusals, one per credential kind.
+var (
+	// ErrDirectoryToken refuses a SCIM request: the token is missing,
+	// malformed, unknown, revoked, expired, of another directory, or its
+	// directory is disabled.
+	ErrDirectoryToken = fault.Errorf(fault.Unauthorized, "a valid bearer token of this directory is required")
+	// ErrAPIKey refuses a GraphQL request: the key is missing, malformed,
+	// unknown, revoked or expired.
+	ErrAPIKey = fault.Errorf(fault.Unauthorized, "a valid API key is required: Authorization: Bearer dk_...")
+)
+
+// Config configures an Authenticator. The zero Config is the production
+// one.
+type Config struct {
+	// Now is the clock of expiry checks and last-use writes; nil is
+	// time.Now.
+	Now func() time.Time
+	// LastUsedInterval is how often, at most, a credential's use is
+	// written; zero or less is DefaultLastUsedInterval.
+	LastUsedInterval time.Duration
+}
+
+// Authenticator checks bearer credentials. It is safe for concurrent use;
+// one per process, shared by the SCIM and GraphQL edges, keeps the last-use
+// writes to one per credential and interval.
+type Authenticator struct {
+	client *ent.Client
+	now    func() time.Time
+	touch  *throttle
+}
+
+// New returns an Authenticator reading and recording credentials through
+// client.
+func New(client *ent.Client, cfg Config) *Authenticator {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.LastUsedInterval <= 0 {
+		cfg.LastUsedInterval = DefaultLastUsedInterval
+	}
+	return &Authenticator{client: client, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval)}
+}
+
+// DirectoryToken checks the bearer directory token in header (an
+// Authorization header value) for the directory directoryID and returns a
+// Provisioner viewer of that directory. Every refusal is ErrDirectoryToken.
+func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUID, header string) (*access.Viewer, error) {
+	token, ok := secret.Bearer(header)
+	if !ok || !secret.HasPrefix(token, secret.DirectoryTokenPrefix) {
+		return nil, ErrDirectoryToken
+	}
+	tok, err := a.client.DirectoryToken.Query().
+		Where(directorytoken.Hash(secret.Hash(token))).
+		WithDirectory().Only(lookupContext(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return nil, ErrDirectoryToken
+	case err != nil:
+		return nil, fmt.Errorf("auth: look up directory token: %w", err)
+	}
+	now := a.now()
+	if !secret.Equal(tok.Hash, token) || tok.DirectoryID != directoryID ||
+		tok.Edges.Directory == nil || !tok.Edges.Directory.Enabled || expired(tok.ExpiresAt, now) {
+		return nil, ErrDirectoryToken
+	}
+	v := &access.Viewer{
+		Scope:          access.Provisioner,
+		OrganizationID: tok.OrganizationID,
+		DirectoryID:    tok.DirectoryID,
+		CredentialID:   tok.ID,
+	}
+	a.recordUse(ctx, v, now)
+	return v, nil
+}
+
+// APIKey checks the bearer API key in header (an Authorization header
+// value) and returns a viewer of the key's scope. Every refusal is
+// ErrAPIKey.
+func (a *Authenticator) APIKey(ctx context.Context, header string) (*access.Viewer, error) {
+	key, ok := secret.Bearer(header)
+	if !ok || !secret.HasPrefix(key, secret.APIKeyPrefix) {
+		return nil, ErrAPIKey
+	}
+	k, err := a.client.APIKey.Query().Where(apikey.Hash(secret.Hash(key))).Only(lookupContext(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return nil, ErrAPIKey
+	case err != nil:
+		return nil, fmt.Errorf("auth: look up API key: %w", err)
+	}
+	now := a.now()
+	if !secret.Equal(k.Hash, key) || expired(k.ExpiresAt, now) {
+		return nil, ErrAPIKey
+	}
+	v := &access.Viewer{Scope: access.Scope(k.Scope), CredentialID: k.ID}
+	if k.OrganizationID != nil {
+		v.OrganizationID = *k.OrganizationID
+	}
+	a.recordUse(ctx, v, now)
+	return v, nil
+}
+
+// expired reports whether a credential expiring at expiresAt (nil: never)
+// is expired at now: at the instant itself and after it.
+func expired(expiresAt *time.Time, now time.Time) bool {
+	return expiresAt != nil && !now.Before(*expiresAt)
+}
+
+// lookupContext is the context of a credential look-up: it precedes any
+// viewer, since the credential itself decides the tenant, so it bypasses the
+// privacy rules. Everything after runs as the credential's viewer.
+func lookupContext(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// recordUse writes the use of v's credential at now, when a write is due:
+// the credential's last_used_at and, for a directory token, the directory's
+// last_synced_at. It runs as the platform and is not cut short by the
+// request's end; a failure costs only freshness, so it is logged.
+func (a *Authenticator) recordUse(ctx context.Context, v *access.Viewer, now time.Time) {
+	if !a.touch.due(v.CredentialID, now) {
+		return
+	}
+	wctx := access.PlatformContext(context.WithoutCancel(ctx))
+	logFailure := func(what string, id uuid.UUID, err error) {
+		// A credential or directory deleted meanwhile has no use to record.
+		if err != nil && !ent.IsNotFound(err) {
+			slog.WarnContext(ctx, "auth: record "+what, "id", id, "err", err)
+		}
+	}
+	if v.Scope != access.Provisioner {
+		logFailure("API key use", v.CredentialID,
+			a.client.APIKey.UpdateOneID(v.CredentialID).SetLastUsedAt(now).Exec(wctx))
+		return
+	}
+	logFailure("directory token use", v.CredentialID,
+		a.client.DirectoryToken.UpdateOneID(v.CredentialID).SetLastUsedAt(now).Exec(wctx))
+	logFailure("directory sync", v.DirectoryID,
+		a.client.Directory.UpdateOneID(v.DirectoryID).SetLastSyncedAt(now).Exec(wctx))
+}
