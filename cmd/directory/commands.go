@@ -35,19 +35,28 @@ var adminCommands = []command{
 	{"org list", "", listOrgs},
 	{"scim create", "--org ID --provider P [--name NAME]", createDirectory},
 	{"scim list", "--org ID", listDirectories},
-	{"scim enable", "--dir ID", setDirectoryEnabled(true)},
-	{"scim disable", "--dir ID", setDirectoryEnabled(false)},
-	{"scim delete", "--dir ID", deleteDirectory},
+	{"scim enable", "--dir ID", onID("scim enable", "dir", "directory %s enabled",
+		func(svc *domain.Service, ctx context.Context, id uuid.UUID) error {
+			_, err := svc.SetDirectoryEnabled(ctx, id, true)
+			return err
+		})},
+	{"scim disable", "--dir ID", onID("scim disable", "dir", "directory %s disabled",
+		func(svc *domain.Service, ctx context.Context, id uuid.UUID) error {
+			_, err := svc.SetDirectoryEnabled(ctx, id, false)
+			return err
+		})},
+	{"scim delete", "--dir ID", onID("scim delete", "dir", "directory %s deleted with its users and groups",
+		(*domain.Service).DeleteDirectory)},
 	{"scim rotate", "--dir ID [--expires-in DURATION]", rotateToken},
 	{"scim tokens", "--dir ID", listTokens},
-	{"scim revoke", "--token ID", revokeToken},
+	{"scim revoke", "--token ID", onID("scim revoke", "token", "token %s revoked", (*domain.Service).RevokeDirectoryToken)},
 	{"role create", "--org ID --key KEY --name NAME", createRole},
 	{"role list", "--org ID", listRoles},
 	{"role default", "--org ID [--role ID]", setDefaultRole},
 	{"role map", "--group ID [--role ID]...", mapGroupRoles},
 	{"apikey create", "--scope S [--org ID] [--name NAME]", createAPIKey},
 	{"apikey list", "", listAPIKeys},
-	{"apikey revoke", "--key ID", revokeAPIKey},
+	{"apikey revoke", "--key ID", onID("apikey revoke", "key", "API key %s revoked", (*domain.Service).RevokeAPIKey)},
 }
 
 // admin is one administrative command's flags and, once parsed, its store.
@@ -86,6 +95,25 @@ func (a *admin) id(name, usage string) func() (uuid.UUID, error) {
 			return uuid.Nil, fmt.Errorf("%s: --%s must be an id: %q", a.fs.Name(), name, *v)
 		}
 		return id, nil
+	}
+}
+
+// onID is a command that runs one operation on the id given by one flag
+// and reports it with done, a format of the id.
+func onID(name, flagName, done string, op func(*domain.Service, context.Context, uuid.UUID) error) func(context.Context, []string, io.Writer) error {
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		a := newAdmin(name)
+		id := a.id(flagName, flagName+" id")
+		return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
+			v, err := id()
+			if err == nil {
+				err = op(svc, ctx, v)
+			}
+			if err == nil {
+				fmt.Fprintf(out, done+"\n", v)
+			}
+			return err
+		})
 	}
 }
 
@@ -199,40 +227,6 @@ func listDirectories(ctx context.Context, args []string, out io.Writer) error {
 	})
 }
 
-func setDirectoryEnabled(enabled bool) func(context.Context, []string, io.Writer) error {
-	verb := map[bool]string{true: "enable", false: "disable"}[enabled]
-	return func(ctx context.Context, args []string, out io.Writer) error {
-		a := newAdmin("scim " + verb)
-		dir := a.id("dir", "directory id")
-		return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
-			id, err := dir()
-			if err != nil {
-				return err
-			}
-			if _, err := svc.SetDirectoryEnabled(ctx, id, enabled); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "directory %s %sd\n", id, verb)
-			return nil
-		})
-	}
-}
-
-func deleteDirectory(ctx context.Context, args []string, out io.Writer) error {
-	a := newAdmin("scim delete")
-	dir := a.id("dir", "directory id")
-	return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
-		id, err := dir()
-		if err == nil {
-			err = svc.DeleteDirectory(ctx, id)
-		}
-		if err == nil {
-			fmt.Fprintf(out, "directory %s deleted with its users and groups\n", id)
-		}
-		return err
-	})
-}
-
 func rotateToken(ctx context.Context, args []string, out io.Writer) error {
 	a := newAdmin("scim rotate")
 	dir := a.id("dir", "directory id")
@@ -273,21 +267,6 @@ func listTokens(ctx context.Context, args []string, out io.Writer) error {
 			t := ts[i]
 			return []any{t.ID, t.Prefix, t.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(t.ExpiresAt), timeOrDash(t.LastUsedAt)}
 		})
-	})
-}
-
-func revokeToken(ctx context.Context, args []string, out io.Writer) error {
-	a := newAdmin("scim revoke")
-	tok := a.id("token", "token id (see scim tokens)")
-	return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
-		id, err := tok()
-		if err == nil {
-			err = svc.RevokeDirectoryToken(ctx, id)
-		}
-		if err == nil {
-			fmt.Fprintf(out, "token %s revoked\n", id)
-		}
-		return err
 	})
 }
 
@@ -405,21 +384,6 @@ func listAPIKeys(ctx context.Context, args []string, out io.Writer) error {
 			}
 			return []any{k.ID, k.Prefix, k.Scope, org, k.Name, timeOrDash(k.LastUsedAt)}
 		})
-	})
-}
-
-func revokeAPIKey(ctx context.Context, args []string, out io.Writer) error {
-	a := newAdmin("apikey revoke")
-	key := a.id("key", "API key id (see apikey list)")
-	return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
-		id, err := key()
-		if err == nil {
-			err = svc.RevokeAPIKey(ctx, id)
-		}
-		if err == nil {
-			fmt.Fprintf(out, "API key %s revoked\n", id)
-		}
-		return err
 	})
 }
 

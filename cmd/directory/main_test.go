@@ -63,8 +63,53 @@ func TestCommands(t *testing.T) {
 			if _, err := exec("apikey", "create", "--scope", "org-admin"); err == nil {
 				t.Fatalf("an organization key without --org was accepted")
 			}
+			operate(t, exec, orgID)
 		})
 	}
+}
+
+// operate runs the commands an operator scripts, in the order of a token
+// rotation and a role set-up.
+func operate(t *testing.T, exec func(args ...string) (string, error), orgID string) {
+	t.Helper()
+	must := func(want string, args ...string) string {
+		t.Helper()
+		out, err := exec(args...)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("%s: %q, %v; want output containing %q", strings.Join(args, " "), out, err, want)
+		}
+		return out
+	}
+	fails := func(want string, args ...string) {
+		t.Helper()
+		if _, err := exec(args...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: err = %v; want an error containing %q", strings.Join(args, " "), err, want)
+		}
+	}
+	idOf := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f-]{27}`)
+	must("acme-inc", "org", "list")
+	dirID := idOf.FindString(must("jumpcloud", "scim", "list", "--org", orgID))
+	must("bearer token:", "scim", "rotate", "--dir", dirID, "--expires-in", "24h")
+	fails("active tokens", "scim", "rotate", "--dir", dirID)
+	tokens := idOf.FindAllString(must("PREFIX", "scim", "tokens", "--dir", dirID), -1)
+	if len(tokens) != 2 {
+		t.Fatalf("scim tokens listed %d tokens; want 2", len(tokens))
+	}
+	must("revoked", "scim", "revoke", "--token", tokens[0])
+	fails("no such token", "scim", "revoke", "--token", tokens[0])
+	must("disabled", "scim", "disable", "--dir", dirID)
+	must("false", "scim", "list", "--org", orgID)
+	must("enabled", "scim", "enable", "--dir", dirID)
+	roleID := strings.TrimSpace(must("-", "role", "create", "--org", orgID, "--key", "admin", "--name", "Admin"))
+	fails("already has a role", "role", "create", "--org", orgID, "--key", "admin", "--name", "Again")
+	must("admin", "role", "list", "--org", orgID)
+	must("default role set", "role", "default", "--org", orgID, "--role", roleID)
+	fails("no such group", "role", "map", "--group", dirID, "--role", roleID)
+	keyID := idOf.FindString(must("org_read", "apikey", "list"))
+	must("revoked", "apikey", "revoke", "--key", keyID)
+	must("deleted", "scim", "delete", "--dir", dirID)
+	fails("no such directory", "scim", "delete", "--dir", dirID)
+	fails("must be an id", "scim", "list", "--org", "acme")
 }
 
 func TestServe(t *testing.T) {
