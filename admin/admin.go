@@ -91,7 +91,7 @@ func CreateDirectory(ctx context.Context, c *ent.Client, orgID uuid.UUID, provid
 	if err != nil {
 		return nil, fmt.Errorf("create directory: %w", err)
 	}
-	out.Directory = out.Directory.Unwrap() // usable after the transaction ends
+	out.Directory = store.Release(ctx, out.Directory) // usable after the transaction ends
 	return &out, nil
 }
 

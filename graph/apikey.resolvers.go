@@ -19,11 +19,11 @@ import (
 // CreateAPIKey is the resolver for the createAPIKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope apikey.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
 	if scope != apikey.ScopePlatform && organizationID != nil {
-		if err := requireOrganization(ctx, r.client, *organizationID, "organizationID"); err != nil {
+		if err := requireOrganization(ctx, r.ent(ctx), *organizationID, "organizationID"); err != nil {
 			return nil, err
 		}
 	}
-	k, plain, err := admin.CreateAPIKey(ctx, r.client, access.Scope(scope), organizationID, deref(name))
+	k, plain, err := admin.CreateAPIKey(ctx, r.ent(ctx), access.Scope(scope), organizationID, deref(name))
 	if err != nil {
 		return nil, inputError("", err)
 	}
@@ -32,7 +32,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope apikey.Scope,
 
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.APIKey.DeleteOneID(id).Exec(ctx)
+	return id, r.ent(ctx).APIKey.DeleteOneID(id).Exec(ctx)
 }
 
 // APIKeys is the resolver for the apiKeys field.

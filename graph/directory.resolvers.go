@@ -40,16 +40,16 @@ func (r *directoryResolver) GroupCount(ctx context.Context, obj *ent.Directory) 
 
 // CreateDirectory is the resolver for the createDirectory field.
 func (r *mutationResolver) CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error) {
-	if err := requireOrganization(ctx, r.client, input.OrganizationID, "input.organizationID"); err != nil {
+	if err := requireOrganization(ctx, r.ent(ctx), input.OrganizationID, "input.organizationID"); err != nil {
 		return nil, err
 	}
-	nd, err := admin.CreateDirectory(ctx, r.client, input.OrganizationID, string(input.Provider), deref(input.Name))
+	nd, err := admin.CreateDirectory(ctx, r.ent(ctx), input.OrganizationID, string(input.Provider), deref(input.Name))
 	if err != nil {
 		return nil, inputError("input", err)
 	}
 	// Read it again: admin returns the entity bound to its committed
 	// transaction, which cannot load the edges a query may ask for.
-	d, err := r.client.Directory.Get(ctx, nd.Directory.ID)
+	d, err := r.ent(ctx).Directory.Get(ctx, nd.Directory.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read the new directory: %w", err)
 	}
@@ -62,25 +62,25 @@ func (r *mutationResolver) CreateDirectory(ctx context.Context, input model.Crea
 
 // RotateDirectoryToken is the resolver for the rotateDirectoryToken field.
 func (r *mutationResolver) RotateDirectoryToken(ctx context.Context, directoryID uuid.UUID, expiresAt *time.Time) (*model.RotateDirectoryTokenPayload, error) {
-	return rotateDirectoryToken(ctx, r.client, directoryID, expiresAt, time.Now())
+	return rotateDirectoryToken(ctx, r.ent(ctx), directoryID, expiresAt, time.Now())
 }
 
 // RevokeDirectoryToken is the resolver for the revokeDirectoryToken field.
 func (r *mutationResolver) RevokeDirectoryToken(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.DirectoryToken.DeleteOneID(id).Exec(ctx)
+	return id, r.ent(ctx).DirectoryToken.DeleteOneID(id).Exec(ctx)
 }
 
 // EnableDirectory is the resolver for the enableDirectory field.
 func (r *mutationResolver) EnableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error) {
-	return r.client.Directory.UpdateOneID(id).SetEnabled(true).Save(ctx)
+	return r.ent(ctx).Directory.UpdateOneID(id).SetEnabled(true).Save(ctx)
 }
 
 // DisableDirectory is the resolver for the disableDirectory field.
 func (r *mutationResolver) DisableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error) {
-	return r.client.Directory.UpdateOneID(id).SetEnabled(false).Save(ctx)
+	return r.ent(ctx).Directory.UpdateOneID(id).SetEnabled(false).Save(ctx)
 }
 
 // DeleteDirectory is the resolver for the deleteDirectory field.
 func (r *mutationResolver) DeleteDirectory(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Directory.DeleteOneID(id).Exec(ctx)
+	return id, r.ent(ctx).Directory.DeleteOneID(id).Exec(ctx)
 }

@@ -15,15 +15,15 @@ import (
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*ent.Organization, error) {
-	return createOrganization(ctx, r.client, input)
+	return createOrganization(ctx, r.ent(ctx), input)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id uuid.UUID, input model.UpdateOrganizationInput) (*ent.Organization, error) {
-	return updateOrganization(ctx, r.client, id, input)
+	return updateOrganization(ctx, r.ent(ctx), id, input)
 }
 
 // DeleteOrganization is the resolver for the deleteOrganization field.
 func (r *mutationResolver) DeleteOrganization(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Organization.DeleteOneID(id).Exec(ctx)
+	return id, r.ent(ctx).Organization.DeleteOneID(id).Exec(ctx)
 }

@@ -15,10 +15,10 @@ import (
 
 // CreateRole is the resolver for the createRole field.
 func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error) {
-	if err := requireOrganization(ctx, r.client, input.OrganizationID, "input.organizationID"); err != nil {
+	if err := requireOrganization(ctx, r.ent(ctx), input.OrganizationID, "input.organizationID"); err != nil {
 		return nil, err
 	}
-	role, err := r.client.Role.Create().SetOrganizationID(input.OrganizationID).
+	role, err := r.ent(ctx).Role.Create().SetOrganizationID(input.OrganizationID).
 		SetKey(input.Key).SetName(input.Name).SetNillableDescription(input.Description).Save(ctx)
 	if err != nil {
 		return nil, inputError("input", conflictOn(err, "key", "the organization already has a role %q", input.Key))
@@ -28,7 +28,7 @@ func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRol
 
 // UpdateRole is the resolver for the updateRole field.
 func (r *mutationResolver) UpdateRole(ctx context.Context, id uuid.UUID, input model.UpdateRoleInput) (*ent.Role, error) {
-	u := r.client.Role.UpdateOneID(id).SetNillableKey(input.Key).SetNillableName(input.Name)
+	u := r.ent(ctx).Role.UpdateOneID(id).SetNillableKey(input.Key).SetNillableName(input.Name)
 	switch d, ok := input.Description.ValueOK(); {
 	case ok && d == nil:
 		u.ClearDescription()
@@ -44,25 +44,25 @@ func (r *mutationResolver) UpdateRole(ctx context.Context, id uuid.UUID, input m
 
 // DeleteRole is the resolver for the deleteRole field.
 func (r *mutationResolver) DeleteRole(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, r.client.Role.DeleteOneID(id).Exec(ctx)
+	return id, r.ent(ctx).Role.DeleteOneID(id).Exec(ctx)
 }
 
 // SetDefaultRole is the resolver for the setDefaultRole field.
 func (r *mutationResolver) SetDefaultRole(ctx context.Context, organizationID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
-	return setDefaultRole(ctx, r.client, organizationID, roleID)
+	return setDefaultRole(ctx, r.ent(ctx), organizationID, roleID)
 }
 
 // SetGroupRoles is the resolver for the setGroupRoles field.
 func (r *mutationResolver) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error) {
-	return setGroupRoles(ctx, r.client, groupID, roleIDs)
+	return setGroupRoles(ctx, r.ent(ctx), groupID, roleIDs)
 }
 
 // AssignRoleToGroup is the resolver for the assignRoleToGroup field.
 func (r *mutationResolver) AssignRoleToGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error) {
-	return assignRoleToGroup(ctx, r.client, groupID, roleID)
+	return assignRoleToGroup(ctx, r.ent(ctx), groupID, roleID)
 }
 
 // UnassignRoleFromGroup is the resolver for the unassignRoleFromGroup field.
 func (r *mutationResolver) UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error) {
-	return unassignRoleFromGroup(ctx, r.client, groupID, roleID)
+	return unassignRoleFromGroup(ctx, r.ent(ctx), groupID, roleID)
 }

@@ -53,7 +53,7 @@ func setGroupRoles(ctx context.Context, c *ent.Client, groupID uuid.UUID, roleID
 	if err != nil {
 		return nil, err
 	}
-	return g.Unwrap(), nil
+	return store.Release(ctx, g), nil
 }
 
 // assignRoleToGroup maps one role to a group; an existing mapping is kept.
@@ -79,7 +79,7 @@ func assignRoleToGroup(ctx context.Context, c *ent.Client, groupID, roleID uuid.
 	if err != nil {
 		return nil, err
 	}
-	return g.Unwrap(), nil
+	return store.Release(ctx, g), nil
 }
 
 // unassignRoleFromGroup removes a role from a group, if mapped.

@@ -73,7 +73,7 @@ func createOrganization(ctx context.Context, c *ent.Client, in model.CreateOrgan
 	if err != nil {
 		return nil, inputError("input", err)
 	}
-	return org.Unwrap(), nil
+	return store.Release(ctx, org), nil
 }
 
 // updateOrganization applies the fields set in in.
