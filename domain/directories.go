@@ -12,6 +12,7 @@ import (
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
+	"github.com/acme/directory/store"
 )
 
 // SCIMPath is where a directory's SCIM endpoint lives under the server's
@@ -65,7 +66,7 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 	if err != nil {
 		return nil, wrap("create directory", err)
 	}
-	return out.unwrap(), nil
+	return out.release(ctx), nil
 }
 
 // SetDirectoryEnabled enables or disables a directory; a disabled
@@ -108,7 +109,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 	if err != nil {
 		return nil, wrap("rotate token", err)
 	}
-	return out.unwrap(), nil
+	return out.release(ctx), nil
 }
 
 // RevokeDirectoryToken ends a token at once.
@@ -136,9 +137,9 @@ func issueToken(ctx context.Context, tx *ent.Client, d *ent.Directory, expiresAt
 	return &IssuedToken{Directory: d, Token: tok, BearerToken: sec.Plain}, nil
 }
 
-// unwrap makes the entities usable after their transaction ended.
-func (t *IssuedToken) unwrap() *IssuedToken {
-	t.Directory, t.Token = t.Directory.Unwrap(), t.Token.Unwrap()
+// release makes the entities usable after the operation's transaction.
+func (t *IssuedToken) release(ctx context.Context) *IssuedToken {
+	t.Directory, t.Token = store.Release(ctx, t.Directory), store.Release(ctx, t.Token)
 	return t
 }
 

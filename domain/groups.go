@@ -10,6 +10,7 @@ import (
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
 )
 
 // GroupFields are the stored attributes of a group, keyed by ent field
@@ -45,7 +46,7 @@ func (s *Service) CreateGroup(ctx context.Context, dirID uuid.UUID, f GroupField
 	if err != nil {
 		return nil, wrap("create group", err)
 	}
-	return g.Unwrap(), nil
+	return store.Release(ctx, g), nil
 }
 
 func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UUID, name string, f GroupFields, members []MemberChange) (*ent.Group, error) {
@@ -109,7 +110,7 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 	if err != nil {
 		return nil, wrap("update group", err)
 	}
-	return g.Unwrap(), nil
+	return store.Release(ctx, g), nil
 }
 
 // DeleteGroup deletes a group with its memberships and role mappings.

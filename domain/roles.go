@@ -10,6 +10,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
 )
 
 // NewRole is what creating a role takes.
@@ -84,7 +85,7 @@ func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *u
 	if err != nil {
 		return nil, wrap("set default role", err)
 	}
-	return org.Unwrap(), nil
+	return store.Release(ctx, org), nil
 }
 
 // SetGroupRoles makes roleIDs exactly the roles mapped to a group.
@@ -141,7 +142,7 @@ func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, chang
 	if err != nil {
 		return nil, wrap("map group roles", err)
 	}
-	return g.Unwrap(), nil
+	return store.Release(ctx, g), nil
 }
 
 // mapRoles inserts a mapping of each role of roles to group g; mappings

@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
 )
 
 // UserFields are the stored attributes of a user, keyed by ent field name
@@ -51,7 +52,7 @@ func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFiel
 	if err != nil {
 		return nil, false, wrap("provision user", err)
 	}
-	return u.Unwrap(), created, nil
+	return store.Release(ctx, u), created, nil
 }
 
 func (s *Service) provisionUser(ctx context.Context, tx *ent.Client, dirID uuid.UUID, userName string, f UserFields) (*ent.User, bool, error) {
@@ -114,7 +115,7 @@ func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 	if err != nil {
 		return nil, wrap("update user", err)
 	}
-	return u.Unwrap(), nil
+	return store.Release(ctx, u), nil
 }
 
 // DeleteUser deletes a user and its memberships.

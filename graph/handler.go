@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -82,7 +83,19 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 }
 
 // newServer assembles the gqlgen server: transports, limits, error
-// handling and the per-operation batch loader.
+// handling, the per-operation batch loader and mutation transactions.
+//
+// Every mutation operation runs in one transaction (entgql.Transactioner):
+// its resolvers run one after another with the transaction's client in
+// their context (Resolver.ent), and store.WithTx joins that transaction
+// rather than opening its own. The transaction commits only when the whole
+// response has no error. Any error (a failing mutation field, a failing
+// field of a payload, a refused key) rolls back every mutation of the
+// operation, also those that ran before it, and the response carries the
+// errors and no data. So, unlike gqlgen's default, where one field's error
+// leaves the fields beside it standing, an operation of several mutations
+// is all or nothing: a client may retry it as a whole. Queries run without
+// a transaction.
 func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *handler.Server {
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
@@ -98,12 +111,23 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withBatch(ctx, client))
+	// Extensions added first wrap those added later: the batch is made
+	// inside the transaction, so that it reads through it.
+	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(withBatch(ctx, clientOf(ctx, client)))
 	})
 	srv.AroundRootFields(guardMutations)
 	srv.AroundFields(observeResults)
 	return srv
+}
+
+// clientOf is the client ctx carries (a mutation's transaction), or c.
+func clientOf(ctx context.Context, c *ent.Client) *ent.Client {
+	if tc := ent.FromContext(ctx); tc != nil {
+		return tc
+	}
+	return c
 }
 
 // guardMutations refuses every mutation to keys that cannot write, before

@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // slugPattern is the shape of organization slugs and role keys.
@@ -25,7 +27,7 @@ type APIKey struct {
 
 // Mixin of the APIKey.
 func (APIKey) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.APIKey}}
 }
 
 // Fields of the APIKey.

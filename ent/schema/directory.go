@@ -8,6 +8,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // Directory is one identity provider's SCIM connection into an
@@ -19,7 +21,7 @@ type Directory struct {
 
 // Mixin of the Directory.
 func (Directory) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.Directory}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the Directory.

@@ -16,6 +16,7 @@ import (
 	gen "github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/hook"
+	"github.com/acme/directory/ent/schema/tableid"
 	"github.com/acme/directory/fault"
 )
 
@@ -31,7 +32,7 @@ type DirectoryToken struct {
 
 // Mixin of the DirectoryToken.
 func (DirectoryToken) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TenantMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.DirectoryToken}, TenantMixin{}}
 }
 
 // Fields of the DirectoryToken.

@@ -9,6 +9,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // Group is a SCIM group (RFC 7643 §4.2) provisioned into a directory. Its
@@ -20,7 +22,7 @@ type Group struct {
 
 // Mixin of the Group.
 func (Group) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{IDMixin{Tag: tableid.Group}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the Group.

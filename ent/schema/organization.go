@@ -15,6 +15,7 @@ import (
 	gen "github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/hook"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/schema/tableid"
 	"github.com/acme/directory/fault"
 )
 
@@ -26,7 +27,7 @@ type Organization struct {
 
 // Mixin of the Organization.
 func (Organization) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.Organization}, TimeMixin{}}
 }
 
 // Fields of the Organization.

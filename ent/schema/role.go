@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // Role is an application role of an organization ("admin", "member"). Users
@@ -17,7 +19,7 @@ type Role struct {
 
 // Mixin of the Role.
 func (Role) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.Role}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the Role.

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // User is a person provisioned into a directory: every attribute of the SCIM
@@ -22,7 +23,7 @@ type User struct {
 
 // Mixin of the User.
 func (User) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{IDMixin{Tag: tableid.User}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the User.

@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // WebhookDelivery is the delivery of one event to one endpoint, with its
@@ -20,7 +22,7 @@ type WebhookDelivery struct {
 
 // Mixin of the WebhookDelivery.
 func (WebhookDelivery) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{IDMixin{Tag: tableid.WebhookDelivery}, TimeMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the WebhookDelivery.

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+
+	"github.com/acme/directory/ent/schema/tableid"
 )
 
 // WebhookEndpoint is a URL of the application that receives an
@@ -17,7 +19,7 @@ type WebhookEndpoint struct {
 
 // Mixin of the WebhookEndpoint.
 func (WebhookEndpoint) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{IDMixin{Tag: tableid.WebhookEndpoint}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the WebhookEndpoint.
