@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/scim/schema"
 )
 
 // Kind says how an attribute is stored, written and rendered.
@@ -114,6 +115,8 @@ func (a *Attr[E]) Multi() bool { return a.Kind == MultiValued || a.Kind == Addre
 
 // Table is the table of one resource type.
 type Table[E any] struct {
+	// Type is the resource type: its core schema and extensions.
+	Type *schema.ResourceType
 	// Attrs are the stored attributes, in the order documents are checked
 	// and written.
 	Attrs []Attr[E]
@@ -125,6 +128,12 @@ type Table[E any] struct {
 	Omit []string
 	// GetRaw reads Raw from an entity.
 	GetRaw func(E) map[string]any
+}
+
+// Extension reports whether a belongs to a schema extension, whose
+// attributes a document holds in an object keyed by the extension's URN.
+func (t *Table[E]) Extension(a *Attr[E]) bool {
+	return a.Schema != "" && t.Type.Extension(a.Schema) != nil
 }
 
 // Attr returns the attribute of t at path in schema urn ("" for common

@@ -16,6 +16,7 @@ const (
 // §4.1) and the enterprise extension (§4.3). The user's groups are
 // memberships, not fields, and password is never stored.
 var User = &Table[*ent.User]{
+	Type: schema.UserResource,
 	Attrs: []Attr[*ent.User]{
 		{Path: "id", Field: user.FieldID, Kind: ID, Sort: true},
 		{Path: "meta.created", Field: user.FieldCreatedAt, Kind: Time, Sort: true},
@@ -100,6 +101,7 @@ var User = &Table[*ent.User]{
 // Group is the table of the Group resource (RFC 7643 §4.2). Its members are
 // memberships, not fields.
 var Group = &Table[*ent.Group]{
+	Type: schema.GroupResource,
 	Attrs: []Attr[*ent.Group]{
 		{Path: "id", Field: group.FieldID, Kind: ID, Sort: true},
 		{Path: "meta.created", Field: group.FieldCreatedAt, Kind: Time, Sort: true},
