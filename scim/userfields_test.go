@@ -44,7 +44,7 @@ func fixtureUser() *ent.User {
 		EmployeeNumber: "701984", CostCenter: "4130", EnterpriseOrganization: "Universal Studios",
 		Division: "Theme Park", Department: "Tour Operations", ManagerID: "26118915-6090-4610-87e4-49d8ca9f808d",
 		ManagerDisplayName: "John Smith",
-		Raw: map[string]any{"urn:acme:ext:1.0:User": map[string]any{"badge": "42"}, "userName": "x"},
+		Raw:                map[string]any{"urn:acme:ext:1.0:User": map[string]any{"badge": "42"}, "userName": "x"},
 	}
 }
 
