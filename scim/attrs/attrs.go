@@ -136,18 +136,6 @@ func (t *Table[E]) Extension(a *Attr[E]) bool {
 	return a.Schema != "" && t.Type.Extension(a.Schema) != nil
 }
 
-// Attr returns the attribute of t at path in schema urn ("" for common
-// attributes), compared case-insensitively, or nil.
-func (t *Table[E]) Attr(urn, path string) *Attr[E] {
-	for i := range t.Attrs {
-		a := &t.Attrs[i]
-		if strings.EqualFold(a.Schema, urn) && strings.EqualFold(a.Path, path) {
-			return a
-		}
-	}
-	return nil
-}
-
 // Element is a field of one element of a MultiValued or Addresses
 // attribute: its JSON key and whether it is a boolean (primary).
 type Element struct {
