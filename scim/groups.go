@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -16,6 +15,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/scim/attrs"
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
 	"github.com/acme/directory/scim/where"
@@ -27,31 +27,11 @@ const membersAttr = "members"
 
 // groupDoc renders a group without its members (RFC 7643 §4.2).
 func groupDoc(g *ent.Group, base string) map[string]any {
-	doc := map[string]any{"schemas": []string{schema.GroupURN}, "id": g.ID.String(), "displayName": g.DisplayName}
-	put(doc, "externalId", g.ExternalID)
-	keepUnknownExtensions(doc, g.Raw)
+	doc := map[string]any{"schemas": []string{schema.GroupURN}, "id": g.ID.String()}
+	renderAttrs(attrs.Group, g, base, doc)
+	keepUnknownExtensions(doc, attrs.Group.GetRaw(g))
 	doc["meta"] = meta("Group", base+"/Groups/"+g.ID.String(), g.CreatedAt, g.UpdatedAt, g.Version)
 	return doc
-}
-
-// groupFields maps a canonical SCIM group document (members excluded) to
-// its stored fields, keyed by ent field name.
-func groupFields(doc map[string]any) (map[string]any, error) {
-	name := str(doc, "displayName")
-	if strings.TrimSpace(name) == "" {
-		return nil, errorf(http.StatusBadRequest, invalidValue, "displayName is required")
-	}
-	raw := make(map[string]any, len(doc))
-	for k, v := range doc {
-		if k != "meta" && k != "id" && k != membersAttr {
-			raw[k] = v
-		}
-	}
-	return map[string]any{
-		group.FieldDisplayName: name,
-		group.FieldExternalID:  str(doc, "externalId"),
-		group.FieldRaw:         raw,
-	}, nil
 }
 
 // readGroupDoc reads a POST or PUT body: the canonical document, and the

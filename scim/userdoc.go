@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
-	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/scim/attrs"
 	"github.com/acme/directory/scim/schema"
 )
 
@@ -18,38 +19,12 @@ type groupRef struct {
 	ID, Name string
 }
 
-// userDoc renders u as its SCIM document (RFC 7643 §4.1, §4.3).
+// userDoc renders u as its SCIM document (RFC 7643 §4.1, §4.3): the
+// attributes of the table attrs.User, the user's groups, the extension
+// objects kept from what the provider sent, and meta.
 func userDoc(u *ent.User, groups []groupRef, base string) map[string]any {
-	doc := map[string]any{"schemas": []string{schema.UserURN}, "id": u.ID.String(), "userName": u.UserName}
-	put(doc, "externalId", u.ExternalID)
-	name := map[string]any{}
-	put(name, "formatted", u.NameFormatted)
-	put(name, "familyName", u.FamilyName)
-	put(name, "givenName", u.GivenName)
-	put(name, "middleName", u.MiddleName)
-	put(name, "honorificPrefix", u.HonorificPrefix)
-	put(name, "honorificSuffix", u.HonorificSuffix)
-	if len(name) > 0 {
-		doc["name"] = name
-	}
-	for k, v := range map[string]string{
-		"displayName": u.DisplayName, "nickName": u.NickName, "profileUrl": u.ProfileURL,
-		"title": u.Title, "userType": u.UserType, "preferredLanguage": u.PreferredLanguage,
-		"locale": u.Locale, "timezone": u.Timezone,
-	} {
-		put(doc, k, v)
-	}
-	doc["active"] = u.Active
-	putMulti(doc, "emails", u.Emails)
-	putMulti(doc, "phoneNumbers", u.PhoneNumbers)
-	putMulti(doc, "ims", u.Ims)
-	putMulti(doc, "photos", u.Photos)
-	putMulti(doc, "entitlements", u.Entitlements)
-	putMulti(doc, "roles", u.ScimRoles)
-	putMulti(doc, "x509Certificates", u.X509Certificates)
-	if len(u.Addresses) > 0 {
-		doc["addresses"] = u.Addresses
-	}
+	doc := map[string]any{"schemas": []string{schema.UserURN}, "id": u.ID.String()}
+	renderAttrs(attrs.User, u, base, doc)
 	if len(groups) > 0 {
 		refs := make([]map[string]any, len(groups))
 		for i, g := range groups {
@@ -58,32 +33,68 @@ func userDoc(u *ent.User, groups []groupRef, base string) map[string]any {
 		}
 		doc["groups"] = refs
 	}
-	if ext := enterpriseDoc(u, base); len(ext) > 0 {
-		doc[schema.EnterpriseUserURN] = ext
-		doc["schemas"] = []string{schema.UserURN, schema.EnterpriseUserURN}
-	}
-	keepUnknownExtensions(doc, u.Raw)
+	keepUnknownExtensions(doc, attrs.User.GetRaw(u))
 	doc["meta"] = meta("User", base+"/Users/"+u.ID.String(), u.CreatedAt, u.UpdatedAt, u.Version)
 	return doc
 }
 
-func enterpriseDoc(u *ent.User, base string) map[string]any {
-	ext := map[string]any{}
-	put(ext, "employeeNumber", u.EmployeeNumber)
-	put(ext, "costCenter", u.CostCenter)
-	put(ext, "organization", u.EnterpriseOrganization)
-	put(ext, "division", u.Division)
-	put(ext, "department", u.Department)
-	if u.ManagerID != "" || u.ManagerDisplayName != "" {
-		m := map[string]any{}
-		put(m, "value", u.ManagerID)
-		put(m, "displayName", u.ManagerDisplayName)
-		if u.ManagerID != "" {
-			m["$ref"] = base + "/Users/" + u.ManagerID
+// renderAttrs adds to doc the attributes of table t that e holds: absent
+// ones (empty strings and arrays) are left out, except required ones and
+// booleans. An extension's attributes go in an object keyed by its URN,
+// added with the URN to doc["schemas"] when it is not empty. A value that
+// is the id of another resource gets a sibling "$ref" under base.
+func renderAttrs[E any](t *attrs.Table[E], e E, base string, doc map[string]any) {
+	exts := map[string]map[string]any{}
+	for i := range t.Attrs {
+		a := &t.Attrs[i]
+		if a.Get == nil {
+			continue
 		}
-		ext["manager"] = m
+		v := a.Get(e)
+		if absent(v) && !a.Required {
+			continue
+		}
+		dst := doc
+		if t.Extension(a) {
+			if exts[a.Schema] == nil {
+				exts[a.Schema] = map[string]any{}
+			}
+			dst = exts[a.Schema]
+		}
+		name, sub := a.Split()
+		if sub != "" {
+			parent, _ := dst[name].(map[string]any)
+			if parent == nil {
+				parent = map[string]any{}
+				dst[name] = parent
+			}
+			dst, name = parent, sub
+		}
+		dst[name] = v
+		if a.Ref != "" {
+			dst["$ref"] = base + "/" + a.Ref + "/" + v.(string)
+		}
 	}
-	return ext
+	for _, x := range t.Type.Extensions {
+		if ext := exts[x.ID]; len(ext) > 0 {
+			doc[x.ID] = ext
+			doc["schemas"] = append(doc["schemas"].([]string), x.ID)
+		}
+	}
+}
+
+// absent reports whether a stored value renders as no attribute: an empty
+// string or array. Booleans are always present.
+func absent(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == ""
+	case []schematype.MultiValue:
+		return len(v) == 0
+	case []schematype.Address:
+		return len(v) == 0
+	}
+	return false
 }
 
 // keepUnknownExtensions copies the extension objects a provider sent that
@@ -114,98 +125,108 @@ func meta(resourceType, location string, created, updated time.Time, version int
 	}
 }
 
-func put(doc map[string]any, key, value string) {
-	if value != "" {
-		doc[key] = value
-	}
-}
-
-func putMulti(doc map[string]any, key string, values []schematype.MultiValue) {
-	if len(values) > 0 {
-		doc[key] = values
-	}
-}
-
 // userFields maps a canonical SCIM user document to the stored fields it
-// sets, keyed by ent field name. Every writable field is present: an
-// attribute absent from doc maps to its zero value, which the domain stores
-// as cleared; "active" absent maps to true.
+// sets, keyed by ent field name (user.Field...). Every writable field of the
+// table is present: an attribute absent from doc maps to its zero value
+// ("" / nil slice), which the domain layer stores as cleared. "active" absent
+// maps to true. "raw" holds the document as received minus meta, id, groups
+// and password. user_name empty or blank is a 400 invalidValue SCIM error.
 func userFields(doc map[string]any) (map[string]any, error) {
-	userName := str(doc, "userName")
-	if strings.TrimSpace(userName) == "" {
-		return nil, errorf(http.StatusBadRequest, invalidValue, "userName is required")
-	}
-	name, _ := doc["name"].(map[string]any)
-	ext, _ := doc[schema.EnterpriseUserURN].(map[string]any)
-	manager, _ := ext["manager"].(map[string]any)
-	active, ok := doc["active"].(bool)
-	f := map[string]any{
-		user.FieldUserName:               userName,
-		user.FieldExternalID:             str(doc, "externalId"),
-		user.FieldNameFormatted:          str(name, "formatted"),
-		user.FieldFamilyName:             str(name, "familyName"),
-		user.FieldGivenName:              str(name, "givenName"),
-		user.FieldMiddleName:             str(name, "middleName"),
-		user.FieldHonorificPrefix:        str(name, "honorificPrefix"),
-		user.FieldHonorificSuffix:        str(name, "honorificSuffix"),
-		user.FieldDisplayName:            str(doc, "displayName"),
-		user.FieldNickName:               str(doc, "nickName"),
-		user.FieldProfileURL:             str(doc, "profileUrl"),
-		user.FieldTitle:                  str(doc, "title"),
-		user.FieldUserType:               str(doc, "userType"),
-		user.FieldPreferredLanguage:      str(doc, "preferredLanguage"),
-		user.FieldLocale:                 str(doc, "locale"),
-		user.FieldTimezone:               str(doc, "timezone"),
-		user.FieldEmployeeNumber:         str(ext, "employeeNumber"),
-		user.FieldCostCenter:             str(ext, "costCenter"),
-		user.FieldEnterpriseOrganization: str(ext, "organization"),
-		user.FieldDivision:               str(ext, "division"),
-		user.FieldDepartment:             str(ext, "department"),
-		user.FieldManagerID:              str(manager, "value"),
-		user.FieldManagerDisplayName:     str(manager, "displayName"),
-		user.FieldActive:                 active || !ok, // absent: active, the SCIM default for a new user
-	}
-	return f, userMulti(f, doc)
+	return storedFields(attrs.User, doc)
 }
 
-func userMulti(f map[string]any, doc map[string]any) error {
-	var err error
-	emails := multi(doc, "emails", &err)
-	f[user.FieldEmails] = emails
-	f[user.FieldPrimaryEmail] = primaryValue(emails)
-	f[user.FieldPhoneNumbers] = multi(doc, "phoneNumbers", &err)
-	f[user.FieldIms] = multi(doc, "ims", &err)
-	f[user.FieldPhotos] = multi(doc, "photos", &err)
-	f[user.FieldEntitlements] = multi(doc, "entitlements", &err)
-	f[user.FieldScimRoles] = multi(doc, "roles", &err)
-	f[user.FieldX509Certificates] = multi(doc, "x509Certificates", &err)
-	var addrs []schematype.Address
-	if err == nil {
-		err = convert(doc["addresses"], &addrs)
+// groupFields maps a canonical SCIM group document (members excluded) to its stored fields: display_name (required, 400 invalidValue when blank), external_id, raw.
+func groupFields(doc map[string]any) (map[string]any, error) {
+	return storedFields(attrs.Group, doc)
+}
+
+// storedFields maps a canonical document to the fields of table t it
+// writes, keyed by ent field name: every attribute the server does not
+// assign (absent ones as their default or zero value), the primary value of
+// each multi-valued attribute that keeps one, and the raw document minus
+// t.Omit. A blank required attribute or a multi-valued attribute of the
+// wrong shape is a 400 invalidValue SCIM error.
+func storedFields[E any](t *attrs.Table[E], doc map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(t.Attrs)+2)
+	var bad error
+	for i := range t.Attrs {
+		a := &t.Attrs[i]
+		if a.Server() {
+			continue
+		}
+		v, ok := docValue(t, doc, a)
+		if !ok && a.Default != nil {
+			out[a.Field] = a.Default
+			continue
+		}
+		switch a.Kind {
+		case attrs.String:
+			s, _ := v.(string)
+			if a.Required && strings.TrimSpace(s) == "" {
+				return nil, errorf(http.StatusBadRequest, invalidValue, a.Path+" is required")
+			}
+			out[a.Field] = s
+		case attrs.Bool:
+			b, _ := v.(bool)
+			out[a.Field] = b
+		case attrs.MultiValued:
+			var values []schematype.MultiValue
+			bad = decode(bad, a.Path, v, &values)
+			out[a.Field] = values
+			if a.Primary != "" {
+				out[a.Primary] = primaryValue(values)
+			}
+		case attrs.Addresses:
+			var values []schematype.Address
+			bad = decode(bad, a.Path, v, &values)
+			out[a.Field] = values
+		default:
+			return nil, fmt.Errorf("attribute %s: kind %d cannot be written", a.Path, a.Kind)
+		}
 	}
-	f[user.FieldAddresses] = addrs
-	if err != nil {
-		return errorf(http.StatusBadRequest, invalidValue, err.Error())
+	if bad != nil {
+		return nil, errorf(http.StatusBadRequest, invalidValue, bad.Error())
 	}
 	raw := make(map[string]any, len(doc))
 	for k, v := range doc {
-		if k != "meta" && k != "id" && k != "groups" && k != "password" {
+		if !slices.Contains(t.Omit, k) {
 			raw[k] = v
 		}
 	}
-	f[user.FieldRaw] = raw
-	return nil
+	out[t.Raw] = raw
+	return out, nil
 }
 
-// multi reads a multi-valued attribute of simple sub-attributes.
-func multi(doc map[string]any, key string, errp *error) []schematype.MultiValue {
-	var out []schematype.MultiValue
-	if *errp == nil {
-		if err := convert(doc[key], &out); err != nil {
-			*errp = fmt.Errorf("%s: %w", key, err)
-		}
+// docValue reads attribute a from a canonical document; ok is false when
+// the document lacks it (or a non-object stands where its parent should).
+// A boolean of the wrong type counts as absent, as the canonical form has
+// converted the string booleans providers send.
+func docValue[E any](t *attrs.Table[E], doc map[string]any, a *attrs.Attr[E]) (v any, ok bool) {
+	if t.Extension(a) {
+		doc, _ = doc[a.Schema].(map[string]any)
 	}
-	return out
+	name, sub := a.Split()
+	if sub != "" {
+		doc, _ = doc[name].(map[string]any)
+		name = sub
+	}
+	v, ok = doc[name]
+	if a.Kind == attrs.Bool {
+		_, ok = v.(bool)
+	}
+	return v, ok
+}
+
+// decode converts v into dst unless an earlier attribute already failed,
+// and returns the first failure, naming the attribute.
+func decode(bad error, path string, v, dst any) error {
+	if bad != nil {
+		return bad
+	}
+	if err := convert(v, dst); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // convert re-decodes a canonical JSON value into a typed Go value.

@@ -2,8 +2,9 @@
 // implements as Go data: the core User (RFC 7643 §4.1) and Group (§4.2)
 // schemas, the enterprise User extension (§4.3) and the common attributes
 // every resource has (§3.1). The SCIM layer uses them for its discovery
-// documents (/Schemas, /ResourceTypes), for PATCH, for filtering and for
-// mapping JSON to and from the data model.
+// documents (/Schemas, /ResourceTypes) and for PATCH; the table of stored
+// attributes (package scim/attrs), which drives rendering, writing,
+// filtering and sorting, is tested against them.
 //
 // The definitions follow RFC 7643 §4 and the schema representation of
 // §8.7.1, with the RFC's own corrections applied where §4 and §8.7.1

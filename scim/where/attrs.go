@@ -72,6 +72,7 @@ type resource struct {
 	namespaces   []string                    // bare names are looked up in this order
 	attrs        map[string]map[string]entry // namespace → lower-case name → entry
 	unfilterable map[string]string           // lower-case "name.sub" → reason
+	id           string                      // the id column: the tie-breaker of every sort
 }
 
 // invalid is the error for a filter or sort the caller got wrong.

@@ -7,6 +7,11 @@
 // the SQL is chosen when the query is built, from the selector's dialect, and
 // every value is a bound argument.
 //
+// The attributes, their columns, how each compares and whether it sorts
+// come from the tables of package scim/attrs (attrs.User, attrs.Group);
+// only the memberships behind a user's groups and a group's members are
+// described here.
+//
 // # Semantics
 //
 // The operators are those of RFC 7644 §3.4.2.2. Every predicate this package

@@ -1,24 +1,35 @@
 package where
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/acme/directory/ent/membership"
+	"github.com/acme/directory/scim/attrs"
+)
 
 // elementAlias names the element row inside an EXISTS subquery. Value paths
 // do not nest, so one alias serves every subquery.
 const elementAlias = "elem"
 
-// jsonKeys lists the string fields of the objects in a JSON array column.
-func jsonKeys(keys ...string) []string { return keys }
-
 // jsonArray is a multi-valued attribute stored as a JSON array of objects
-// (schematype.MultiValue or Address): the given string fields, compared
-// without regard to case, and the boolean primary (absent means false).
-func jsonArray(name, col, defaultSub string, keys []string) *multiAttr {
-	subs := make(map[string]*scalarAttr, len(keys)+1)
-	for _, k := range keys {
+// (schematype.MultiValue or Address) with the given fields: strings,
+// compared without regard to case, and booleans (primary; absent means
+// false). Its default sub-attribute is "value" when the elements have one.
+func jsonArray(name, col string, elems []attrs.Element) *multiAttr {
+	subs := make(map[string]*scalarAttr, len(elems))
+	defaultSub := ""
+	for _, e := range elems {
+		k := e.Key
+		if e.Bool {
+			subs[strings.ToLower(k)] = &scalarAttr{name: name + "." + k, kind: kBool,
+				truth: jsonTrue(k), presence: jsonBoolPresent(k)}
+			continue
+		}
 		subs[strings.ToLower(k)] = &scalarAttr{name: name + "." + k, kind: kString, fold: lowered, value: jsonField(k)}
+		if k == "value" {
+			defaultSub = k
+		}
 	}
-	subs["primary"] = &scalarAttr{name: name + ".primary", kind: kBool,
-		truth: jsonTrue("primary"), presence: jsonBoolPresent("primary")}
 	return &multiAttr{
 		name: name, subs: subs, defaultSub: defaultSub,
 		exists:   func(inner cond) cond { return jsonExists(col, inner) },
@@ -102,13 +113,14 @@ func jsonBoolPresent(k string) cond {
 
 // memberships is a multi-valued attribute read from the memberships table:
 // a group's members (own = group_id, other = user_id) or a user's groups
-// (the reverse). Its only field is value, the other side's id.
-func memberships(name, own, other string) *multiAttr {
+// (the reverse), joined on id, the filtered table's id column. Its only
+// field is value, the other side's id.
+func memberships(name, own, other, id string) *multiAttr {
 	value := &scalarAttr{name: name + ".value", kind: kID, notNull: true,
 		value: func(w *writer) { w.sql(elementAlias + "." + other) }}
 	exists := func(inner cond) cond {
 		return func(w *writer) {
-			w.sql("EXISTS (SELECT 1 FROM memberships AS " + elementAlias + " WHERE " + elementAlias + "." + own + " = ").col("id")
+			w.sql("EXISTS (SELECT 1 FROM " + membership.Table + " AS " + elementAlias + " WHERE " + elementAlias + "." + own + " = ").col(id)
 			w.sql(" AND ")
 			inner(w)
 			w.sql(")")

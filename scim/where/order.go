@@ -23,7 +23,7 @@ func order(r *resource, sortBy string, descending bool) (func(*sql.Selector), er
 	if a == nil {
 		return nil, invalid("sortBy %q: attribute cannot be sorted by", sortBy)
 	}
-	return orderBy(a, descending), nil
+	return orderBy(a, r.id, descending), nil
 }
 
 // sortAttr is the column an attribute sorts by, or nil: complex attributes
@@ -48,8 +48,8 @@ func sortAttr(t target) *scalarAttr {
 
 // orderBy sorts by a, absent values last in both directions (RFC 7644
 // §3.4.2.3 leaves the order of unassigned values to the server), then by
-// id in the same direction so pages are stable.
-func orderBy(a *scalarAttr, descending bool) func(*sql.Selector) {
+// the id column in the same direction so pages are stable.
+func orderBy(a *scalarAttr, id string, descending bool) func(*sql.Selector) {
 	dir := ""
 	if descending {
 		dir = " DESC"
@@ -63,7 +63,7 @@ func orderBy(a *scalarAttr, descending bool) func(*sql.Selector) {
 				w.sql(" THEN 0 ELSE 1 END, ")
 			}
 			sortValue(w, a)
-			w.sql(dir + ", ").col("id").sql(dir)
+			w.sql(dir + ", ").col(id).sql(dir)
 		})
 	}
 }

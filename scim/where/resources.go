@@ -1,119 +1,127 @@
 package where
 
-import "strings"
+import (
+	"strings"
 
-// The schema URNs filters may qualify attributes with.
-const (
-	coreUserURN   = "urn:ietf:params:scim:schemas:core:2.0:user"
-	enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
-	coreGroupURN  = "urn:ietf:params:scim:schemas:core:2.0:group"
+	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/membership"
+	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/scim/attrs"
+	"github.com/acme/directory/scim/schema"
 )
 
-// userResource is the attribute namespace of the User resource.
-var userResource = &resource{
-	schemas:    map[string]string{coreUserURN: "core", enterpriseURN: "enterprise"},
-	namespaces: []string{"core", "enterprise"},
-	attrs: map[string]map[string]entry{
-		"core":       coreUserAttrs(),
-		"enterprise": enterpriseUserAttrs(),
-	},
-	unfilterable: metaUnfilterable,
+// userResource is the attribute namespace of the User resource: the
+// attributes of the table in package attrs, and the user's groups.
+var userResource = build(attrs.User,
+	[]string{schema.UserURN, schema.EnterpriseUserURN},
+	map[string]entry{"groups": {multi: memberships("groups", membership.FieldUserID, membership.FieldGroupID, user.FieldID)}})
+
+// groupResource is the attribute namespace of the Group resource: the
+// attributes of the table in package attrs, and the group's members.
+var groupResource = build(attrs.Group,
+	[]string{schema.GroupURN},
+	map[string]entry{"members": {multi: memberships("members", membership.FieldGroupID, membership.FieldUserID, group.FieldID)}})
+
+// notStored are meta sub-attributes that are not stored at all.
+var notStored = []string{"meta.location", "meta.resourceType"}
+
+// build makes the namespace of a resource from its attribute table. urns
+// are its schemas, the core one first: bare names are looked up in that
+// order, and the table's common attributes (id, externalId, meta) belong to
+// the core schema. joined are the core attributes stored in other tables.
+func build[E any](t *attrs.Table[E], urns []string, joined map[string]entry) *resource {
+	r := &resource{
+		schemas:      map[string]string{},
+		attrs:        map[string]map[string]entry{},
+		unfilterable: map[string]string{},
+	}
+	for _, urn := range urns {
+		ns := strings.ToLower(urn)
+		r.schemas[ns] = ns
+		r.namespaces = append(r.namespaces, ns)
+		r.attrs[ns] = map[string]entry{}
+	}
+	coreNS := r.namespaces[0]
+	for name, e := range joined {
+		r.attrs[coreNS][strings.ToLower(name)] = e
+	}
+	for _, p := range notStored {
+		r.unfilterable[strings.ToLower(p)] = "cannot be filtered"
+	}
+	for i := range t.Attrs {
+		a := &t.Attrs[i]
+		if a.NoFilter {
+			r.unfilterable[strings.ToLower(a.Path)] = "cannot be filtered"
+			continue
+		}
+		ns := coreNS
+		if a.Schema != "" {
+			ns = strings.ToLower(a.Schema)
+		}
+		name, sub := a.Split()
+		key := strings.ToLower(name)
+		switch {
+		case a.Kind == attrs.ID:
+			r.id = a.Field
+			r.attrs[ns][key] = entry{scalar: scalarOf(a)}
+		case a.Multi():
+			r.attrs[ns][key] = entry{multi: multiOf(a)}
+		case sub == "":
+			r.attrs[ns][key] = entry{scalar: scalarOf(a)}
+		default:
+			c := r.attrs[ns][key].complex
+			if c == nil {
+				c = &complexAttr{name: name, subs: map[string]*scalarAttr{}}
+				r.attrs[ns][key] = entry{complex: c}
+			}
+			c.subs[strings.ToLower(sub)] = scalarOf(a)
+			if sub == "value" {
+				c.defaultSub = "value"
+			}
+		}
+	}
+	return r
 }
 
-// groupResource is the attribute namespace of the Group resource.
-var groupResource = &resource{
-	schemas:    map[string]string{coreGroupURN: "core"},
-	namespaces: []string{"core"},
-	attrs: map[string]map[string]entry{"core": {
-		"id":          {scalar: idAttr()},
-		"externalid":  {scalar: text("externalId", "external_id", exact)},
-		"displayname": {scalar: key("displayName", "display_name_key")},
-		"members":     {multi: memberships("members", "group_id", "user_id")},
-		"meta":        {complex: metaAttr()},
-	}},
-	unfilterable: metaUnfilterable,
+// scalarOf is the SQL view of a single-valued attribute of the table.
+func scalarOf[E any](a *attrs.Attr[E]) *scalarAttr {
+	s := &scalarAttr{name: a.Path, sortKey: a.Sort, value: column(a.Field)}
+	switch a.Kind {
+	case attrs.ID:
+		s.kind, s.notNull = kID, true
+	case attrs.Time:
+		s.kind, s.notNull = kTime, true
+	case attrs.Bool:
+		s.kind, s.truth = kBool, cond(column(a.Field))
+	default:
+		s.kind, s.fold = kString, foldOf(a.Fold)
+		if a.Fold == attrs.Keyed {
+			// The key column is NOT NULL: the attribute is required.
+			s.value, s.notNull = column(a.Key), true
+		}
+	}
+	return s
 }
 
-// metaUnfilterable are meta sub-attributes that are not stored as columns.
-var metaUnfilterable = map[string]string{
-	"meta.version":      "cannot be filtered",
-	"meta.location":     "cannot be filtered",
-	"meta.resourcetype": "cannot be filtered",
-}
-
-func coreUserAttrs() map[string]entry {
-	m := map[string]entry{
-		"id":         {scalar: idAttr()},
-		"externalid": {scalar: text("externalId", "external_id", exact)},
-		"username":   {scalar: key("userName", "user_name_key")},
-		"active": {scalar: &scalarAttr{name: "active", kind: kBool, sortKey: true,
-			value: column("active"), truth: func(w *writer) { w.col("active") }}},
-		"name": {complex: &complexAttr{name: "name", subs: map[string]*scalarAttr{
-			"formatted":       text("name.formatted", "name_formatted", lowered),
-			"familyname":      text("name.familyName", "family_name", lowered),
-			"givenname":       text("name.givenName", "given_name", lowered),
-			"middlename":      text("name.middleName", "middle_name", lowered),
-			"honorificprefix": text("name.honorificPrefix", "honorific_prefix", lowered),
-			"honorificsuffix": text("name.honorificSuffix", "honorific_suffix", lowered),
-		}}},
-		"addresses": {multi: jsonArray("addresses", "addresses", "",
-			jsonKeys("formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"))},
-		"groups": {multi: memberships("groups", "user_id", "group_id")},
-		"meta":   {complex: metaAttr()},
+// multiOf is the SQL view of a JSON array attribute of the table.
+func multiOf[E any](a *attrs.Attr[E]) *multiAttr {
+	m := jsonArray(a.Path, a.Field, a.Kind.Elements())
+	if v := m.subs["value"]; v != nil {
+		v.fold = foldOf(a.Fold)
 	}
-	for _, s := range []struct{ name, col string }{
-		{"displayName", "display_name"}, {"nickName", "nick_name"}, {"profileUrl", "profile_url"},
-		{"title", "title"}, {"userType", "user_type"}, {"preferredLanguage", "preferred_language"},
-		{"locale", "locale"}, {"timezone", "timezone"},
-	} {
-		m[strings.ToLower(s.name)] = entry{scalar: text(s.name, s.col, lowered)}
+	if a.Sort && a.Primary != "" {
+		m.sortBy = &scalarAttr{name: a.Path + ".value", kind: kString, fold: foldOf(a.Fold),
+			sortKey: true, value: column(a.Primary)}
 	}
-	for _, mv := range []struct{ name, col string }{
-		{"emails", "emails"}, {"phoneNumbers", "phone_numbers"}, {"ims", "ims"}, {"photos", "photos"},
-		{"entitlements", "entitlements"}, {"roles", "scim_roles"}, {"x509Certificates", "x509_certificates"},
-	} {
-		m[strings.ToLower(mv.name)] = entry{multi: jsonArray(mv.name, mv.col, "value", jsonKeys("value", "display", "type"))}
-	}
-	// RFC 7643 makes x509Certificates.value binary: compared exactly.
-	m["x509certificates"].multi.subs["value"].fold = exact
-	m["emails"].multi.sortBy = text("emails.value", "primary_email", lowered)
 	return m
 }
 
-func enterpriseUserAttrs() map[string]entry {
-	m := map[string]entry{
-		"organization": {scalar: text("organization", "enterprise_organization", lowered)},
-		"manager": {complex: &complexAttr{name: "manager", defaultSub: "value", subs: map[string]*scalarAttr{
-			"value":       text("manager.value", "manager_id", lowered),
-			"displayname": text("manager.displayName", "manager_display_name", lowered),
-		}}},
+func foldOf(f attrs.Fold) fold {
+	switch f {
+	case attrs.CaseIgnore:
+		return lowered
+	case attrs.Keyed:
+		return keyed
 	}
-	for _, s := range []struct{ name, col string }{
-		{"employeeNumber", "employee_number"}, {"costCenter", "cost_center"},
-		{"division", "division"}, {"department", "department"},
-	} {
-		m[strings.ToLower(s.name)] = entry{scalar: text(s.name, s.col, lowered)}
-	}
-	return m
-}
-
-func idAttr() *scalarAttr {
-	return &scalarAttr{name: "id", kind: kID, notNull: true, sortKey: true, value: column("id")}
-}
-
-func metaAttr() *complexAttr {
-	return &complexAttr{name: "meta", subs: map[string]*scalarAttr{
-		"created":      {name: "meta.created", kind: kTime, notNull: true, sortKey: true, value: column("created_at")},
-		"lastmodified": {name: "meta.lastModified", kind: kTime, notNull: true, sortKey: true, value: column("updated_at")},
-	}}
-}
-
-// text is a nullable string column.
-func text(name, col string, f fold) *scalarAttr {
-	return &scalarAttr{name: name, kind: kString, fold: f, sortKey: true, value: column(col)}
-}
-
-// key is a NOT NULL column holding FoldKey of a case-insensitive value.
-func key(name, col string) *scalarAttr {
-	return &scalarAttr{name: name, kind: kString, fold: keyed, notNull: true, sortKey: true, value: column(col)}
+	return exact
 }
