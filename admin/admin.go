@@ -15,8 +15,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/apikey"
-	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 	"github.com/acme/directory/store"
@@ -50,15 +49,6 @@ func CreateOrganization(ctx context.Context, c *ent.Client, name, slug string) (
 	return org, nil
 }
 
-// Providers are the provider names directories accept, in display order.
-var Providers = []string{"jumpcloud", "okta", "entra", "onelogin", "ping", "generic"}
-
-// providerNames are the default directory names per provider.
-var providerNames = map[string]string{
-	"jumpcloud": "JumpCloud", "okta": "Okta", "entra": "Microsoft Entra ID",
-	"onelogin": "OneLogin", "ping": "PingIdentity", "generic": "SCIM",
-}
-
 // NewDirectory is a created directory with the one-time view of its token.
 type NewDirectory struct {
 	Directory   *ent.Directory
@@ -68,12 +58,12 @@ type NewDirectory struct {
 // CreateDirectory creates a SCIM directory for an organization together
 // with its first bearer token, in one transaction.
 func CreateDirectory(ctx context.Context, c *ent.Client, orgID uuid.UUID, provider, name string) (*NewDirectory, error) {
-	p := directory.Provider(strings.ToLower(provider))
-	if err := directory.ProviderValidator(p); err != nil {
-		return nil, fault.FieldErrorf("provider", "must be one of %s", strings.Join(Providers, ", "))
+	p := schematype.Provider(strings.ToLower(provider))
+	if !p.Valid() {
+		return nil, fault.FieldErrorf("provider", "must be one of %s", strings.Join(p.Values(), ", "))
 	}
 	if name == "" {
-		name = providerNames[string(p)]
+		name = p.DisplayName()
 	}
 	var out NewDirectory
 	err := store.WithTx(ctx, c, func(tx *ent.Tx) error {
@@ -139,7 +129,7 @@ func CreateAPIKey(ctx context.Context, c *ent.Client, scope access.Scope, orgID 
 		return nil, "", fault.FieldErrorf("organizationID", "is required for an organization key")
 	}
 	s := secret.New(secret.APIKeyPrefix)
-	k, err := c.APIKey.Create().SetScope(apikey.Scope(scope)).SetNillableOrganizationID(orgID).
+	k, err := c.APIKey.Create().SetScope(scope).SetNillableOrganizationID(orgID).
 		SetName(name).SetHash(s.Hash).SetPrefix(s.Display).Save(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("create API key: %w", store.Classify(err))

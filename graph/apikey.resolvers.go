@@ -17,13 +17,13 @@ import (
 )
 
 // CreateAPIKey is the resolver for the createAPIKey field.
-func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope apikey.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
-	if scope != apikey.ScopePlatform && organizationID != nil {
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope access.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
+	if scope != access.Platform && organizationID != nil {
 		if err := requireOrganization(ctx, r.client, *organizationID, "organizationID"); err != nil {
 			return nil, err
 		}
 	}
-	k, plain, err := admin.CreateAPIKey(ctx, r.client, access.Scope(scope), organizationID, deref(name))
+	k, plain, err := admin.CreateAPIKey(ctx, r.client, scope, organizationID, deref(name))
 	if err != nil {
 		return nil, inputError("", err)
 	}

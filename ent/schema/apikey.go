@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
 )
 
 // slugPattern is the shape of organization slugs and role keys.
@@ -34,7 +36,7 @@ func (APIKey) Fields() []ent.Field {
 		field.UUID("organization_id", uuid.UUID{}).Optional().Nillable().Immutable().
 			Comment("Unset for platform keys."),
 		field.String("name").Optional().MaxLen(200),
-		field.Enum("scope").Values("platform", "org_admin", "org_read").Immutable(),
+		field.Enum("scope").GoType(access.Scope("")).Immutable(),
 		field.Bytes("hash").Sensitive().Unique().Immutable().
 			Comment("SHA-256 of the key."),
 		field.String("prefix").Immutable().
