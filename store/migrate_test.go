@@ -3,16 +3,19 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
@@ -67,7 +70,7 @@ func withSum(t *testing.T, files fstest.MapFS) fstest.MapFS {
 	return files
 }
 
-// first returns the name of the first migration of files.
+// sqlNames returns the names of the migrations of files, in order.
 func sqlNames(files fstest.MapFS) []string {
 	var names []string
 	for name := range files {
@@ -180,4 +183,56 @@ func TestReplicasMigrateAtOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSQLiteTimesBecomeUTCText writes times in the former text form (Go's
+// time.String()) before the rewrite migration, then migrates: they are
+// sortable UTC text, and ent reads them as the same instants.
+func TestSQLiteTimesBecomeUTCText(t *testing.T) {
+	s := connect(t, "sqlite")
+	ctx := context.Background()
+	all := store.MigrationFiles(s.Dialect)
+	before := fstest.MapFS{}
+	for _, name := range sqlNames(all) {
+		if strings.HasSuffix(name, "_sqlite_utc_times.sql") {
+			break
+		}
+		before[name] = all[name]
+	}
+	if err := store.MigrateFS(ctx, s.DB, s.Dialect, withSum(t, before)); err != nil {
+		t.Fatalf("migrate to before the rewrite: %v", err)
+	}
+	_, err := s.DB.ExecContext(ctx, "INSERT INTO organizations (id, created_at, updated_at, name, slug) VALUES "+
+		"('0190c6d6-0000-7000-8000-000000000001', '2024-03-05 12:00:00.25 +0200 CEST m=+0.000000001', '2024-03-05 09:00:00 -0300 -03', 'Acme', 'acme'), "+
+		"('0190c6d6-0000-7000-8000-000000000002', '2024-03-05 10:00:00.1+00:00', '2023-12-31 23:30:00.123456789 -0100 -01', 'Globex', 'globex')")
+	if err != nil {
+		t.Fatalf("insert former times: %v", err)
+	}
+	if err := store.Migrate(ctx, s.DB, s.Dialect); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	rows, err := s.DB.QueryContext(ctx, "SELECT CAST(created_at AS TEXT), CAST(updated_at AS TEXT) FROM organizations ORDER BY slug")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var c, u string
+		if err := rows.Scan(&c, &u); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c, u)
+	}
+	want := []string{
+		"2024-03-05 10:00:00.25+00:00", "2024-03-05 12:00:00+00:00",
+		"2024-03-05 10:00:00.1+00:00", "2024-01-01 00:30:00.123456789+00:00",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("times after the migration = %q; want %q", got, want)
+	}
+	org := s.Client.Organization.Query().Where(organization.Slug("acme")).OnlyX(access.PlatformContext(ctx))
+	if w := time.Date(2024, 3, 5, 10, 0, 0, 250_000_000, time.UTC); !org.CreatedAt.Equal(w) {
+		t.Fatalf("created_at read back as %v; want %v", org.CreatedAt, w)
+	}
 }
