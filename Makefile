@@ -41,7 +41,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParsePath$$' -fuzztime=$(FUZZTIME) ./scim/filter/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseApply$$' -fuzztime=$(FUZZTIME) ./scim/patch/
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and staticcheck (a go.mod tool; ent/staticcheck.conf for generated code)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...

@@ -6,6 +6,9 @@ package access
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"strconv"
 
 	"github.com/google/uuid"
 )
@@ -24,6 +27,51 @@ const (
 	// Provisioner: an identity provider pushing SCIM into one directory.
 	Provisioner Scope = "provisioner"
 )
+
+// keyScopes are the scopes an API key may have, in display order; a
+// directory token is the only Provisioner credential.
+var keyScopes = []Scope{Platform, OrgAdmin, OrgRead}
+
+// Values returns the scopes an API key may hold (not Provisioner): the
+// values of the API key table's scope enum.
+func (Scope) Values() []string {
+	out := make([]string, len(keyScopes))
+	for i, s := range keyScopes {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// IsKeyScope reports whether s is a scope an API key may hold.
+func (s Scope) IsKeyScope() bool {
+	for _, k := range keyScopes {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// String returns the scope's value.
+func (s Scope) String() string { return string(s) }
+
+// MarshalGQL writes the scope as a GraphQL enum value.
+func (s Scope) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(s)))
+}
+
+// UnmarshalGQL reads a GraphQL enum value: only the scopes of API keys.
+func (s *Scope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("scope must be a string, not %T", v)
+	}
+	if !Scope(str).IsKeyScope() {
+		return fmt.Errorf("%q is not a valid API key scope", str)
+	}
+	*s = Scope(str)
+	return nil
+}
 
 // Viewer is the authenticated caller.
 type Viewer struct {

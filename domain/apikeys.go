@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -29,8 +30,8 @@ type IssuedAPIKey struct {
 // organization the viewer can see; the platform scope refuses one.
 func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*IssuedAPIKey, error) {
 	switch {
-	case in.Scope != access.Platform && in.Scope != access.OrgAdmin && in.Scope != access.OrgRead:
-		return nil, fault.FieldErrorf("scope", "must be platform, org_admin or org_read")
+	case !in.Scope.IsKeyScope():
+		return nil, fault.FieldErrorf("scope", "must be one of %s", strings.Join(in.Scope.Values(), ", "))
 	case in.Scope == access.Platform && in.OrganizationID != nil:
 		return nil, fault.FieldErrorf("organizationID", "must be empty for a platform key")
 	case in.Scope != access.Platform && in.OrganizationID == nil:
@@ -42,7 +43,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*IssuedAPIKey
 		}
 	}
 	sec := secret.New(secret.APIKeyPrefix)
-	k, err := s.db(ctx).APIKey.Create().SetScope(apikey.Scope(in.Scope)).SetNillableOrganizationID(in.OrganizationID).
+	k, err := s.db(ctx).APIKey.Create().SetScope(in.Scope).SetNillableOrganizationID(in.OrganizationID).
 		SetName(in.Name).SetHash(sec.Hash).SetPrefix(sec.Display).Save(ctx)
 	if err != nil {
 		return nil, wrap("create API key", err)

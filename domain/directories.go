@@ -10,6 +10,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/directorytoken"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 	"github.com/acme/directory/store"
@@ -28,7 +29,7 @@ func SCIMEndpoint(publicURL string, dirID uuid.UUID) string {
 // NewDirectory is what creating a directory takes.
 type NewDirectory struct {
 	OrganizationID uuid.UUID
-	Provider       directory.Provider
+	Provider       schematype.Provider
 	Name           string // empty: the provider's name
 }
 
@@ -42,13 +43,13 @@ type IssuedToken struct {
 // CreateDirectory creates a SCIM directory for an organization together
 // with its first bearer token, in one transaction.
 func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*IssuedToken, error) {
-	p := directory.Provider(strings.ToLower(string(in.Provider)))
-	if err := directory.ProviderValidator(p); err != nil {
-		return nil, fault.FieldErrorf("provider", "must be one of %s", strings.Join(Providers(), ", "))
+	p := schematype.Provider(strings.ToLower(string(in.Provider)))
+	if !p.Valid() {
+		return nil, fault.FieldErrorf("provider", "must be one of %s", strings.Join(p.Values(), ", "))
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
-		name = providerTitle(p)
+		name = p.DisplayName()
 	}
 	var out *IssuedToken
 	err := s.inTx(ctx, func(tx *ent.Client) error {
@@ -141,19 +142,4 @@ func issueToken(ctx context.Context, tx *ent.Client, d *ent.Directory, expiresAt
 func (t *IssuedToken) release(ctx context.Context) *IssuedToken {
 	t.Directory, t.Token = store.Release(ctx, t.Directory), store.Release(ctx, t.Token)
 	return t
-}
-
-// Providers are the identity providers a directory may be made for, in
-// display order.
-func Providers() []string {
-	return []string{"jumpcloud", "okta", "entra", "onelogin", "ping", "generic"}
-}
-
-// providerTitle is a provider's display name, the default name of its
-// directories.
-func providerTitle(p directory.Provider) string {
-	return map[directory.Provider]string{
-		"jumpcloud": "JumpCloud", "okta": "Okta", "entra": "Microsoft Entra ID",
-		"onelogin": "OneLogin", "ping": "PingIdentity", "generic": "SCIM",
-	}[p]
 }

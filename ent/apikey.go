@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/ent/organization"
 	"github.com/google/uuid"
@@ -24,7 +25,7 @@ type APIKey struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// Scope holds the value of the "scope" field.
-	Scope apikey.Scope `json:"scope,omitempty"`
+	Scope access.Scope `json:"scope,omitempty"`
 	// SHA-256 of the key.
 	Hash []byte `json:"-"`
 	// The key's first characters, to tell keys apart.
@@ -116,7 +117,7 @@ func (_m *APIKey) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field scope", values[i])
 			} else if value.Valid {
-				_m.Scope = apikey.Scope(value.String)
+				_m.Scope = access.Scope(value.String)
 			}
 		case apikey.FieldHash:
 			if value, ok := values[i].(*[]byte); !ok {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/ent/organization"
 	"github.com/google/uuid"
@@ -54,7 +55,7 @@ func (_c *APIKeyCreate) SetNillableName(v *string) *APIKeyCreate {
 }
 
 // SetScope sets the "scope" field.
-func (_c *APIKeyCreate) SetScope(v apikey.Scope) *APIKeyCreate {
+func (_c *APIKeyCreate) SetScope(v access.Scope) *APIKeyCreate {
 	_c.mutation.SetScope(v)
 	return _c
 }

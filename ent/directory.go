@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/google/uuid"
 )
 
@@ -28,7 +29,7 @@ type Directory struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// The identity provider, for its quirks and the admin's guidance.
-	Provider directory.Provider `json:"provider,omitempty"`
+	Provider schematype.Provider `json:"provider,omitempty"`
 	// A disabled directory refuses every SCIM request.
 	Enabled bool `json:"enabled,omitempty"`
 	// Last authenticated SCIM request, kept to a minute's precision.
@@ -160,7 +161,7 @@ func (_m *Directory) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field provider", values[i])
 			} else if value.Valid {
-				_m.Provider = directory.Provider(value.String)
+				_m.Provider = schematype.Provider(value.String)
 			}
 		case directory.FieldEnabled:
 			if value, ok := values[i].(*sql.NullBool); !ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/google/uuid"
 )
@@ -69,7 +70,7 @@ func (_c *DirectoryCreate) SetName(v string) *DirectoryCreate {
 }
 
 // SetProvider sets the "provider" field.
-func (_c *DirectoryCreate) SetProvider(v directory.Provider) *DirectoryCreate {
+func (_c *DirectoryCreate) SetProvider(v schematype.Provider) *DirectoryCreate {
 	_c.mutation.SetProvider(v)
 	return _c
 }
@@ -466,7 +467,7 @@ func (u *DirectoryUpsert) UpdateName() *DirectoryUpsert {
 }
 
 // SetProvider sets the "provider" field.
-func (u *DirectoryUpsert) SetProvider(v directory.Provider) *DirectoryUpsert {
+func (u *DirectoryUpsert) SetProvider(v schematype.Provider) *DirectoryUpsert {
 	u.Set(directory.FieldProvider, v)
 	return u
 }
@@ -590,7 +591,7 @@ func (u *DirectoryUpsertOne) UpdateName() *DirectoryUpsertOne {
 }
 
 // SetProvider sets the "provider" field.
-func (u *DirectoryUpsertOne) SetProvider(v directory.Provider) *DirectoryUpsertOne {
+func (u *DirectoryUpsertOne) SetProvider(v schematype.Provider) *DirectoryUpsertOne {
 	return u.Update(func(s *DirectoryUpsert) {
 		s.SetProvider(v)
 	})
@@ -888,7 +889,7 @@ func (u *DirectoryUpsertBulk) UpdateName() *DirectoryUpsertBulk {
 }
 
 // SetProvider sets the "provider" field.
-func (u *DirectoryUpsertBulk) SetProvider(v directory.Provider) *DirectoryUpsertBulk {
+func (u *DirectoryUpsertBulk) SetProvider(v schematype.Provider) *DirectoryUpsertBulk {
 	return u.Update(func(s *DirectoryUpsert) {
 		s.SetProvider(v)
 	})

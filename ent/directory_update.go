@@ -15,6 +15,7 @@ import (
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/google/uuid"
 )
@@ -53,13 +54,13 @@ func (_u *DirectoryUpdate) SetNillableName(v *string) *DirectoryUpdate {
 }
 
 // SetProvider sets the "provider" field.
-func (_u *DirectoryUpdate) SetProvider(v directory.Provider) *DirectoryUpdate {
+func (_u *DirectoryUpdate) SetProvider(v schematype.Provider) *DirectoryUpdate {
 	_u.mutation.SetProvider(v)
 	return _u
 }
 
 // SetNillableProvider sets the "provider" field if the given value is not nil.
-func (_u *DirectoryUpdate) SetNillableProvider(v *directory.Provider) *DirectoryUpdate {
+func (_u *DirectoryUpdate) SetNillableProvider(v *schematype.Provider) *DirectoryUpdate {
 	if v != nil {
 		_u.SetProvider(*v)
 	}
@@ -479,13 +480,13 @@ func (_u *DirectoryUpdateOne) SetNillableName(v *string) *DirectoryUpdateOne {
 }
 
 // SetProvider sets the "provider" field.
-func (_u *DirectoryUpdateOne) SetProvider(v directory.Provider) *DirectoryUpdateOne {
+func (_u *DirectoryUpdateOne) SetProvider(v schematype.Provider) *DirectoryUpdateOne {
 	_u.mutation.SetProvider(v)
 	return _u
 }
 
 // SetNillableProvider sets the "provider" field if the given value is not nil.
-func (_u *DirectoryUpdateOne) SetNillableProvider(v *directory.Provider) *DirectoryUpdateOne {
+func (_u *DirectoryUpdateOne) SetNillableProvider(v *schematype.Provider) *DirectoryUpdateOne {
 	if v != nil {
 		_u.SetProvider(*v)
 	}

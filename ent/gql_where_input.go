@@ -12,6 +12,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/google/uuid"
 )
@@ -75,10 +76,10 @@ type DirectoryWhereInput struct {
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
 	// "provider" field predicates.
-	Provider      *directory.Provider  `json:"provider,omitempty"`
-	ProviderNEQ   *directory.Provider  `json:"providerNEQ,omitempty"`
-	ProviderIn    []directory.Provider `json:"providerIn,omitempty"`
-	ProviderNotIn []directory.Provider `json:"providerNotIn,omitempty"`
+	Provider      *schematype.Provider  `json:"provider,omitempty"`
+	ProviderNEQ   *schematype.Provider  `json:"providerNEQ,omitempty"`
+	ProviderIn    []schematype.Provider `json:"providerIn,omitempty"`
+	ProviderNotIn []schematype.Provider `json:"providerNotIn,omitempty"`
 
 	// "enabled" field predicates.
 	Enabled    *bool `json:"enabled,omitempty"`

@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/directorytoken"
@@ -58,7 +59,7 @@ type APIKeyMutation struct {
 	typ                 string
 	id                  *uuid.UUID
 	name                *string
-	scope               *apikey.Scope
+	scope               *access.Scope
 	hash                *[]byte
 	prefix              *string
 	created_at          *time.Time
@@ -275,12 +276,12 @@ func (m *APIKeyMutation) ResetName() {
 }
 
 // SetScope sets the "scope" field.
-func (m *APIKeyMutation) SetScope(a apikey.Scope) {
+func (m *APIKeyMutation) SetScope(a access.Scope) {
 	m.scope = &a
 }
 
 // Scope returns the value of the "scope" field in the mutation.
-func (m *APIKeyMutation) Scope() (r apikey.Scope, exists bool) {
+func (m *APIKeyMutation) Scope() (r access.Scope, exists bool) {
 	v := m.scope
 	if v == nil {
 		return
@@ -291,7 +292,7 @@ func (m *APIKeyMutation) Scope() (r apikey.Scope, exists bool) {
 // OldScope returns the old "scope" field's value of the APIKey entity.
 // If the APIKey object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *APIKeyMutation) OldScope(ctx context.Context) (v apikey.Scope, err error) {
+func (m *APIKeyMutation) OldScope(ctx context.Context) (v access.Scope, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldScope is only allowed on UpdateOne operations")
 	}
@@ -675,7 +676,7 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 		m.SetName(v)
 		return nil
 	case apikey.FieldScope:
-		v, ok := value.(apikey.Scope)
+		v, ok := value.(access.Scope)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -903,7 +904,7 @@ type DirectoryMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	name                *string
-	provider            *directory.Provider
+	provider            *schematype.Provider
 	enabled             *bool
 	last_synced_at      *time.Time
 	clearedFields       map[string]struct{}
@@ -1172,12 +1173,12 @@ func (m *DirectoryMutation) ResetName() {
 }
 
 // SetProvider sets the "provider" field.
-func (m *DirectoryMutation) SetProvider(d directory.Provider) {
-	m.provider = &d
+func (m *DirectoryMutation) SetProvider(s schematype.Provider) {
+	m.provider = &s
 }
 
 // Provider returns the value of the "provider" field in the mutation.
-func (m *DirectoryMutation) Provider() (r directory.Provider, exists bool) {
+func (m *DirectoryMutation) Provider() (r schematype.Provider, exists bool) {
 	v := m.provider
 	if v == nil {
 		return
@@ -1188,7 +1189,7 @@ func (m *DirectoryMutation) Provider() (r directory.Provider, exists bool) {
 // OldProvider returns the old "provider" field's value of the Directory entity.
 // If the Directory object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DirectoryMutation) OldProvider(ctx context.Context) (v directory.Provider, err error) {
+func (m *DirectoryMutation) OldProvider(ctx context.Context) (v schematype.Provider, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
 	}
@@ -1620,7 +1621,7 @@ func (m *DirectoryMutation) SetField(name string, value ent.Value) error {
 		m.SetName(v)
 		return nil
 	case directory.FieldProvider:
-		v, ok := value.(directory.Provider)
+		v, ok := value.(schematype.Provider)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

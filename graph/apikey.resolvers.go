@@ -11,14 +11,13 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
 )
 
 // CreateAPIKey is the resolver for the createAPIKey field.
-func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope apikey.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
-	k, err := r.domain.CreateAPIKey(ctx, domain.NewAPIKey{Scope: access.Scope(scope), OrganizationID: organizationID, Name: deref(name)})
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope access.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
+	k, err := r.domain.CreateAPIKey(ctx, domain.NewAPIKey{Scope: scope, OrganizationID: organizationID, Name: deref(name)})
 	if err != nil {
 		return nil, err
 	}

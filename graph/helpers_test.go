@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -143,27 +142,6 @@ func (a *api) fails(key, query string, vars map[string]any, code, field string) 
 		a.t.Fatalf("internal error: %s", r.raw)
 	}
 	return r
-}
-
-// pluck returns the string at a dotted path of a JSON object.
-func pluck(t testing.TB, data json.RawMessage, path string) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			t.Fatalf("%s: %q is not an object in %s", path, k, data)
-		}
-		v = m[k]
-	}
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("%s is %T, not a string, in %s", path, v, data)
-	}
-	return s
 }
 
 // sorted returns a sorted copy of s.

@@ -15,7 +15,7 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
@@ -43,7 +43,7 @@ func newEnv(t testing.TB, st *store.Store, provider string) *env {
 	if err != nil {
 		t.Fatalf("create organization: %v", err)
 	}
-	d, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: directory.Provider(provider)})
+	d, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: schematype.Provider(provider)})
 	if err != nil {
 		t.Fatalf("create directory: %v", err)
 	}

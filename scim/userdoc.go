@@ -257,9 +257,3 @@ func primaryValue(values []schematype.MultiValue) string {
 	}
 	return ""
 }
-
-// str reads a string attribute of a canonical document.
-func str(doc map[string]any, key string) string {
-	s, _ := doc[key].(string)
-	return s
-}

@@ -99,8 +99,11 @@ func resolve(databaseURL, dataDir string) (driver, dsn, dia string, err error) {
 // SQLiteDSN is the modernc DSN for a SQLite file: foreign keys on (ent's
 // cascades need them), WAL so readers never wait for the writer, a busy
 // timeout and immediate write transactions so concurrent writers queue
-// instead of failing.
+// instead of failing, and times written in UTC as
+// "2006-01-02 15:04:05.999999999+00:00", so their text sorts and compares
+// as the instants do (package scim/where relies on it).
 func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
+		"&_time_format=sqlite&_timezone=UTC"
 }

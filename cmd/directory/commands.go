@@ -13,7 +13,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
-	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 )
@@ -185,7 +185,7 @@ func listOrgs(ctx context.Context, args []string, out io.Writer) error {
 func createDirectory(ctx context.Context, args []string, out io.Writer) error {
 	a := newAdmin("scim create")
 	org := a.id("org", "organization id")
-	provider := a.fs.String("provider", "generic", strings.Join(domain.Providers(), ", "))
+	provider := a.fs.String("provider", "generic", strings.Join(schematype.Provider("").Values(), ", "))
 	name := a.fs.String("name", "", "directory name (default: the provider's name)")
 	return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {
 		orgID, err := org()
@@ -193,7 +193,7 @@ func createDirectory(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		d, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: orgID,
-			Provider: directory.Provider(*provider), Name: *name})
+			Provider: schematype.Provider(*provider), Name: *name})
 		if err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func mapGroupRoles(ctx context.Context, args []string, out io.Writer) error {
 
 func createAPIKey(ctx context.Context, args []string, out io.Writer) error {
 	a := newAdmin("apikey create")
-	scope := a.fs.String("scope", "", "platform, org-admin or org-read (required)")
+	scope := a.fs.String("scope", "", strings.ReplaceAll(strings.Join(access.Scope("").Values(), ", "), "_", "-")+" (required)")
 	org := a.fs.String("org", "", "organization id (org scopes)")
 	name := a.fs.String("name", "", "a note to tell keys apart")
 	return a.do(ctx, args, func(ctx context.Context, svc *domain.Service) error {

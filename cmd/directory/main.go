@@ -24,7 +24,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/acme/directory/domain"
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent/schema/schematype"
 )
 
 // usage is the help text; the administrative commands come from their
@@ -42,7 +43,7 @@ commands:
 	}
 	fmt.Fprintf(&b, `
 providers: %s
-scopes:    platform, org-admin, org-read
+scopes:    %s
 every command takes the flags of the environment below (--database-url, --data-dir, ...)
 
 environment:
@@ -50,7 +51,7 @@ environment:
   DIRECTORY_DATA_DIR    folder of the SQLite database (default ./data)
   DIRECTORY_ADDR        listen address (default :8080)
   DIRECTORY_PUBLIC_URL  base URL shown to admins (default http://localhost:<port>)
-`, strings.Join(domain.Providers(), ", "))
+`, strings.Join(schematype.Provider("").Values(), ", "), strings.ReplaceAll(strings.Join(access.Scope("").Values(), ", "), "_", "-"))
 	return b.String()
 }
 

@@ -4,13 +4,13 @@ package apikey
 
 import (
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/acme/directory/access"
 	"github.com/google/uuid"
 )
 
@@ -87,24 +87,10 @@ var (
 	DefaultID func() uuid.UUID
 )
 
-// Scope defines the type for the "scope" enum field.
-type Scope string
-
-// Scope values.
-const (
-	ScopePlatform Scope = "platform"
-	ScopeOrgAdmin Scope = "org_admin"
-	ScopeOrgRead  Scope = "org_read"
-)
-
-func (s Scope) String() string {
-	return string(s)
-}
-
 // ScopeValidator is a validator for the "scope" field enum values. It is called by the builders before save.
-func ScopeValidator(s Scope) error {
-	switch s {
-	case ScopePlatform, ScopeOrgAdmin, ScopeOrgRead:
+func ScopeValidator(s access.Scope) error {
+	switch s.String() {
+	case "platform", "org_admin", "org_read":
 		return nil
 	default:
 		return fmt.Errorf("apikey: invalid enum value for scope field: %q", s)
@@ -168,20 +154,9 @@ func newOrganizationStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Scope) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Scope) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Scope(str)
-	if err := ScopeValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Scope", str)
-	}
-	return nil
-}
+var (
+	// access.Scope must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*access.Scope)(nil)
+	// access.Scope must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*access.Scope)(nil)
+)

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/google/uuid"
 )
@@ -197,23 +198,33 @@ func NameContainsFold(v string) predicate.APIKey {
 }
 
 // ScopeEQ applies the EQ predicate on the "scope" field.
-func ScopeEQ(v Scope) predicate.APIKey {
-	return predicate.APIKey(sql.FieldEQ(FieldScope, v))
+func ScopeEQ(v access.Scope) predicate.APIKey {
+	vc := v
+	return predicate.APIKey(sql.FieldEQ(FieldScope, vc))
 }
 
 // ScopeNEQ applies the NEQ predicate on the "scope" field.
-func ScopeNEQ(v Scope) predicate.APIKey {
-	return predicate.APIKey(sql.FieldNEQ(FieldScope, v))
+func ScopeNEQ(v access.Scope) predicate.APIKey {
+	vc := v
+	return predicate.APIKey(sql.FieldNEQ(FieldScope, vc))
 }
 
 // ScopeIn applies the In predicate on the "scope" field.
-func ScopeIn(vs ...Scope) predicate.APIKey {
-	return predicate.APIKey(sql.FieldIn(FieldScope, vs...))
+func ScopeIn(vs ...access.Scope) predicate.APIKey {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIKey(sql.FieldIn(FieldScope, v...))
 }
 
 // ScopeNotIn applies the NotIn predicate on the "scope" field.
-func ScopeNotIn(vs ...Scope) predicate.APIKey {
-	return predicate.APIKey(sql.FieldNotIn(FieldScope, vs...))
+func ScopeNotIn(vs ...access.Scope) predicate.APIKey {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIKey(sql.FieldNotIn(FieldScope, v...))
 }
 
 // HashEQ applies the EQ predicate on the "hash" field.

@@ -4,13 +4,13 @@ package directory
 
 import (
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/google/uuid"
 )
 
@@ -117,27 +117,10 @@ var (
 	DefaultID func() uuid.UUID
 )
 
-// Provider defines the type for the "provider" enum field.
-type Provider string
-
-// Provider values.
-const (
-	ProviderJumpcloud Provider = "jumpcloud"
-	ProviderOkta      Provider = "okta"
-	ProviderEntra     Provider = "entra"
-	ProviderOnelogin  Provider = "onelogin"
-	ProviderPing      Provider = "ping"
-	ProviderGeneric   Provider = "generic"
-)
-
-func (pr Provider) String() string {
-	return string(pr)
-}
-
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
-func ProviderValidator(pr Provider) error {
-	switch pr {
-	case ProviderJumpcloud, ProviderOkta, ProviderEntra, ProviderOnelogin, ProviderPing, ProviderGeneric:
+func ProviderValidator(pr schematype.Provider) error {
+	switch pr.String() {
+	case "jumpcloud", "okta", "entra", "onelogin", "ping", "generic":
 		return nil
 	default:
 		return fmt.Errorf("directory: invalid enum value for provider field: %q", pr)
@@ -264,20 +247,9 @@ func newGroupsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Provider) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Provider) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Provider(str)
-	if err := ProviderValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Provider", str)
-	}
-	return nil
-}
+var (
+	// schematype.Provider must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*schematype.Provider)(nil)
+	// schematype.Provider must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*schematype.Provider)(nil)
+)

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/google/uuid"
 )
 
@@ -252,23 +253,33 @@ func NameContainsFold(v string) predicate.Directory {
 }
 
 // ProviderEQ applies the EQ predicate on the "provider" field.
-func ProviderEQ(v Provider) predicate.Directory {
-	return predicate.Directory(sql.FieldEQ(FieldProvider, v))
+func ProviderEQ(v schematype.Provider) predicate.Directory {
+	vc := v
+	return predicate.Directory(sql.FieldEQ(FieldProvider, vc))
 }
 
 // ProviderNEQ applies the NEQ predicate on the "provider" field.
-func ProviderNEQ(v Provider) predicate.Directory {
-	return predicate.Directory(sql.FieldNEQ(FieldProvider, v))
+func ProviderNEQ(v schematype.Provider) predicate.Directory {
+	vc := v
+	return predicate.Directory(sql.FieldNEQ(FieldProvider, vc))
 }
 
 // ProviderIn applies the In predicate on the "provider" field.
-func ProviderIn(vs ...Provider) predicate.Directory {
-	return predicate.Directory(sql.FieldIn(FieldProvider, vs...))
+func ProviderIn(vs ...schematype.Provider) predicate.Directory {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Directory(sql.FieldIn(FieldProvider, v...))
 }
 
 // ProviderNotIn applies the NotIn predicate on the "provider" field.
-func ProviderNotIn(vs ...Provider) predicate.Directory {
-	return predicate.Directory(sql.FieldNotIn(FieldProvider, vs...))
+func ProviderNotIn(vs ...schematype.Provider) predicate.Directory {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Directory(sql.FieldNotIn(FieldProvider, v...))
 }
 
 // EnabledEQ applies the EQ predicate on the "enabled" field.

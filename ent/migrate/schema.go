@@ -183,7 +183,7 @@ var (
 		Indexes: []*schema.Index{
 			{
 				Name:    "group_directory_id_display_name_key",
-				Unique:  false,
+				Unique:  true,
 				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[6]},
 			},
 			{

@@ -232,6 +232,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	grouproleHooks := schema.GroupRole{}.Hooks()
+
+	grouprole.Hooks[1] = grouproleHooks[0]
 	grouproleFields := schema.GroupRole{}.Fields()
 	_ = grouproleFields
 	// grouproleDescCreatedAt is the schema descriptor for created_at field.

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent/schema/tableid"
 )
 
@@ -36,7 +37,7 @@ func (APIKey) Fields() []ent.Field {
 		field.UUID("organization_id", uuid.UUID{}).Optional().Nillable().Immutable().
 			Comment("Unset for platform keys."),
 		field.String("name").Optional().MaxLen(200),
-		field.Enum("scope").Values("platform", "org_admin", "org_read").Immutable(),
+		field.Enum("scope").GoType(access.Scope("")).Immutable(),
 		field.Bytes("hash").Sensitive().Unique().Immutable().
 			Comment("SHA-256 of the key."),
 		field.String("prefix").Immutable().

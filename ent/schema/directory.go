@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/schema/tableid"
 )
 
@@ -29,8 +30,7 @@ func (Directory) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200).
 			Annotations(entgql.OrderField("NAME")),
-		field.Enum("provider").
-			Values("jumpcloud", "okta", "entra", "onelogin", "ping", "generic").
+		field.Enum("provider").GoType(schematype.Provider("")).
 			Comment("The identity provider, for its quirks and the admin's guidance.").
 			Annotations(entgql.OrderField("PROVIDER")),
 		field.Bool("enabled").Default(true).
@@ -60,4 +60,9 @@ func (Directory) Indexes() []ent.Index {
 // Annotations of the Directory.
 func (Directory) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}
+
+// Policy of the Directory: a directory token sees only its own directory's rows.
+func (Directory) Policy() ent.Policy {
+	return directoryPolicy(directoryRule{column: "id"})
 }

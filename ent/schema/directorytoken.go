@@ -2,11 +2,14 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -14,8 +17,10 @@ import (
 	"github.com/google/uuid"
 
 	gen "github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/hook"
+	"github.com/acme/directory/ent/privacy"
 	"github.com/acme/directory/ent/schema/tableid"
 	"github.com/acme/directory/fault"
 )
@@ -76,18 +81,42 @@ func (DirectoryToken) Annotations() []schema.Annotation {
 		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
-// limitActiveTokens refuses a third unexpired token for a directory. It
-// counts with the mutation's own client, inside the caller's transaction.
+// limitActiveTokens refuses a third unexpired token for a directory, and a
+// token of another organization than its directory's. It is atomic: inside
+// the writer's transaction it first locks the directory's row (SELECT ...
+// FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE and so hold
+// the database's write lock already), so concurrent creates for one
+// directory count one after the other. A create outside a transaction is
+// run in a transaction of its own. Tokens are created one at a time: a
+// CreateBulk outside a transaction is not supported.
 func limitActiveTokens(next ent.Mutator) ent.Mutator {
 	return hook.DirectoryTokenFunc(func(ctx context.Context, m *gen.DirectoryTokenMutation) (ent.Value, error) {
 		dir, ok := m.DirectoryID()
 		if !ok {
 			return nil, fault.FieldErrorf("directoryID", "is required")
 		}
+		if _, err := m.Tx(); err != nil {
+			return createTokenInTx(ctx, m)
+		}
+		// The privacy rules have judged the viewer; what follows must see
+		// every row to count right.
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		d, err := m.Client().Directory.Query().
+			Where(directory.ID(dir), lockForUpdate).
+			Select(directory.FieldOrganizationID).Only(sys)
+		if gen.IsNotFound(err) {
+			return nil, fault.FieldErrorf("directoryID", "no such directory")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lock directory: %w", err)
+		}
+		if org, _ := m.OrganizationID(); org != d.OrganizationID {
+			return nil, fault.FieldErrorf("organizationID", "is not the directory's organization")
+		}
 		n, err := m.Client().DirectoryToken.Query().
 			Where(directorytoken.DirectoryID(dir), directorytoken.Or(
 				directorytoken.ExpiresAtIsNil(), directorytoken.ExpiresAtGT(time.Now()))).
-			Count(ctx)
+			Count(sys)
 		if err != nil {
 			return nil, fmt.Errorf("count active tokens: %w", err)
 		}
@@ -97,4 +126,51 @@ func limitActiveTokens(next ent.Mutator) ent.Mutator {
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+// lockForUpdate makes a directory query lock the rows it reads until the
+// transaction ends, on PostgreSQL. SQLite has no row locks (and refuses the
+// clause); its write transactions are serialised as a whole. It is a
+// predicate only because a predicate sees the query's dialect.
+func lockForUpdate(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
+}
+
+// createTokenInTx runs a token create that came without a transaction in a
+// transaction of its own, so the count and the insert stay atomic: the
+// mutation's fields are copied onto a create of the transaction, which runs
+// every hook again, this one now inside the transaction.
+func createTokenInTx(ctx context.Context, m *gen.DirectoryTokenMutation) (*gen.DirectoryToken, error) {
+	tx, err := m.Client().Tx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin token transaction: %w", err)
+	}
+	c := tx.DirectoryToken.Create()
+	for _, name := range m.Fields() {
+		v, _ := m.Field(name)
+		if err := c.Mutation().SetField(name, v); err != nil {
+			return nil, errors.Join(fmt.Errorf("copy token field %s: %w", name, err), tx.Rollback())
+		}
+	}
+	if id, ok := m.ID(); ok {
+		c.SetID(id)
+	}
+	t, err := c.Save(ctx)
+	if err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+		}
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit token: %w", err)
+	}
+	return t.Unwrap(), nil
+}
+
+// Policy of the DirectoryToken: a directory token sees only its own directory's rows.
+func (DirectoryToken) Policy() ent.Policy {
+	return directoryPolicy(directoryRule{column: "directory_id"})
 }

@@ -57,7 +57,7 @@ func (Group) Edges() []ent.Edge {
 // Indexes of the Group.
 func (Group) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("directory_id", "display_name_key"),
+		index.Fields("directory_id", "display_name_key").Unique(),
 		index.Fields("directory_id", "external_id"),
 		index.Fields("organization_id"),
 	}
@@ -71,4 +71,9 @@ func (Group) Hooks() []ent.Hook {
 // Annotations of the Group.
 func (Group) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}
+
+// Policy of the Group: a directory token sees only its own directory's rows.
+func (Group) Policy() ent.Policy {
+	return directoryPolicy(directoryRule{column: "directory_id"})
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -11,6 +13,13 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	gen "github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/hook"
+	"github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/fault"
 )
 
 // GroupRole maps a group to a role: every member of the group has the role.
@@ -53,4 +62,51 @@ func (GroupRole) Annotations() []schema.Annotation {
 		field.ID("group_id", "role_id"),
 		entgql.Skip(entgql.SkipAll),
 	}
+}
+
+// Hooks of the GroupRole.
+func (GroupRole) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(sameOrganization, ent.OpCreate)}
+}
+
+// sameOrganization refuses a mapping whose group or role belongs to another
+// organization than the mapping: a mapping never crosses organizations,
+// whoever writes it, a platform key included. The look-ups bypass privacy
+// (the privacy rules have already judged the viewer) so the answer depends
+// on the data alone.
+func sameOrganization(next ent.Mutator) ent.Mutator {
+	return hook.GroupRoleFunc(func(ctx context.Context, m *gen.GroupRoleMutation) (ent.Value, error) {
+		org, ok := m.OrganizationID()
+		if !ok {
+			return nil, fault.FieldErrorf("organizationID", "is required")
+		}
+		gid, _ := m.GroupID()
+		rid, _ := m.RoleID()
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		g, err := m.Client().Group.Query().Where(group.ID(gid)).
+			Select(group.FieldOrganizationID).Only(sys)
+		if err != nil {
+			return nil, orgLookup(err, "groupID", "group")
+		}
+		if g.OrganizationID != org {
+			return nil, fault.FieldErrorf("groupID", "belongs to another organization")
+		}
+		r, err := m.Client().Role.Query().Where(role.ID(rid)).
+			Select(role.FieldOrganizationID).Only(sys)
+		if err != nil {
+			return nil, orgLookup(err, "roleID", "role")
+		}
+		if r.OrganizationID != org {
+			return nil, fault.FieldErrorf("roleID", "belongs to another organization")
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// orgLookup words a failed organization look-up of a mapping's group or role.
+func orgLookup(err error, field, what string) error {
+	if gen.IsNotFound(err) {
+		return fault.FieldErrorf(field, "no such %s", what)
+	}
+	return fmt.Errorf("read the %s's organization: %w", what, err)
 }

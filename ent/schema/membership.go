@@ -55,3 +55,8 @@ func (Membership) Annotations() []schema.Annotation {
 		entgql.Skip(entgql.SkipAll),
 	}
 }
+
+// Policy of the Membership: a directory token sees only its own directory's rows.
+func (Membership) Policy() ent.Policy {
+	return directoryPolicy(directoryRule{edge: "group"})
+}

@@ -136,21 +136,105 @@ func (apiKeyRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
 		return err
 	}
 	if !v.IsPlatform() {
-		if s, ok := m.Field("scope"); ok && s != nil && isPlatformScope(s) {
+		if s, ok := m.Field("scope"); ok && s == access.Platform {
 			return privacy.Denyf("privacy: only the platform creates platform keys")
 		}
 	}
 	return tenantRule{column: "organization_id"}.EvalMutation(ctx, m)
 }
 
-// isPlatformScope reads the generated enum value without importing it.
-func isPlatformScope(s any) bool {
-	str, ok := s.(interface{ String() string })
-	return ok && str.String() == string(access.Platform)
-}
-
 // adminOnlyPolicy is the tenant policy for rows read-only keys must not see.
 func adminOnlyPolicy() ent.Policy {
 	r := tenantRule{column: "organization_id", adminOnly: true}
+	return privacy.Policy{Query: privacy.QueryPolicy{r}, Mutation: privacy.MutationPolicy{r}}
+}
+
+// directoryRule keeps a directory token (a Provisioner viewer) inside its
+// own directory: the organization rule already keeps it inside its
+// organization, this one narrows reads and writes further to the rows of
+// the one directory the token belongs to. Other viewers are not concerned.
+type directoryRule struct {
+	// column holds the row's directory id: "directory_id", or "id" for the
+	// directories table itself. Empty when edge is set.
+	column string
+	// edge, when set, names an edge to a row with a directory_id column
+	// (a membership's group): the row is in the directory its edge is.
+	edge string
+}
+
+// provisionerDirectory returns the directory of a Provisioner viewer, or
+// ok=false for every other viewer.
+func provisionerDirectory(ctx context.Context) (dir uuid.UUID, ok bool, err error) {
+	v, err := viewerOf(ctx)
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	if v.Scope != access.Provisioner {
+		return uuid.Nil, false, nil
+	}
+	if v.DirectoryID == uuid.Nil {
+		return uuid.Nil, false, privacy.Denyf("privacy: a directory token without a directory")
+	}
+	return v.DirectoryID, true, nil
+}
+
+// predicate is the entql condition "the row is in directory dir".
+func (r directoryRule) predicate(dir uuid.UUID) entql.P {
+	if r.edge != "" {
+		return entql.HasEdgeWith(r.edge, entql.FieldEQ("directory_id", dir))
+	}
+	return entql.FieldEQ(r.column, dir)
+}
+
+// filter narrows a query or mutation to the directory.
+func (r directoryRule) filter(dir uuid.UUID) entprivacy.FilterFunc {
+	return func(_ context.Context, f entprivacy.Filter) error {
+		f.Where(r.predicate(dir))
+		return privacy.Skip
+	}
+}
+
+// EvalQuery narrows a provisioner's reads to its directory.
+func (r directoryRule) EvalQuery(ctx context.Context, q ent.Query) error {
+	dir, ok, err := provisionerDirectory(ctx)
+	if err != nil || !ok {
+		return skipUnless(err)
+	}
+	return r.filter(dir).EvalQuery(ctx, q)
+}
+
+// EvalMutation narrows a provisioner's updates and deletes to its directory
+// and refuses creates in another directory. A membership's create is
+// checked by its caller, which adds only its own directory's users to its
+// own directory's group (a per-row look-up would turn a bulk insert of
+// thousands of members into thousands of queries); its updates and deletes
+// are narrowed here.
+func (r directoryRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	dir, ok, err := provisionerDirectory(ctx)
+	if err != nil || !ok {
+		return skipUnless(err)
+	}
+	if m.Op().Is(ent.OpCreate) {
+		if r.edge != "" {
+			return privacy.Skip
+		}
+		if got, set := m.Field(r.column); !set || got != dir {
+			return privacy.Denyf("privacy: %s belongs to another directory", m.Type())
+		}
+		return privacy.Skip
+	}
+	return r.filter(dir).EvalMutation(ctx, m)
+}
+
+// skipUnless turns "no decision" into privacy.Skip and passes denials on.
+func skipUnless(err error) error {
+	if err != nil {
+		return err
+	}
+	return privacy.Skip
+}
+
+// directoryPolicy is the policy of rows that belong to one directory.
+func directoryPolicy(r directoryRule) ent.Policy {
 	return privacy.Policy{Query: privacy.QueryPolicy{r}, Mutation: privacy.MutationPolicy{r}}
 }

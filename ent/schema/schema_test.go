@@ -10,9 +10,8 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/apikey"
-	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/pgtest"
@@ -37,7 +36,7 @@ func seed(t *testing.T, c *ent.Client, slug string) tenant {
 	ctx := access.PlatformContext(context.Background())
 	org := c.Organization.Create().SetName(slug).SetSlug(slug).SaveX(ctx)
 	dir := c.Directory.Create().SetOrganizationID(org.ID).SetName("JumpCloud").
-		SetProvider(directory.ProviderJumpcloud).SaveX(ctx)
+		SetProvider(schematype.ProviderJumpCloud).SaveX(ctx)
 	u := c.User.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).
 		SetUserName("Ada@" + slug + ".test").SaveX(ctx)
 	g := c.Group.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).
@@ -51,13 +50,23 @@ func as(scope access.Scope, org uuid.UUID) context.Context {
 	return access.NewContext(context.Background(), &access.Viewer{Scope: scope, OrganizationID: org})
 }
 
+// asTenant is the viewer of scope in t's organization; a provisioner is
+// t's directory's token.
+func asTenant(scope access.Scope, t tenant) context.Context {
+	v := &access.Viewer{Scope: scope, OrganizationID: t.org.ID}
+	if scope == access.Provisioner {
+		v.DirectoryID = t.dir.ID
+	}
+	return access.NewContext(context.Background(), v)
+}
+
 func TestTenantIsolation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
 		a, b := seed(t, c, "acme"), seed(t, c, "globex")
 
 		for _, scope := range []access.Scope{access.OrgAdmin, access.OrgRead, access.Provisioner} {
-			ctx := as(scope, a.org.ID)
+			ctx := asTenant(scope, a)
 			t.Run(string(scope)+"/reads", func(t *testing.T) {
 				for name, q := range map[string]func(context.Context) (int, error){
 					"organizations": c.Organization.Query().Count,
@@ -136,11 +145,11 @@ func TestScopes(t *testing.T) {
 			t.Errorf("org admin created an organization")
 		}
 		k := secret.New(secret.APIKeyPrefix)
-		err := c.APIKey.Create().SetScope(apikey.ScopePlatform).SetHash(k.Hash).SetPrefix(k.Display).Exec(admin)
+		err := c.APIKey.Create().SetScope(access.Platform).SetHash(k.Hash).SetPrefix(k.Display).Exec(admin)
 		if err == nil {
 			t.Errorf("org admin created a platform key")
 		}
-		err = c.APIKey.Create().SetOrganizationID(a.org.ID).SetScope(apikey.ScopeOrgRead).
+		err = c.APIKey.Create().SetOrganizationID(a.org.ID).SetScope(access.OrgRead).
 			SetHash(k.Hash).SetPrefix(k.Display).Exec(admin)
 		if err != nil {
 			t.Errorf("org admin cannot create a read key for its organization: %v", err)
@@ -162,7 +171,7 @@ func TestUserNameUniqueIgnoringCase(t *testing.T) {
 			t.Fatalf("second userName differing only in case: err = %v; want constraint error", err)
 		}
 		other := c.Directory.Create().SetOrganizationID(a.org.ID).SetName("Okta").
-			SetProvider(directory.ProviderOkta).SaveX(ctx)
+			SetProvider(schematype.ProviderOkta).SaveX(ctx)
 		if err := c.User.Create().SetOrganizationID(a.org.ID).SetDirectoryID(other.ID).
 			SetUserName("ada@acme.test").Exec(ctx); err != nil {
 			t.Fatalf("same userName in another directory: %v", err)

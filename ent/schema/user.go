@@ -128,3 +128,8 @@ func (User) Hooks() []ent.Hook {
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
 }
+
+// Policy of the User: a directory token sees only its own directory's rows.
+func (User) Policy() ent.Policy {
+	return directoryPolicy(directoryRule{column: "directory_id"})
+}

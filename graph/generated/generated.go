@@ -15,9 +15,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/apikey"
-	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
@@ -155,7 +154,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AssignRoleToGroup     func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
-		CreateAPIKey          func(childComplexity int, scope apikey.Scope, organizationID *uuid.UUID, name *string) int
+		CreateAPIKey          func(childComplexity int, scope access.Scope, organizationID *uuid.UUID, name *string) int
 		CreateDirectory       func(childComplexity int, input model.CreateDirectoryInput) int
 		CreateOrganization    func(childComplexity int, input model.CreateOrganizationInput) int
 		CreateRole            func(childComplexity int, input model.CreateRoleInput) int
@@ -314,7 +313,7 @@ type DirectoryResolver interface {
 	GroupCount(ctx context.Context, obj *ent.Directory) (int, error)
 }
 type MutationResolver interface {
-	CreateAPIKey(ctx context.Context, scope apikey.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error)
+	CreateAPIKey(ctx context.Context, scope access.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error)
 	RotateDirectoryToken(ctx context.Context, directoryID uuid.UUID, expiresAt *time.Time) (*model.RotateDirectoryTokenPayload, error)
@@ -845,7 +844,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["scope"].(apikey.Scope), args["organizationID"].(*uuid.UUID), args["name"].(*string)), true
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["scope"].(access.Scope), args["organizationID"].(*uuid.UUID), args["name"].(*string)), true
 	case "Mutation.createDirectory":
 		if e.ComplexityRoot.Mutation.CreateDirectory == nil {
 			break
@@ -1739,7 +1738,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../apikey.graphql", Input: `"What an API key may do."
-enum APIKeyScope @goModel(model: "github.com/acme/directory/ent/apikey.Scope") {
+enum APIKeyScope @goModel(model: "github.com/acme/directory/access.Scope") {
   "Everything, in every organization."
   platform
   "Configure one organization and read its directory data."
@@ -1988,7 +1987,7 @@ enum DirectoryOrderField {
 """
 DirectoryProvider is enum for the field provider
 """
-enum DirectoryProvider @goModel(model: "github.com/acme/directory/ent/directory.Provider") {
+enum DirectoryProvider @goModel(model: "github.com/acme/directory/ent/schema/schematype.Provider") {
   jumpcloud
   okta
   entra
@@ -4518,8 +4517,8 @@ func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
-		func(ctx context.Context, v any) (apikey.Scope, error) {
-			return ec.unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋentᚋapikeyᚐScope(ctx, v)
+		func(ctx context.Context, v any) (access.Scope, error) {
+			return ec.unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5422,8 +5421,8 @@ func (ec *executionContext) _APIKey_scope(ctx context.Context, field graphql.Col
 			return obj.Scope, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v apikey.Scope) graphql.Marshaler {
-			return ec.marshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋentᚋapikeyᚐScope(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Scope) graphql.Marshaler {
+			return ec.marshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5992,8 +5991,8 @@ func (ec *executionContext) _Directory_provider(ctx context.Context, field graph
 			return obj.Provider, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provider) graphql.Marshaler {
-			return ec.marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.Provider) graphql.Marshaler {
+			return ec.marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7228,7 +7227,7 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["scope"].(apikey.Scope), fc.Args["organizationID"].(*uuid.UUID), fc.Args["name"].(*string))
+			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["scope"].(access.Scope), fc.Args["organizationID"].(*uuid.UUID), fc.Args["name"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -11746,7 +11745,7 @@ func (ec *executionContext) unmarshalInputCreateDirectoryInput(ctx context.Conte
 			it.OrganizationID = data
 		case "provider":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
-			data, err := ec.unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, v)
+			data, err := ec.unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -12275,28 +12274,28 @@ func (ec *executionContext) unmarshalInputDirectoryWhereInput(ctx context.Contex
 			it.NameContainsFold = data
 		case "provider":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
-			data, err := ec.unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, v)
+			data, err := ec.unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Provider = data
 		case "providerNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNEQ"))
-			data, err := ec.unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, v)
+			data, err := ec.unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ProviderNEQ = data
 		case "providerIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIn"))
-			data, err := ec.unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProviderᚄ(ctx, v)
+			data, err := ec.unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProviderᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ProviderIn = data
 		case "providerNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNotIn"))
-			data, err := ec.unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProviderᚄ(ctx, v)
+			data, err := ec.unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProviderᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -19504,13 +19503,13 @@ func (ec *executionContext) marshalNAPIKey2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋ
 	return ec._APIKey(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋentᚋapikeyᚐScope(ctx context.Context, v any) (apikey.Scope, error) {
-	var res apikey.Scope
+func (ec *executionContext) unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx context.Context, v any) (access.Scope, error) {
+	var res access.Scope
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋentᚋapikeyᚐScope(ctx context.Context, sel ast.SelectionSet, v apikey.Scope) graphql.Marshaler {
+func (ec *executionContext) marshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx context.Context, sel ast.SelectionSet, v access.Scope) graphql.Marshaler {
 	return v
 }
 
@@ -19607,13 +19606,13 @@ func (ec *executionContext) marshalNDirectoryOrderField2ᚖgithubᚗcomᚋacme�
 	return v
 }
 
-func (ec *executionContext) unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx context.Context, v any) (directory.Provider, error) {
-	var res directory.Provider
+func (ec *executionContext) unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx context.Context, v any) (schematype.Provider, error) {
+	var res schematype.Provider
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx context.Context, sel ast.SelectionSet, v directory.Provider) graphql.Marshaler {
+func (ec *executionContext) marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx context.Context, sel ast.SelectionSet, v schematype.Provider) graphql.Marshaler {
 	return v
 }
 
@@ -20163,16 +20162,16 @@ func (ec *executionContext) unmarshalODirectoryOrder2ᚖgithubᚗcomᚋacmeᚋdi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProviderᚄ(ctx context.Context, v any) ([]directory.Provider, error) {
+func (ec *executionContext) unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProviderᚄ(ctx context.Context, v any) ([]schematype.Provider, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]directory.Provider, len(vSlice))
+	res := make([]schematype.Provider, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -20180,14 +20179,14 @@ func (ec *executionContext) unmarshalODirectoryProvider2ᚕgithubᚗcomᚋacme�
 	return res, nil
 }
 
-func (ec *executionContext) marshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.Provider) graphql.Marshaler {
+func (ec *executionContext) marshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Provider) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx, sel, v[i])
+		return ec.marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20199,16 +20198,16 @@ func (ec *executionContext) marshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋd
 	return ret
 }
 
-func (ec *executionContext) unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx context.Context, v any) (*directory.Provider, error) {
+func (ec *executionContext) unmarshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx context.Context, v any) (*schematype.Provider, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(directory.Provider)
+	var res = new(schematype.Provider)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋdirectoryᚐProvider(ctx context.Context, sel ast.SelectionSet, v *directory.Provider) graphql.Marshaler {
+func (ec *executionContext) marshalODirectoryProvider2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx context.Context, sel ast.SelectionSet, v *schematype.Provider) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/google/uuid"
 )
 
@@ -21,8 +21,8 @@ type CreateAPIKeyPayload struct {
 }
 
 type CreateDirectoryInput struct {
-	OrganizationID uuid.UUID          `json:"organizationID"`
-	Provider       directory.Provider `json:"provider"`
+	OrganizationID uuid.UUID           `json:"organizationID"`
+	Provider       schematype.Provider `json:"provider"`
 	// Display name; the provider's name when omitted.
 	Name *string `json:"name,omitempty"`
 }

@@ -160,19 +160,14 @@ func (a *scalarAttr) compareTime(op filter.Op, v filter.Value) (cond, error) {
 	return a.timeCmp(sop, t), nil
 }
 
-// timeCmp is "value op t": a timestamptz on PostgreSQL, the UTC text key
-// on SQLite.
+// timeCmp is "value op t": a timestamptz on PostgreSQL; on SQLite the
+// stored UTC text, which the driver writes t in too (see the package doc),
+// so text order is time order.
 func (a *scalarAttr) timeCmp(op string, t time.Time) cond {
-	key := timeKeySQLite(a.value)
 	t = t.UTC()
 	return func(w *writer) {
-		if w.pg() {
-			a.value(w)
-			w.sql(op).arg(t)
-			return
-		}
-		key(w)
-		w.sql(op).arg(t.Format(timeKeyFormat))
+		a.value(w)
+		w.sql(op).arg(t)
 	}
 }
 

@@ -47,10 +47,11 @@
 // Errors are *fault.Error with code fault.Invalid, naming the attribute and
 // the reason; the SCIM layer answers 400 with scimType "invalidFilter".
 //
-// Time columns on SQLite are stored by modernc.org/sqlite as
-// time.Time.String() text ("2006-01-02 15:04:05.999999999 -0700 MST ..."),
-// which does not sort across time zones; this package rewrites them in SQL to
-// a UTC "YYYY-MM-DD HH:MM:SS.nnnnnnnnn" key before comparing or sorting. A
-// store DSN that changes modernc's _time_format must change timeKeySQLite
-// too (the tests fail if it does not).
+// Time columns on SQLite are text: the store opens SQLite with modernc's
+// _time_format=sqlite and _timezone=UTC (store.SQLiteDSN), so every time,
+// stored or passed as an argument, is "2006-01-02 15:04:05.999999999+00:00"
+// in UTC, and text order is time order (a trimmed fraction still sorts
+// right: '+' sorts before '.' and the digits). This package compares and
+// sorts the columns as they are. A store DSN that changes either option
+// breaks that (the tests fail if it does).
 package where

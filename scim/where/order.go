@@ -69,13 +69,9 @@ func orderBy(a *scalarAttr, id string, descending bool) func(*sql.Selector) {
 }
 
 // sortValue writes the expression a sorts by: strings by code point, folded
-// when case-insensitive; times as instants.
+// when case-insensitive; times as instants (on SQLite, as UTC text).
 func sortValue(w *writer, a *scalarAttr) {
-	switch {
-	case a.kind == kTime && !w.pg():
-		timeKeySQLite(a.value)(w)
-		return
-	case a.kind != kString:
+	if a.kind != kString {
 		a.value(w)
 		return
 	}

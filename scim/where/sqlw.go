@@ -98,34 +98,3 @@ func escapeLike(s string) string {
 	}
 	return b.String()
 }
-
-// timeKeySQLite turns a SQLite time column, stored by modernc.org/sqlite as
-// time.Time.String() ("2006-01-02 15:04:05.123 +0200 CEST m=+0.1"), into
-// "YYYY-MM-DD HH:MM:SS.nnnnnnnnn" in UTC, which compares as the instant
-// does. The seconds are shifted by the stored offset with strftime; the
-// fraction (unaffected by whole-minute offsets) is copied and padded to
-// nine digits. sp is the position of the space before the offset within
-// the text after the seconds.
-func timeKeySQLite(x scalar) scalar {
-	return func(w *writer) {
-		sp := func() { w.sql("instr(substr("); x(w); w.sql(", 20), ' ')") }
-		w.sql("(strftime('%Y-%m-%d %H:%M:%S', substr(")
-		x(w)
-		w.sql(", 1, 19) || substr(")
-		x(w)
-		w.sql(", 20 + ")
-		sp()
-		w.sql(", 3) || ':' || substr(")
-		x(w)
-		w.sql(", 23 + ")
-		sp()
-		w.sql(", 2)) || '.' || substr(substr(substr(")
-		x(w)
-		w.sql(", 20, ")
-		sp()
-		w.sql(" - 1), 2) || '000000000', 1, 9))")
-	}
-}
-
-// timeKeyFormat renders an argument the way timeKeySQLite renders a column.
-const timeKeyFormat = "2006-01-02 15:04:05.000000000"

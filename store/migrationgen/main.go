@@ -2,6 +2,12 @@
 // it replays the existing migrations on an empty development database (an
 // in-memory SQLite, a throwaway PostgreSQL) and diffs the result with the ent
 // schema. Run it through `make migration name=add_something`.
+//
+// A migration that needs SQL the generator cannot write (a data rewrite, a
+// step the generator would do destructively) is edited or added by hand
+// before it is committed; `go run ./store/migrationgen -rehash` then
+// rewrites each dialect's atlas.sum, which store.Migrate verifies. A
+// migration that has been committed is never edited again.
 package main
 
 import (
@@ -24,7 +30,16 @@ import (
 func main() {
 	name := flag.String("name", "", "name of the migration, e.g. add_webhooks")
 	root := flag.String("dir", "store/migrations", "folder holding sqlite/ and postgres/")
+	rehash := flag.Bool("rehash", false, "only rewrite each dialect's atlas.sum from its files")
 	flag.Parse()
+	if *rehash {
+		for _, d := range []string{*root + "/sqlite", *root + "/postgres"} {
+			if err := writeSum(d); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return
+	}
 	if *name == "" {
 		log.Fatal("migrationgen: -name is required")
 	}
@@ -83,6 +98,22 @@ func diff(ctx context.Context, drv *entsql.Driver, dia, dir, name string) error 
 	}
 	if err := m.NamedDiff(ctx, name, entmigrate.Tables...); err != nil {
 		return fmt.Errorf("%s: diff: %w", dia, err)
+	}
+	return nil
+}
+
+// writeSum rewrites the atlas.sum of the migration folder dir.
+func writeSum(dir string) error {
+	d, err := migrate.NewLocalDir(dir)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	sum, err := d.Checksum()
+	if err != nil {
+		return fmt.Errorf("checksum %s: %w", dir, err)
+	}
+	if err := migrate.WriteSumFile(d, sum); err != nil {
+		return fmt.Errorf("write %s/atlas.sum: %w", dir, err)
 	}
 	return nil
 }
