@@ -337,3 +337,31 @@ func TestConcurrentProvisioning(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRotations: twenty rotations at once leave at most two
+// active tokens; the others are refused as conflicts.
+func TestConcurrentRotations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newTenant(t, s, "Acme")
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = a.svc.RotateDirectoryToken(a.admin, a.dir.ID, nil) })
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch fault.CodeOf(err) {
+			case "":
+				ok++
+			case fault.Conflict:
+			default:
+				t.Fatalf("rotation: %v; want success or a conflict", err)
+			}
+		}
+		toks, err := a.svc.DirectoryTokens(a.admin, a.dir.ID)
+		if err != nil || len(toks) != 2 || ok != 1 {
+			t.Fatalf("%d rotations succeeded, %d tokens (%v); want 1 and 2", ok, len(toks), err)
+		}
+	})
+}

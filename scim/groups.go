@@ -137,18 +137,6 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
 	s.sendGroup(w, r, http.StatusOK, g)
 }
 
-func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
-	id, err := resourceID(r, "group")
-	if err == nil {
-		err = s.domain.DeleteGroup(r.Context(), directoryOf(r.Context()), id, ifMatch(r))
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	id, err := resourceID(r, "group")
 	if err != nil {

@@ -100,10 +100,10 @@ func (s *Server) routes() {
 	}
 	handle("/Users", route{"GET": s.lister(s.findUsers), "POST": s.createUser})
 	handle("/Users/.search", route{"POST": s.searcher(s.findUsers)})
-	handle("/Users/{id}", route{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleteUser})
+	handle("/Users/{id}", route{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleter("user", s.domain.DeleteUser)})
 	handle("/Groups", route{"GET": s.lister(s.findGroups), "POST": s.createGroup})
 	handle("/Groups/.search", route{"POST": s.searcher(s.findGroups)})
-	handle("/Groups/{id}", route{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleteGroup})
+	handle("/Groups/{id}", route{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleter("group", s.domain.DeleteGroup)})
 	handle("/.search", route{"POST": s.searchAll})
 	handle("/ServiceProviderConfig", route{"GET": s.serviceProviderConfig})
 	handle("/ResourceTypes", route{"GET": s.resourceTypes})

@@ -32,6 +32,22 @@ func resourceID(r *http.Request, kind string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// deleter answers a DELETE of one resource of kind with the domain
+// operation del, honouring If-Match.
+func (s *Server) deleter(kind string, del func(ctx context.Context, dirID, id uuid.UUID, guard domain.Guard) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := resourceID(r, kind)
+		if err == nil {
+			err = del(r.Context(), directoryOf(r.Context()), id, ifMatch(r))
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // ifMatch is the domain guard of the request's If-Match header.
 func ifMatch(r *http.Request) domain.Guard {
 	return func(version int) error { return checkIfMatch(r, version) }
@@ -191,18 +207,6 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 		return
 	}
 	s.sendUser(w, r, http.StatusOK, u)
-}
-
-func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
-	id, err := resourceID(r, "user")
-	if err == nil {
-		err = s.domain.DeleteUser(r.Context(), directoryOf(r.Context()), id, ifMatch(r))
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // findUsers counts the users matching q and renders those from offset,
