@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/acme/directory/domain"
-
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
