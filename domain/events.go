@@ -71,12 +71,15 @@ var EventTypes = []string{
 // server's own work, the command line).
 const ActorSystem = "system"
 
-// eventChunk bounds the rows of one event insert: 1,000 rows of ten
-// columns stay well under both databases' bound-parameter limits.
-const eventChunk = 1000
+// eventChunk bounds the rows of one event insert: 3,000 rows of nine
+// bound columns stay under SQLite's 32,766 and PostgreSQL's 65,535
+// parameters.
+const eventChunk = 3000
 
-// roleChunk is how many users' effective roles are compared at once.
-const roleChunk = 2000
+// roleChunk is how many users are read, and their effective roles
+// compared, at once: one IN list of ids, the bound roles.Effective keeps
+// to as well.
+const roleChunk = 5000
 
 // change is one event to record.
 type change struct {
@@ -495,7 +498,7 @@ func (w *memberWatch) members(ctx context.Context, tx *ent.Client) (map[uuid.UUI
 	if w.all {
 		return out, add(tx.Membership.Query().Where(membership.GroupID(w.g.ID)))
 	}
-	for chunk := range slices.Chunk(w.ids, memberChunk) {
+	for chunk := range slices.Chunk(w.ids, roleChunk) {
 		if err := add(tx.Membership.Query().Where(membership.GroupID(w.g.ID), membership.UserIDIn(chunk...))); err != nil {
 			return nil, err
 		}

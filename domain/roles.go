@@ -32,7 +32,7 @@ func (s *Service) CreateRole(ctx context.Context, in NewRole) (*ent.Role, error)
 		r, err = tx.Role.Create().SetOrganizationID(in.OrganizationID).
 			SetKey(in.Key).SetName(in.Name).SetNillableDescription(in.Description).Save(ctx)
 		if err != nil {
-			return err
+			return conflictOn(err, "key", "the organization already has a role with this key")
 		}
 		return record(ctx, tx, roleEvent(EventRoleCreated, r, nil))
 	})
@@ -54,7 +54,7 @@ func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		was, err := tx.Role.Get(ctx, id)
 		if err != nil {
-			return err
+			return notFoundOn(err, "id", "no such role")
 		}
 		u := tx.Role.UpdateOne(was).SetNillableKey(in.Key).SetNillableName(in.Name)
 		switch d := in.Description; {
@@ -64,7 +64,7 @@ func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (
 			u.SetDescription(*d.Value)
 		}
 		if r, err = u.Save(ctx); err != nil {
-			return err
+			return conflictOn(notFoundOn(err, "id", "no such role"), "key", "the organization already has a role with this key")
 		}
 		if prev := previousOf(roleData(was), roleData(r)); prev != nil {
 			return record(ctx, tx, roleEvent(EventRoleUpdated, r, prev))
