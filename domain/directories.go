@@ -62,7 +62,10 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 			return err
 		}
 		out, err = issueToken(ctx, tx, d, nil)
-		return err
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, directoryEvent(EventDirectoryCreated, d, nil))
 	})
 	if err != nil {
 		return nil, wrap("create directory", err)
@@ -73,14 +76,40 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 // SetDirectoryEnabled enables or disables a directory; a disabled
 // directory refuses every SCIM request.
 func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled bool) (*ent.Directory, error) {
-	d, err := s.db(ctx).Directory.UpdateOneID(id).SetEnabled(enabled).Save(ctx)
-	return d, wrap("enable directory", notFoundOn(err, "id", "no such directory"))
+	var d *ent.Directory
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		was, err := tx.Directory.Get(ctx, id)
+		if err != nil {
+			return notFoundOn(err, "id", "no such directory")
+		}
+		if d, err = tx.Directory.UpdateOne(was).SetEnabled(enabled).Save(ctx); err != nil || was.Enabled == enabled {
+			return err
+		}
+		typ := EventDirectoryDisabled
+		if enabled {
+			typ = EventDirectoryEnabled
+		}
+		return record(ctx, tx, directoryEvent(typ, d, nil))
+	})
+	if err != nil {
+		return nil, wrap("enable directory", err)
+	}
+	return d.Unwrap(), nil
 }
 
 // DeleteDirectory deletes a directory with its tokens, users and groups.
 func (s *Service) DeleteDirectory(ctx context.Context, id uuid.UUID) error {
-	err := s.db(ctx).Directory.DeleteOneID(id).Exec(ctx)
-	return wrap("delete directory", notFoundOn(err, "id", "no such directory"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		d, err := tx.Directory.Get(ctx, id)
+		if err != nil {
+			return notFoundOn(err, "id", "no such directory")
+		}
+		if err := tx.Directory.DeleteOne(d).Exec(ctx); err != nil {
+			return notFoundOn(err, "id", "no such directory")
+		}
+		return record(ctx, tx, directoryEvent(EventDirectoryDeleted, d, nil))
+	})
+	return wrap("delete directory", err)
 }
 
 // Directories lists the directories of an organization, oldest first.
@@ -105,7 +134,10 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 			return notFoundOn(err, "directoryID", "no such directory")
 		}
 		out, err = issueToken(ctx, tx, d, expiresAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, tokenEvent(EventDirectoryTokenRotated, d, out.Token))
 	})
 	if err != nil {
 		return nil, wrap("rotate token", err)
@@ -115,8 +147,17 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 
 // RevokeDirectoryToken ends a token at once.
 func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) error {
-	err := s.db(ctx).DirectoryToken.DeleteOneID(tokenID).Exec(ctx)
-	return wrap("revoke token", notFoundOn(err, "id", "no such token"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		tok, err := tx.DirectoryToken.Query().Where(directorytoken.ID(tokenID)).WithDirectory().Only(ctx)
+		if err != nil {
+			return notFoundOn(err, "id", "no such token")
+		}
+		if err := tx.DirectoryToken.DeleteOne(tok).Exec(ctx); err != nil {
+			return notFoundOn(err, "id", "no such token")
+		}
+		return record(ctx, tx, tokenEvent(EventDirectoryTokenRevoked, tok.Edges.Directory, tok))
+	})
+	return wrap("revoke token", err)
 }
 
 // DirectoryTokens lists a directory's tokens (prefixes and times; the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
@@ -69,6 +70,9 @@ func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UU
 		if g, err = c.Save(ctx); err != nil {
 			return nil, groupConflict(err)
 		}
+		if err := record(ctx, tx, groupEvent(EventGroupCreated, g, nil, nil)); err != nil {
+			return nil, err
+		}
 	case err != nil:
 		return nil, err
 	default:
@@ -78,6 +82,9 @@ func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UU
 		}
 		if g, err = u.Save(ctx); err != nil {
 			return nil, groupConflict(err)
+		}
+		if err := groupChanged(ctx, tx, existing, g); err != nil {
+			return nil, err
 		}
 	}
 	return g, s.changeMembers(ctx, tx, g, members)
@@ -105,6 +112,9 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 		if g, err = upd.Save(ctx); err != nil {
 			return groupConflict(err)
 		}
+		if err := groupChanged(ctx, tx, cur, g); err != nil {
+			return err
+		}
 		return s.changeMembers(ctx, tx, g, members)
 	})
 	if err != nil {
@@ -120,7 +130,21 @@ func (s *Service) DeleteGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 		if err != nil {
 			return err
 		}
-		return tx.Group.DeleteOne(g).Exec(ctx)
+		var watch *roleWatch
+		if mapped, err := tx.GroupRole.Query().Where(grouprole.GroupID(g.ID)).Exist(ctx); err != nil {
+			return err
+		} else if mapped {
+			if watch, err = watchMembers(ctx, tx, g.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.Group.DeleteOne(g).Exec(ctx); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, groupEvent(EventGroupDeleted, g, nil, nil)); err != nil {
+			return err
+		}
+		return watch.record(ctx, tx)
 	})
 	return wrap("delete group", err)
 }

@@ -38,6 +38,13 @@ const memberChunk = 2000
 // changeMembers runs member changes in order, each as a few set-based
 // statements whatever the number of members.
 func (s *Service) changeMembers(ctx context.Context, tx *ent.Client, g *ent.Group, changes []MemberChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	watch, err := watchGroupMembers(ctx, tx, g, changes)
+	if err != nil {
+		return fmt.Errorf("group members: %w", err)
+	}
 	for _, ch := range changes {
 		var err error
 		switch ch.Op {
@@ -56,7 +63,7 @@ func (s *Service) changeMembers(ctx context.Context, tx *ent.Client, g *ent.Grou
 			return fmt.Errorf("group members %s: %w", ch.Op, err)
 		}
 	}
-	return nil
+	return watch.record(ctx, tx)
 }
 
 // addMembers inserts the memberships of the ids that are users of the

@@ -3,11 +3,13 @@ package domain
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/grouprole"
+	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
@@ -26,12 +28,19 @@ func (s *Service) CreateRole(ctx context.Context, in NewRole) (*ent.Role, error)
 	if err := requireOrganization(ctx, s.db(ctx), in.OrganizationID, "organizationID"); err != nil {
 		return nil, err
 	}
-	r, err := s.db(ctx).Role.Create().SetOrganizationID(in.OrganizationID).
-		SetKey(in.Key).SetName(in.Name).SetNillableDescription(in.Description).Save(ctx)
+	var r *ent.Role
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		r, err = tx.Role.Create().SetOrganizationID(in.OrganizationID).
+			SetKey(in.Key).SetName(in.Name).SetNillableDescription(in.Description).Save(ctx)
+		if err != nil {
+			return conflictOn(err, "key", "the organization already has a role with this key")
+		}
+		return record(ctx, tx, roleEvent(EventRoleCreated, r, nil))
+	})
 	if err != nil {
 		return nil, wrap("create role", conflictOn(err, "key", "the organization already has a role with this key"))
 	}
-	return r, nil
+	return r.Unwrap(), nil
 }
 
 // RoleChange is what updating a role takes; nil fields stay as they are.
@@ -42,26 +51,69 @@ type RoleChange struct {
 
 // UpdateRole changes a role's key, name or description.
 func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (*ent.Role, error) {
-	u := s.db(ctx).Role.UpdateOneID(id).SetNillableKey(in.Key).SetNillableName(in.Name)
-	switch d := in.Description; {
-	case d.Set && d.Value == nil:
-		u.ClearDescription()
-	case d.Set:
-		u.SetDescription(*d.Value)
-	}
-	r, err := u.Save(ctx)
+	var r *ent.Role
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		was, err := tx.Role.Get(ctx, id)
+		if err != nil {
+			return notFoundOn(err, "id", "no such role")
+		}
+		u := tx.Role.UpdateOne(was).SetNillableKey(in.Key).SetNillableName(in.Name)
+		switch d := in.Description; {
+		case d.Set && d.Value == nil:
+			u.ClearDescription()
+		case d.Set:
+			u.SetDescription(*d.Value)
+		}
+		if r, err = u.Save(ctx); err != nil {
+			return conflictOn(notFoundOn(err, "id", "no such role"), "key", "the organization already has a role with this key")
+		}
+		if prev := previousOf(roleData(was), roleData(r)); prev != nil {
+			return record(ctx, tx, roleEvent(EventRoleUpdated, r, prev))
+		}
+		return nil
+	})
 	if err != nil {
 		err = notFoundOn(err, "id", "no such role")
 		return nil, wrap("update role", conflictOn(err, "key", "the organization already has a role with this key"))
 	}
-	return r, nil
+	return r.Unwrap(), nil
 }
 
 // DeleteRole deletes a role and its group mappings; an organization whose
 // default role it was has none afterwards.
 func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
-	err := s.db(ctx).Role.DeleteOneID(id).Exec(ctx)
-	return wrap("delete role", notFoundOn(err, "id", "no such role"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		r, err := tx.Role.Get(ctx, id)
+		if err != nil {
+			return notFoundOn(err, "id", "no such role")
+		}
+		// Who held it: everyone relying on the default, or the members of
+		// the groups that map it.
+		var watch *roleWatch
+		isDefault, err := tx.Organization.Query().Where(organization.ID(r.OrganizationID), organization.DefaultRoleID(r.ID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if isDefault {
+			watch, err = watchOrganization(ctx, tx, r.OrganizationID)
+		} else {
+			var groups []uuid.UUID
+			if groups, err = tx.GroupRole.Query().Where(grouprole.RoleID(r.ID)).QueryGroup().IDs(ctx); err == nil {
+				watch, err = watchMembers(ctx, tx, groups...)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Role.DeleteOne(r).Exec(ctx); err != nil {
+			return notFoundOn(err, "id", "no such role")
+		}
+		if err := record(ctx, tx, roleEvent(EventRoleDeleted, r, nil)); err != nil {
+			return err
+		}
+		return watch.record(ctx, tx)
+	})
+	return wrap("delete role", err)
 }
 
 // SetDefaultRole sets, or with a nil roleID clears, the role of an
@@ -69,6 +121,16 @@ func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
 func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
 	var org *ent.Organization
 	err := s.inTx(ctx, func(tx *ent.Client) error {
+		was, err := tx.Organization.Get(ctx, orgID)
+		if err != nil {
+			return notFoundOn(err, "organizationID", "no such organization")
+		}
+		var watch *roleWatch
+		if !sameID(was.DefaultRoleID, roleID) {
+			if watch, err = watchOrganization(ctx, tx, orgID); err != nil {
+				return err
+			}
+		}
 		u := tx.Organization.UpdateOneID(orgID)
 		if roleID == nil {
 			u.ClearDefaultRoleID()
@@ -78,9 +140,11 @@ func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *u
 			}
 			u.SetDefaultRoleID(*roleID)
 		}
-		var err error
 		org, err = u.Save(ctx)
-		return notFoundOn(err, "organizationID", "no such organization")
+		if err != nil {
+			return notFoundOn(err, "organizationID", "no such organization")
+		}
+		return watch.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("set default role", err)
@@ -137,7 +201,27 @@ func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, chang
 		if g, err = tx.Group.Get(ctx, groupID); err != nil {
 			return notFoundOn(err, "groupID", "no such group")
 		}
-		return change(tx, g)
+		before, err := groupRoleKeys(ctx, tx, g.ID)
+		if err != nil {
+			return err
+		}
+		watch, err := watchMembers(ctx, tx, g.ID)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, g); err != nil {
+			return err
+		}
+		after, err := groupRoleKeys(ctx, tx, g.ID)
+		if err != nil || slices.Equal(before, after) {
+			return err
+		}
+		data := groupData(g)
+		data["roles"] = nonNil(after)
+		if err := record(ctx, tx, groupEvent(EventGroupRolesChanged, g, data, map[string]any{"roles": nonNil(before)})); err != nil {
+			return err
+		}
+		return watch.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("map group roles", err)
@@ -200,4 +284,9 @@ func rolesOf(ctx context.Context, tx *ent.Client, org uuid.UUID, ids []uuid.UUID
 func (s *Service) Roles(ctx context.Context, orgID uuid.UUID) ([]*ent.Role, error) {
 	rs, err := s.db(ctx).Role.Query().Where(role.OrganizationID(orgID)).Order(ent.Asc(role.FieldKey)).All(ctx)
 	return rs, wrap("list roles", err)
+}
+
+// sameID reports whether two optional ids are equal.
+func sameID(a, b *uuid.UUID) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }

@@ -69,7 +69,10 @@ func (s *Service) provisionUser(ctx context.Context, tx *ent.Client, dirID uuid.
 			return nil, false, err
 		}
 		u, err := c.Save(ctx)
-		return u, true, userConflict(err)
+		if err != nil {
+			return nil, false, userConflict(err)
+		}
+		return u, true, userCreated(ctx, tx, u)
 	case err != nil:
 		return nil, false, err
 	case existing.Active && !sameExternalID(existing.ExternalID, f[user.FieldExternalID]):
@@ -80,7 +83,10 @@ func (s *Service) provisionUser(ctx context.Context, tx *ent.Client, dirID uuid.
 		return nil, false, err
 	}
 	u, err := upd.Save(ctx)
-	return u, false, userConflict(err)
+	if err != nil {
+		return nil, false, userConflict(err)
+	}
+	return u, false, userChanged(ctx, tx, existing, u)
 }
 
 // sameExternalID reports whether a provisioning request names the user
@@ -110,7 +116,10 @@ func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 			return err
 		}
 		u, err = upd.Save(ctx)
-		return userConflict(err)
+		if err != nil {
+			return userConflict(err)
+		}
+		return userChanged(ctx, tx, cur, u)
 	})
 	if err != nil {
 		return nil, wrap("update user", err)
@@ -123,6 +132,9 @@ func (s *Service) DeleteUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		u, err := s.lockedUser(ctx, tx, dirID, id, guard)
 		if err != nil {
+			return err
+		}
+		if err := userDeleted(ctx, tx, u); err != nil {
 			return err
 		}
 		return tx.User.DeleteOne(u).Exec(ctx)

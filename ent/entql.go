@@ -99,9 +99,12 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type: "Event",
 		Fields: map[string]*sqlgraph.FieldSpec{
 			event.FieldOrganizationID: {Type: field.TypeUUID, Column: event.FieldOrganizationID},
+			event.FieldTxid:           {Type: field.TypeInt64, Column: event.FieldTxid},
 			event.FieldType:           {Type: field.TypeString, Column: event.FieldType},
 			event.FieldDirectoryID:    {Type: field.TypeUUID, Column: event.FieldDirectoryID},
 			event.FieldSubjectID:      {Type: field.TypeUUID, Column: event.FieldSubjectID},
+			event.FieldActorType:      {Type: field.TypeString, Column: event.FieldActorType},
+			event.FieldActorID:        {Type: field.TypeUUID, Column: event.FieldActorID},
 			event.FieldData:           {Type: field.TypeJSON, Column: event.FieldData},
 			event.FieldPrevious:       {Type: field.TypeJSON, Column: event.FieldPrevious},
 			event.FieldCreatedAt:      {Type: field.TypeTime, Column: event.FieldCreatedAt},
@@ -1101,6 +1104,11 @@ func (f *EventFilter) WhereOrganizationID(p entql.ValueP) {
 	f.Where(p.Field(event.FieldOrganizationID))
 }
 
+// WhereTxid applies the entql int64 predicate on the txid field.
+func (f *EventFilter) WhereTxid(p entql.Int64P) {
+	f.Where(p.Field(event.FieldTxid))
+}
+
 // WhereType applies the entql string predicate on the type field.
 func (f *EventFilter) WhereType(p entql.StringP) {
 	f.Where(p.Field(event.FieldType))
@@ -1114,6 +1122,16 @@ func (f *EventFilter) WhereDirectoryID(p entql.ValueP) {
 // WhereSubjectID applies the entql [16]byte predicate on the subject_id field.
 func (f *EventFilter) WhereSubjectID(p entql.ValueP) {
 	f.Where(p.Field(event.FieldSubjectID))
+}
+
+// WhereActorType applies the entql string predicate on the actor_type field.
+func (f *EventFilter) WhereActorType(p entql.StringP) {
+	f.Where(p.Field(event.FieldActorType))
+}
+
+// WhereActorID applies the entql [16]byte predicate on the actor_id field.
+func (f *EventFilter) WhereActorID(p entql.ValueP) {
+	f.Where(p.Field(event.FieldActorID))
 }
 
 // WhereData applies the entql json.RawMessage predicate on the data field.

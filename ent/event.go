@@ -22,13 +22,19 @@ type Event struct {
 	ID int64 `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// The writing transaction (PostgreSQL xid8; 0 on SQLite), set by the database.
+	Txid int64 `json:"txid,omitempty"`
 	// user.created, group.user_added, directory.disabled, ...
 	Type string `json:"type,omitempty"`
 	// The directory the change came through, if any.
 	DirectoryID *uuid.UUID `json:"directory_id,omitempty"`
-	// The user, group or directory changed.
+	// The user, group, role or directory changed.
 	SubjectID uuid.UUID `json:"subject_id,omitempty"`
-	// The subject as it is after the change.
+	// The kind of credential that caused the change: platform, org_admin, provisioner, or system.
+	ActorType string `json:"actor_type,omitempty"`
+	// The API key or directory token that caused the change; unset for the server's own work.
+	ActorID *uuid.UUID `json:"actor_id,omitempty"`
+	// The subject as the GraphQL API shows it after the change.
 	Data map[string]interface{} `json:"data,omitempty"`
 	// The previous values of the fields that changed (updates only).
 	Previous map[string]interface{} `json:"previous,omitempty"`
@@ -67,13 +73,13 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case event.FieldDirectoryID:
+		case event.FieldDirectoryID, event.FieldActorID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case event.FieldData, event.FieldPrevious:
 			values[i] = new([]byte)
-		case event.FieldID:
+		case event.FieldID, event.FieldTxid:
 			values[i] = new(sql.NullInt64)
-		case event.FieldType:
+		case event.FieldType, event.FieldActorType:
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -106,6 +112,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.OrganizationID = *value
 			}
+		case event.FieldTxid:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field txid", values[i])
+			} else if value.Valid {
+				_m.Txid = value.Int64
+			}
 		case event.FieldType:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field type", values[i])
@@ -124,6 +136,19 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field subject_id", values[i])
 			} else if value != nil {
 				_m.SubjectID = *value
+			}
+		case event.FieldActorType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_type", values[i])
+			} else if value.Valid {
+				_m.ActorType = value.String
+			}
+		case event.FieldActorID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_id", values[i])
+			} else if value.Valid {
+				_m.ActorID = new(uuid.UUID)
+				*_m.ActorID = *value.S.(*uuid.UUID)
 			}
 		case event.FieldData:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -191,6 +216,9 @@ func (_m *Event) String() string {
 	builder.WriteString("organization_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
 	builder.WriteString(", ")
+	builder.WriteString("txid=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Txid))
+	builder.WriteString(", ")
 	builder.WriteString("type=")
 	builder.WriteString(_m.Type)
 	builder.WriteString(", ")
@@ -201,6 +229,14 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("subject_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SubjectID))
+	builder.WriteString(", ")
+	builder.WriteString("actor_type=")
+	builder.WriteString(_m.ActorType)
+	builder.WriteString(", ")
+	if v := _m.ActorID; v != nil {
+		builder.WriteString("actor_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("data=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Data))

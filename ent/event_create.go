@@ -30,6 +30,20 @@ func (_c *EventCreate) SetOrganizationID(v uuid.UUID) *EventCreate {
 	return _c
 }
 
+// SetTxid sets the "txid" field.
+func (_c *EventCreate) SetTxid(v int64) *EventCreate {
+	_c.mutation.SetTxid(v)
+	return _c
+}
+
+// SetNillableTxid sets the "txid" field if the given value is not nil.
+func (_c *EventCreate) SetNillableTxid(v *int64) *EventCreate {
+	if v != nil {
+		_c.SetTxid(*v)
+	}
+	return _c
+}
+
 // SetType sets the "type" field.
 func (_c *EventCreate) SetType(v string) *EventCreate {
 	_c.mutation.SetType(v)
@@ -53,6 +67,34 @@ func (_c *EventCreate) SetNillableDirectoryID(v *uuid.UUID) *EventCreate {
 // SetSubjectID sets the "subject_id" field.
 func (_c *EventCreate) SetSubjectID(v uuid.UUID) *EventCreate {
 	_c.mutation.SetSubjectID(v)
+	return _c
+}
+
+// SetActorType sets the "actor_type" field.
+func (_c *EventCreate) SetActorType(v string) *EventCreate {
+	_c.mutation.SetActorType(v)
+	return _c
+}
+
+// SetNillableActorType sets the "actor_type" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorType(v *string) *EventCreate {
+	if v != nil {
+		_c.SetActorType(*v)
+	}
+	return _c
+}
+
+// SetActorID sets the "actor_id" field.
+func (_c *EventCreate) SetActorID(v uuid.UUID) *EventCreate {
+	_c.mutation.SetActorID(v)
+	return _c
+}
+
+// SetNillableActorID sets the "actor_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorID(v *uuid.UUID) *EventCreate {
+	if v != nil {
+		_c.SetActorID(*v)
+	}
 	return _c
 }
 
@@ -130,6 +172,10 @@ func (_c *EventCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *EventCreate) defaults() error {
+	if _, ok := _c.mutation.ActorType(); !ok {
+		v := event.DefaultActorType
+		_c.mutation.SetActorType(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		if event.DefaultCreatedAt == nil {
 			return fmt.Errorf("ent: uninitialized event.DefaultCreatedAt (forgotten import ent/runtime?)")
@@ -155,6 +201,9 @@ func (_c *EventCreate) check() error {
 	}
 	if _, ok := _c.mutation.SubjectID(); !ok {
 		return &ValidationError{Name: "subject_id", err: errors.New(`ent: missing required field "Event.subject_id"`)}
+	}
+	if _, ok := _c.mutation.ActorType(); !ok {
+		return &ValidationError{Name: "actor_type", err: errors.New(`ent: missing required field "Event.actor_type"`)}
 	}
 	if _, ok := _c.mutation.Data(); !ok {
 		return &ValidationError{Name: "data", err: errors.New(`ent: missing required field "Event.data"`)}
@@ -198,6 +247,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = id
 	}
+	if value, ok := _c.mutation.Txid(); ok {
+		_spec.SetField(event.FieldTxid, field.TypeInt64, value)
+		_node.Txid = value
+	}
 	if value, ok := _c.mutation.GetType(); ok {
 		_spec.SetField(event.FieldType, field.TypeString, value)
 		_node.Type = value
@@ -209,6 +262,14 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SubjectID(); ok {
 		_spec.SetField(event.FieldSubjectID, field.TypeUUID, value)
 		_node.SubjectID = value
+	}
+	if value, ok := _c.mutation.ActorType(); ok {
+		_spec.SetField(event.FieldActorType, field.TypeString, value)
+		_node.ActorType = value
+	}
+	if value, ok := _c.mutation.ActorID(); ok {
+		_spec.SetField(event.FieldActorID, field.TypeUUID, value)
+		_node.ActorID = &value
 	}
 	if value, ok := _c.mutation.Data(); ok {
 		_spec.SetField(event.FieldData, field.TypeJSON, value)
@@ -311,6 +372,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		if _, exists := u.create.mutation.OrganizationID(); exists {
 			s.SetIgnore(event.FieldOrganizationID)
 		}
+		if _, exists := u.create.mutation.Txid(); exists {
+			s.SetIgnore(event.FieldTxid)
+		}
 		if _, exists := u.create.mutation.GetType(); exists {
 			s.SetIgnore(event.FieldType)
 		}
@@ -319,6 +383,12 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.SubjectID(); exists {
 			s.SetIgnore(event.FieldSubjectID)
+		}
+		if _, exists := u.create.mutation.ActorType(); exists {
+			s.SetIgnore(event.FieldActorType)
+		}
+		if _, exists := u.create.mutation.ActorID(); exists {
+			s.SetIgnore(event.FieldActorID)
 		}
 		if _, exists := u.create.mutation.Data(); exists {
 			s.SetIgnore(event.FieldData)
@@ -545,6 +615,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			if _, exists := b.mutation.OrganizationID(); exists {
 				s.SetIgnore(event.FieldOrganizationID)
 			}
+			if _, exists := b.mutation.Txid(); exists {
+				s.SetIgnore(event.FieldTxid)
+			}
 			if _, exists := b.mutation.GetType(); exists {
 				s.SetIgnore(event.FieldType)
 			}
@@ -553,6 +626,12 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.SubjectID(); exists {
 				s.SetIgnore(event.FieldSubjectID)
+			}
+			if _, exists := b.mutation.ActorType(); exists {
+				s.SetIgnore(event.FieldActorType)
+			}
+			if _, exists := b.mutation.ActorID(); exists {
+				s.SetIgnore(event.FieldActorID)
 			}
 			if _, exists := b.mutation.Data(); exists {
 				s.SetIgnore(event.FieldData)

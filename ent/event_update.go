@@ -79,8 +79,14 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if _u.mutation.TxidCleared() {
+		_spec.ClearField(event.FieldTxid, field.TypeInt64)
+	}
 	if _u.mutation.DirectoryIDCleared() {
 		_spec.ClearField(event.FieldDirectoryID, field.TypeUUID)
+	}
+	if _u.mutation.ActorIDCleared() {
+		_spec.ClearField(event.FieldActorID, field.TypeUUID)
 	}
 	if _u.mutation.PreviousCleared() {
 		_spec.ClearField(event.FieldPrevious, field.TypeJSON)
@@ -187,8 +193,14 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 			}
 		}
 	}
+	if _u.mutation.TxidCleared() {
+		_spec.ClearField(event.FieldTxid, field.TypeInt64)
+	}
 	if _u.mutation.DirectoryIDCleared() {
 		_spec.ClearField(event.FieldDirectoryID, field.TypeUUID)
+	}
+	if _u.mutation.ActorIDCleared() {
+		_spec.ClearField(event.FieldActorID, field.TypeUUID)
 	}
 	if _u.mutation.PreviousCleared() {
 		_spec.ClearField(event.FieldPrevious, field.TypeJSON)

@@ -2681,9 +2681,13 @@ type EventMutation struct {
 	op                  Op
 	typ                 string
 	id                  *int64
+	txid                *int64
+	addtxid             *int64
 	_type               *string
 	directory_id        *uuid.UUID
 	subject_id          *uuid.UUID
+	actor_type          *string
+	actor_id            *uuid.UUID
 	data                *map[string]interface{}
 	previous            *map[string]interface{}
 	created_at          *time.Time
@@ -2835,6 +2839,76 @@ func (m *EventMutation) ResetOrganizationID() {
 	m.organization = nil
 }
 
+// SetTxid sets the "txid" field.
+func (m *EventMutation) SetTxid(i int64) {
+	m.txid = &i
+	m.addtxid = nil
+}
+
+// Txid returns the value of the "txid" field in the mutation.
+func (m *EventMutation) Txid() (r int64, exists bool) {
+	v := m.txid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTxid returns the old "txid" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldTxid(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTxid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTxid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTxid: %w", err)
+	}
+	return oldValue.Txid, nil
+}
+
+// AddTxid adds i to the "txid" field.
+func (m *EventMutation) AddTxid(i int64) {
+	if m.addtxid != nil {
+		*m.addtxid += i
+	} else {
+		m.addtxid = &i
+	}
+}
+
+// AddedTxid returns the value that was added to the "txid" field in this mutation.
+func (m *EventMutation) AddedTxid() (r int64, exists bool) {
+	v := m.addtxid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTxid clears the value of the "txid" field.
+func (m *EventMutation) ClearTxid() {
+	m.txid = nil
+	m.addtxid = nil
+	m.clearedFields[event.FieldTxid] = struct{}{}
+}
+
+// TxidCleared returns if the "txid" field was cleared in this mutation.
+func (m *EventMutation) TxidCleared() bool {
+	_, ok := m.clearedFields[event.FieldTxid]
+	return ok
+}
+
+// ResetTxid resets all changes to the "txid" field.
+func (m *EventMutation) ResetTxid() {
+	m.txid = nil
+	m.addtxid = nil
+	delete(m.clearedFields, event.FieldTxid)
+}
+
 // SetType sets the "type" field.
 func (m *EventMutation) SetType(s string) {
 	m._type = &s
@@ -2954,6 +3028,91 @@ func (m *EventMutation) OldSubjectID(ctx context.Context) (v uuid.UUID, err erro
 // ResetSubjectID resets all changes to the "subject_id" field.
 func (m *EventMutation) ResetSubjectID() {
 	m.subject_id = nil
+}
+
+// SetActorType sets the "actor_type" field.
+func (m *EventMutation) SetActorType(s string) {
+	m.actor_type = &s
+}
+
+// ActorType returns the value of the "actor_type" field in the mutation.
+func (m *EventMutation) ActorType() (r string, exists bool) {
+	v := m.actor_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorType returns the old "actor_type" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorType: %w", err)
+	}
+	return oldValue.ActorType, nil
+}
+
+// ResetActorType resets all changes to the "actor_type" field.
+func (m *EventMutation) ResetActorType() {
+	m.actor_type = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *EventMutation) SetActorID(u uuid.UUID) {
+	m.actor_id = &u
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *EventMutation) ActorID() (r uuid.UUID, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *EventMutation) ClearActorID() {
+	m.actor_id = nil
+	m.clearedFields[event.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *EventMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *EventMutation) ResetActorID() {
+	m.actor_id = nil
+	delete(m.clearedFields, event.FieldActorID)
 }
 
 // SetData sets the "data" field.
@@ -3138,9 +3297,12 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.organization != nil {
 		fields = append(fields, event.FieldOrganizationID)
+	}
+	if m.txid != nil {
+		fields = append(fields, event.FieldTxid)
 	}
 	if m._type != nil {
 		fields = append(fields, event.FieldType)
@@ -3150,6 +3312,12 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.subject_id != nil {
 		fields = append(fields, event.FieldSubjectID)
+	}
+	if m.actor_type != nil {
+		fields = append(fields, event.FieldActorType)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, event.FieldActorID)
 	}
 	if m.data != nil {
 		fields = append(fields, event.FieldData)
@@ -3170,12 +3338,18 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case event.FieldOrganizationID:
 		return m.OrganizationID()
+	case event.FieldTxid:
+		return m.Txid()
 	case event.FieldType:
 		return m.GetType()
 	case event.FieldDirectoryID:
 		return m.DirectoryID()
 	case event.FieldSubjectID:
 		return m.SubjectID()
+	case event.FieldActorType:
+		return m.ActorType()
+	case event.FieldActorID:
+		return m.ActorID()
 	case event.FieldData:
 		return m.Data()
 	case event.FieldPrevious:
@@ -3193,12 +3367,18 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 	switch name {
 	case event.FieldOrganizationID:
 		return m.OldOrganizationID(ctx)
+	case event.FieldTxid:
+		return m.OldTxid(ctx)
 	case event.FieldType:
 		return m.OldType(ctx)
 	case event.FieldDirectoryID:
 		return m.OldDirectoryID(ctx)
 	case event.FieldSubjectID:
 		return m.OldSubjectID(ctx)
+	case event.FieldActorType:
+		return m.OldActorType(ctx)
+	case event.FieldActorID:
+		return m.OldActorID(ctx)
 	case event.FieldData:
 		return m.OldData(ctx)
 	case event.FieldPrevious:
@@ -3221,6 +3401,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrganizationID(v)
 		return nil
+	case event.FieldTxid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTxid(v)
+		return nil
 	case event.FieldType:
 		v, ok := value.(string)
 		if !ok {
@@ -3241,6 +3428,20 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSubjectID(v)
+		return nil
+	case event.FieldActorType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorType(v)
+		return nil
+	case event.FieldActorID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
 		return nil
 	case event.FieldData:
 		v, ok := value.(map[string]interface{})
@@ -3270,13 +3471,21 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addtxid != nil {
+		fields = append(fields, event.FieldTxid)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case event.FieldTxid:
+		return m.AddedTxid()
+	}
 	return nil, false
 }
 
@@ -3285,6 +3494,13 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case event.FieldTxid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTxid(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -3293,8 +3509,14 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *EventMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(event.FieldTxid) {
+		fields = append(fields, event.FieldTxid)
+	}
 	if m.FieldCleared(event.FieldDirectoryID) {
 		fields = append(fields, event.FieldDirectoryID)
+	}
+	if m.FieldCleared(event.FieldActorID) {
+		fields = append(fields, event.FieldActorID)
 	}
 	if m.FieldCleared(event.FieldPrevious) {
 		fields = append(fields, event.FieldPrevious)
@@ -3313,8 +3535,14 @@ func (m *EventMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *EventMutation) ClearField(name string) error {
 	switch name {
+	case event.FieldTxid:
+		m.ClearTxid()
+		return nil
 	case event.FieldDirectoryID:
 		m.ClearDirectoryID()
+		return nil
+	case event.FieldActorID:
+		m.ClearActorID()
 		return nil
 	case event.FieldPrevious:
 		m.ClearPrevious()
@@ -3330,6 +3558,9 @@ func (m *EventMutation) ResetField(name string) error {
 	case event.FieldOrganizationID:
 		m.ResetOrganizationID()
 		return nil
+	case event.FieldTxid:
+		m.ResetTxid()
+		return nil
 	case event.FieldType:
 		m.ResetType()
 		return nil
@@ -3338,6 +3569,12 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldSubjectID:
 		m.ResetSubjectID()
+		return nil
+	case event.FieldActorType:
+		m.ResetActorType()
+		return nil
+	case event.FieldActorID:
+		m.ResetActorID()
 		return nil
 	case event.FieldData:
 		m.ResetData()

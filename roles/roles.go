@@ -1,5 +1,6 @@
 // Package roles computes users' effective roles: the roles mapped to the
-// groups they are in, or their organization's default role. It is the one
+// groups they are in, or their organization's default role; a deactivated
+// user has none. It is the one
 // definition both the GraphQL API and the event outbox use.
 package roles
 
@@ -25,15 +26,22 @@ const maxInList = 5000
 // Effective computes the effective roles of each user: the roles
 // mapped to any group the user is in or, when none of those groups maps a
 // role, the user's organization's default role (none if it has no
-// default). It is the one definition of effective roles; resolvers and
-// anything that must notice a change of them call it.
+// default). A deactivated user (active false) has no effective roles: an
+// application that trusts them must not grant access to someone the
+// customer has offboarded. It is the one definition of effective roles;
+// resolvers and anything that must notice a change of them call it.
 //
-// It runs as the viewer in ctx, in at most four statements for up to
-// maxInList users and their groups: memberships, group-role mappings, their
-// roles, and, for users left without a role, their organizations' default
-// roles. Each user's roles are ordered by key; users without any
-// are absent from the map.
+// It runs as the viewer in ctx, in at most five statements for up to
+// maxInList users and their groups: for users given with active false, a
+// re-read of that column (they may have been loaded without it);
+// memberships, group-role mappings, their roles, and, for users left
+// without a role, their organizations' default roles. Each user's roles are
+// ordered by key; users without any are absent from the map.
 func Effective(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
+	users, err := activeOnly(ctx, c, users)
+	if err != nil {
+		return nil, err
+	}
 	if len(users) == 0 {
 		return map[uuid.UUID][]*ent.Role{}, nil
 	}
@@ -165,6 +173,31 @@ func organizationsOf(ctx context.Context, c *ent.Client, users []*ent.User) (map
 		for _, u := range loaded {
 			out[u.ID] = u.OrganizationID
 		}
+	}
+	return out, nil
+}
+
+// activeOnly returns the active users of users. A user given with active
+// false is read again (one statement per maxInList of them), since a query
+// that selected only some columns leaves the field false; the re-read
+// also fills its organization.
+func activeOnly(ctx context.Context, c *ent.Client, users []*ent.User) ([]*ent.User, error) {
+	out := make([]*ent.User, 0, len(users))
+	var unsure []uuid.UUID
+	for _, u := range users {
+		if u.Active {
+			out = append(out, u)
+		} else {
+			unsure = append(unsure, u.ID)
+		}
+	}
+	for ids := range slices.Chunk(unsure, maxInList) {
+		loaded, err := c.User.Query().Where(user.IDIn(ids...), user.Active(true)).
+			Select(user.FieldID, user.FieldOrganizationID, user.FieldActive).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("effective roles: active users: %w", err)
+		}
+		out = append(out, loaded...)
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
@@ -132,4 +134,53 @@ func provision(ctx context.Context, c *ent.Client, dir *ent.Directory, userNames
 		}
 	}
 	return out
+}
+
+// TestEffectiveDeactivated: a deactivated user has no effective roles,
+// mapped or default; a user loaded without its active column is read again
+// rather than taken for deactivated.
+func TestEffectiveDeactivated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := s.Client
+		ctx := access.PlatformContext(context.Background())
+		org, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := domain.New(c, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := provision(ctx, c, dir.Directory, []string{"mapped", "gone", "alone", "gone-alone"},
+			map[string][]string{"Admins": {"mapped", "gone"}})
+		admin := c.Role.Create().SetOrganizationID(org.ID).SetKey("admin").SetName("admin").SaveX(ctx)
+		viewer := c.Role.Create().SetOrganizationID(org.ID).SetKey("viewer").SetName("viewer").SaveX(ctx)
+		c.GroupRole.Create().SetOrganizationID(org.ID).SetGroupID(seed.groups["Admins"].ID).SetRoleID(admin.ID).ExecX(ctx)
+		c.Organization.UpdateOne(org).SetDefaultRoleID(viewer.ID).ExecX(ctx)
+		for _, n := range []string{"gone", "gone-alone"} {
+			seed.users[n] = c.User.UpdateOne(seed.users[n]).SetActive(false).SaveX(ctx)
+		}
+		// "alone" as a query that selected only the id would return it.
+		partial := &ent.User{ID: seed.users["alone"].ID}
+		users := []*ent.User{seed.users["mapped"], seed.users["gone"], seed.users["gone-alone"], partial}
+		got, err := roles.Effective(ctx, c, users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := func(id uuid.UUID) []string {
+			var out []string
+			for _, r := range got[id] {
+				out = append(out, r.Key)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			name string
+			want []string
+		}{{"mapped", []string{"admin"}}, {"gone", nil}, {"gone-alone", nil}, {"alone", []string{"viewer"}}} {
+			if k := keys(seed.users[tc.name].ID); !slices.Equal(k, tc.want) {
+				t.Errorf("%s: roles %v; want %v", tc.name, k, tc.want)
+			}
+		}
+	})
 }

@@ -6,6 +6,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/acme/directory/events"
 )
 
 // config is what every command needs to reach the database and describe
@@ -18,6 +21,8 @@ type config struct {
 	// graphqlIntrospection serves the GraphQL schema (and GraphiQL); turn
 	// it off in production if the schema should not be browsable.
 	graphqlIntrospection bool
+	// eventRetention is how long events are kept before pruning.
+	eventRetention time.Duration
 }
 
 // flags registers the shared configuration flags on fs, with the
@@ -29,6 +34,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.publicURL, "public-url", os.Getenv("DIRECTORY_PUBLIC_URL"), "base URL shown to admins")
 	fs.BoolVar(&c.graphqlIntrospection, "graphql-introspection", envBool("DIRECTORY_GRAPHQL_INTROSPECTION", true),
 		"serve the GraphQL schema and GraphiQL (env DIRECTORY_GRAPHQL_INTROSPECTION=false turns it off)")
+	fs.DurationVar(&c.eventRetention, "event-retention", envDuration("DIRECTORY_EVENT_RETENTION", events.DefaultRetention),
+		"how long events are kept (env DIRECTORY_EVENT_RETENTION, e.g. 720h)")
 }
 
 // base returns the public base URL, derived from the listen address when
@@ -55,6 +62,14 @@ func envBool(key string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(key))
+	if err != nil || d <= 0 {
+		return def
+	}
+	return d
 }
 
 func envOr(key, def string) string {

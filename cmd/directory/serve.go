@@ -13,11 +13,15 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
 )
 
 // shutdownGrace is how long in-flight requests get after SIGTERM.
 const shutdownGrace = 15 * time.Second
+
+// pruneInterval is how often events older than the retention are deleted.
+const pruneInterval = time.Hour
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	var c config
@@ -46,6 +50,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	slog.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "public_url", c.base(), "database", s.Dialect)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	pruneCtx, stopPruning := context.WithCancel(access.PlatformContext(ctx))
+	defer stopPruning()
+	go events.RunPruner(pruneCtx, s.Client, c.eventRetention, pruneInterval)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -17,12 +17,18 @@ const (
 	FieldID = "id"
 	// FieldOrganizationID holds the string denoting the organization_id field in the database.
 	FieldOrganizationID = "organization_id"
+	// FieldTxid holds the string denoting the txid field in the database.
+	FieldTxid = "txid"
 	// FieldType holds the string denoting the type field in the database.
 	FieldType = "type"
 	// FieldDirectoryID holds the string denoting the directory_id field in the database.
 	FieldDirectoryID = "directory_id"
 	// FieldSubjectID holds the string denoting the subject_id field in the database.
 	FieldSubjectID = "subject_id"
+	// FieldActorType holds the string denoting the actor_type field in the database.
+	FieldActorType = "actor_type"
+	// FieldActorID holds the string denoting the actor_id field in the database.
+	FieldActorID = "actor_id"
 	// FieldData holds the string denoting the data field in the database.
 	FieldData = "data"
 	// FieldPrevious holds the string denoting the previous field in the database.
@@ -46,9 +52,12 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldOrganizationID,
+	FieldTxid,
 	FieldType,
 	FieldDirectoryID,
 	FieldSubjectID,
+	FieldActorType,
+	FieldActorID,
 	FieldData,
 	FieldPrevious,
 	FieldCreatedAt,
@@ -74,6 +83,8 @@ var (
 	Policy ent.Policy
 	// TypeValidator is a validator for the "type" field. It is called by the builders before save.
 	TypeValidator func(string) error
+	// DefaultActorType holds the default value on creation for the "actor_type" field.
+	DefaultActorType string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -91,6 +102,11 @@ func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
 }
 
+// ByTxid orders the results by the txid field.
+func ByTxid(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTxid, opts...).ToFunc()
+}
+
 // ByType orders the results by the type field.
 func ByType(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldType, opts...).ToFunc()
@@ -104,6 +120,16 @@ func ByDirectoryID(opts ...sql.OrderTermOption) OrderOption {
 // BySubjectID orders the results by the subject_id field.
 func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubjectID, opts...).ToFunc()
+}
+
+// ByActorType orders the results by the actor_type field.
+func ByActorType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorType, opts...).ToFunc()
+}
+
+// ByActorID orders the results by the actor_id field.
+func ByActorID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorID, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -61,6 +61,11 @@ func OrganizationID(v uuid.UUID) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldOrganizationID, v))
 }
 
+// Txid applies equality check predicate on the "txid" field. It's identical to TxidEQ.
+func Txid(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldTxid, v))
+}
+
 // Type applies equality check predicate on the "type" field. It's identical to TypeEQ.
 func Type(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldType, v))
@@ -74,6 +79,16 @@ func DirectoryID(v uuid.UUID) predicate.Event {
 // SubjectID applies equality check predicate on the "subject_id" field. It's identical to SubjectIDEQ.
 func SubjectID(v uuid.UUID) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldSubjectID, v))
+}
+
+// ActorType applies equality check predicate on the "actor_type" field. It's identical to ActorTypeEQ.
+func ActorType(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorType, v))
+}
+
+// ActorID applies equality check predicate on the "actor_id" field. It's identical to ActorIDEQ.
+func ActorID(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorID, v))
 }
 
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
@@ -99,6 +114,56 @@ func OrganizationIDIn(vs ...uuid.UUID) predicate.Event {
 // OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
 func OrganizationIDNotIn(vs ...uuid.UUID) predicate.Event {
 	return predicate.Event(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// TxidEQ applies the EQ predicate on the "txid" field.
+func TxidEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldTxid, v))
+}
+
+// TxidNEQ applies the NEQ predicate on the "txid" field.
+func TxidNEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldTxid, v))
+}
+
+// TxidIn applies the In predicate on the "txid" field.
+func TxidIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldTxid, vs...))
+}
+
+// TxidNotIn applies the NotIn predicate on the "txid" field.
+func TxidNotIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldTxid, vs...))
+}
+
+// TxidGT applies the GT predicate on the "txid" field.
+func TxidGT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldTxid, v))
+}
+
+// TxidGTE applies the GTE predicate on the "txid" field.
+func TxidGTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldTxid, v))
+}
+
+// TxidLT applies the LT predicate on the "txid" field.
+func TxidLT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldTxid, v))
+}
+
+// TxidLTE applies the LTE predicate on the "txid" field.
+func TxidLTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldTxid, v))
+}
+
+// TxidIsNil applies the IsNil predicate on the "txid" field.
+func TxidIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldTxid))
+}
+
+// TxidNotNil applies the NotNil predicate on the "txid" field.
+func TxidNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldTxid))
 }
 
 // TypeEQ applies the EQ predicate on the "type" field.
@@ -254,6 +319,121 @@ func SubjectIDLT(v uuid.UUID) predicate.Event {
 // SubjectIDLTE applies the LTE predicate on the "subject_id" field.
 func SubjectIDLTE(v uuid.UUID) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldSubjectID, v))
+}
+
+// ActorTypeEQ applies the EQ predicate on the "actor_type" field.
+func ActorTypeEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorType, v))
+}
+
+// ActorTypeNEQ applies the NEQ predicate on the "actor_type" field.
+func ActorTypeNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorType, v))
+}
+
+// ActorTypeIn applies the In predicate on the "actor_type" field.
+func ActorTypeIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorType, vs...))
+}
+
+// ActorTypeNotIn applies the NotIn predicate on the "actor_type" field.
+func ActorTypeNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorType, vs...))
+}
+
+// ActorTypeGT applies the GT predicate on the "actor_type" field.
+func ActorTypeGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldActorType, v))
+}
+
+// ActorTypeGTE applies the GTE predicate on the "actor_type" field.
+func ActorTypeGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldActorType, v))
+}
+
+// ActorTypeLT applies the LT predicate on the "actor_type" field.
+func ActorTypeLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldActorType, v))
+}
+
+// ActorTypeLTE applies the LTE predicate on the "actor_type" field.
+func ActorTypeLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldActorType, v))
+}
+
+// ActorTypeContains applies the Contains predicate on the "actor_type" field.
+func ActorTypeContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldActorType, v))
+}
+
+// ActorTypeHasPrefix applies the HasPrefix predicate on the "actor_type" field.
+func ActorTypeHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldActorType, v))
+}
+
+// ActorTypeHasSuffix applies the HasSuffix predicate on the "actor_type" field.
+func ActorTypeHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldActorType, v))
+}
+
+// ActorTypeEqualFold applies the EqualFold predicate on the "actor_type" field.
+func ActorTypeEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldActorType, v))
+}
+
+// ActorTypeContainsFold applies the ContainsFold predicate on the "actor_type" field.
+func ActorTypeContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldActorType, v))
+}
+
+// ActorIDEQ applies the EQ predicate on the "actor_id" field.
+func ActorIDEQ(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorID, v))
+}
+
+// ActorIDNEQ applies the NEQ predicate on the "actor_id" field.
+func ActorIDNEQ(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorID, v))
+}
+
+// ActorIDIn applies the In predicate on the "actor_id" field.
+func ActorIDIn(vs ...uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorID, vs...))
+}
+
+// ActorIDNotIn applies the NotIn predicate on the "actor_id" field.
+func ActorIDNotIn(vs ...uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorID, vs...))
+}
+
+// ActorIDGT applies the GT predicate on the "actor_id" field.
+func ActorIDGT(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldActorID, v))
+}
+
+// ActorIDGTE applies the GTE predicate on the "actor_id" field.
+func ActorIDGTE(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldActorID, v))
+}
+
+// ActorIDLT applies the LT predicate on the "actor_id" field.
+func ActorIDLT(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldActorID, v))
+}
+
+// ActorIDLTE applies the LTE predicate on the "actor_id" field.
+func ActorIDLTE(v uuid.UUID) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldActorID, v))
+}
+
+// ActorIDIsNil applies the IsNil predicate on the "actor_id" field.
+func ActorIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldActorID))
+}
+
+// ActorIDNotNil applies the NotNil predicate on the "actor_id" field.
+func ActorIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldActorID))
 }
 
 // PreviousIsNil applies the IsNil predicate on the "previous" field.

@@ -114,9 +114,12 @@ var (
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "txid", Type: field.TypeInt64, Nullable: true, Default: map[string]schema.Expr{"postgres": "(pg_current_xact_id())::text::bigint", "sqlite3": "0"}},
 		{Name: "type", Type: field.TypeString},
 		{Name: "directory_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "subject_id", Type: field.TypeUUID},
+		{Name: "actor_type", Type: field.TypeString, Default: "system"},
+		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "data", Type: field.TypeJSON},
 		{Name: "previous", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
@@ -130,21 +133,26 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_organizations_organization",
-				Columns:    []*schema.Column{EventsColumns[7]},
+				Columns:    []*schema.Column{EventsColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "event_organization_id_id",
+				Name:    "event_organization_id_txid_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[7], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[10], EventsColumns[1], EventsColumns[0]},
 			},
 			{
-				Name:    "event_organization_id_type_id",
+				Name:    "event_organization_id_subject_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[7], EventsColumns[1], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[10], EventsColumns[4]},
+			},
+			{
+				Name:    "event_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[9]},
 			},
 		},
 	}

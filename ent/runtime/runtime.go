@@ -145,11 +145,15 @@ func init() {
 	eventFields := schema.Event{}.Fields()
 	_ = eventFields
 	// eventDescType is the schema descriptor for type field.
-	eventDescType := eventFields[1].Descriptor()
+	eventDescType := eventFields[2].Descriptor()
 	// event.TypeValidator is a validator for the "type" field. It is called by the builders before save.
 	event.TypeValidator = eventDescType.Validators[0].(func(string) error)
+	// eventDescActorType is the schema descriptor for actor_type field.
+	eventDescActorType := eventFields[5].Descriptor()
+	// event.DefaultActorType holds the default value on creation for the actor_type field.
+	event.DefaultActorType = eventDescActorType.Default.(string)
 	// eventDescCreatedAt is the schema descriptor for created_at field.
-	eventDescCreatedAt := eventFields[6].Descriptor()
+	eventDescCreatedAt := eventFields[9].Descriptor()
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	groupMixin := schema.Group{}.Mixin()

@@ -51,6 +51,26 @@ type CreateRoleInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// A page of events, oldest first.
+type EventConnection struct {
+	Edges    []*EventEdge   `json:"edges"`
+	PageInfo *EventPageInfo `json:"pageInfo"`
+}
+
+// An event and its cursor.
+type EventEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *ent.Event `json:"node"`
+}
+
+// Where a page of events ends.
+type EventPageInfo struct {
+	// Whether more events matching the filters follow this page now.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor to read on from: the last event's, or the one given when the page is empty. Never null.
+	EndCursor string `json:"endCursor"`
+}
+
 type RotateDirectoryTokenPayload struct {
 	Directory *ent.Directory `json:"directory"`
 	// The new token's prefix and times.

@@ -1,0 +1,191 @@
+// Package events reads the event outbox that package domain writes in the
+// same transaction as each change. It is what every way out reads through:
+// the GraphQL events connection today, and subscriptions and webhook
+// delivery (which should call After with their own cursor).
+//
+// # Order without gaps
+//
+// Events are ordered by (txid, id) and a Cursor is that pair. On
+// PostgreSQL, txid is the id of the writing transaction
+// (pg_current_xact_id(), filled by the column's default) and id a sequence
+// value handed out at insert time, which is not commit order: a reader that
+// saw id 101 could later see 100 commit. So After returns only events whose
+// transaction is older than the oldest transaction still running
+// (txid < pg_snapshot_xmin(pg_current_snapshot()), in the same statement):
+// every such transaction has finished, so nothing can commit behind a
+// cursor any reader was given, and a transaction's events appear all at
+// once. The price is latency, not loss: while a long transaction runs,
+// later commits wait for it to end before they are returned. On SQLite
+// writers run one at a time, txid is 0, and id order is commit order.
+package events
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/event"
+	"github.com/acme/directory/fault"
+)
+
+// DefaultRetention is how long events are kept when nothing else is
+// configured.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// MaxLimit bounds one page of After.
+const MaxLimit = 1000
+
+// Cursor is a position in the event order: the zero Cursor is before the
+// first event.
+type Cursor struct {
+	TxID int64 // the writing transaction (0 on SQLite)
+	ID   int64
+}
+
+// Of is the cursor just after e.
+func Of(e *ent.Event) Cursor { return Cursor{TxID: e.Txid, ID: e.ID} }
+
+// String is the cursor's opaque form, as clients see it.
+func (c Cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("e1:%d:%d", c.TxID, c.ID)))
+}
+
+// ParseCursor reads a cursor's opaque form; "" is the zero cursor. A
+// garbled cursor is fault.Invalid about field "after".
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	bad := fault.FieldErrorf("after", "is not an events cursor")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Cursor{}, bad
+	}
+	parts := strings.Split(string(raw), ":")
+	if len(parts) != 3 || parts[0] != "e1" {
+		return Cursor{}, bad
+	}
+	tx, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || tx < 0 || id < 0 {
+		return Cursor{}, bad
+	}
+	return Cursor{TxID: tx, ID: id}, nil
+}
+
+// Filter narrows what After returns; zero fields filter nothing.
+type Filter struct {
+	Types       []string
+	DirectoryID *uuid.UUID
+	SubjectID   *uuid.UUID
+	Since       *time.Time // created at or after
+	Until       *time.Time // created before
+}
+
+// After returns, in order, up to limit (at most MaxLimit) events of
+// organization org after cursor that match f, and whether more matching
+// events follow them now. It runs as the viewer in ctx: the privacy rules
+// of the data layer return nothing of another organization. Page on with
+// Of(last event); when nothing is returned, ask again later with the same
+// cursor.
+//
+// Subscriptions and webhook workers should read through this function
+// (with a platform context and their own stored cursor), so they get the
+// same gap-free order.
+func After(ctx context.Context, c *ent.Client, org uuid.UUID, cursor Cursor, f Filter, limit int) ([]*ent.Event, bool, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	q := c.Event.Query().Where(event.OrganizationID(org), after(cursor), settled())
+	if len(f.Types) > 0 {
+		q.Where(event.TypeIn(f.Types...))
+	}
+	if f.DirectoryID != nil {
+		q.Where(event.DirectoryID(*f.DirectoryID))
+	}
+	if f.SubjectID != nil {
+		q.Where(event.SubjectID(*f.SubjectID))
+	}
+	if f.Since != nil {
+		q.Where(event.CreatedAtGTE(*f.Since))
+	}
+	if f.Until != nil {
+		q.Where(event.CreatedAtLT(*f.Until))
+	}
+	evs, err := q.Order(ent.Asc(event.FieldTxid), ent.Asc(event.FieldID)).Limit(limit + 1).All(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events: %w", err)
+	}
+	if len(evs) > limit {
+		return evs[:limit], true, nil
+	}
+	return evs, false, nil
+}
+
+// after is (txid, id) > cursor.
+func after(c Cursor) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.Or(
+			sql.GT(s.C(event.FieldTxid), c.TxID),
+			sql.And(sql.EQ(s.C(event.FieldTxid), c.TxID), sql.GT(s.C(event.FieldID), c.ID)),
+		))
+	}
+}
+
+// settled keeps, on PostgreSQL, the events of transactions older than
+// every transaction still running: their set can no longer grow.
+func settled() func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.Where(sql.ExprP(s.C(event.FieldTxid) + " < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+		}
+	}
+}
+
+// Prune deletes the events created before now minus retention (every
+// organization's, as far as the viewer in ctx may: give it a platform
+// context) and returns how many.
+func Prune(ctx context.Context, c *ent.Client, retention time.Duration) (int, error) {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	n, err := c.Event.Delete().Where(event.CreatedAtLT(time.Now().Add(-retention))).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	return n, nil
+}
+
+// RunPruner prunes events older than retention at once and then every
+// interval, until ctx ends; failures are logged and retried at the next
+// tick. ctx should carry a platform viewer.
+func RunPruner(ctx context.Context, c *ent.Client, retention, interval time.Duration) {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := Prune(ctx, c, retention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			slog.ErrorContext(ctx, "events: prune failed", "err", err)
+		case n > 0:
+			slog.InfoContext(ctx, "events: pruned", "count", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
