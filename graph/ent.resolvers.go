@@ -69,14 +69,28 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 // Directory returns generated.DirectoryResolver implementation.
 func (r *Resolver) Directory() generated.DirectoryResolver { return &directoryResolver{r} }
 
+// Organization returns generated.OrganizationResolver implementation.
+func (r *Resolver) Organization() generated.OrganizationResolver { return &organizationResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+// Role returns generated.RoleResolver implementation.
+func (r *Resolver) Role() generated.RoleResolver { return &roleResolver{r} }
 
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
+// UserWhereInput returns generated.UserWhereInputResolver implementation.
+func (r *Resolver) UserWhereInput() generated.UserWhereInputResolver {
+	return &userWhereInputResolver{r}
+}
+
 type (
-	directoryResolver struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
-	userResolver      struct{ *Resolver }
+	directoryResolver      struct{ *Resolver }
+	organizationResolver   struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	roleResolver           struct{ *Resolver }
+	userResolver           struct{ *Resolver }
+	userWhereInputResolver struct{ *Resolver }
 )

@@ -8,8 +8,10 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
 )
@@ -31,4 +33,16 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, id uuid.UUID,
 // DeleteOrganization is the resolver for the deleteOrganization field.
 func (r *mutationResolver) DeleteOrganization(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
 	return id, r.domain.DeleteOrganization(ctx, id)
+}
+
+// Users is the resolver for the users field.
+func (r *organizationResolver) Users(ctx context.Context, obj *ent.Organization, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return r.client.User.Query().Where(user.OrganizationID(obj.ID)).Paginate(ctx, after, first, before, last,
+		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+}
+
+// Organization is the resolver for the organization field.
+func (r *queryResolver) Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error) {
+	org, err := r.domain.OrganizationBy(ctx, deref(slug), deref(externalID))
+	return org, err
 }

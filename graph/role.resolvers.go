@@ -8,9 +8,11 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/graph/model"
+	"github.com/acme/directory/roles"
 	"github.com/google/uuid"
 )
 
@@ -51,4 +53,10 @@ func (r *mutationResolver) AssignRoleToGroup(ctx context.Context, groupID uuid.U
 // UnassignRoleFromGroup is the resolver for the unassignRoleFromGroup field.
 func (r *mutationResolver) UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error) {
 	return r.domain.UnassignRoleFromGroup(ctx, groupID, roleID)
+}
+
+// Users is the resolver for the users field.
+func (r *roleResolver) Users(ctx context.Context, obj *ent.Role, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return r.client.User.Query().Where(roles.Holders(obj.ID)).Paginate(ctx, after, first, before, last,
+		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }

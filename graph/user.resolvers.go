@@ -7,11 +7,37 @@ package graph
 
 import (
 	"context"
+	"strings"
 
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/roles"
+	"github.com/google/uuid"
 )
+
+// User is the resolver for the user field.
+func (r *queryResolver) User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error) {
+	return r.domain.UserBy(ctx, organizationID, domain.UserKey{
+		Email: deref(email), ExternalID: deref(externalID), UserName: deref(userName)})
+}
 
 // Roles is the resolver for the roles field.
 func (r *userResolver) Roles(ctx context.Context, obj *ent.User) ([]*ent.Role, error) {
 	return r.batch(ctx).userRoles(ctx, obj)
+}
+
+// Query is the resolver for the query field.
+func (r *userWhereInputResolver) Query(ctx context.Context, obj *ent.UserWhereInput, data *string) error {
+	if data != nil && strings.TrimSpace(*data) != "" {
+		obj.AddPredicates(domain.Matching(*data))
+	}
+	return nil
+}
+
+// HasRoleID is the resolver for the hasRoleID field.
+func (r *userWhereInputResolver) HasRoleID(ctx context.Context, obj *ent.UserWhereInput, data *uuid.UUID) error {
+	if data != nil {
+		obj.AddPredicates(roles.Holders(*data))
+	}
+	return nil
 }
