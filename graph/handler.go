@@ -259,8 +259,8 @@ type endpoint struct {
 	auth     *auth.Authenticator
 	server   http.Handler
 	graphiql bool
-	timeout  time.Duration // of the whole request
-	maxBody  int64         // bytes of a request body
+	timeout  time.Duration // of the whole request; none if zero
+	maxBody  int64         // bytes of a request body; DefaultMaxBodyBytes if zero
 }
 
 // ServeHTTP authenticates the caller and runs the GraphQL request as it,
@@ -271,12 +271,16 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), e.timeout)
-	defer cancel()
-	r = r.WithContext(ctx)
+	ctx := r.Context()
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	v, err := e.auth.APIKey(ctx, r.Header.Get("Authorization"))
 	if err != nil {
-		if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			writeError(w, r, http.StatusServiceUnavailable, codeTimeout, timeoutMessage)
 			return
 		}
@@ -296,8 +300,12 @@ func (e *endpoint) readBody(w http.ResponseWriter, r *http.Request) bool {
 	if r.Body == nil || r.Body == http.NoBody {
 		return true
 	}
-	if r.ContentLength > e.maxBody {
-		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, e.tooLarge())
+	limit := e.maxBody
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > limit {
+		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(limit))
 		return false
 	}
 	if d, ok := r.Context().Deadline(); ok {
@@ -308,11 +316,11 @@ func (e *endpoint) readBody(w http.ResponseWriter, r *http.Request) bool {
 			slog.DebugContext(r.Context(), "graphql: set read deadline", "err", err)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
-	var tooLarge *http.MaxBytesError
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var overLimit *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
-		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, e.tooLarge())
+	case errors.As(err, &overLimit):
+		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(limit))
 		return false
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		writeError(w, r, http.StatusRequestTimeout, codeTimeout, "the request body did not arrive in time")
@@ -328,8 +336,8 @@ func (e *endpoint) readBody(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // tooLarge is the message of a 413.
-func (e *endpoint) tooLarge() string {
-	return fmt.Sprintf("the request body is larger than the limit of %d bytes", e.maxBody)
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)
 }
 
 // writeError answers a request refused before GraphQL ran with a
