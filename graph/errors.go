@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -17,9 +19,29 @@ import (
 	"github.com/acme/directory/store"
 )
 
-// codeInternal is the extensions.code of errors whose details stay in the
-// log.
-const codeInternal = "INTERNAL_SERVER_ERROR"
+// The extensions.code values of errors that are not the domain's.
+const (
+	// codeInternal: the details stay in the log.
+	codeInternal = "INTERNAL_SERVER_ERROR"
+	// codeTimeout: the request ran past its deadline.
+	codeTimeout = "TIMEOUT"
+	// codeTooLarge: the request body is over the limit (413).
+	codeTooLarge = "PAYLOAD_TOO_LARGE"
+	// codeBadRequest: the body is no GraphQL request (not JSON, say).
+	codeBadRequest = "BAD_REQUEST"
+)
+
+// timeoutMessage is the message of a request that ran past its deadline.
+const timeoutMessage = "the request took longer than its deadline"
+
+// maxMessageBytes bounds the message of gqlgen's own errors, which may
+// quote the request (a name in a parse or validation error, a JSON body).
+const maxMessageBytes = 512
+
+// undecodable starts gqlgen's message for a body that is not a GraphQL
+// request; the message goes on with the whole body, which is not repeated
+// to the caller.
+const undecodable = "json request body could not be decoded"
 
 // codes maps the domain's fault codes to GraphQL extensions.code values.
 var codes = map[fault.Code]string{
@@ -38,8 +60,12 @@ var codes = map[fault.Code]string{
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	cause := gqlErr.Unwrap()
-	if cause == nil {
-		return gqlErr
+	if cause == nil || strings.HasPrefix(gqlErr.Message, undecodable) {
+		return bounded(gqlErr)
+	}
+	if errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		slog.WarnContext(ctx, "graphql: request deadline", "path", gqlErr.Path.String(), "err", cause)
+		return presented(gqlErr, timeoutMessage, codeTimeout, "")
 	}
 	classified := store.Classify(cause)
 	var fe *fault.Error
@@ -55,6 +81,35 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		field = inputPath(ctx, gqlErr.Path)
 	}
 	return presented(gqlErr, fe.Message, codes[fe.Code], field)
+}
+
+// bounded returns one of gqlgen's own errors without the request body it
+// may quote and with its message cut to maxMessageBytes.
+func bounded(gqlErr *gqlerror.Error) *gqlerror.Error {
+	msg := gqlErr.Message
+	code := gqlErr.Extensions["code"]
+	if strings.HasPrefix(msg, undecodable) {
+		msg, _, _ = strings.Cut(msg, " body:")
+		code = codeBadRequest
+	}
+	if len(msg) > maxMessageBytes {
+		cut := maxMessageBytes
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	if msg == gqlErr.Message && code == gqlErr.Extensions["code"] {
+		return gqlErr
+	}
+	out := *gqlErr
+	out.Message = msg
+	out.Extensions = maps.Clone(gqlErr.Extensions)
+	if out.Extensions == nil {
+		out.Extensions = map[string]any{}
+	}
+	out.Extensions["code"] = code
+	return &out
 }
 
 // presented copies the location of gqlErr into a new error with the given

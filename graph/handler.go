@@ -1,12 +1,18 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -16,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
@@ -27,10 +34,23 @@ import (
 
 // The defaults of Config's limits.
 const (
-	DefaultMaxComplexity = 20000
-	DefaultMaxDepth      = 12
-	DefaultMaxPageSize   = 100
+	DefaultMaxComplexity  = 20000
+	DefaultMaxDepth       = 12
+	DefaultMaxPageSize    = 100
+	DefaultMaxRootFields  = 50
+	DefaultMaxAliases     = 100
+	DefaultMaxTokens      = 10000
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxWhereNodes  = 200
+	DefaultMaxWhereValues = 1000
+	DefaultMaxStringBytes = 4096
 )
+
+// maxCachedQueryBytes is the longest query text the parsed-query cache
+// keeps, so that its 1,000 entries stay small; longer queries are parsed
+// each time.
+const maxCachedQueryBytes = 16 << 10
 
 // Config configures the GraphQL handler. Zero limits take the defaults.
 type Config struct {
@@ -46,6 +66,30 @@ type Config struct {
 	MaxDepth int
 	// MaxPageSize bounds first/last on every connection.
 	MaxPageSize int
+	// NoReadOnlyIntrospection refuses introspection to keys that cannot
+	// write (org_read), even with Introspection on.
+	NoReadOnlyIntrospection bool
+	// MaxRootFields bounds the distinct root fields (response names) of an
+	// operation, fragments expanded: each may run queries of its own.
+	MaxRootFields int
+	// MaxAliases bounds the aliases of an operation, counted with every
+	// fragment spread expanded.
+	MaxAliases int
+	// MaxTokens bounds the tokens of a query document; the parser stops
+	// there.
+	MaxTokens int
+	// MaxBodyBytes bounds a request body; a longer one gets 413.
+	MaxBodyBytes int64
+	// Timeout bounds a request, reading its body and its SQL included.
+	Timeout time.Duration
+	// MaxWhereNodes bounds the conditions (fields set, at any depth) of one
+	// where argument.
+	MaxWhereNodes int
+	// MaxWhereValues bounds the values of the lists (In, NotIn) of one
+	// where argument, all lists together.
+	MaxWhereValues int
+	// MaxStringBytes bounds each string of a where argument.
+	MaxStringBytes int
 	// Auth checks the API keys; nil is one with the defaults. Share one
 	// with the SCIM handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -61,6 +105,30 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPageSize <= 0 {
 		c.MaxPageSize = DefaultMaxPageSize
+	}
+	if c.MaxRootFields <= 0 {
+		c.MaxRootFields = DefaultMaxRootFields
+	}
+	if c.MaxAliases <= 0 {
+		c.MaxAliases = DefaultMaxAliases
+	}
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = DefaultMaxTokens
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxWhereNodes <= 0 {
+		c.MaxWhereNodes = DefaultMaxWhereNodes
+	}
+	if c.MaxWhereValues <= 0 {
+		c.MaxWhereValues = DefaultMaxWhereValues
+	}
+	if c.MaxStringBytes <= 0 {
+		c.MaxStringBytes = DefaultMaxStringBytes
 	}
 	return c
 }
@@ -79,6 +147,8 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 		auth:     cfg.Auth,
 		server:   newServer(client, pagedSchema{es}, cfg),
 		graphiql: cfg.Introspection,
+		timeout:  cfg.Timeout,
+		maxBody:  cfg.MaxBodyBytes,
 	}
 }
 
@@ -100,17 +170,34 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	} else {
+	cache := boundedCache{lru.New[*ast.QueryDocument](1000)}
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(cfg.MaxTokens)
+	// The limits, cheapest and most fundamental first; see limits.go.
+	srv.Use(documentLimit{tokens: cfg.MaxTokens, cache: cache})
+	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases})
+	switch {
+	case !cfg.Introspection:
 		srv.Use(noIntrospection{})
+	case cfg.NoReadOnlyIntrospection:
+		srv.Use(extension.Introspection{})
+		srv.Use(noIntrospection{readOnly: true})
+	default:
+		srv.Use(extension.Introspection{})
 	}
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(pageLimit{max: cfg.MaxPageSize})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(whereLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
+	// A request refused before it has an operation (a body that is not a
+	// GraphQL request) is answered here: the extensions below need one.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if !graphql.HasOperationContext(ctx) {
+			return &graphql.Response{Errors: graphql.GetErrors(ctx), Extensions: graphql.GetExtensions(ctx)}
+		}
+		return next(ctx)
+	})
 	// Extensions added first wrap those added later: the batch is made
 	// inside the transaction, so that it reads through it.
 	srv.Use(entgql.Transactioner{TxOpener: client})
@@ -154,25 +241,119 @@ func recoverPanic(ctx context.Context, v any) error {
 	return fmt.Errorf("panic: %v", v)
 }
 
+// boundedCache is the parsed-query cache, keeping no query longer than
+// maxCachedQueryBytes.
+type boundedCache struct {
+	graphql.Cache[*ast.QueryDocument]
+}
+
+// Add implements graphql.Cache.
+func (c boundedCache) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= maxCachedQueryBytes {
+		c.Cache.Add(ctx, query, doc)
+	}
+}
+
 // endpoint is the HTTP face of the API.
 type endpoint struct {
 	auth     *auth.Authenticator
 	server   http.Handler
 	graphiql bool
+	timeout  time.Duration // of the whole request; none if zero
+	maxBody  int64         // bytes of a request body; DefaultMaxBodyBytes if zero
 }
 
-// ServeHTTP authenticates the caller and runs the GraphQL request as it.
+// ServeHTTP authenticates the caller and runs the GraphQL request as it,
+// under the request deadline (which cancels its SQL) and with its body
+// read in full, up to the limit, before GraphQL sees it.
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.graphiql && wantsGraphiQL(r) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
 		return
 	}
-	v, err := e.auth.APIKey(r.Context(), r.Header.Get("Authorization"))
+	ctx := r.Context()
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	v, err := e.auth.APIKey(ctx, r.Header.Get("Authorization"))
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			writeError(w, r, http.StatusServiceUnavailable, codeTimeout, timeoutMessage)
+			return
+		}
 		writeAuthError(w, r, err)
 		return
 	}
-	e.server.ServeHTTP(w, r.WithContext(access.NewContext(r.Context(), v)))
+	if !e.readBody(w, r) {
+		return
+	}
+	e.server.ServeHTTP(w, r.WithContext(access.NewContext(ctx, v)))
+}
+
+// readBody reads r's body, at most maxBody bytes and before the request's
+// deadline, and puts it back for the transport to read. Over the limit it
+// answers 413 and returns false, as it does when the body cannot be read.
+func (e *endpoint) readBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	limit := e.maxBody
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > limit {
+		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(limit))
+		return false
+	}
+	if d, ok := r.Context().Deadline(); ok {
+		// A body trickled in a byte at a time must not hold the handler
+		// past its deadline. Not every ResponseWriter can (httptest's
+		// recorder cannot): then the server's own timeouts apply.
+		if err := http.NewResponseController(w).SetReadDeadline(d); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			slog.DebugContext(r.Context(), "graphql: set read deadline", "err", err)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var overLimit *http.MaxBytesError
+	switch {
+	case errors.As(err, &overLimit):
+		writeError(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, tooLarge(limit))
+		return false
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		writeError(w, r, http.StatusRequestTimeout, codeTimeout, "the request body did not arrive in time")
+		return false
+	case err != nil:
+		slog.DebugContext(r.Context(), "graphql: read body", "err", err)
+		writeError(w, r, http.StatusBadRequest, codeBadRequest, "could not read the request body")
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
+}
+
+// tooLarge is the message of a 413.
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)
+}
+
+// writeError answers a request refused before GraphQL ran with a
+// GraphQL-shaped body.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	body := struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusRequestEntityTooLarge {
+		w.Header().Set("Connection", "close") // the rest of the body is not read
+	}
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(body); err != nil {
+		slog.DebugContext(r.Context(), "graphql: write error", "err", err)
+	}
 }
 
 // wantsGraphiQL reports whether r is a browser opening the endpoint rather

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -11,11 +13,302 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/acme/directory/access"
 )
 
-// The operation limits run after validation and before any resolver:
-// depthLimit and pageLimit here, gqlgen's FixedComplexityLimit with the
-// page-aware costs of pagedSchema.
+// The operation limits. documentLimit runs between parsing and validation
+// (validation compares every pair of fields of one response name, which is
+// quadratic); the others run after validation and before any resolver:
+// shapeLimit (complexity with the page-aware costs of pagedSchema, root
+// fields, aliases, introspection fields), depthLimit, pageLimit and
+// whereLimit. Each walks a fragment once, however often it is spread, so
+// that no operation costs more to check than its text is long.
+
+// Fixed bounds (the configurable ones are in Config).
+const (
+	// maxSameName bounds how many fields of one response name a document
+	// may hold, counted as written: validation compares each pair.
+	maxSameName = 100
+	// maxIntrospectionFields bounds __schema and __type fields in one
+	// operation, fragments expanded: each answers with the whole schema
+	// or a large part of it.
+	maxIntrospectionFields = 5
+	// maxVariableObjects bounds the input objects in an operation's
+	// variables, all variables together: checking one against its input
+	// type costs a pass over all the type's fields (UserWhereInput has
+	// hundreds), before any other limit can look at it.
+	maxVariableObjects = 1000
+	// codeTooComplex is the code of every refusal for the operation's size
+	// or shape; the message says which limit.
+	codeTooComplex = "COMPLEXITY_LIMIT_EXCEEDED"
+)
+
+// documentLimit refuses, before validation, documents that repeat one
+// response name more than maxSameName times. It parses the query itself
+// (linear, and bounded by the token limit), unless the query cache already
+// holds it, that is, it passed before.
+type documentLimit struct {
+	tokens int
+	cache  graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = documentLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (documentLimit) ExtensionName() string { return "DocumentLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (documentLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+func (d documentLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	objects := 0
+	for _, name := range slices.Sorted(maps.Keys(params.Variables)) {
+		if objects = countObjects(params.Variables[name], objects); objects > maxVariableObjects {
+			return limitError(nil, "$"+name, "$%s: the variables hold more than %d input objects",
+				name, maxVariableObjects)
+		}
+	}
+	if _, ok := d.cache.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, d.tokens)
+	if err != nil {
+		return nil // gqlgen parses it again and reports the error
+	}
+	counts := map[string]int{}
+	var f *ast.Field
+	for _, op := range doc.Operations {
+		if f = countNames(op.SelectionSet, counts); f != nil {
+			break
+		}
+	}
+	for _, frag := range doc.Fragments {
+		if f != nil {
+			break
+		}
+		f = countNames(frag.SelectionSet, counts)
+	}
+	if f == nil {
+		return nil
+	}
+	e := gqlerror.ErrorPosf(f.Position, "the document selects %q more than %d times", f.Alias, maxSameName)
+	errcode.Set(e, codeTooComplex)
+	return e
+}
+
+// countObjects adds the JSON objects in v to n, stopping once over
+// maxVariableObjects.
+func countObjects(v any, n int) int {
+	switch v := v.(type) {
+	case map[string]any:
+		n++
+		for _, e := range v {
+			if n > maxVariableObjects {
+				break
+			}
+			n = countObjects(e, n)
+		}
+	case []any:
+		for _, e := range v {
+			if n > maxVariableObjects {
+				break
+			}
+			n = countObjects(e, n)
+		}
+	}
+	return n
+}
+
+// countNames counts the response names under set into counts, as written
+// (fragments are counted where they are defined), and returns the first
+// field whose name goes over maxSameName.
+func countNames(set ast.SelectionSet, counts map[string]int) *ast.Field {
+	for _, sel := range set {
+		var sub ast.SelectionSet
+		switch s := sel.(type) {
+		case *ast.Field:
+			name := s.Alias
+			if name == "" {
+				name = s.Name
+			}
+			if counts[name]++; counts[name] > maxSameName {
+				return s
+			}
+			sub = s.SelectionSet
+		case *ast.InlineFragment:
+			sub = s.SelectionSet
+		}
+		if f := countNames(sub, counts); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// shapeLimit measures the operation, fragments expanded but each walked
+// once, and refuses it over a limit: its complexity (gqlgen's costs: one
+// per field plus its children, through the schema's complexity functions,
+// which pagedSchema makes page-aware; introspection fields count too),
+// its distinct root fields, its aliases and its introspection fields.
+type shapeLimit struct {
+	maxComplexity, maxRootFields, maxAliases int
+	es                                       graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &shapeLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*shapeLimit) ExtensionName() string { return "ShapeLimit" }
+
+// Validate implements graphql.HandlerExtension; it keeps the schema, whose
+// complexity functions price the fields.
+func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
+	l.es = es
+	return nil
+}
+
+// MutateOperationContext measures the operation and refuses it over a
+// limit.
+func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	w := shapeWalker{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: oc.Variables,
+		maxNames: l.maxRootFields, memo: map[string]*shape{}}
+	sh := w.set(oc.Operation.SelectionSet)
+	var err *gqlerror.Error
+	switch pos := oc.Operation.Position; {
+	case len(sh.names) > l.maxRootFields:
+		err = gqlerror.ErrorPosf(pos, "operation selects more than %d root fields", l.maxRootFields)
+	case sh.aliases > l.maxAliases:
+		err = gqlerror.ErrorPosf(pos, "operation has %d aliases, fragments expanded, more than the limit of %d",
+			sh.aliases, l.maxAliases)
+	case sh.introspection > maxIntrospectionFields:
+		err = gqlerror.ErrorPosf(pos, "operation has %d __schema and __type fields, more than the limit of %d",
+			sh.introspection, maxIntrospectionFields)
+	case sh.cost > l.maxComplexity:
+		err = gqlerror.ErrorPosf(pos, "operation has complexity %d, which exceeds the limit of %d",
+			sh.cost, l.maxComplexity)
+	}
+	if err != nil {
+		errcode.Set(err, codeTooComplex)
+	}
+	return err
+}
+
+// shape is what shapeLimit measures of a selection set.
+type shape struct {
+	cost, aliases, introspection int
+	// names are the distinct response names of the set's own level,
+	// through fragments; no more than maxNames+1 are kept.
+	names map[string]struct{}
+}
+
+// add adds o to s, saturating.
+func (s *shape) add(o *shape, maxNames int) {
+	s.cost = safeAdd(s.cost, o.cost)
+	s.aliases = safeAdd(s.aliases, o.aliases)
+	s.introspection = safeAdd(s.introspection, o.introspection)
+	for n := range o.names {
+		s.addName(n, maxNames)
+	}
+}
+
+// addName records a response name, up to one more than maxNames.
+func (s *shape) addName(n string, maxNames int) {
+	if len(s.names) <= maxNames {
+		s.names[n] = struct{}{}
+	}
+}
+
+// shapeWalker measures selection sets, each fragment once (memo):
+// validation has ruled out cycles, and the variables are the same at every
+// spread, so a fragment measures the same wherever it is spread.
+type shapeWalker struct {
+	ctx      context.Context
+	es       graphql.ExecutableSchema
+	schema   *ast.Schema
+	vars     map[string]any
+	maxNames int
+	memo     map[string]*shape
+}
+
+// set measures one selection set.
+func (w *shapeWalker) set(set ast.SelectionSet) *shape {
+	out := &shape{names: map[string]struct{}{}}
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			out.addName(s.Alias, w.maxNames)
+			child := w.set(s.SelectionSet)
+			out.aliases = safeAdd(out.aliases, child.aliases)
+			if s.Alias != "" && s.Alias != s.Name {
+				out.aliases = safeAdd(out.aliases, 1)
+			}
+			out.introspection = safeAdd(out.introspection, child.introspection)
+			if s.Name == "__schema" || s.Name == "__type" {
+				out.introspection = safeAdd(out.introspection, 1)
+			}
+			out.cost = safeAdd(out.cost, w.fieldCost(s, child.cost))
+		case *ast.InlineFragment:
+			sub := w.set(s.SelectionSet)
+			out.add(sub, w.maxNames)
+		case *ast.FragmentSpread:
+			if s.Definition == nil {
+				continue
+			}
+			sub, ok := w.memo[s.Name]
+			if !ok {
+				sub = w.set(s.Definition.SelectionSet)
+				w.memo[s.Name] = sub
+			}
+			out.add(sub, w.maxNames)
+		}
+	}
+	return out
+}
+
+// fieldCost prices one field as gqlgen's complexity calculator does: the
+// schema's complexity function when it has one, else one plus the
+// children; a field of an interface costs what it costs on the dearest
+// implementation.
+func (w *shapeWalker) fieldCost(f *ast.Field, child int) int {
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return safeAdd(1, child)
+	}
+	args := f.ArgumentMap(w.vars)
+	if f.ObjectDefinition.Kind != ast.Interface {
+		return w.typedCost(f.ObjectDefinition.Name, f.Name, child, args)
+	}
+	dearest := 0
+	for _, t := range w.schema.GetPossibleTypes(f.ObjectDefinition) {
+		dearest = max(dearest, w.typedCost(t.Name, f.Name, child, args))
+	}
+	return dearest
+}
+
+// typedCost prices a field of a concrete type.
+func (w *shapeWalker) typedCost(typeName, field string, child int, args map[string]any) int {
+	if c, ok := w.es.Complexity(w.ctx, typeName, field, child, args); ok && c >= 1 {
+		return c
+	}
+	return safeAdd(1, child)
+}
+
+// safeAdd adds non-negative costs, saturating at math.MaxInt.
+func safeAdd(a, b int) int {
+	a, b = max(a, 0), max(b, 0)
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
 
 // depthLimit refuses operations whose fields nest deeper than max.
 // Introspection fields do not count: GraphiQL's schema query is deep by
@@ -136,7 +429,7 @@ func (p pageLimit) checkField(f *ast.Field, vars map[string]any) *gqlerror.Error
 		return limitError(f.Position, "first", "%s: first must be between 0 and %d", f.Alias, p.max)
 	case hasLast && (last < 0 || last > int64(p.max)):
 		return limitError(f.Position, "last", "%s: last must be between 0 and %d", f.Alias, p.max)
-	case !hasFirst && !hasLast && selectsField(f.SelectionSet, "edges"):
+	case !hasFirst && !hasLast && selectsField(f.SelectionSet, "edges", map[string]bool{}):
 		return limitError(f.Position, "first",
 			"%s: first or last (at most %d) is required to list edges", f.Alias, p.max)
 	}
@@ -151,8 +444,8 @@ func isConnection(def *ast.FieldDefinition) bool {
 }
 
 // selectsField reports whether set selects name, directly or through
-// fragments.
-func selectsField(set ast.SelectionSet, name string) bool {
+// fragments, each fragment looked at once.
+func selectsField(set ast.SelectionSet, name string, seen map[string]bool) bool {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -160,12 +453,15 @@ func selectsField(set ast.SelectionSet, name string) bool {
 				return true
 			}
 		case *ast.InlineFragment:
-			if selectsField(s.SelectionSet, name) {
+			if selectsField(s.SelectionSet, name, seen) {
 				return true
 			}
 		case *ast.FragmentSpread:
-			if s.Definition != nil && selectsField(s.Definition.SelectionSet, name) {
-				return true
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				if selectsField(s.Definition.SelectionSet, name, seen) {
+					return true
+				}
 			}
 		}
 	}
@@ -213,11 +509,15 @@ func (s pagedSchema) Complexity(ctx context.Context, typeName, field string, chi
 	return s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
 }
 
-// noIntrospection refuses schema queries (__schema, __type) up front when
-// introspection is off, with a code the caller can act on; gqlgen alone
-// would fail them with an uncoded error at execution. __typename stays
-// allowed: clients need it to read unions and interfaces.
-type noIntrospection struct{}
+// noIntrospection refuses schema queries (__schema, __type) up front, to
+// everyone or (readOnly) to keys that cannot write, with a code the caller
+// can act on; gqlgen alone would fail them with an uncoded error at
+// execution. __typename stays allowed: clients need it to read unions and
+// interfaces.
+type noIntrospection struct {
+	// readOnly limits the refusal to keys that cannot write.
+	readOnly bool
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -230,10 +530,18 @@ func (noIntrospection) ExtensionName() string { return "NoIntrospection" }
 // Validate implements graphql.HandlerExtension.
 func (noIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext refuses the operation if it introspects.
-func (noIntrospection) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+// MutateOperationContext refuses the operation if it introspects and the
+// caller may not.
+func (n noIntrospection) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if n.readOnly && access.FromContext(ctx).CanWrite() {
+		return nil
+	}
 	if f := findField(oc.Operation.SelectionSet, map[string]bool{}, "__schema", "__type"); f != nil {
-		err := gqlerror.ErrorPosf(f.Position, "introspection is disabled on this server")
+		msg := "introspection is disabled on this server"
+		if n.readOnly {
+			msg = "introspection is disabled for read-only keys"
+		}
+		err := gqlerror.ErrorPosf(f.Position, "%s", msg)
 		errcode.Set(err, "INTROSPECTION_DISABLED")
 		return err
 	}
@@ -260,6 +568,121 @@ func findField(set ast.SelectionSet, seen map[string]bool, names ...string) *ast
 		}
 		if found != nil {
 			return found
+		}
+	}
+	return nil
+}
+
+// whereLimit bounds every where argument (an input object of a type named
+// ...WhereInput) before any SQL is built from it: its conditions (each
+// field set, at any depth), the values of its lists taken together, and
+// each string. Databases refuse what goes past them with errors of their
+// own (SQLite's expression depth and variable count, for one), and a
+// condition no stored value can meet costs a scan for nothing.
+type whereLimit struct {
+	nodes, values, bytes int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = whereLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (whereLimit) ExtensionName() string { return "WhereLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (whereLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext checks the where arguments of every field, each
+// fragment once.
+func (l whereLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	return l.check(oc.Operation.SelectionSet, oc.Variables, map[string]bool{})
+}
+
+func (l whereLimit) check(set ast.SelectionSet, vars map[string]any, seen map[string]bool) *gqlerror.Error {
+	for _, sel := range set {
+		var err *gqlerror.Error
+		switch s := sel.(type) {
+		case *ast.Field:
+			if err = l.checkField(s, vars); err == nil {
+				err = l.check(s.SelectionSet, vars, seen)
+			}
+		case *ast.InlineFragment:
+			err = l.check(s.SelectionSet, vars, seen)
+		case *ast.FragmentSpread:
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				err = l.check(s.Definition.SelectionSet, vars, seen)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkField checks the where arguments of one field.
+func (l whereLimit) checkField(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	if f.Definition == nil {
+		return nil
+	}
+	var args map[string]any
+	for _, def := range f.Definition.Arguments {
+		if !strings.HasSuffix(def.Type.Name(), "WhereInput") {
+			continue
+		}
+		if args == nil {
+			args = f.ArgumentMap(vars)
+		}
+		w := whereWalk{limit: l, pos: f.Position}
+		if err := w.walk(args[def.Name], def.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// whereWalk counts one where argument against the limits.
+type whereWalk struct {
+	limit         whereLimit
+	pos           *ast.Position
+	nodes, values int
+}
+
+// walk checks v, found at path, and what it holds. Object fields are
+// walked in name order, so the same input is refused at the same place.
+func (w *whereWalk) walk(v any, path string) *gqlerror.Error {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if w.nodes++; w.nodes > w.limit.nodes {
+				root, _, _ := strings.Cut(path, ".")
+				return limitError(w.pos, root, "%s: more than %d conditions", root, w.limit.nodes)
+			}
+			if err := w.walk(v[k], path+"."+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if _, ok := e.(map[string]any); ok {
+				if err := w.walk(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+				continue
+			}
+			if w.values++; w.values > w.limit.values {
+				return limitError(w.pos, path, "%s: more than %d values in the lists of one where", path, w.limit.values)
+			}
+			if err := w.walk(e, path); err != nil {
+				return err
+			}
+		}
+	case string:
+		if len(v) > w.limit.bytes {
+			return limitError(w.pos, path, "%s: longer than %d bytes", path, w.limit.bytes)
 		}
 	}
 	return nil

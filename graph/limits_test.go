@@ -1,13 +1,17 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2"
 
+	"github.com/acme/directory/graph/generated"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
@@ -124,4 +128,39 @@ func manyIDs(n int) []string {
 		ids[i] = uuid.NewString()
 	}
 	return ids
+}
+
+// TestComplexityKeepsGqlgenCosts: the memoised calculator prices ordinary
+// operations exactly as gqlgen's own (which re-walks every spread), so the
+// complexity limit means what it meant; it only adds introspection fields,
+// which gqlgen leaves out.
+func TestComplexityKeepsGqlgenCosts(t *testing.T) {
+	es := pagedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}})}
+	cases := []struct {
+		query string
+		vars  map[string]any
+	}{
+		{`{ users { totalCount } }`, nil},
+		{`{ users(first: 100) { edges { node { id userName groups(first: 10) { edges { node { displayName } } } } } } }`, nil},
+		{`query($n: Int) { groups(last: $n) { edges { cursor node { members(first: 5) { totalCount } } } } }`, map[string]any{"n": 40}},
+		{`{ users(first: 3) { ...U } groups(first: 2) { ...G } }
+		  fragment U on UserConnection { edges { node { ...N } } }
+		  fragment G on GroupConnection { edges { node { id members(first: 4) { ...U } } } }
+		  fragment N on User { id displayName }`, nil},
+		{`query($id: ID!) { node(id: $id) { id ... on User { userName groups(first: 7) { totalCount } } ... on Group { displayName } } }`,
+			map[string]any{"id": "x"}},
+		{`{ a: users { totalCount } b: users(first: 2) { pageInfo { hasNextPage } } __typename }`, nil},
+	}
+	for _, c := range cases {
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), c.query, nil)
+		if errs != nil {
+			t.Fatalf("%s: %v", c.query, errs)
+		}
+		op := doc.Operations[0]
+		want := complexity.Calculate(context.Background(), es, op, c.vars)
+		w := shapeWalker{ctx: context.Background(), es: es, schema: es.Schema(), vars: c.vars, maxNames: 50, memo: map[string]*shape{}}
+		if got := w.set(op.SelectionSet).cost; got != want || want < 2 {
+			t.Errorf("complexity %d; gqlgen's %d\n%s", got, want, c.query)
+		}
+	}
 }

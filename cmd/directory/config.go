@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/events"
+	"github.com/acme/directory/graph"
 )
 
 // config is what every command needs to reach the database and describe
@@ -23,6 +25,10 @@ type config struct {
 	graphqlIntrospection bool
 	// eventRetention is how long events are kept before pruning.
 	eventRetention time.Duration
+	// graphqlReadOnlyIntrospection serves the schema to read-only keys too.
+	graphqlReadOnlyIntrospection bool
+	// graphql holds the GraphQL limits; routes adds the rest.
+	graphql graph.Config
 }
 
 // flags registers the shared configuration flags on fs, with the
@@ -36,6 +42,42 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"serve the GraphQL schema and GraphiQL (env DIRECTORY_GRAPHQL_INTROSPECTION=false turns it off)")
 	fs.DurationVar(&c.eventRetention, "event-retention", envDuration("DIRECTORY_EVENT_RETENTION", events.DefaultRetention),
 		"how long events are kept (env DIRECTORY_EVENT_RETENTION, e.g. 720h)")
+	fs.BoolVar(&c.graphqlReadOnlyIntrospection, "graphql-introspection-read-only",
+		envBool("DIRECTORY_GRAPHQL_INTROSPECTION_READ_ONLY", true),
+		"serve the GraphQL schema to read-only (org_read) keys too")
+	g := &c.graphql
+	fs.IntVar(&g.MaxComplexity, "graphql-max-complexity", envInt("DIRECTORY_GRAPHQL_MAX_COMPLEXITY", graph.DefaultMaxComplexity),
+		"GraphQL: most complexity of an operation (one per field, times the page size under connections)")
+	fs.IntVar(&g.MaxDepth, "graphql-max-depth", envInt("DIRECTORY_GRAPHQL_MAX_DEPTH", graph.DefaultMaxDepth),
+		"GraphQL: deepest nesting of fields")
+	fs.IntVar(&g.MaxPageSize, "graphql-max-page-size", envInt("DIRECTORY_GRAPHQL_MAX_PAGE_SIZE", graph.DefaultMaxPageSize),
+		"GraphQL: largest first/last of a connection")
+	fs.IntVar(&g.MaxRootFields, "graphql-max-root-fields", envInt("DIRECTORY_GRAPHQL_MAX_ROOT_FIELDS", graph.DefaultMaxRootFields),
+		"GraphQL: most distinct root fields of an operation")
+	fs.IntVar(&g.MaxAliases, "graphql-max-aliases", envInt("DIRECTORY_GRAPHQL_MAX_ALIASES", graph.DefaultMaxAliases),
+		"GraphQL: most aliases of an operation, fragments expanded")
+	fs.IntVar(&g.MaxTokens, "graphql-max-tokens", envInt("DIRECTORY_GRAPHQL_MAX_TOKENS", graph.DefaultMaxTokens),
+		"GraphQL: most tokens of a query document")
+	fs.Int64Var(&g.MaxBodyBytes, "graphql-max-body-bytes", int64(envInt("DIRECTORY_GRAPHQL_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)),
+		"GraphQL: largest request body, in bytes (larger: 413)")
+	fs.DurationVar(&g.Timeout, "graphql-timeout", envDuration("DIRECTORY_GRAPHQL_TIMEOUT", graph.DefaultTimeout),
+		"GraphQL: deadline of a request, its SQL included")
+	fs.IntVar(&g.MaxWhereNodes, "graphql-max-where-nodes", envInt("DIRECTORY_GRAPHQL_MAX_WHERE_NODES", graph.DefaultMaxWhereNodes),
+		"GraphQL: most conditions of one where argument")
+	fs.IntVar(&g.MaxWhereValues, "graphql-max-where-values", envInt("DIRECTORY_GRAPHQL_MAX_WHERE_VALUES", graph.DefaultMaxWhereValues),
+		"GraphQL: most values in the In/NotIn lists of one where argument, together")
+	fs.IntVar(&g.MaxStringBytes, "graphql-max-string-bytes", envInt("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", graph.DefaultMaxStringBytes),
+		"GraphQL: longest string in a where argument, in bytes")
+}
+
+// graphQL is the configuration of the GraphQL endpoint.
+func (c *config) graphQL(a *auth.Authenticator) graph.Config {
+	g := c.graphql
+	g.PublicURL = c.base()
+	g.Introspection = c.graphqlIntrospection
+	g.NoReadOnlyIntrospection = !c.graphqlReadOnlyIntrospection
+	g.Auth = a
+	return g
 }
 
 // base returns the public base URL, derived from the listen address when
@@ -64,6 +106,17 @@ func envBool(key string, def bool) bool {
 	return b
 }
 
+// envInt reads an integer variable; unset or unreadable, it is def.
+func envInt(key string, def int) int {
+	n, err := strconv.Atoi(os.Getenv(key))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// envDuration reads a duration variable ("30s", "2m"); unset or
+// unreadable or not positive, it is def.
 func envDuration(key string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(os.Getenv(key))
 	if err != nil || d <= 0 {

@@ -20,8 +20,7 @@ func routes(s *store.Store, c *config) http.Handler {
 	// One authenticator for both edges: one clock, one last-use throttle.
 	a := auth.New(s.Client, auth.Config{})
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, scim.Options{PublicURL: c.base(), Auth: a}))
-	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect),
-		graph.Config{PublicURL: c.base(), Introspection: c.graphqlIntrospection, Auth: a}))
+	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

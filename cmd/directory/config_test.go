@@ -1,0 +1,45 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/acme/directory/graph"
+)
+
+// TestGraphQLConfig: every GraphQL limit has a default, an environment
+// variable and a flag, the flag winning.
+func TestGraphQLConfig(t *testing.T) {
+	parse := func(t *testing.T, args ...string) graph.Config {
+		t.Helper()
+		var c config
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c.flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return c.graphQL(nil)
+	}
+
+	d := parse(t)
+	want := graph.Config{MaxComplexity: 20000, MaxDepth: 12, MaxPageSize: 100, MaxRootFields: 50, MaxAliases: 100,
+		MaxTokens: 10000, MaxBodyBytes: 1 << 20, Timeout: 30 * time.Second, MaxWhereNodes: 200,
+		MaxWhereValues: 1000, MaxStringBytes: 4096, Introspection: true, PublicURL: "http://localhost:8080"}
+	if d != want {
+		t.Fatalf("defaults:\n%+v\nwant\n%+v", d, want)
+	}
+
+	t.Setenv("DIRECTORY_GRAPHQL_MAX_ROOT_FIELDS", "7")
+	t.Setenv("DIRECTORY_GRAPHQL_TIMEOUT", "5s")
+	t.Setenv("DIRECTORY_GRAPHQL_MAX_BODY_BYTES", "4096")
+	t.Setenv("DIRECTORY_GRAPHQL_INTROSPECTION_READ_ONLY", "false")
+	t.Setenv("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", "256")
+	g := parse(t, "--graphql-max-body-bytes=2048", "--graphql-max-where-values=10", "--graphql-max-aliases=3")
+	if g.MaxRootFields != 7 || g.Timeout != 5*time.Second || g.MaxBodyBytes != 2048 || !g.NoReadOnlyIntrospection ||
+		g.MaxStringBytes != 256 || g.MaxWhereValues != 10 || g.MaxAliases != 3 || g.MaxTokens != graph.DefaultMaxTokens {
+		t.Fatalf("environment and flags: %+v", g)
+	}
+}
