@@ -18,6 +18,9 @@ type config struct {
 	// graphqlIntrospection serves the GraphQL schema (and GraphiQL); turn
 	// it off in production if the schema should not be browsable.
 	graphqlIntrospection bool
+	// http is the HTTP server's timeouts and the SCIM limits (httpconfig.go;
+	// serve's flags).
+	http httpConfig
 }
 
 // flags registers the shared configuration flags on fs, with the
