@@ -5,6 +5,7 @@ package scim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -91,24 +92,14 @@ func trickle(c net.Conn, interval time.Duration, stop <-chan struct{}) {
 	}
 }
 
-// readUntilClosed reads c until the server closes it, at most for wait, and
-// returns what arrived and whether the connection was closed in time.
+// readUntilClosed reads c until the server closes it (or resets it), at
+// most for wait, and returns what arrived and whether the connection was
+// closed in time.
 func readUntilClosed(c net.Conn, wait time.Duration) (string, bool) {
 	c.SetReadDeadline(time.Now().Add(wait))
 	b, err := io.ReadAll(c)
 	var ne net.Error
-	if err != nil && (!asNetError(err, &ne) || ne.Timeout()) {
-		return string(b), false
-	}
-	return string(b), true
-}
-
-func asNetError(err error, target *net.Error) bool {
-	ne, ok := err.(net.Error)
-	if ok {
-		*target = ne
-	}
-	return ok || strings.Contains(err.Error(), "reset")
+	return string(b), !(errors.As(err, &ne) && ne.Timeout())
 }
 
 func searchBody(filter string) map[string]any {
