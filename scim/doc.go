@@ -9,4 +9,11 @@
 // error format. It tolerates the quirks real providers send (see
 // PROVIDERS.md): capitalised ops, string booleans, URN and dotted keys,
 // member removal by value, re-provisioning of existing users.
+//
+// Hostile and careless callers get a fast 4xx, the same on both databases,
+// before any SQL (see Options): bodies and filters are bounded in size,
+// strings hold no NUL and indexed ones at most attrs.IndexedMaxBytes; each
+// request runs under a body deadline, and a request deadline that cancels
+// its SQL and ends a response the client does not read. Large groups are
+// streamed in pages with no database connection held between writes.
 package scim

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -151,10 +152,18 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	s.sendGroup(w, r, http.StatusOK, g)
 }
 
+// memberPageSize is how many members a group response reads at a time.
+const memberPageSize = 1000
+
 // sendGroup answers with one group, streaming its members from the
 // database so a group of 50,000 members is never held in memory whole.
-// The request's attributes / excludedAttributes apply; excluding members
-// skips their query entirely.
+// Members are read a page at a time (keyset by user id) and each page is
+// written with no rows open, so a client that reads slowly, or not at all,
+// never holds a database connection; the request's write deadline ends it.
+// The pages are separate statements: a member added or removed while a
+// large group is sent may be missed or seen. A group without members has
+// no "members" attribute, as in lists. The request's attributes /
+// excludedAttributes apply; excluding members skips their query entirely.
 func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g *ent.Group) {
 	proj := requestProjection(r)
 	base := s.baseURL(r)
@@ -163,59 +172,97 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g
 		writeError(w, r, err)
 		return
 	}
+	var first []member
+	if proj.wants(membersAttr) {
+		// Read before the status is sent, so a failure is still an error
+		// response.
+		if first, err = s.memberPage(r.Context(), g.ID, ""); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	w.Header().Set("ETag", etag(g.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", base+"/Groups/"+g.ID.String())
 	}
 	w.Header().Set("Content-Type", contentType)
-	if !proj.wants(membersAttr) {
-		w.WriteHeader(status)
+	w.WriteHeader(status)
+	if len(first) == 0 {
 		w.Write(head)
 		return
 	}
-	rows, err := s.memberRows(r.Context(), g.ID)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	defer rows.Close()
-	w.WriteHeader(status)
-	s.streamMembers(w, r, head, rows, base)
+	s.streamMembers(w, r, head, g.ID, first, base)
 }
 
-// streamMembers writes head with a "members" array appended, one row at a
-// time. Once the status is sent an error can only be logged.
-func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, rows *sql.Rows, base string) {
+// streamMembers writes head with a "members" array appended, starting with
+// the page first and reading the next pages as it goes. Once the status is
+// sent an error can only be logged, and the response is aborted so the
+// client cannot take it for complete.
+func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, gid uuid.UUID, first []member, base string) {
 	buf := bytes.NewBuffer(make([]byte, 0, 32<<10))
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"members":[`)
 	enc := json.NewEncoder(buf)
-	for n := 0; rows.Next(); n++ {
-		var m member
-		var gid string
-		if err := rows.Scan(&m.Value, &m.Display, &gid); err != nil {
-			logStreamError(r, err)
-			return
-		}
-		m.Ref, m.Type = base+"/Users/"+m.Value, "User"
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		enc.Encode(m)
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		if buf.Len() > 16<<10 {
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return
+	for page, n := first, 0; ; {
+		for _, m := range page {
+			if n > 0 {
+				buf.WriteByte(',')
 			}
-			buf.Reset()
+			n++
+			m.Ref, m.Type = base+"/Users/"+m.Value, "User"
+			enc.Encode(m)
+			buf.Truncate(buf.Len() - 1) // Encode's newline
+			if buf.Len() > 16<<10 {
+				if _, err := w.Write(buf.Bytes()); err != nil {
+					return // the client is gone or too slow: the connection is closed
+				}
+				buf.Reset()
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		logStreamError(r, err)
-		return
+		if len(page) < memberPageSize {
+			break
+		}
+		var err error
+		if page, err = s.memberPage(r.Context(), gid, page[len(page)-1].Value); err != nil {
+			logStreamError(r, err)
+			panic(http.ErrAbortHandler)
+		}
 	}
 	buf.WriteString("]}")
 	w.Write(buf.Bytes())
+}
+
+// memberPage reads up to memberPageSize members of a group (the caller has
+// read the group through the privacy rules), in user id order, after the
+// user id after ("" from the first). The rows are closed before it returns,
+// so no connection is held between pages.
+func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([]member, error) {
+	b := entsql.Dialect(s.dialect)
+	m, u := b.Table("memberships").As("m"), b.Table("users").As("u")
+	where := entsql.EQ(m.C("group_id"), gid)
+	if after != "" {
+		where = entsql.And(where, entsql.GT(m.C("user_id"), after))
+	}
+	query, args := b.Select(u.C("id"), "COALESCE(NULLIF("+u.C("display_name")+", ''), "+u.C("user_name")+")").
+		From(m).Join(u).On(u.C("id"), m.C("user_id")).
+		Where(where).OrderBy(m.C("user_id")).Limit(memberPageSize).Query()
+	rows, err := s.client.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	page := make([]member, 0, 64)
+	for rows.Next() {
+		var mb member
+		if err := rows.Scan(&mb.Value, &mb.Display); err != nil {
+			return nil, fmt.Errorf("read members: %w", err)
+		}
+		page = append(page, mb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	return page, nil
 }
 
 // member is one value of a group's members attribute.

@@ -37,6 +37,17 @@ type env struct {
 
 func newEnv(t testing.TB, st *store.Store, provider string) *env {
 	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", scim.NewHandler(st, scim.Options{}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return newTenant(t, st, srv, provider)
+}
+
+// newTenant makes an organization with one directory on st, whose SCIM
+// endpoint srv serves.
+func newTenant(t testing.TB, st *store.Store, srv *httptest.Server, provider string) *env {
+	t.Helper()
 	ctx := access.PlatformContext(context.Background())
 	svc := domain.New(st.Client, st.Dialect)
 	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme " + provider + " " + uuid.NewString()[:8]})
@@ -47,10 +58,6 @@ func newEnv(t testing.TB, st *store.Store, provider string) *env {
 	if err != nil {
 		t.Fatalf("create directory: %v", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", scim.NewHandler(st, scim.Options{}))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
 	return &env{t: t, store: st, srv: srv, org: org, dir: d.Directory, token: d.BearerToken,
 		base: srv.URL + "/scim/v2/" + d.Directory.ID.String(), header: http.Header{}}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -28,9 +29,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(body)
 }
 
-// readBody reads a request body as a JSON object, enforcing the media type
-// and size limit. Numbers stay json.Number so integers keep their digits.
+// readBody reads a request body as a JSON object, enforcing the media type,
+// the size limit and the string limits of checkStrings. Numbers stay
+// json.Number so integers keep their digits.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, []byte, error) {
+	doc, raw, err := s.readJSON(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkStrings(doc, ""); err != nil {
+		return nil, nil, err
+	}
+	return doc, raw, nil
+}
+
+// readJSON is readBody without the string limits, for bodies whose strings
+// are checked by what reads them (search requests: the filter).
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, []byte, error) {
 	if err := checkMediaType(r); err != nil {
 		return nil, nil, err
 	}
@@ -40,6 +55,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]an
 		return nil, nil, errorf(http.StatusRequestEntityTooLarge, "",
 			fmt.Sprintf("request body exceeds %d bytes", s.opts.MaxBodyBytes))
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, nil, errorf(http.StatusRequestTimeout, "",
+			fmt.Sprintf("the request body did not arrive within %v", s.opts.BodyTimeout))
+	}
 	if err != nil {
 		return nil, nil, errorf(http.StatusBadRequest, invalidSyntax, "cannot read request body")
 	}
@@ -48,6 +67,53 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]an
 		return nil, nil, err
 	}
 	return doc, raw, nil
+}
+
+// MaxStringBytes is the most bytes any string of a request body (a value or
+// an object key) may hold; attributes the database indexes allow
+// attrs.IndexedMaxBytes.
+const MaxStringBytes = 64 << 10
+
+// checkStrings refuses, with 400 invalidValue, a body holding a string
+// PostgreSQL cannot store (a NUL byte; JSON decoding has already replaced
+// invalid UTF-8) or one longer than MaxStringBytes, so both databases answer
+// alike and before any SQL. at is the path of v, for the message.
+func checkStrings(v any, at string) error {
+	switch x := v.(type) {
+	case string:
+		return checkString(x, at)
+	case map[string]any:
+		for k, e := range x {
+			p := k
+			if at != "" {
+				p = at + "." + k
+			}
+			if err := checkString(k, p+" (the key)"); err != nil {
+				return err
+			}
+			if err := checkStrings(e, p); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := checkStrings(e, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkString(s, at string) error {
+	if len(s) > MaxStringBytes {
+		return errorf(http.StatusBadRequest, invalidValue,
+			fmt.Sprintf("%s: %d bytes; strings hold at most %d", at, len(s), MaxStringBytes))
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errorf(http.StatusBadRequest, invalidValue, at+": strings may not contain NUL (\\u0000)")
+	}
+	return nil
 }
 
 // decodeObject parses a JSON object, rejecting anything else.

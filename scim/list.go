@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -112,7 +113,7 @@ func (s *Server) parseListQuery(r *http.Request) (*listQuery, error) {
 
 // parseSearch reads a POST .search request body (RFC 7644 §3.4.3).
 func (s *Server) parseSearch(w http.ResponseWriter, r *http.Request) (*listQuery, error) {
-	doc, _, err := s.readBody(w, r)
+	doc, _, err := s.readJSON(w, r) // the filter's bounds are parseFilter's
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +186,9 @@ func (p *searchParams) set(key string, val any) error {
 func (s *Server) newListQuery(p searchParams) (*listQuery, error) {
 	q := &listQuery{startIndex: 1, count: s.opts.DefaultCount, sortBy: p.SortBy}
 	if p.Filter != "" {
-		e, err := filter.Parse(p.Filter)
+		e, err := s.parseFilter(p.Filter)
 		if err != nil {
-			return nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+			return nil, err
 		}
 		q.filter = e
 	}
@@ -209,6 +210,58 @@ func (s *Server) newListQuery(p searchParams) (*listQuery, error) {
 	q.count = min(max(q.count, 0), s.opts.MaxResults)
 	q.proj = newProjection(p.Attributes, p.ExcludedAttributes)
 	return q, nil
+}
+
+// parseFilter parses a list filter within the Options' bounds: at most
+// MaxFilterBytes long and MaxFilterClauses comparisons, valid UTF-8 without
+// NUL. Anything else is 400 invalidFilter, before any SQL: a large filter
+// becomes a large statement, which SQLite refuses ("Expression tree is too
+// large") and PostgreSQL may spend seconds planning.
+func (s *Server) parseFilter(text string) (filter.Expr, error) {
+	if len(text) > s.opts.MaxFilterBytes {
+		return nil, errorf(http.StatusBadRequest, invalidFilter,
+			fmt.Sprintf("the filter is %d bytes long; at most %d are accepted", len(text), s.opts.MaxFilterBytes))
+	}
+	if !utf8.ValidString(text) {
+		return nil, errorf(http.StatusBadRequest, invalidFilter, "the filter is not valid UTF-8")
+	}
+	e, err := filter.Parse(text)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, invalidFilter, err.Error())
+	}
+	n, nul := clauses(e)
+	if n > s.opts.MaxFilterClauses {
+		return nil, errorf(http.StatusBadRequest, invalidFilter,
+			fmt.Sprintf("the filter has %d comparisons; at most %d are accepted", n, s.opts.MaxFilterClauses))
+	}
+	if nul {
+		return nil, errorf(http.StatusBadRequest, invalidFilter, "filter values may not contain NUL (\\u0000)")
+	}
+	return e, nil
+}
+
+// clauses counts the comparisons and presence tests of e, and reports
+// whether a compared string holds a NUL byte.
+func clauses(e filter.Expr) (n int, nul bool) {
+	switch x := e.(type) {
+	case *filter.Compare:
+		return 1, x.Value.Kind == filter.KindString && strings.IndexByte(x.Value.Str, 0) >= 0
+	case *filter.Present:
+		return 1, false
+	case *filter.Not:
+		return clauses(x.X)
+	case *filter.ValuePath:
+		return clauses(x.Filter)
+	case *filter.And:
+		l, ln := clauses(x.Left)
+		r, rn := clauses(x.Right)
+		return l + r, ln || rn
+	case *filter.Or:
+		l, ln := clauses(x.Left)
+		r, rn := clauses(x.Right)
+		return l + r, ln || rn
+	}
+	return 0, false
 }
 
 func intParam(name, text string, def int) (int, error) {

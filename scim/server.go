@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
@@ -21,6 +23,21 @@ type Options struct {
 	MaxResults int
 	// DefaultCount is the page size when a list request gives no count.
 	DefaultCount int
+	// MaxFilterBytes and MaxFilterClauses bound a filter: its length, and
+	// its comparisons and presence tests (those inside value-path brackets
+	// included). A larger filter is 400 invalidFilter before any SQL.
+	MaxFilterBytes   int
+	MaxFilterClauses int
+	// BodyTimeout is how long a request body may take to arrive, from the
+	// moment the handler starts: a body trickled in (slow-loris) is cut off
+	// with 408, authenticated or not, while a large body sent at a normal
+	// pace is read whole. It does not apply to the other endpoints.
+	BodyTimeout time.Duration
+	// RequestTimeout bounds a whole request: its context (so its SQL is
+	// cancelled) and the writing of its response, so a client that stops
+	// reading is disconnected. Member lists are read in pages between
+	// writes, so such a client never holds a database connection.
+	RequestTimeout time.Duration
 	// Auth checks the directory tokens; nil is one with the defaults. Share
 	// one with the GraphQL handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -28,9 +45,13 @@ type Options struct {
 
 // Defaults of the Options.
 const (
-	DefaultMaxBodyBytes = 8 << 20
-	DefaultMaxResults   = 1000
-	DefaultDefaultCount = 100
+	DefaultMaxBodyBytes     = 8 << 20
+	DefaultMaxResults       = 1000
+	DefaultDefaultCount     = 100
+	DefaultMaxFilterBytes   = 8 << 10
+	DefaultMaxFilterClauses = 100
+	DefaultBodyTimeout      = 30 * time.Second
+	DefaultRequestTimeout   = 60 * time.Second
 )
 
 // Server serves SCIM for every directory.
@@ -56,6 +77,18 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = min(DefaultDefaultCount, opts.MaxResults)
 	}
+	if opts.MaxFilterBytes <= 0 {
+		opts.MaxFilterBytes = DefaultMaxFilterBytes
+	}
+	if opts.MaxFilterClauses <= 0 {
+		opts.MaxFilterClauses = DefaultMaxFilterClauses
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
 	if opts.Auth == nil {
 		opts.Auth = auth.New(client, auth.Config{})
 	}
@@ -65,10 +98,27 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	return s
 }
 
-// ServeHTTP authenticates the request for its directory and dispatches it.
+// ServeHTTP authenticates the request for its directory and dispatches it,
+// under the body and request deadlines of the Options.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	// The read deadline also covers a body no handler reads (a refused
+	// request), which the server would otherwise wait for to reuse the
+	// connection. Servers that cannot set deadlines (ErrNotSupported) go
+	// without.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(start.Add(s.opts.BodyTimeout))
+	_ = rc.SetWriteDeadline(start.Add(s.opts.RequestTimeout))
+	defer func() {
+		// The connection may serve another request, of another handler:
+		// send what is buffered under this request's deadline, then lift it.
+		_ = rc.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+	}()
+	ctx, cancel := context.WithDeadline(r.Context(), start.Add(s.opts.RequestTimeout))
+	defer cancel()
 	w.Header().Set("Cache-Control", "no-store")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // route is one resource path with a handler per method; other methods get a

@@ -165,6 +165,9 @@ func storedFields[E any](t *attrs.Table[E], doc map[string]any) (map[string]any,
 			if a.Required && strings.TrimSpace(s) == "" {
 				return nil, errorf(http.StatusBadRequest, invalidValue, a.Path+" is required")
 			}
+			if err := checkLength(a, s); err != nil {
+				return nil, err
+			}
 			out[a.Field] = s
 		case attrs.Bool:
 			b, _ := v.(bool)
@@ -172,6 +175,11 @@ func storedFields[E any](t *attrs.Table[E], doc map[string]any) (map[string]any,
 		case attrs.MultiValued:
 			var values []schematype.MultiValue
 			bad = decode(bad, a.Path, v, &values)
+			for _, mv := range values {
+				if err := checkLength(a, mv.Value); err != nil {
+					return nil, err
+				}
+			}
 			out[a.Field] = values
 			if a.Primary != "" {
 				out[a.Primary] = primaryValue(values)
@@ -195,6 +203,16 @@ func storedFields[E any](t *attrs.Table[E], doc map[string]any) (map[string]any,
 	}
 	out[t.Raw] = raw
 	return out, nil
+}
+
+// checkLength refuses, with 400 invalidValue, a value longer than the
+// attribute's limit.
+func checkLength[E any](a *attrs.Attr[E], s string) error {
+	if n := a.MaxBytes(); n > 0 && len(s) > n {
+		return errorf(http.StatusBadRequest, invalidValue,
+			fmt.Sprintf("%s: %d bytes; at most %d are stored", a.Path, len(s), n))
+	}
+	return nil
 }
 
 // docValue reads attribute a from a canonical document; ok is false when

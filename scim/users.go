@@ -178,6 +178,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		if _, err := patch.Apply(doc, schema.UserResource, ops, ""); err != nil {
 			return nil, err
 		}
+		// The current document always holds active: a PATCH that removed
+		// it (or set it null) leaves the user inactive. Read as the SCIM
+		// default, true, a removal would re-enable a deactivated user.
+		if _, ok := doc["active"].(bool); !ok {
+			doc["active"] = false
+		}
 		return doc, nil
 	})
 }

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,12 +16,51 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // registers "postgres"
-	_ "modernc.org/sqlite" // registers "sqlite"
+	_ "github.com/lib/pq" // registers "postgres"
+	"modernc.org/sqlite"  // registers "sqlite"
 
 	"github.com/acme/directory/ent"
 	_ "github.com/acme/directory/ent/runtime" // hooks and privacy policies
+	"github.com/acme/directory/ent/schema/schematype"
 )
+
+// Pool sizes. SQLite runs in the process: every connection is a file
+// handle and a page cache, and a new one re-runs its PRAGMAs and re-reads
+// the schema, so the pool is bounded (a burst of concurrent reads queues
+// instead of opening thousands) and keeps what it opened. WAL lets the
+// readers run beside the one writer.
+const (
+	SQLiteMaxConns   = 16
+	PostgresMaxConns = 32
+)
+
+// SQLiteLower is the SQL function, registered with the SQLite driver, that
+// lower-cases text as schematype.FoldKey does: all of Unicode, where
+// SQLite's lower() folds ASCII letters only.
+const SQLiteLower = "unicode_lower"
+
+// PostgresFoldCollation is the collation PostgreSQL's lower() is given so
+// that it folds all of Unicode whatever the database's locale (lower() of
+// a database created with LC_CTYPE=C folds ASCII only). It is ICU's root
+// locale; Connect refuses a server without it.
+const PostgresFoldCollation = "und-x-icu"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(SQLiteLower, 1, unicodeLower)
+}
+
+// unicodeLower implements SQLiteLower: text and blobs are folded, NULL and
+// numbers are returned as they are.
+func unicodeLower(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	switch v := args[0].(type) {
+	case string:
+		return schematype.FoldKey(v), nil
+	case []byte:
+		return schematype.FoldKey(string(v)), nil
+	default:
+		return v, nil
+	}
+}
 
 // Store is an open database with its ent client.
 type Store struct {
@@ -58,15 +98,24 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
 	if dia == dialect.Postgres {
-		db.SetMaxOpenConns(32)
-		db.SetMaxIdleConns(16)
-		db.SetConnMaxIdleTime(5 * time.Minute)
+		db.SetMaxOpenConns(PostgresMaxConns)
+		db.SetMaxIdleConns(PostgresMaxConns / 2)
+	} else {
+		db.SetMaxOpenConns(SQLiteMaxConns)
+		db.SetMaxIdleConns(SQLiteMaxConns)
 	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
+	}
+	if dia == dialect.Postgres {
+		if err := checkFoldCollation(pingCtx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
@@ -77,7 +126,7 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 func resolve(databaseURL, dataDir string) (driver, dsn, dia string, err error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return "postgres", databaseURL, dialect.Postgres, nil
+		return "postgres", PostgresDSN(databaseURL), dialect.Postgres, nil
 	case databaseURL == "":
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return "", "", "", fmt.Errorf("store: create data directory: %w", err)
@@ -106,4 +155,45 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
 		"&_time_format=sqlite&_timezone=UTC"
+}
+
+// PostgresDSN is the connection URL the service opens PostgreSQL with: the
+// given one, with PostgreSQL's JIT compiler turned off for its sessions
+// ("options=-c jit=off", added to options the URL already sets) unless the
+// URL sets jit itself. JIT pays off for long analytic queries; here it
+// spent seconds compiling generated filter queries that run in
+// milliseconds. A URL that does not parse is returned as it is (opening it
+// reports the error).
+func PostgresDSN(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return databaseURL
+	}
+	q := u.Query()
+	opts := q.Get("options")
+	if q.Has("jit") || strings.Contains(opts, "jit") {
+		return databaseURL
+	}
+	if opts == "" {
+		opts = os.Getenv("PGOPTIONS") // the URL's options would replace them
+	}
+	q.Set("options", strings.TrimSpace(opts+" -c jit=off"))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// checkFoldCollation makes sure PostgresFoldCollation exists: case-
+// insensitive SCIM filters use it, and without it they would fail one by
+// one rather than at start.
+func checkFoldCollation(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_collation WHERE collname = $1", PostgresFoldCollation).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("store: look up collation %s: %w", PostgresFoldCollation, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: PostgreSQL has no collation %q (a server built without ICU): "+
+			"case-insensitive SCIM filters need it to fold text outside ASCII", PostgresFoldCollation)
+	}
+	return nil
 }

@@ -29,6 +29,9 @@ type config struct {
 	graphqlReadOnlyIntrospection bool
 	// graphql holds the GraphQL limits; routes adds the rest.
 	graphql graph.Config
+	// http is the HTTP server's timeouts and the SCIM limits (httpconfig.go;
+	// serve's flags).
+	http httpConfig
 }
 
 // flags registers the shared configuration flags on fs, with the

@@ -19,7 +19,9 @@ func routes(s *store.Store, c *config) http.Handler {
 	mux := http.NewServeMux()
 	// One authenticator for both edges: one clock, one last-use throttle.
 	a := auth.New(s.Client, auth.Config{})
-	mux.Handle(domain.SCIMPath, scim.NewHandler(s, scim.Options{PublicURL: c.base(), Auth: a}))
+	so := c.http.scim // limits and timeouts (httpconfig.go)
+	so.PublicURL, so.Auth = c.base(), a
+	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -27,6 +27,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	var c config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.flags(fs)
+	c.http.flags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,11 +43,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           routes(s, &c),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := c.http.server(routes(s, &c))
 	slog.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "public_url", c.base(), "database", s.Dialect)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

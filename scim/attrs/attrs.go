@@ -84,6 +84,10 @@ type Attr[E any] struct {
 	// Required marks an attribute a written document must hold with a
 	// non-blank value.
 	Required bool
+	// Indexed marks an attribute whose value (for a MultiValued attribute:
+	// its Primary value) a database index holds: its strings are limited
+	// to IndexedMaxBytes, well under PostgreSQL's index row limit.
+	Indexed bool
 	// Default is the value stored when a document lacks the attribute; nil
 	// means the kind's zero value ("" or a nil slice).
 	Default any
@@ -95,6 +99,21 @@ type Attr[E any] struct {
 	// attributes the server assigns (ID, Time, Version), which documents
 	// render from the resource's metadata and never write.
 	Get func(E) any
+}
+
+// IndexedMaxBytes is the most bytes an indexed string attribute holds
+// (PostgreSQL refuses index rows over about 2,700 bytes; SQLite would take
+// them, so the limit is the service's, the same on both).
+const IndexedMaxBytes = 1024
+
+// MaxBytes is the most bytes one string value of the attribute may hold:
+// IndexedMaxBytes for indexed attributes, 0 (no limit of its own) for the
+// others, which the size limits of request bodies bound.
+func (a *Attr[E]) MaxBytes() int {
+	if a.Indexed {
+		return IndexedMaxBytes
+	}
+	return 0
 }
 
 // Server reports whether the server assigns the attribute: documents never
@@ -158,6 +177,9 @@ func (k Kind) Elements() []Element {
 	}
 	out := make([]Element, 0, t.NumField())
 	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
 		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		out = append(out, Element{Key: key, Bool: f.Type.Kind() == reflect.Bool})
 	}

@@ -24,9 +24,9 @@ var User = &Table[*ent.User]{
 		{Path: "meta.version", Field: user.FieldVersion, Kind: Version, NoFilter: true},
 
 		{Schema: core, Path: "userName", Field: user.FieldUserName, Key: user.FieldUserNameKey,
-			Kind: String, Fold: Keyed, Sort: true, Required: true,
+			Kind: String, Fold: Keyed, Sort: true, Required: true, Indexed: true,
 			Get: func(u *ent.User) any { return u.UserName }},
-		{Path: "externalId", Field: user.FieldExternalID, Kind: String, Fold: CaseExact, Sort: true,
+		{Path: "externalId", Field: user.FieldExternalID, Kind: String, Fold: CaseExact, Sort: true, Indexed: true,
 			Get: func(u *ent.User) any { return u.ExternalID }},
 		{Schema: core, Path: "name.formatted", Field: user.FieldNameFormatted, Kind: String, Fold: CaseIgnore, Sort: true,
 			Get: func(u *ent.User) any { return u.NameFormatted }},
@@ -60,7 +60,7 @@ var User = &Table[*ent.User]{
 			Default: true, // the SCIM default for a new user
 			Get:     func(u *ent.User) any { return u.Active }},
 		{Schema: core, Path: "emails", Field: user.FieldEmails, Primary: user.FieldPrimaryEmail,
-			Kind: MultiValued, Fold: CaseIgnore, Sort: true,
+			Kind: MultiValued, Fold: CaseIgnore, Sort: true, Indexed: true,
 			Get: func(u *ent.User) any { return u.Emails }},
 		{Schema: core, Path: "phoneNumbers", Field: user.FieldPhoneNumbers, Kind: MultiValued, Fold: CaseIgnore,
 			Get: func(u *ent.User) any { return u.PhoneNumbers }},
@@ -109,9 +109,9 @@ var Group = &Table[*ent.Group]{
 		{Path: "meta.version", Field: group.FieldVersion, Kind: Version, NoFilter: true},
 
 		{Schema: schema.GroupURN, Path: "displayName", Field: group.FieldDisplayName, Key: group.FieldDisplayNameKey,
-			Kind: String, Fold: Keyed, Sort: true, Required: true,
+			Kind: String, Fold: Keyed, Sort: true, Required: true, Indexed: true,
 			Get: func(g *ent.Group) any { return g.DisplayName }},
-		{Path: "externalId", Field: group.FieldExternalID, Kind: String, Fold: CaseExact, Sort: true,
+		{Path: "externalId", Field: group.FieldExternalID, Kind: String, Fold: CaseExact, Sort: true, Indexed: true,
 			Get: func(g *ent.Group) any { return g.ExternalID }},
 	},
 	Raw:    group.FieldRaw,

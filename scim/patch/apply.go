@@ -166,6 +166,9 @@ func (a *applier) applyKey(op string, s *schema.Schema, key string, value any) e
 // in schema s. Read-only attributes are skipped without error: providers
 // echo id, meta, schemas and groups back.
 func (a *applier) applyAttrKey(op string, s *schema.Schema, key string, value any, path string) error {
+	if s != a.rt.Schema && strings.EqualFold(key, "schemas") {
+		return nil // an extension's value naming its schema, as some client libraries send
+	}
 	name, subName, _ := strings.Cut(key, ".")
 	urn := ""
 	if s != a.rt.Schema {

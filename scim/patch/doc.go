@@ -46,7 +46,10 @@
 //     must not fail (Okta treats a 400 as permanent).
 //   - readOnly attributes (schemas, id, meta, groups, manager.displayName,
 //     members.display) named in a path are a mutability error; in a
-//     path-less value they are ignored, since providers echo them. An
+//     path-less value they are ignored, since providers echo them. So is a
+//     "schemas" key inside an extension's value (some client libraries
+//     send {"schemas": [...], "employeeNumber": "7"} for the enterprise
+//     extension). An
 //     immutable attribute may be set when absent, or to its current value.
 //     Removing a required attribute (userName, Group displayName) is an
 //     invalidValue error.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/scim/filter"
+	"github.com/acme/directory/store"
 )
 
 // compareString compares a string attribute. An absent value (NULL or "")
@@ -111,7 +112,7 @@ func (a *scalarAttr) like(lhs scalar, pattern string) cond {
 		lhs(w)
 		w.sql(" LIKE ")
 		if a.fold == lowered {
-			w.sql("lower(").arg(pattern).sql(")")
+			lower(bound(pattern))(w)
 		} else {
 			w.arg(pattern)
 		}
@@ -216,7 +217,8 @@ func binary(lhs scalar, op string, rhs scalar) cond {
 }
 
 // ordered is a string ordering comparison: by code point on both databases,
-// which is SQLite's BINARY collation and PostgreSQL's "C".
+// which is SQLite's BINARY collation and PostgreSQL's "C" (given to both
+// sides, which lower() may have given another).
 func ordered(lhs scalar, op string, rhs scalar) cond {
 	return func(w *writer) {
 		lhs(w)
@@ -225,6 +227,9 @@ func ordered(lhs scalar, op string, rhs scalar) cond {
 		}
 		w.sql(op)
 		rhs(w)
+		if w.pg() {
+			w.sql(` COLLATE "C"`)
+		}
 	}
 }
 
@@ -233,9 +238,23 @@ func bound(v any) scalar {
 	return func(w *writer) { w.arg(v) }
 }
 
-// lower is lower(x).
+// lower is x lower-cased over all of Unicode, as schematype.FoldKey does,
+// on both databases: SQLite's lower() folds ASCII only, so there the Go
+// function the store registers (store.SQLiteLower) does it; PostgreSQL's
+// lower() follows the database's locale (ASCII only under LC_CTYPE=C), so
+// there it is given ICU's root collation (store.PostgresFoldCollation).
 func lower(x scalar) scalar {
-	return func(w *writer) { w.sql("lower("); x(w); w.sql(")") }
+	return func(w *writer) {
+		if !w.pg() {
+			w.sql(store.SQLiteLower + "(")
+			x(w)
+			w.sql(")")
+			return
+		}
+		w.sql("lower(")
+		x(w)
+		w.sql(` COLLATE "` + store.PostgresFoldCollation + `")`)
+	}
 }
 
 // sortedKeys returns m's keys in order, so the SQL is deterministic.

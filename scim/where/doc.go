@@ -24,10 +24,12 @@
 //   - co, sw and ew are LIKE patterns with the value's %, _ and the escape
 //     character matched literally; case-exact attributes (externalId) use
 //     instr and substr on SQLite, whose LIKE ignores ASCII case.
-//   - Case-insensitive attributes compare lower(column) with lower(value);
+//   - Case-insensitive attributes compare lower(column) with lower(value),
+//     lower-casing all of Unicode on both databases (a Go function
+//     registered with SQLite, whose own lower() folds ASCII only; ICU's
+//     root collation on PostgreSQL, whatever the database's locale);
 //     userName and group displayName compare their folded key columns with
-//     schematype.FoldKey(value), so eq uses the unique index. SQLite's lower()
-//     folds ASCII letters only.
+//     schematype.FoldKey(value), so eq uses the unique index.
 //   - gt, ge, lt and le compare strings by code point on both databases
 //     (COLLATE "C" on PostgreSQL), meta.created and meta.lastModified as
 //     instants (the value must be an RFC 3339 dateTime). Booleans accept eq,

@@ -146,11 +146,11 @@ func Example() {
 	//   sqlite3: `users`.`user_name_key` = ? ["bjensen"]
 	//   postgres: "users"."user_name_key" = $1 ["bjensen"]
 	// title ne "x"
-	//   sqlite3: (NOT (`users`.`title` IS NOT NULL AND lower(`users`.`title`) = lower(?))) ["x"]
-	//   postgres: (NOT ("users"."title" IS NOT NULL AND lower("users"."title") = lower($1))) ["x"]
+	//   sqlite3: (NOT (`users`.`title` IS NOT NULL AND unicode_lower(`users`.`title`) = unicode_lower(?))) ["x"]
+	//   postgres: (NOT ("users"."title" IS NOT NULL AND lower("users"."title" COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu"))) ["x"]
 	// emails[type eq "work" and value co "@example.com"]
-	//   sqlite3: EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type(`users`.`emails`) = 'array' THEN `users`.`emails` ELSE '[]' END) AS elem WHERE ((json_extract(elem.value, '$.type') IS NOT NULL AND lower(json_extract(elem.value, '$.type')) = lower(?)) AND (json_extract(elem.value, '$.value') IS NOT NULL AND lower(json_extract(elem.value, '$.value')) LIKE lower(?) ESCAPE '!'))) ["work" "%@example.com%"]
-	//   postgres: EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("users"."emails") = 'array' THEN "users"."emails" ELSE '[]'::jsonb END) AS elem(v) WHERE (((elem.v ->> 'type') IS NOT NULL AND lower((elem.v ->> 'type')) = lower($1)) AND ((elem.v ->> 'value') IS NOT NULL AND lower((elem.v ->> 'value')) LIKE lower($2) ESCAPE '!'))) ["work" "%@example.com%"]
+	//   sqlite3: EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type(`users`.`emails`) = 'array' THEN `users`.`emails` ELSE '[]' END) AS elem WHERE ((json_extract(elem.value, '$.type') IS NOT NULL AND unicode_lower(json_extract(elem.value, '$.type')) = unicode_lower(?)) AND (json_extract(elem.value, '$.value') IS NOT NULL AND unicode_lower(json_extract(elem.value, '$.value')) LIKE unicode_lower(?) ESCAPE '!'))) ["work" "%@example.com%"]
+	//   postgres: EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("users"."emails") = 'array' THEN "users"."emails" ELSE '[]'::jsonb END) AS elem(v) WHERE (((elem.v ->> 'type') IS NOT NULL AND lower((elem.v ->> 'type') COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu")) AND ((elem.v ->> 'value') IS NOT NULL AND lower((elem.v ->> 'value') COLLATE "und-x-icu") LIKE lower($2 COLLATE "und-x-icu") ESCAPE '!'))) ["work" "%@example.com%"]
 	// externalId sw "A_"
 	//   sqlite3: (`users`.`external_id` IS NOT NULL AND instr(`users`.`external_id`, ?) = 1) ["A_"]
 	//   postgres: ("users"."external_id" IS NOT NULL AND "users"."external_id" LIKE $1 ESCAPE '!') ["A!_%"]
