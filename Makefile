@@ -7,7 +7,7 @@ GO       ?= go
 # (golang/go#75804) though nothing was found.
 FUZZTIME ?= 200000x
 
-.PHONY: run build test generate migration bench fuzz lint ci
+.PHONY: run build test generate migration bench bench-go fuzz lint ci
 
 ## run: serve on :8080 with the embedded SQLite database under ./data
 run:
@@ -31,8 +31,13 @@ migration:
 	@test -n "$(name)" || (echo "usage: make migration name=add_something" && exit 2)
 	$(GO) run ./store/migrationgen -name $(name)
 
-## bench: the Go benchmarks
-bench:
+## bench: build the server, run it on SQLite and on a throwaway PostgreSQL, print the table
+## (requests/s, p50/p99, memory, ratios to baselines); bench/results/. BENCH_QUICK=1: under 2 minutes
+bench: build
+	$(GO) run ./bench -bin bin/directory
+
+## bench-go: the Go micro-benchmarks (go test -bench)
+bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## fuzz: each fuzz target for FUZZTIME executions (or a duration, e.g. FUZZTIME=30s)

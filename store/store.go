@@ -67,6 +67,8 @@ type Store struct {
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// driver is what Client sends its statements through (see Instrument).
+	driver dialect.Driver
 }
 
 // Close closes the database.
@@ -117,8 +119,8 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			return nil, err
 		}
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	return &Store{Client: client, DB: db, Dialect: dia}, nil
+	drv := entsql.OpenDB(dia, db)
+	return &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv}, nil
 }
 
 // resolve turns the configuration into a database/sql driver name, DSN and

@@ -9,6 +9,7 @@
 //	directory scim rotate --dir ID       add a second token to a directory
 //	directory role map --group ID --role ID
 //	directory apikey create --scope platform|org-admin|org-read [--org ID]
+//	directory simulate --url URL --token T   play an identity provider
 //
 // and more: "directory help" lists every command.
 package main
@@ -38,6 +39,7 @@ commands:
   serve                  run the HTTP server (SCIM, GraphQL, health)
   migrate                apply database migrations and exit
 `)
+	fmt.Fprintf(&b, "  %-22s %s\n", "simulate", simulateUsage)
 	for _, c := range adminCommands {
 		fmt.Fprintf(&b, "  %-22s %s\n", c.name, c.usage)
 	}
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return serve(ctx, args[1:], out)
 	case "migrate":
 		return migrate(ctx, args[1:], out)
+	case "simulate":
+		return simulateCmd(ctx, args[1:], out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage())
 		return nil

@@ -10,13 +10,21 @@ import (
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/graph"
+	"github.com/acme/directory/metrics"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
 )
 
-// routes is the whole HTTP surface of the server.
+// routes is the whole HTTP surface of the server. Every request is
+// measured; /metrics serves the figures in the Prometheus format.
 func routes(s *store.Store, c *config) http.Handler {
+	m := metrics.New()
+	s.Instrument(metrics.CountStatements)
+	if err := m.WatchDB(s.DB, s.Dialect); err != nil {
+		slog.Warn("metrics: database pool not watched", "err", err)
+	}
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
 	// One authenticator for both edges: one clock, one last-use throttle.
 	a := auth.New(s.Client, auth.Config{})
 	so := c.http.scim // limits and timeouts (httpconfig.go)
@@ -39,5 +47,5 @@ func routes(s *store.Store, c *config) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	return mux
+	return m.Middleware(mux)
 }

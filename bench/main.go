@@ -1,0 +1,438 @@
+// Command bench is `make bench`: it runs the directory binary on SQLite (a
+// temporary folder) and on a PostgreSQL it starts itself, seeds each with
+// the provisioning simulator (the initial-sync figure) and with direct
+// inserts, drives the hot requests with an in-process load generator at 1
+// and 16 clients, measures two baselines on the same database in the same
+// run (a bare net/http handler running GET by id's single-row select, and
+// a raw insert loop), and writes one Markdown table and a PNG chart under
+// bench/results/.
+//
+//	go run ./bench -bin bin/directory          full run (1,000 and 100,000 users)
+//	BENCH_QUICK=1 go run ./bench -bin ...      1,000 users, short runs (CI)
+//
+// Environment: BENCH_QUICK=1, BENCH_DBS=sqlite,postgres (which databases),
+// BENCH_DURATION=2s (per measurement), BENCH_OUT=bench/results.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
+	"github.com/acme/directory/pgtest"
+	"github.com/acme/directory/simulate"
+	"github.com/acme/directory/store"
+)
+
+// plan is what one run measures.
+type plan struct {
+	quick      bool
+	dbs        []string
+	sizes      []int         // users per fixture
+	dur        time.Duration // per rate measurement
+	clients    []int
+	syncUsers  int
+	syncGroups int
+	out        string
+	bin        string
+}
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	p := plan{dbs: []string{"sqlite", "postgres"}, clients: []int{1, 16}, out: "bench/results"}
+	flag.StringVar(&p.bin, "bin", "bin/directory", "the directory binary to measure")
+	flag.Parse()
+	p.quick = os.Getenv("BENCH_QUICK") == "1" || os.Getenv("BENCH_QUICK") == "true"
+	if p.quick {
+		p.sizes, p.dur, p.syncUsers, p.syncGroups = []int{1000}, 400*time.Millisecond, 1000, 10
+	} else {
+		p.sizes, p.dur, p.syncUsers, p.syncGroups = []int{1000, 100000}, 1500*time.Millisecond, 10000, 50
+	}
+	if v := os.Getenv("BENCH_DBS"); v != "" {
+		p.dbs = strings.Split(v, ",")
+	}
+	if v := os.Getenv("BENCH_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: BENCH_DURATION:", err)
+			os.Exit(2)
+		}
+		p.dur = d
+	}
+	if v := os.Getenv("BENCH_OUT"); v != "" {
+		p.out = v
+	}
+	if err := run(ctx, p); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, p plan) error {
+	bin, err := filepath.Abs(p.bin)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("no server binary (run make build first): %w", err)
+	}
+	res := newResults(p)
+	started := time.Now()
+	for _, db := range p.dbs {
+		t0 := time.Now()
+		if err := runDB(ctx, p, bin, db, res); err != nil {
+			return fmt.Errorf("%s: %w", db, err)
+		}
+		fmt.Fprintf(os.Stderr, "bench: %s done in %s\n", db, time.Since(t0).Round(time.Second))
+	}
+	res.total = time.Since(started)
+	table := res.markdown()
+	fmt.Println(table)
+	if err := os.MkdirAll(p.out, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(p.out, "latest.md"), []byte(table), 0o644); err != nil {
+		return err
+	}
+	png, err := res.chart()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(p.out, "latest.png"), png, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: wrote %s and %s in %s\n", filepath.Join(p.out, "latest.md"),
+		filepath.Join(p.out, "latest.png"), res.total.Round(time.Second))
+	if res.failures > 0 {
+		return fmt.Errorf("%d measurement(s) had failed requests (see the table)", res.failures)
+	}
+	return nil
+}
+
+// runDB measures one database from empty to the end.
+func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
+	work, err := os.MkdirTemp("", "bench-"+db+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	var dbURL, dataDir string
+	var dbArgs []string
+	switch db {
+	case "sqlite":
+		dataDir = filepath.Join(work, "data")
+		dbArgs = []string{"--data-dir", dataDir}
+	case "postgres":
+		pg, err := pgtest.Start()
+		if err != nil {
+			return err
+		}
+		defer pg.Stop()
+		if dbURL, err = pg.CreateDatabase(ctx); err != nil {
+			return err
+		}
+		dbArgs = []string{"--database-url", dbURL}
+	default:
+		return fmt.Errorf("unknown database %q (sqlite, postgres)", db)
+	}
+
+	// Seed by direct inserts before the server starts.
+	progress("%s: seeding %v users by direct inserts", db, p.sizes)
+	st, err := store.Open(ctx, dbURL, dataDir)
+	if err != nil {
+		return err
+	}
+	var fixtures []*fixture
+	for _, n := range p.sizes {
+		f, err := seed(ctx, st, n)
+		if err != nil {
+			st.Close()
+			return err
+		}
+		fixtures = append(fixtures, f)
+	}
+	_, syncDir, syncToken, _, err := newOrg(accessCtx(ctx), domain.New(st.Client, st.Dialect), "Bench sync")
+	st.Close()
+	if err != nil {
+		return err
+	}
+
+	srv, err := startServer(ctx, bin, work, dbArgs...)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	hc := simulate.NewHTTPClient(32)
+
+	// The initial sync, through the simulator.
+	progress("%s: initial sync of %d users and %d groups through the simulator", db, p.syncUsers, p.syncGroups)
+	rep, err := simulate.Run(ctx, simulate.Config{URL: srv.url + domain.SCIMPath + syncDir.String(), Token: syncToken,
+		Users: p.syncUsers, Groups: p.syncGroups, Concurrency: 8, Seed: 1, HTTPClient: hc})
+	if err != nil {
+		return err
+	}
+	res.put(rowSync, 0, db, 1, measurement{requests: rep.Requests(), errors: rep.Failures(), elapsed: rep.Sync,
+		p50: rep.Op("create_user").P50, p99: rep.Op("create_user").P99, once: true})
+
+	// The baselines' own connection pool to the same database.
+	raw, err := openRaw(dbURL, dataDir)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	bare, bareURL, err := serveBare(raw, db == "postgres")
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+
+	for _, f := range fixtures {
+		if err := measureFixture(ctx, p, hc, srv, db, f, bareURL, res); err != nil {
+			return err
+		}
+		rss, peak := srv.memory()
+		res.memory[memKey{db, f.users}] = [2]int64{rss, peak}
+	}
+	for i, c := range p.clients {
+		table := fmt.Sprintf("bench_raw_%d", i)
+		if err := createScratch(ctx, raw, table); err != nil {
+			return err
+		}
+		progress("%s: baseline raw insert loop, %d clients", db, c)
+		res.put(rowRawInsert, 0, db, c, insertLoop(ctx, raw, db == "postgres", table, c, p.dur))
+	}
+	return ctx.Err()
+}
+
+// measureFixture runs every request kind against one fixture.
+func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, db string, f *fixture, bareURL string, res *results) error {
+	base := srv.url + domain.SCIMPath + f.dirID.String()
+	scim := func(method, path string, body any) (*http.Request, error) {
+		var b []byte
+		if body != nil {
+			var err error
+			if b, err = json.Marshal(body); err != nil {
+				return nil, err
+			}
+		}
+		req, err := http.NewRequest(method, base+path, bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/scim+json")
+		}
+		return req, nil
+	}
+	rnd := func(w, i int) int { return int(uint64(w*7919+i*104729+1) * 2654435761 % uint64(f.users)) }
+	deep := max(1, f.users*9/10)
+	const gql = `{ users(first: 100) { edges { node { userName groups(first: 10) { edges { node { displayName } } } roles { key } } } } }`
+	gqlBody, _ := json.Marshal(map[string]any{"query": gql})
+
+	var postedMu sync.Mutex
+	var posted []string
+	var seq int64
+	var seqMu sync.Mutex
+	next := func() int64 { seqMu.Lock(); defer seqMu.Unlock(); seq++; return seq }
+
+	type kind struct {
+		row    string
+		mk     request
+		onBody func([]byte) error
+	}
+	kinds := []kind{
+		{rowBareGet, func(w, i int) (*http.Request, error) {
+			return http.NewRequest("GET", bareURL+"/users/"+f.userIDs[rnd(w, i)].String(), nil)
+		}, nil},
+		{rowGetUser, func(w, i int) (*http.Request, error) {
+			return scim("GET", "/Users/"+f.userIDs[rnd(w, i)].String(), nil)
+		}, nil},
+		{rowFilter, func(w, i int) (*http.Request, error) {
+			q := url.Values{"filter": {fmt.Sprintf("userName eq %q", f.userNames[rnd(w, i)])}}
+			return scim("GET", "/Users?"+q.Encode(), nil)
+		}, nil},
+		{rowListFirst, func(w, i int) (*http.Request, error) { return scim("GET", "/Users?count=50", nil) }, nil},
+		{rowListDeep, func(w, i int) (*http.Request, error) {
+			return scim("GET", fmt.Sprintf("/Users?startIndex=%d&count=50", deep), nil)
+		}, nil},
+		{rowGetGroup, func(w, i int) (*http.Request, error) { return scim("GET", "/Groups/"+f.group1000.String(), nil) }, nil},
+		{rowGraphQL, func(w, i int) (*http.Request, error) {
+			req, err := http.NewRequest("POST", srv.url+"/graphql", bytes.NewReader(gqlBody))
+			if err == nil {
+				req.Header.Set("Authorization", "Bearer "+f.readKey)
+				req.Header.Set("Content-Type", "application/json")
+			}
+			return req, err
+		}, graphqlErrors},
+		{rowPost, func(w, i int) (*http.Request, error) {
+			name := fmt.Sprintf("post-%d-%d@bench.example", f.users, next())
+			return scim("POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": name,
+				"name": map[string]any{"givenName": "Posted", "familyName": "User"}, "active": true})
+		}, func(b []byte) error {
+			var r struct{ ID string }
+			if err := json.Unmarshal(b, &r); err != nil || r.ID == "" {
+				return fmt.Errorf("POST /Users answered no id: %s", truncate(string(b), 200))
+			}
+			postedMu.Lock()
+			posted = append(posted, r.ID)
+			postedMu.Unlock()
+			return nil
+		}},
+		{rowPut, func(w, i int) (*http.Request, error) {
+			k := rnd(w, i)
+			return scim("PUT", "/Users/"+f.userIDs[k].String(), map[string]any{"schemas": []string{userSchema},
+				"userName": f.userNames[k], "name": map[string]any{"givenName": "Bench", "familyName": fmt.Sprint("User", k)},
+				"title": fmt.Sprint("Title ", i), "active": true})
+		}, nil},
+		{rowDeactivate, func(w, i int) (*http.Request, error) {
+			return scim("PATCH", "/Users/"+f.userIDs[rnd(w, i)].String(), patchOp(map[string]any{"op": "replace", "path": "active", "value": false}))
+		}, nil},
+		{rowAddMember, func(w, i int) (*http.Request, error) {
+			// Users made by the POST run are in no group: each request adds
+			// one of them (once they run out, re-adding is a no-op).
+			postedMu.Lock()
+			var id string
+			if len(posted) > 0 {
+				id = posted[(w*100003+i)%len(posted)]
+			}
+			postedMu.Unlock()
+			if id == "" {
+				return nil, errors.New("no users from the POST run to add")
+			}
+			return scim("PATCH", "/Groups/"+f.group1000.String(), patchOp(map[string]any{"op": "add", "path": "members",
+				"value": []any{map[string]any{"value": id}}}))
+		}, nil},
+	}
+	for _, k := range kinds {
+		for _, c := range p.clients {
+			progress("%s %d users: %s, %d clients", db, f.users, rows[k.row].label, c)
+			m := load(ctx, hc, c, p.dur, k.mk, k.onBody)
+			res.put(k.row, f.users, db, c, m)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+
+	// Single large operations, timed once.
+	vals := make([]any, f.size10k)
+	for i := range vals {
+		vals[i] = map[string]any{"value": f.userIDs[i].String()}
+	}
+	progress("%s %d users: PATCH adding %d members", db, f.users, f.size10k)
+	req, err := scim("PATCH", "/Groups/"+f.group10k.String(), patchOp(map[string]any{"op": "add", "path": "members", "value": vals}))
+	if err != nil {
+		return err
+	}
+	res.put(rowAdd10k, f.users, db, 1, once(ctx, hc, req))
+	vals = make([]any, f.size50k)
+	for i := range vals {
+		vals[i] = map[string]any{"value": f.userIDs[i].String()}
+	}
+	progress("%s %d users: PATCH emptying a %d-member group", db, f.users, f.size50k)
+	req, err = scim("PATCH", "/Groups/"+f.group50k.String(), patchOp(map[string]any{"op": "remove", "path": "members", "value": vals}))
+	if err != nil {
+		return err
+	}
+	res.put(rowEmpty50k, f.users, db, 1, once(ctx, hc, req))
+	return nil
+}
+
+const userSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+func patchOp(ops ...map[string]any) map[string]any {
+	return map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": ops}
+}
+
+// graphqlErrors fails a GraphQL answer that carries errors (they come
+// with status 200) or no users.
+func graphqlErrors(b []byte) error {
+	var r struct {
+		Errors []struct{ Message string }
+		Data   struct {
+			Users struct{ Edges []json.RawMessage }
+		}
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("graphql: %w", err)
+	}
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("graphql: %s", r.Errors[0].Message)
+	}
+	if len(r.Data.Users.Edges) == 0 {
+		return errors.New("graphql: no users")
+	}
+	return nil
+}
+
+// openRaw opens a plain connection pool on the database, sized like the
+// server's, for the baselines.
+func openRaw(dbURL, dataDir string) (*sql.DB, error) {
+	driver, dsn := "postgres", dbURL
+	if dbURL == "" {
+		driver, dsn = "sqlite", store.SQLiteDSN(filepath.Join(dataDir, "directory.db"))
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("bench: open baseline pool: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	return db, nil
+}
+
+// serveBare serves the bare handler on a free local port.
+func serveBare(db *sql.DB, postgres bool) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	s := &http.Server{Handler: bareHandler(db, postgres)}
+	go s.Serve(ln)
+	return s, "http://" + ln.Addr().String(), nil
+}
+
+// progress reports a step on stderr.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// machine describes where the run happened.
+func machine() string {
+	model := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if model == "" {
+		model = runtime.GOARCH
+	}
+	return fmt.Sprintf("%s, %d CPUs, %s/%s, %s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+func accessCtx(ctx context.Context) context.Context { return access.PlatformContext(ctx) }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestComma(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := comma(n); got != want {
+			t.Errorf("comma(%d) = %q; want %q", n, got, want)
+		}
+	}
+}
+
+func TestGlyphs(t *testing.T) {
+	for r, g := range glyphs {
+		if len(g) != 15 {
+			t.Errorf("glyph %q has %d cells; want 15", r, len(g))
+		}
+	}
+	for _, id := range rowOrder {
+		for _, r := range rows[id].chart {
+			if _, ok := glyphs[r]; !ok {
+				t.Errorf("chart label %q of %s needs glyph %q", rows[id].chart, id, r)
+			}
+		}
+	}
+}
+
+// TestTable: ratios are computed against the baseline of the same
+// database and clients, the quick run is marked, and the chart encodes.
+func TestTable(t *testing.T) {
+	p := plan{quick: true, dbs: []string{"sqlite"}, sizes: []int{1000}, clients: []int{1, 16}, dur: time.Second, syncUsers: 1000, syncGroups: 10}
+	r := newResults(p)
+	r.put(rowBareGet, 1000, "sqlite", 16, measurement{requests: 10000, elapsed: time.Second})
+	r.put(rowGetUser, 1000, "sqlite", 16, measurement{requests: 2500, elapsed: time.Second})
+	r.put(rowRawInsert, 0, "sqlite", 1, measurement{requests: 4000, elapsed: time.Second})
+	r.put(rowPost, 1000, "sqlite", 1, measurement{requests: 1000, elapsed: time.Second, errors: 2})
+	r.put(rowAdd10k, 1000, "sqlite", 1, measurement{requests: 1, elapsed: 840 * time.Millisecond, once: true})
+	md := r.markdown()
+	for _, want := range []string{"BENCH_QUICK=1", "2,500/s", "**0.25×** bare", "**0.25×** raw", "**2 failed**",
+		"| PATCH /Groups/{id} adding 1,000 members (one request) | 1,000 | 840 ms |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+	if r.failures != 1 {
+		t.Errorf("failures = %d; want 1", r.failures)
+	}
+	png, err := r.chart()
+	if err != nil || len(png) < 100 || string(png[1:4]) != "PNG" {
+		t.Fatalf("chart: %d bytes, %v", len(png), err)
+	}
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/simulate"
+)
+
+// server is the directory binary running under test.
+type server struct {
+	cmd  *exec.Cmd
+	url  string
+	log  string
+	done chan error
+}
+
+// startServer runs bin serve on a free port with the given database flags
+// and waits until /healthz answers.
+func startServer(ctx context.Context, bin, workDir string, dbArgs ...string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	logPath := filepath.Join(workDir, "server.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("bench: server log: %w", err)
+	}
+	defer logf.Close()
+	args := append([]string{"serve", "--addr", addr, "--public-url", "http://" + addr}, dbArgs...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = workDir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: start %s: %w", bin, err)
+	}
+	s := &server{cmd: cmd, url: "http://" + addr, log: logPath, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(s.url + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("bench: server exited at start (%v): %s", err, tail(logPath))
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("bench: server not healthy after 60s: %s", tail(logPath))
+		}
+	}
+}
+
+// stop sends SIGTERM and waits (SIGKILL after 20 s).
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// memory reads the server's resident set size and its peak, in bytes,
+// from /proc (zero where /proc is missing).
+func (s *server) memory() (rss, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = n * 1024
+		case "VmHWM":
+			peak = n * 1024
+		}
+	}
+	return rss, peak
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("bench: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// bareHandler is the baseline for GET by id: a net/http handler that runs
+// the same single-row select against the same database and writes the row
+// as JSON, with nothing else (no auth, no ORM, no SCIM).
+func bareHandler(db *sql.DB, postgres bool) http.Handler {
+	q := `SELECT id, user_name, given_name, family_name, active FROM users WHERE id = ?`
+	if postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := uuid.Parse(strings.TrimPrefix(r.URL.Path, "/users/"))
+		if err != nil {
+			http.Error(w, "bad id", http.StatusBadRequest)
+			return
+		}
+		var u struct {
+			ID       string `json:"id"`
+			UserName string `json:"userName"`
+			Given    string `json:"givenName"`
+			Family   string `json:"familyName"`
+			Active   bool   `json:"active"`
+		}
+		var given, family sql.NullString
+		if err := db.QueryRowContext(r.Context(), q, id).Scan(&u.ID, &u.UserName, &given, &family, &u.Active); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				http.Error(w, "not found", http.StatusNotFound)
+				return
+			}
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		u.Given, u.Family = given.String, family.String
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(u)
+	})
+}
+
+// insertLoop is the baseline for POST: clients goroutines inserting one
+// user-sized row per autocommitted statement into a scratch table of the
+// same database (primary key plus a unique index, like users) for d.
+func insertLoop(ctx context.Context, db *sql.DB, postgres bool, table string, clients int, d time.Duration) measurement {
+	q := `INSERT INTO ` + table + ` (id, directory_id, user_name, created_at) VALUES (?, ?, ?, ?)`
+	if postgres {
+		q = `INSERT INTO ` + table + ` (id, directory_id, user_name, created_at) VALUES ($1, $2, $3, $4)`
+	}
+	dir := uuid.New().String()
+	var seq atomic.Int64
+	var m measurement
+	lat := make(chan []time.Duration, clients)
+	errc := make(chan int, clients)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range clients {
+		go func() {
+			var local []time.Duration
+			errs := 0
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				n := seq.Add(1)
+				t0 := time.Now()
+				_, err := db.ExecContext(ctx, q, uuid.New().String(), dir, fmt.Sprintf("raw-%d@bench.example", n), time.Now().UTC().Format(time.RFC3339Nano))
+				if err != nil {
+					errs++
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			lat <- local
+			errc <- errs
+		}()
+	}
+	var all []time.Duration
+	for range clients {
+		all = append(all, <-lat...)
+		m.errors += <-errc
+	}
+	m.elapsed = time.Since(start)
+	m.requests = len(all)
+	slices.Sort(all)
+	m.p50, m.p99 = simulate.Percentile(all, 0.5), simulate.Percentile(all, 0.99)
+	return m
+}
+
+// createScratch makes the raw insert loop's table.
+func createScratch(ctx context.Context, db *sql.DB, table string) error {
+	for _, q := range []string{
+		`CREATE TABLE ` + table + ` (id text PRIMARY KEY, directory_id text NOT NULL, user_name text NOT NULL, created_at text NOT NULL)`,
+		`CREATE UNIQUE INDEX ` + table + `_name ON ` + table + ` (directory_id, user_name)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("bench: scratch table: %w", err)
+		}
+	}
+	return nil
+}
