@@ -19,6 +19,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
@@ -49,6 +50,8 @@ type Config struct {
 	// Auth checks the API keys; nil is one with the defaults. Share one
 	// with the SCIM handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
+	// Broker wakes event subscriptions when events commit; nil: they poll.
+	Broker *broker.Broker
 }
 
 // withDefaults fills the zero limits.
@@ -100,6 +103,7 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(websocketTransport(cfg.Auth))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -165,6 +169,10 @@ type endpoint struct {
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.graphiql && wantsGraphiQL(r) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
+		return
+	}
+	if isWebSocket(r) && r.Header.Get("Authorization") == "" {
+		e.server.ServeHTTP(w, r) // the key comes in connection_init: websocketTransport
 		return
 	}
 	v, err := e.auth.APIKey(r.Context(), r.Header.Get("Authorization"))
