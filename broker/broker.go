@@ -71,6 +71,10 @@ type Config struct {
 	Tick time.Duration
 	// Poll is how often a reader re-reads when nothing woke it.
 	Poll time.Duration
+	// IgnoreLocalCommits leaves out the wake-ups of this process's
+	// commits, for tests that run several servers in one process and must
+	// see that the database's notifications alone reach each of them.
+	IgnoreLocalCommits bool
 }
 
 // Broker hands out wake-ups to the readers of one database's events.
@@ -169,8 +173,10 @@ func signal(ch chan struct{}) {
 // other processes. It returns nil when ctx ends, or an error when the
 // listener cannot start.
 func (b *Broker) Run(ctx context.Context) error {
-	stop := domain.WatchCommits(func(orgs []uuid.UUID) { b.Wake(orgs...) })
-	defer stop()
+	if !b.cfg.IgnoreLocalCommits {
+		stop := domain.WatchCommits(func(orgs []uuid.UUID) { b.Wake(orgs...) })
+		defer stop()
+	}
 	if b.dialect == dialect.Postgres {
 		return b.listen(ctx)
 	}
