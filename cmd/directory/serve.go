@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
@@ -42,8 +43,16 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
 	}
+	b := broker.New(s, broker.Config{DatabaseURL: c.databaseURL})
+	brokerCtx, stopBroker := context.WithCancel(ctx)
+	defer stopBroker()
+	go func() {
+		if err := b.Run(brokerCtx); err != nil {
+			slog.ErrorContext(brokerCtx, "events broker stopped: subscriptions poll", "err", err)
+		}
+	}()
 	srv := &http.Server{
-		Handler:           routes(s, &c),
+		Handler:           routes(s, &c, b),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
