@@ -260,7 +260,9 @@ func (b *Broker) watchFile(ctx context.Context) error {
 			}
 			continue
 		}
-		if last >= 0 && newest != last {
+		// The first look after readers came has nothing to compare with:
+		// wake them, as an event may have committed since they last read.
+		if newest != last {
 			b.WakeAll()
 		}
 		last = newest
