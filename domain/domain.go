@@ -44,7 +44,7 @@ func (s *Service) Client() *ent.Client { return s.client }
 
 // inTx runs f in one transaction (or in the caller's, when ctx carries one).
 func (s *Service) inTx(ctx context.Context, f func(tx *ent.Client) error) error {
-	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error { return f(tx.Client()) })
+	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error { return f(s.announcing(tx)) })
 }
 
 // conflictOn names the field of a unique-constraint violation with a

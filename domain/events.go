@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -111,7 +112,7 @@ func record(ctx context.Context, tx *ent.Client, changes ...change) error {
 			return fmt.Errorf("record %d events: %w", len(rows), err)
 		}
 	}
-	return nil
+	return announce(ctx, tx, changes)
 }
 
 // actor is the credential of the viewer: its scope and id.
@@ -582,4 +583,123 @@ func distinct(ids []uuid.UUID) []uuid.UUID {
 		}
 	}
 	return out
+}
+
+// Announcing events: readers that wait for events (subscriptions, package
+// broker) are woken when a transaction that recorded some commits. On
+// PostgreSQL the transaction itself sends NOTIFY on NotifyChannel, once per
+// organization, which the database delivers to every server on commit
+// (and never when it rolls back); in this process, WatchCommits observers
+// are called after the commit. A wake-up carries no event: readers re-read
+// from their own cursor through package events, so a lost one only delays.
+
+// NotifyChannel is the PostgreSQL channel on which a transaction that
+// records events of an organization notifies, with the organization's id
+// as payload.
+const NotifyChannel = "directory_events"
+
+// txNote is what a transaction has announced so far.
+type txNote struct {
+	postgres bool
+	mu       sync.Mutex
+	orgs     []uuid.UUID
+}
+
+// notes holds the note of each open transaction opened or joined by an
+// operation, by the transaction's client (ent.Tx.Client returns the same
+// client every time); its commit or rollback removes it.
+var notes sync.Map // *ent.Client -> *txNote
+
+// announcing is tx's client, noted so that the events recorded through it
+// are announced (inTx passes it to each operation).
+func (s *Service) announcing(tx *ent.Tx) *ent.Client {
+	c := tx.Client()
+	if _, loaded := notes.LoadOrStore(c, &txNote{postgres: s.rowLocks}); loaded {
+		return c
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, t *ent.Tx) error {
+			err := next.Commit(ctx, t)
+			if n, ok := notes.LoadAndDelete(c); ok && err == nil {
+				committed(n.(*txNote).orgs)
+			}
+			return err
+		})
+	})
+	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+		return ent.RollbackFunc(func(ctx context.Context, t *ent.Tx) error {
+			notes.Delete(c)
+			return next.Rollback(ctx, t)
+		})
+	})
+	return c
+}
+
+// announce notes the organizations of changes in tx's note and, on
+// PostgreSQL, notifies each one not notified yet in this transaction
+// (delivered on commit). A transaction not opened through an operation has
+// no note and announces nothing: its readers find its events by polling.
+func announce(ctx context.Context, tx *ent.Client, changes []change) error {
+	v, ok := notes.Load(tx)
+	if !ok {
+		return nil
+	}
+	n := v.(*txNote)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, c := range changes {
+		if slices.Contains(n.orgs, c.org) {
+			continue
+		}
+		if n.postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, c.org.String()); err != nil {
+				return fmt.Errorf("notify events of organization %s: %w", c.org, err)
+			}
+		}
+		n.orgs = append(n.orgs, c.org)
+	}
+	return nil
+}
+
+// watchers are the WatchCommits observers.
+var watchers struct {
+	sync.Mutex
+	next int
+	fs   map[int]func([]uuid.UUID)
+}
+
+// WatchCommits calls f after each commit, in this process, of a
+// transaction that recorded events, with the organizations it recorded
+// events of, until the returned stop is called. f runs on the committing
+// goroutine and must not block.
+func WatchCommits(f func(orgs []uuid.UUID)) (stop func()) {
+	watchers.Lock()
+	defer watchers.Unlock()
+	if watchers.fs == nil {
+		watchers.fs = map[int]func([]uuid.UUID){}
+	}
+	id := watchers.next
+	watchers.next++
+	watchers.fs[id] = f
+	return func() {
+		watchers.Lock()
+		defer watchers.Unlock()
+		delete(watchers.fs, id)
+	}
+}
+
+// committed tells the watchers that events of orgs committed.
+func committed(orgs []uuid.UUID) {
+	if len(orgs) == 0 {
+		return
+	}
+	watchers.Lock()
+	fs := make([]func([]uuid.UUID), 0, len(watchers.fs))
+	for _, f := range watchers.fs {
+		fs = append(fs, f)
+	}
+	watchers.Unlock()
+	for _, f := range fs {
+		f(orgs)
+	}
 }

@@ -131,6 +131,22 @@ func After(ctx context.Context, c *ent.Client, org uuid.UUID, cursor Cursor, f F
 	return evs, false, nil
 }
 
+// Latest is the cursor of organization org's newest readable event (the
+// zero Cursor when it has none), read as the viewer in ctx: After(Latest)
+// returns only the events that become readable after it was taken, since
+// every event not yet readable then sorts after it.
+func Latest(ctx context.Context, c *ent.Client, org uuid.UUID) (Cursor, error) {
+	e, err := c.Event.Query().Where(event.OrganizationID(org), settled()).
+		Order(ent.Desc(event.FieldTxid), ent.Desc(event.FieldID)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return Cursor{}, nil
+	case err != nil:
+		return Cursor{}, fmt.Errorf("read latest event: %w", err)
+	}
+	return Of(e), nil
+}
+
 // after is (txid, id) > cursor.
 func after(c Cursor) func(*sql.Selector) {
 	return func(s *sql.Selector) {

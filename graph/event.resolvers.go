@@ -54,7 +54,18 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 	return out, nil
 }
 
+// Events is the resolver for the events field.
+func (r *subscriptionResolver) Events(ctx context.Context, organizationID uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
+	return r.subscribeEvents(ctx, organizationID, types, after)
+}
+
 // Event returns generated.EventResolver implementation.
 func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
-type eventResolver struct{ *Resolver }
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	eventResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
@@ -93,6 +94,8 @@ type Config struct {
 	// Auth checks the API keys; nil is one with the defaults. Share one
 	// with the SCIM handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
+	// Broker wakes event subscriptions when events commit; nil: they poll.
+	Broker *broker.Broker
 }
 
 // withDefaults fills the zero limits.
@@ -170,6 +173,7 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(websocketTransport(cfg.Auth))
 	cache := boundedCache{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
@@ -263,12 +267,32 @@ type endpoint struct {
 	maxBody  int64         // bytes of a request body; DefaultMaxBodyBytes if zero
 }
 
+// serveSocket serves a subscription's WebSocket. It lives as long as the
+// socket, under no request deadline. Its key comes in connection_init
+// (websocketTransport) or, for clients that can set one, in the upgrade
+// request's Authorization header.
+func (e *endpoint) serveSocket(w http.ResponseWriter, r *http.Request) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		v, err := e.auth.APIKey(r.Context(), h)
+		if err != nil {
+			writeAuthError(w, r, err)
+			return
+		}
+		r = r.WithContext(access.NewContext(r.Context(), v))
+	}
+	e.server.ServeHTTP(w, r)
+}
+
 // ServeHTTP authenticates the caller and runs the GraphQL request as it,
 // under the request deadline (which cancels its SQL) and with its body
 // read in full, up to the limit, before GraphQL sees it.
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.graphiql && wantsGraphiQL(r) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
+		return
+	}
+	if isWebSocket(r) {
+		e.serveSocket(w, r)
 		return
 	}
 	ctx := r.Context()

@@ -57,6 +57,7 @@ var adminCommands = []command{
 	{"apikey create", "--scope S [--org ID] [--name NAME]", createAPIKey},
 	{"apikey list", "", listAPIKeys},
 	{"apikey revoke", "--key ID", onID("apikey revoke", "key", "API key %s revoked", (*domain.Service).RevokeAPIKey)},
+	{"events tail", "--org ID [--types a,b] [--after CURSOR]", eventsTail},
 }
 
 // admin is one administrative command's flags and, once parsed, its store.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/graph"
 )
@@ -74,8 +75,9 @@ func (c *config) flags(fs *flag.FlagSet) {
 }
 
 // graphQL is the configuration of the GraphQL endpoint.
-func (c *config) graphQL(a *auth.Authenticator) graph.Config {
+func (c *config) graphQL(a *auth.Authenticator, b *broker.Broker) graph.Config {
 	g := c.graphql
+	g.Broker = b
 	g.PublicURL = c.base()
 	g.Introspection = c.graphqlIntrospection
 	g.NoReadOnlyIntrospection = !c.graphqlReadOnlyIntrospection

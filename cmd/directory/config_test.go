@@ -21,7 +21,7 @@ func TestGraphQLConfig(t *testing.T) {
 		if err := fs.Parse(args); err != nil {
 			t.Fatal(err)
 		}
-		return c.graphQL(nil)
+		return c.graphQL(nil, nil)
 	}
 
 	d := parse(t)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/metrics"
@@ -17,7 +18,7 @@ import (
 
 // routes is the whole HTTP surface of the server. Every request is
 // measured; /metrics serves the figures in the Prometheus format.
-func routes(s *store.Store, c *config) http.Handler {
+func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	m := metrics.New()
 	s.Instrument(metrics.CountStatements)
 	if err := m.WatchDB(s.DB, s.Dialect); err != nil {
@@ -30,7 +31,7 @@ func routes(s *store.Store, c *config) http.Handler {
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
-	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a)))
+	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a, b)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
@@ -43,7 +44,15 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
 	}
-	srv := c.http.server(routes(s, &c))
+	b := broker.New(s, broker.Config{DatabaseURL: c.databaseURL})
+	brokerCtx, stopBroker := context.WithCancel(ctx)
+	defer stopBroker()
+	go func() {
+		if err := b.Run(brokerCtx); err != nil {
+			slog.ErrorContext(brokerCtx, "events broker stopped: subscriptions poll", "err", err)
+		}
+	}()
+	srv := c.http.server(routes(s, &c, b))
 	slog.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "public_url", c.base(), "database", s.Dialect)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

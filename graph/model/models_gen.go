@@ -79,6 +79,9 @@ type RotateDirectoryTokenPayload struct {
 	BearerToken string `json:"bearerToken"`
 }
 
+type Subscription struct {
+}
+
 // Changes to an organization; omitted fields stay as they are.
 type UpdateOrganizationInput struct {
 	Name *string `json:"name,omitempty"`

@@ -1,0 +1,123 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/auth"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/events"
+	"github.com/acme/directory/fault"
+)
+
+// Subscriptions run over WebSocket with the graphql-transport-ws protocol
+// (graphql-ws, its predecessor, is accepted too). Browsers cannot set
+// headers on a WebSocket, so the API key comes in connection_init's
+// payload, {"Authorization": "Bearer dk_..."}, and is checked there exactly
+// as an HTTP request's header is; an upgrade request that does carry the
+// header is checked by the endpoint first, as any request.
+
+// wsCloseForbidden is graphql-transport-ws's close code for a refused
+// connection_init.
+const wsCloseForbidden = 4403
+
+// isWebSocket reports whether r asks to switch protocols: the only
+// requests gqlgen's websocket transport takes (its GET and POST
+// transports refuse them).
+func isWebSocket(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+
+// websocketTransport is the WebSocket transport, authenticating each
+// connection with a.
+func websocketTransport(a *auth.Authenticator) transport.Websocket {
+	return transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			// Any origin: the key is sent explicitly, never by the browser
+			// on its own (no cookie), so a foreign page gains nothing.
+			OriginPatterns: []string{"*"},
+		}},
+		InitFunc:    websocketInit(a),
+		InitTimeout: 10 * time.Second,
+		// A ping every 30 s keeps proxies from closing quiet subscriptions.
+		KeepAlivePingInterval: 30 * time.Second,
+		PingPongInterval:      30 * time.Second,
+		MissingPongOk:         true,
+	}
+}
+
+// websocketInit authenticates connection_init's Authorization (or
+// authorization) entry; without one, the viewer the upgrade request's
+// header authenticated stands. A refused key closes the connection with
+// 4403 Forbidden.
+func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		key := p.Authorization()
+		if key == "" && access.FromContext(ctx) != nil {
+			return ctx, nil, nil
+		}
+		v, err := a.APIKey(ctx, key)
+		if err != nil {
+			return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, wsCloseForbidden), "Forbidden"), nil, err
+		}
+		return access.NewContext(ctx, v), nil, nil
+	}
+}
+
+// subscribeEvents is the events subscription: the organization's events
+// after the cursor (or, without one, after its newest event now), then
+// each one as it commits, read by broker.Tail as the viewer, so the
+// privacy rules and the order of package events hold. An organization the
+// viewer cannot see is NOT_FOUND, as in every query.
+func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
+	visible, err := r.client.Organization.Query().Where(organization.ID(org)).Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("events subscription: %w", err)
+	}
+	if !visible {
+		return nil, &fault.Error{Code: fault.NotFound, Field: "organizationID", Message: "organization not found"}
+	}
+	var from events.Cursor
+	if after != nil {
+		from, err = events.ParseCursor(*after)
+	} else {
+		from, err = events.Latest(ctx, r.client, org)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan *ent.Event)
+	go func() {
+		defer close(ch)
+		err := r.cfg.Broker.Tail(ctx, r.client, org, from, events.Filter{Types: types}, func(e *ent.Event) error {
+			select {
+			case ch <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			slog.ErrorContext(ctx, "graphql: events subscription failed", "organization", org, "err", err)
+			subscriptionError(ctx, gqlerror.Errorf("reading events failed: subscribe again from your last cursor"))
+		}
+	}()
+	return ch, nil
+}
+
+// subscriptionError has the WebSocket transport send err, rather than
+// complete, when the subscription's channel closes. Only that transport
+// can (transport.AddSubscriptionError panics under the others, which just
+// end the response).
+func subscriptionError(ctx context.Context, err *gqlerror.Error) {
+	defer func() { _ = recover() }()
+	transport.AddSubscriptionError(ctx, err)
+}
