@@ -325,16 +325,16 @@ func enqueue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs [
 // to), moving the cursor in the same transaction, and returns how many
 // deliveries it queued. Each endpoint is one transaction; on PostgreSQL
 // its row is locked with SKIP LOCKED, so servers dispatching at once
-// share the endpoints rather than wait for each other. Run it as the
-// platform.
-func (s *Service) DispatchWebhookEvents(ctx context.Context) (int, error) {
+// share the endpoints rather than wait for each other. The deliveries are
+// due at now. Run it as the platform.
+func (s *Service) DispatchWebhookEvents(ctx context.Context, now time.Time) (int, error) {
 	ids, err := s.client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).IDs(ctx)
 	if err != nil {
 		return 0, wrap("list webhook endpoints", err)
 	}
 	total := 0
 	for _, id := range ids {
-		n, err := s.dispatchEndpoint(ctx, id)
+		n, err := s.dispatchEndpoint(ctx, id, now)
 		if err != nil {
 			return total, wrap("dispatch webhook events", err)
 		}
@@ -345,7 +345,7 @@ func (s *Service) DispatchWebhookEvents(ctx context.Context) (int, error) {
 
 // dispatchEndpoint moves one endpoint's cursor over the events written
 // since, up to a few pages.
-func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID) (int, error) {
+func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.Time) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		q := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true))
@@ -375,7 +375,7 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID) (int, erro
 					want = append(want, e)
 				}
 			}
-			if err := enqueue(ctx, tx, ep, want, time.Now()); err != nil {
+			if err := enqueue(ctx, tx, ep, want, now); err != nil {
 				return err
 			}
 			n += len(want)

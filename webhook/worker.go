@@ -184,7 +184,7 @@ func (w *Worker) Run(ctx context.Context) {
 // sent.
 func (w *Worker) Round(ctx context.Context) (int, error) {
 	ctx = platform(ctx)
-	if _, err := w.svc.DispatchWebhookEvents(ctx); err != nil {
+	if _, err := w.svc.DispatchWebhookEvents(ctx, w.cfg.Now()); err != nil {
 		return 0, err
 	}
 	jobs, err := w.claim(ctx)
