@@ -394,18 +394,19 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 
 // DisableWebhookEndpoint disables an endpoint that kept failing and
 // writes webhook.endpoint_disabled (data: the endpoint and the reason). An
-// endpoint already disabled is left alone; it reports whether it acted.
+// endpoint already disabled (or not found) is left alone; it reports
+// whether it acted.
 func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reason string) (bool, error) {
 	acted := false
 	err := s.inTx(ctx, func(tx *ent.Client) error {
-		was, err := tx.WebhookEndpoint.Get(ctx, id)
-		if err != nil {
-			return notFoundOn(err, "id", "no such webhook endpoint")
+		// Only the update that turns it off writes the event, however
+		// many workers decide at once.
+		n, err := tx.WebhookEndpoint.Update().
+			Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true)).SetEnabled(false).Save(ctx)
+		if err != nil || n == 0 {
+			return err
 		}
-		if !was.Enabled {
-			return nil
-		}
-		ep, err := tx.WebhookEndpoint.UpdateOne(was).SetEnabled(false).Save(ctx)
+		ep, err := tx.WebhookEndpoint.Get(ctx, id)
 		if err != nil {
 			return err
 		}
