@@ -82,8 +82,10 @@ func Dialer(allowPrivate bool, resolver *net.Resolver) *net.Dialer {
 func HTTPClient(timeout time.Duration, allowPrivate bool, resolver *net.Resolver) *http.Client {
 	d := Dialer(allowPrivate, resolver)
 	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) },
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
