@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/events"
+	"github.com/acme/directory/webhook"
 )
 
 // config is what every command needs to reach the database and describe
@@ -23,6 +24,17 @@ type config struct {
 	graphqlIntrospection bool
 	// eventRetention is how long events are kept before pruning.
 	eventRetention time.Duration
+	// webhook configures the webhook delivery worker.
+	webhook webhookConfig
+}
+
+// webhookConfig is the delivery worker's configuration.
+type webhookConfig struct {
+	poll         time.Duration
+	schedule     string
+	disableAfter time.Duration
+	timeout      time.Duration
+	allowPrivate bool
 }
 
 // flags registers the shared configuration flags on fs, with the
@@ -36,6 +48,25 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"serve the GraphQL schema and GraphiQL (env DIRECTORY_GRAPHQL_INTROSPECTION=false turns it off)")
 	fs.DurationVar(&c.eventRetention, "event-retention", envDuration("DIRECTORY_EVENT_RETENTION", events.DefaultRetention),
 		"how long events are kept (env DIRECTORY_EVENT_RETENTION, e.g. 720h)")
+	fs.DurationVar(&c.webhook.poll, "webhook-poll", envDuration("DIRECTORY_WEBHOOK_POLL", webhook.DefaultPollInterval),
+		"how often the webhook worker looks for work when idle")
+	fs.StringVar(&c.webhook.schedule, "webhook-schedule", envOr("DIRECTORY_WEBHOOK_SCHEDULE", scheduleString(webhook.DefaultSchedule)),
+		"waits after each failed webhook attempt, comma-separated (each ±20% jitter)")
+	fs.DurationVar(&c.webhook.disableAfter, "webhook-disable-after", envDuration("DIRECTORY_WEBHOOK_DISABLE_AFTER", webhook.DefaultDisableAfter),
+		"disable a webhook endpoint whose attempts have all failed for this long")
+	fs.DurationVar(&c.webhook.timeout, "webhook-timeout", envDuration("DIRECTORY_WEBHOOK_TIMEOUT", webhook.DefaultTimeout),
+		"timeout of one webhook request")
+	fs.BoolVar(&c.webhook.allowPrivate, "webhook-allow-private", envBool("DIRECTORY_WEBHOOK_ALLOW_PRIVATE", false),
+		"let webhooks reach loopback and private addresses (link-local stays refused)")
+}
+
+// scheduleString writes a retry schedule as the flag takes it.
+func scheduleString(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // base returns the public base URL, derived from the listen address when
