@@ -22,6 +22,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 )
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			organization.Table:    organization.ValidColumn,
 			role.Table:            role.ValidColumn,
 			user.Table:            user.ValidColumn,
+			webhookattempt.Table:  webhookattempt.ValidColumn,
 			webhookdelivery.Table: webhookdelivery.ValidColumn,
 			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})

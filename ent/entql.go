@@ -14,6 +14,7 @@ import (
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 
@@ -25,7 +26,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -271,6 +272,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookattempt.Table,
+			Columns: webhookattempt.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: webhookattempt.FieldID,
+			},
+		},
+		Type: "WebhookAttempt",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookattempt.FieldOrganizationID: {Type: field.TypeUUID, Column: webhookattempt.FieldOrganizationID},
+			webhookattempt.FieldDeliveryID:     {Type: field.TypeUUID, Column: webhookattempt.FieldDeliveryID},
+			webhookattempt.FieldNumber:         {Type: field.TypeInt, Column: webhookattempt.FieldNumber},
+			webhookattempt.FieldCreatedAt:      {Type: field.TypeTime, Column: webhookattempt.FieldCreatedAt},
+			webhookattempt.FieldSucceeded:      {Type: field.TypeBool, Column: webhookattempt.FieldSucceeded},
+			webhookattempt.FieldResponseStatus: {Type: field.TypeInt, Column: webhookattempt.FieldResponseStatus},
+			webhookattempt.FieldLatencyMs:      {Type: field.TypeInt64, Column: webhookattempt.FieldLatencyMs},
+			webhookattempt.FieldResponseBody:   {Type: field.TypeString, Column: webhookattempt.FieldResponseBody},
+			webhookattempt.FieldError:          {Type: field.TypeString, Column: webhookattempt.FieldError},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -285,15 +308,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldOrganizationID:     {Type: field.TypeUUID, Column: webhookdelivery.FieldOrganizationID},
 			webhookdelivery.FieldEndpointID:         {Type: field.TypeUUID, Column: webhookdelivery.FieldEndpointID},
 			webhookdelivery.FieldEventID:            {Type: field.TypeInt64, Column: webhookdelivery.FieldEventID},
+			webhookdelivery.FieldEventTxid:          {Type: field.TypeInt64, Column: webhookdelivery.FieldEventTxid},
+			webhookdelivery.FieldEventType:          {Type: field.TypeString, Column: webhookdelivery.FieldEventType},
+			webhookdelivery.FieldSubjectID:          {Type: field.TypeUUID, Column: webhookdelivery.FieldSubjectID},
 			webhookdelivery.FieldStatus:             {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
-			webhookdelivery.FieldAttempts:           {Type: field.TypeInt, Column: webhookdelivery.FieldAttempts},
+			webhookdelivery.FieldAttemptCount:       {Type: field.TypeInt, Column: webhookdelivery.FieldAttemptCount},
 			webhookdelivery.FieldNextAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldNextAttemptAt},
 			webhookdelivery.FieldLastAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldLastAttemptAt},
 			webhookdelivery.FieldLastResponseStatus: {Type: field.TypeInt, Column: webhookdelivery.FieldLastResponseStatus},
 			webhookdelivery.FieldLastError:          {Type: field.TypeString, Column: webhookdelivery.FieldLastError},
+			webhookdelivery.FieldDeliveredAt:        {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -304,14 +331,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "WebhookEndpoint",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			webhookendpoint.FieldCreatedAt:      {Type: field.TypeTime, Column: webhookendpoint.FieldCreatedAt},
-			webhookendpoint.FieldUpdatedAt:      {Type: field.TypeTime, Column: webhookendpoint.FieldUpdatedAt},
-			webhookendpoint.FieldOrganizationID: {Type: field.TypeUUID, Column: webhookendpoint.FieldOrganizationID},
-			webhookendpoint.FieldURL:            {Type: field.TypeString, Column: webhookendpoint.FieldURL},
-			webhookendpoint.FieldDescription:    {Type: field.TypeString, Column: webhookendpoint.FieldDescription},
-			webhookendpoint.FieldSecret:         {Type: field.TypeString, Column: webhookendpoint.FieldSecret},
-			webhookendpoint.FieldEventTypes:     {Type: field.TypeJSON, Column: webhookendpoint.FieldEventTypes},
-			webhookendpoint.FieldEnabled:        {Type: field.TypeBool, Column: webhookendpoint.FieldEnabled},
+			webhookendpoint.FieldCreatedAt:               {Type: field.TypeTime, Column: webhookendpoint.FieldCreatedAt},
+			webhookendpoint.FieldUpdatedAt:               {Type: field.TypeTime, Column: webhookendpoint.FieldUpdatedAt},
+			webhookendpoint.FieldOrganizationID:          {Type: field.TypeUUID, Column: webhookendpoint.FieldOrganizationID},
+			webhookendpoint.FieldURL:                     {Type: field.TypeString, Column: webhookendpoint.FieldURL},
+			webhookendpoint.FieldDescription:             {Type: field.TypeString, Column: webhookendpoint.FieldDescription},
+			webhookendpoint.FieldSecret:                  {Type: field.TypeString, Column: webhookendpoint.FieldSecret},
+			webhookendpoint.FieldPreviousSecret:          {Type: field.TypeString, Column: webhookendpoint.FieldPreviousSecret},
+			webhookendpoint.FieldPreviousSecretExpiresAt: {Type: field.TypeTime, Column: webhookendpoint.FieldPreviousSecretExpiresAt},
+			webhookendpoint.FieldEventTypes:              {Type: field.TypeJSON, Column: webhookendpoint.FieldEventTypes},
+			webhookendpoint.FieldEnabled:                 {Type: field.TypeBool, Column: webhookendpoint.FieldEnabled},
+			webhookendpoint.FieldLastEventTxid:           {Type: field.TypeInt64, Column: webhookendpoint.FieldLastEventTxid},
+			webhookendpoint.FieldLastEventID:             {Type: field.TypeInt64, Column: webhookendpoint.FieldLastEventID},
+			webhookendpoint.FieldFailingSince:            {Type: field.TypeTime, Column: webhookendpoint.FieldFailingSince},
 		},
 	}
 	graph.MustAddE(
@@ -679,6 +711,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   webhookattempt.OrganizationTable,
+			Columns: []string{webhookattempt.OrganizationColumn},
+			Bidi:    false,
+		},
+		"WebhookAttempt",
+		"Organization",
+	)
+	graph.MustAddE(
+		"delivery",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookattempt.DeliveryTable,
+			Columns: []string{webhookattempt.DeliveryColumn},
+			Bidi:    false,
+		},
+		"WebhookAttempt",
+		"WebhookDelivery",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   webhookdelivery.OrganizationTable,
 			Columns: []string{webhookdelivery.OrganizationColumn},
 			Bidi:    false,
@@ -697,6 +753,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"WebhookDelivery",
 		"WebhookEndpoint",
+	)
+	graph.MustAddE(
+		"attempts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"WebhookAttempt",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2047,6 +2115,119 @@ func (f *UserFilter) WhereHasMembershipsWith(preds ...predicate.Membership) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *WebhookAttemptQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookAttemptQuery builder.
+func (_q *WebhookAttemptQuery) Filter() *WebhookAttemptFilter {
+	return &WebhookAttemptFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookAttemptMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookAttemptMutation builder.
+func (m *WebhookAttemptMutation) Filter() *WebhookAttemptFilter {
+	return &WebhookAttemptFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookAttemptFilter provides a generic filtering capability at runtime for WebhookAttemptQuery.
+type WebhookAttemptFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookAttemptFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *WebhookAttemptFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(webhookattempt.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *WebhookAttemptFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(webhookattempt.FieldOrganizationID))
+}
+
+// WhereDeliveryID applies the entql [16]byte predicate on the delivery_id field.
+func (f *WebhookAttemptFilter) WhereDeliveryID(p entql.ValueP) {
+	f.Where(p.Field(webhookattempt.FieldDeliveryID))
+}
+
+// WhereNumber applies the entql int predicate on the number field.
+func (f *WebhookAttemptFilter) WhereNumber(p entql.IntP) {
+	f.Where(p.Field(webhookattempt.FieldNumber))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookAttemptFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookattempt.FieldCreatedAt))
+}
+
+// WhereSucceeded applies the entql bool predicate on the succeeded field.
+func (f *WebhookAttemptFilter) WhereSucceeded(p entql.BoolP) {
+	f.Where(p.Field(webhookattempt.FieldSucceeded))
+}
+
+// WhereResponseStatus applies the entql int predicate on the response_status field.
+func (f *WebhookAttemptFilter) WhereResponseStatus(p entql.IntP) {
+	f.Where(p.Field(webhookattempt.FieldResponseStatus))
+}
+
+// WhereLatencyMs applies the entql int64 predicate on the latency_ms field.
+func (f *WebhookAttemptFilter) WhereLatencyMs(p entql.Int64P) {
+	f.Where(p.Field(webhookattempt.FieldLatencyMs))
+}
+
+// WhereResponseBody applies the entql string predicate on the response_body field.
+func (f *WebhookAttemptFilter) WhereResponseBody(p entql.StringP) {
+	f.Where(p.Field(webhookattempt.FieldResponseBody))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *WebhookAttemptFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(webhookattempt.FieldError))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *WebhookAttemptFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *WebhookAttemptFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDelivery applies a predicate to check if query has an edge delivery.
+func (f *WebhookAttemptFilter) WhereHasDelivery() {
+	f.Where(entql.HasEdge("delivery"))
+}
+
+// WhereHasDeliveryWith applies a predicate to check if query has an edge delivery with a given conditions (other predicates).
+func (f *WebhookAttemptFilter) WhereHasDeliveryWith(preds ...predicate.WebhookDelivery) {
+	f.Where(entql.HasEdgeWith("delivery", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WebhookDeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2075,7 +2256,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2111,14 +2292,29 @@ func (f *WebhookDeliveryFilter) WhereEventID(p entql.Int64P) {
 	f.Where(p.Field(webhookdelivery.FieldEventID))
 }
 
+// WhereEventTxid applies the entql int64 predicate on the event_txid field.
+func (f *WebhookDeliveryFilter) WhereEventTxid(p entql.Int64P) {
+	f.Where(p.Field(webhookdelivery.FieldEventTxid))
+}
+
+// WhereEventType applies the entql string predicate on the event_type field.
+func (f *WebhookDeliveryFilter) WhereEventType(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldEventType))
+}
+
+// WhereSubjectID applies the entql [16]byte predicate on the subject_id field.
+func (f *WebhookDeliveryFilter) WhereSubjectID(p entql.ValueP) {
+	f.Where(p.Field(webhookdelivery.FieldSubjectID))
+}
+
 // WhereStatus applies the entql string predicate on the status field.
 func (f *WebhookDeliveryFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(webhookdelivery.FieldStatus))
 }
 
-// WhereAttempts applies the entql int predicate on the attempts field.
-func (f *WebhookDeliveryFilter) WhereAttempts(p entql.IntP) {
-	f.Where(p.Field(webhookdelivery.FieldAttempts))
+// WhereAttemptCount applies the entql int predicate on the attempt_count field.
+func (f *WebhookDeliveryFilter) WhereAttemptCount(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldAttemptCount))
 }
 
 // WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
@@ -2139,6 +2335,11 @@ func (f *WebhookDeliveryFilter) WhereLastResponseStatus(p entql.IntP) {
 // WhereLastError applies the entql string predicate on the last_error field.
 func (f *WebhookDeliveryFilter) WhereLastError(p entql.StringP) {
 	f.Where(p.Field(webhookdelivery.FieldLastError))
+}
+
+// WhereDeliveredAt applies the entql time.Time predicate on the delivered_at field.
+func (f *WebhookDeliveryFilter) WhereDeliveredAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldDeliveredAt))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -2163,6 +2364,20 @@ func (f *WebhookDeliveryFilter) WhereHasEndpoint() {
 // WhereHasEndpointWith applies a predicate to check if query has an edge endpoint with a given conditions (other predicates).
 func (f *WebhookDeliveryFilter) WhereHasEndpointWith(preds ...predicate.WebhookEndpoint) {
 	f.Where(entql.HasEdgeWith("endpoint", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttempts applies a predicate to check if query has an edge attempts.
+func (f *WebhookDeliveryFilter) WhereHasAttempts() {
+	f.Where(entql.HasEdge("attempts"))
+}
+
+// WhereHasAttemptsWith applies a predicate to check if query has an edge attempts with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasAttemptsWith(preds ...predicate.WebhookAttempt) {
+	f.Where(entql.HasEdgeWith("attempts", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2198,7 +2413,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2239,6 +2454,16 @@ func (f *WebhookEndpointFilter) WhereSecret(p entql.StringP) {
 	f.Where(p.Field(webhookendpoint.FieldSecret))
 }
 
+// WherePreviousSecret applies the entql string predicate on the previous_secret field.
+func (f *WebhookEndpointFilter) WherePreviousSecret(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldPreviousSecret))
+}
+
+// WherePreviousSecretExpiresAt applies the entql time.Time predicate on the previous_secret_expires_at field.
+func (f *WebhookEndpointFilter) WherePreviousSecretExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldPreviousSecretExpiresAt))
+}
+
 // WhereEventTypes applies the entql json.RawMessage predicate on the event_types field.
 func (f *WebhookEndpointFilter) WhereEventTypes(p entql.BytesP) {
 	f.Where(p.Field(webhookendpoint.FieldEventTypes))
@@ -2247,6 +2472,21 @@ func (f *WebhookEndpointFilter) WhereEventTypes(p entql.BytesP) {
 // WhereEnabled applies the entql bool predicate on the enabled field.
 func (f *WebhookEndpointFilter) WhereEnabled(p entql.BoolP) {
 	f.Where(p.Field(webhookendpoint.FieldEnabled))
+}
+
+// WhereLastEventTxid applies the entql int64 predicate on the last_event_txid field.
+func (f *WebhookEndpointFilter) WhereLastEventTxid(p entql.Int64P) {
+	f.Where(p.Field(webhookendpoint.FieldLastEventTxid))
+}
+
+// WhereLastEventID applies the entql int64 predicate on the last_event_id field.
+func (f *WebhookEndpointFilter) WhereLastEventID(p entql.Int64P) {
+	f.Where(p.Field(webhookendpoint.FieldLastEventID))
+}
+
+// WhereFailingSince applies the entql time.Time predicate on the failing_since field.
+func (f *WebhookEndpointFilter) WhereFailingSince(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldFailingSince))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

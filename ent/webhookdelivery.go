@@ -30,11 +30,17 @@ type WebhookDelivery struct {
 	EndpointID uuid.UUID `json:"endpoint_id,omitempty"`
 	// EventID holds the value of the "event_id" field.
 	EventID int64 `json:"event_id,omitempty"`
+	// The event's transaction: (event_txid, event_id) is the event order.
+	EventTxid int64 `json:"event_txid,omitempty"`
+	// EventType holds the value of the "event_type" field.
+	EventType string `json:"event_type,omitempty"`
+	// The event's subject: deliveries of one subject to one endpoint go in order.
+	SubjectID uuid.UUID `json:"subject_id,omitempty"`
 	// Status holds the value of the "status" field.
 	Status webhookdelivery.Status `json:"status,omitempty"`
-	// Attempts holds the value of the "attempts" field.
-	Attempts int `json:"attempts,omitempty"`
-	// NextAttemptAt holds the value of the "next_attempt_at" field.
+	// AttemptCount holds the value of the "attempt_count" field.
+	AttemptCount int `json:"attempt_count,omitempty"`
+	// When the delivery is due; while an attempt runs, the end of its lease.
 	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
 	// LastAttemptAt holds the value of the "last_attempt_at" field.
 	LastAttemptAt *time.Time `json:"last_attempt_at,omitempty"`
@@ -42,6 +48,8 @@ type WebhookDelivery struct {
 	LastResponseStatus *int `json:"last_response_status,omitempty"`
 	// LastError holds the value of the "last_error" field.
 	LastError string `json:"last_error,omitempty"`
+	// DeliveredAt holds the value of the "delivered_at" field.
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WebhookDeliveryQuery when eager-loading is set.
 	Edges        WebhookDeliveryEdges `json:"edges"`
@@ -54,11 +62,15 @@ type WebhookDeliveryEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Endpoint holds the value of the endpoint edge.
 	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`
+	// Attempts holds the value of the attempts edge.
+	Attempts []*WebhookAttempt `json:"attempts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
+
+	namedAttempts map[string][]*WebhookAttempt
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -83,18 +95,27 @@ func (e WebhookDeliveryEdges) EndpointOrErr() (*WebhookEndpoint, error) {
 	return nil, &NotLoadedError{edge: "endpoint"}
 }
 
+// AttemptsOrErr returns the Attempts value or an error if the edge
+// was not loaded in eager-loading.
+func (e WebhookDeliveryEdges) AttemptsOrErr() ([]*WebhookAttempt, error) {
+	if e.loadedTypes[2] {
+		return e.Attempts, nil
+	}
+	return nil, &NotLoadedError{edge: "attempts"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*WebhookDelivery) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case webhookdelivery.FieldEventID, webhookdelivery.FieldAttempts, webhookdelivery.FieldLastResponseStatus:
+		case webhookdelivery.FieldEventID, webhookdelivery.FieldEventTxid, webhookdelivery.FieldAttemptCount, webhookdelivery.FieldLastResponseStatus:
 			values[i] = new(sql.NullInt64)
-		case webhookdelivery.FieldStatus, webhookdelivery.FieldLastError:
+		case webhookdelivery.FieldEventType, webhookdelivery.FieldStatus, webhookdelivery.FieldLastError:
 			values[i] = new(sql.NullString)
-		case webhookdelivery.FieldCreatedAt, webhookdelivery.FieldUpdatedAt, webhookdelivery.FieldNextAttemptAt, webhookdelivery.FieldLastAttemptAt:
+		case webhookdelivery.FieldCreatedAt, webhookdelivery.FieldUpdatedAt, webhookdelivery.FieldNextAttemptAt, webhookdelivery.FieldLastAttemptAt, webhookdelivery.FieldDeliveredAt:
 			values[i] = new(sql.NullTime)
-		case webhookdelivery.FieldID, webhookdelivery.FieldOrganizationID, webhookdelivery.FieldEndpointID:
+		case webhookdelivery.FieldID, webhookdelivery.FieldOrganizationID, webhookdelivery.FieldEndpointID, webhookdelivery.FieldSubjectID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -147,17 +168,35 @@ func (_m *WebhookDelivery) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EventID = value.Int64
 			}
+		case webhookdelivery.FieldEventTxid:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field event_txid", values[i])
+			} else if value.Valid {
+				_m.EventTxid = value.Int64
+			}
+		case webhookdelivery.FieldEventType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field event_type", values[i])
+			} else if value.Valid {
+				_m.EventType = value.String
+			}
+		case webhookdelivery.FieldSubjectID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_id", values[i])
+			} else if value != nil {
+				_m.SubjectID = *value
+			}
 		case webhookdelivery.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = webhookdelivery.Status(value.String)
 			}
-		case webhookdelivery.FieldAttempts:
+		case webhookdelivery.FieldAttemptCount:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field attempts", values[i])
+				return fmt.Errorf("unexpected type %T for field attempt_count", values[i])
 			} else if value.Valid {
-				_m.Attempts = int(value.Int64)
+				_m.AttemptCount = int(value.Int64)
 			}
 		case webhookdelivery.FieldNextAttemptAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -185,6 +224,13 @@ func (_m *WebhookDelivery) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastError = value.String
 			}
+		case webhookdelivery.FieldDeliveredAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field delivered_at", values[i])
+			} else if value.Valid {
+				_m.DeliveredAt = new(time.Time)
+				*_m.DeliveredAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -206,6 +252,11 @@ func (_m *WebhookDelivery) QueryOrganization() *OrganizationQuery {
 // QueryEndpoint queries the "endpoint" edge of the WebhookDelivery entity.
 func (_m *WebhookDelivery) QueryEndpoint() *WebhookEndpointQuery {
 	return NewWebhookDeliveryClient(_m.config).QueryEndpoint(_m)
+}
+
+// QueryAttempts queries the "attempts" edge of the WebhookDelivery entity.
+func (_m *WebhookDelivery) QueryAttempts() *WebhookAttemptQuery {
+	return NewWebhookDeliveryClient(_m.config).QueryAttempts(_m)
 }
 
 // Update returns a builder for updating this WebhookDelivery.
@@ -246,11 +297,20 @@ func (_m *WebhookDelivery) String() string {
 	builder.WriteString("event_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EventID))
 	builder.WriteString(", ")
+	builder.WriteString("event_txid=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EventTxid))
+	builder.WriteString(", ")
+	builder.WriteString("event_type=")
+	builder.WriteString(_m.EventType)
+	builder.WriteString(", ")
+	builder.WriteString("subject_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SubjectID))
+	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
-	builder.WriteString("attempts=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Attempts))
+	builder.WriteString("attempt_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AttemptCount))
 	builder.WriteString(", ")
 	builder.WriteString("next_attempt_at=")
 	builder.WriteString(_m.NextAttemptAt.Format(time.ANSIC))
@@ -267,8 +327,37 @@ func (_m *WebhookDelivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)
+	builder.WriteString(", ")
+	if v := _m.DeliveredAt; v != nil {
+		builder.WriteString("delivered_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAttempts returns the Attempts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *WebhookDelivery) NamedAttempts(name string) ([]*WebhookAttempt, error) {
+	if _m.Edges.namedAttempts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAttempts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *WebhookDelivery) appendNamedAttempts(name string, edges ...*WebhookAttempt) {
+	if _m.Edges.namedAttempts == nil {
+		_m.Edges.namedAttempts = make(map[string][]*WebhookAttempt)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAttempts[name] = []*WebhookAttempt{}
+	} else {
+		_m.Edges.namedAttempts[name] = append(_m.Edges.namedAttempts[name], edges...)
+	}
 }
 
 // WebhookDeliveries is a parsable slice of WebhookDelivery.

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 	"github.com/google/uuid"
@@ -72,6 +73,40 @@ func (_c *WebhookDeliveryCreate) SetEventID(v int64) *WebhookDeliveryCreate {
 	return _c
 }
 
+// SetEventTxid sets the "event_txid" field.
+func (_c *WebhookDeliveryCreate) SetEventTxid(v int64) *WebhookDeliveryCreate {
+	_c.mutation.SetEventTxid(v)
+	return _c
+}
+
+// SetNillableEventTxid sets the "event_txid" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableEventTxid(v *int64) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetEventTxid(*v)
+	}
+	return _c
+}
+
+// SetEventType sets the "event_type" field.
+func (_c *WebhookDeliveryCreate) SetEventType(v string) *WebhookDeliveryCreate {
+	_c.mutation.SetEventType(v)
+	return _c
+}
+
+// SetNillableEventType sets the "event_type" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableEventType(v *string) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetEventType(*v)
+	}
+	return _c
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (_c *WebhookDeliveryCreate) SetSubjectID(v uuid.UUID) *WebhookDeliveryCreate {
+	_c.mutation.SetSubjectID(v)
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *WebhookDeliveryCreate) SetStatus(v webhookdelivery.Status) *WebhookDeliveryCreate {
 	_c.mutation.SetStatus(v)
@@ -86,16 +121,16 @@ func (_c *WebhookDeliveryCreate) SetNillableStatus(v *webhookdelivery.Status) *W
 	return _c
 }
 
-// SetAttempts sets the "attempts" field.
-func (_c *WebhookDeliveryCreate) SetAttempts(v int) *WebhookDeliveryCreate {
-	_c.mutation.SetAttempts(v)
+// SetAttemptCount sets the "attempt_count" field.
+func (_c *WebhookDeliveryCreate) SetAttemptCount(v int) *WebhookDeliveryCreate {
+	_c.mutation.SetAttemptCount(v)
 	return _c
 }
 
-// SetNillableAttempts sets the "attempts" field if the given value is not nil.
-func (_c *WebhookDeliveryCreate) SetNillableAttempts(v *int) *WebhookDeliveryCreate {
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableAttemptCount(v *int) *WebhookDeliveryCreate {
 	if v != nil {
-		_c.SetAttempts(*v)
+		_c.SetAttemptCount(*v)
 	}
 	return _c
 }
@@ -156,6 +191,20 @@ func (_c *WebhookDeliveryCreate) SetNillableLastError(v *string) *WebhookDeliver
 	return _c
 }
 
+// SetDeliveredAt sets the "delivered_at" field.
+func (_c *WebhookDeliveryCreate) SetDeliveredAt(v time.Time) *WebhookDeliveryCreate {
+	_c.mutation.SetDeliveredAt(v)
+	return _c
+}
+
+// SetNillableDeliveredAt sets the "delivered_at" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableDeliveredAt(v *time.Time) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetDeliveredAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *WebhookDeliveryCreate) SetID(v uuid.UUID) *WebhookDeliveryCreate {
 	_c.mutation.SetID(v)
@@ -178,6 +227,21 @@ func (_c *WebhookDeliveryCreate) SetOrganization(v *Organization) *WebhookDelive
 // SetEndpoint sets the "endpoint" edge to the WebhookEndpoint entity.
 func (_c *WebhookDeliveryCreate) SetEndpoint(v *WebhookEndpoint) *WebhookDeliveryCreate {
 	return _c.SetEndpointID(v.ID)
+}
+
+// AddAttemptIDs adds the "attempts" edge to the WebhookAttempt entity by IDs.
+func (_c *WebhookDeliveryCreate) AddAttemptIDs(ids ...uuid.UUID) *WebhookDeliveryCreate {
+	_c.mutation.AddAttemptIDs(ids...)
+	return _c
+}
+
+// AddAttempts adds the "attempts" edges to the WebhookAttempt entity.
+func (_c *WebhookDeliveryCreate) AddAttempts(v ...*WebhookAttempt) *WebhookDeliveryCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAttemptIDs(ids...)
 }
 
 // Mutation returns the WebhookDeliveryMutation object of the builder.
@@ -231,13 +295,21 @@ func (_c *WebhookDeliveryCreate) defaults() error {
 		v := webhookdelivery.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.EventTxid(); !ok {
+		v := webhookdelivery.DefaultEventTxid
+		_c.mutation.SetEventTxid(v)
+	}
+	if _, ok := _c.mutation.EventType(); !ok {
+		v := webhookdelivery.DefaultEventType
+		_c.mutation.SetEventType(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := webhookdelivery.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
-	if _, ok := _c.mutation.Attempts(); !ok {
-		v := webhookdelivery.DefaultAttempts
-		_c.mutation.SetAttempts(v)
+	if _, ok := _c.mutation.AttemptCount(); !ok {
+		v := webhookdelivery.DefaultAttemptCount
+		_c.mutation.SetAttemptCount(v)
 	}
 	if _, ok := _c.mutation.NextAttemptAt(); !ok {
 		if webhookdelivery.DefaultNextAttemptAt == nil {
@@ -273,6 +345,15 @@ func (_c *WebhookDeliveryCreate) check() error {
 	if _, ok := _c.mutation.EventID(); !ok {
 		return &ValidationError{Name: "event_id", err: errors.New(`ent: missing required field "WebhookDelivery.event_id"`)}
 	}
+	if _, ok := _c.mutation.EventTxid(); !ok {
+		return &ValidationError{Name: "event_txid", err: errors.New(`ent: missing required field "WebhookDelivery.event_txid"`)}
+	}
+	if _, ok := _c.mutation.EventType(); !ok {
+		return &ValidationError{Name: "event_type", err: errors.New(`ent: missing required field "WebhookDelivery.event_type"`)}
+	}
+	if _, ok := _c.mutation.SubjectID(); !ok {
+		return &ValidationError{Name: "subject_id", err: errors.New(`ent: missing required field "WebhookDelivery.subject_id"`)}
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "WebhookDelivery.status"`)}
 	}
@@ -281,12 +362,12 @@ func (_c *WebhookDeliveryCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.Attempts(); !ok {
-		return &ValidationError{Name: "attempts", err: errors.New(`ent: missing required field "WebhookDelivery.attempts"`)}
+	if _, ok := _c.mutation.AttemptCount(); !ok {
+		return &ValidationError{Name: "attempt_count", err: errors.New(`ent: missing required field "WebhookDelivery.attempt_count"`)}
 	}
-	if v, ok := _c.mutation.Attempts(); ok {
-		if err := webhookdelivery.AttemptsValidator(v); err != nil {
-			return &ValidationError{Name: "attempts", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempts": %w`, err)}
+	if v, ok := _c.mutation.AttemptCount(); ok {
+		if err := webhookdelivery.AttemptCountValidator(v); err != nil {
+			return &ValidationError{Name: "attempt_count", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempt_count": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.NextAttemptAt(); !ok {
@@ -351,13 +432,25 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 		_spec.SetField(webhookdelivery.FieldEventID, field.TypeInt64, value)
 		_node.EventID = value
 	}
+	if value, ok := _c.mutation.EventTxid(); ok {
+		_spec.SetField(webhookdelivery.FieldEventTxid, field.TypeInt64, value)
+		_node.EventTxid = value
+	}
+	if value, ok := _c.mutation.EventType(); ok {
+		_spec.SetField(webhookdelivery.FieldEventType, field.TypeString, value)
+		_node.EventType = value
+	}
+	if value, ok := _c.mutation.SubjectID(); ok {
+		_spec.SetField(webhookdelivery.FieldSubjectID, field.TypeUUID, value)
+		_node.SubjectID = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(webhookdelivery.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
-	if value, ok := _c.mutation.Attempts(); ok {
-		_spec.SetField(webhookdelivery.FieldAttempts, field.TypeInt, value)
-		_node.Attempts = value
+	if value, ok := _c.mutation.AttemptCount(); ok {
+		_spec.SetField(webhookdelivery.FieldAttemptCount, field.TypeInt, value)
+		_node.AttemptCount = value
 	}
 	if value, ok := _c.mutation.NextAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
@@ -374,6 +467,10 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(webhookdelivery.FieldLastError, field.TypeString, value)
 		_node.LastError = value
+	}
+	if value, ok := _c.mutation.DeliveredAt(); ok {
+		_spec.SetField(webhookdelivery.FieldDeliveredAt, field.TypeTime, value)
+		_node.DeliveredAt = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -407,6 +504,22 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.EndpointID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AttemptsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -485,21 +598,21 @@ func (u *WebhookDeliveryUpsert) UpdateStatus() *WebhookDeliveryUpsert {
 	return u
 }
 
-// SetAttempts sets the "attempts" field.
-func (u *WebhookDeliveryUpsert) SetAttempts(v int) *WebhookDeliveryUpsert {
-	u.Set(webhookdelivery.FieldAttempts, v)
+// SetAttemptCount sets the "attempt_count" field.
+func (u *WebhookDeliveryUpsert) SetAttemptCount(v int) *WebhookDeliveryUpsert {
+	u.Set(webhookdelivery.FieldAttemptCount, v)
 	return u
 }
 
-// UpdateAttempts sets the "attempts" field to the value that was provided on create.
-func (u *WebhookDeliveryUpsert) UpdateAttempts() *WebhookDeliveryUpsert {
-	u.SetExcluded(webhookdelivery.FieldAttempts)
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsert) UpdateAttemptCount() *WebhookDeliveryUpsert {
+	u.SetExcluded(webhookdelivery.FieldAttemptCount)
 	return u
 }
 
-// AddAttempts adds v to the "attempts" field.
-func (u *WebhookDeliveryUpsert) AddAttempts(v int) *WebhookDeliveryUpsert {
-	u.Add(webhookdelivery.FieldAttempts, v)
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *WebhookDeliveryUpsert) AddAttemptCount(v int) *WebhookDeliveryUpsert {
+	u.Add(webhookdelivery.FieldAttemptCount, v)
 	return u
 }
 
@@ -575,6 +688,24 @@ func (u *WebhookDeliveryUpsert) ClearLastError() *WebhookDeliveryUpsert {
 	return u
 }
 
+// SetDeliveredAt sets the "delivered_at" field.
+func (u *WebhookDeliveryUpsert) SetDeliveredAt(v time.Time) *WebhookDeliveryUpsert {
+	u.Set(webhookdelivery.FieldDeliveredAt, v)
+	return u
+}
+
+// UpdateDeliveredAt sets the "delivered_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsert) UpdateDeliveredAt() *WebhookDeliveryUpsert {
+	u.SetExcluded(webhookdelivery.FieldDeliveredAt)
+	return u
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (u *WebhookDeliveryUpsert) ClearDeliveredAt() *WebhookDeliveryUpsert {
+	u.SetNull(webhookdelivery.FieldDeliveredAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -603,6 +734,15 @@ func (u *WebhookDeliveryUpsertOne) UpdateNewValues() *WebhookDeliveryUpsertOne {
 		}
 		if _, exists := u.create.mutation.EventID(); exists {
 			s.SetIgnore(webhookdelivery.FieldEventID)
+		}
+		if _, exists := u.create.mutation.EventTxid(); exists {
+			s.SetIgnore(webhookdelivery.FieldEventTxid)
+		}
+		if _, exists := u.create.mutation.EventType(); exists {
+			s.SetIgnore(webhookdelivery.FieldEventType)
+		}
+		if _, exists := u.create.mutation.SubjectID(); exists {
+			s.SetIgnore(webhookdelivery.FieldSubjectID)
 		}
 	}))
 	return u
@@ -663,24 +803,24 @@ func (u *WebhookDeliveryUpsertOne) UpdateStatus() *WebhookDeliveryUpsertOne {
 	})
 }
 
-// SetAttempts sets the "attempts" field.
-func (u *WebhookDeliveryUpsertOne) SetAttempts(v int) *WebhookDeliveryUpsertOne {
+// SetAttemptCount sets the "attempt_count" field.
+func (u *WebhookDeliveryUpsertOne) SetAttemptCount(v int) *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.SetAttempts(v)
+		s.SetAttemptCount(v)
 	})
 }
 
-// AddAttempts adds v to the "attempts" field.
-func (u *WebhookDeliveryUpsertOne) AddAttempts(v int) *WebhookDeliveryUpsertOne {
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *WebhookDeliveryUpsertOne) AddAttemptCount(v int) *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.AddAttempts(v)
+		s.AddAttemptCount(v)
 	})
 }
 
-// UpdateAttempts sets the "attempts" field to the value that was provided on create.
-func (u *WebhookDeliveryUpsertOne) UpdateAttempts() *WebhookDeliveryUpsertOne {
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertOne) UpdateAttemptCount() *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.UpdateAttempts()
+		s.UpdateAttemptCount()
 	})
 }
 
@@ -765,6 +905,27 @@ func (u *WebhookDeliveryUpsertOne) UpdateLastError() *WebhookDeliveryUpsertOne {
 func (u *WebhookDeliveryUpsertOne) ClearLastError() *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (u *WebhookDeliveryUpsertOne) SetDeliveredAt(v time.Time) *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetDeliveredAt(v)
+	})
+}
+
+// UpdateDeliveredAt sets the "delivered_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertOne) UpdateDeliveredAt() *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateDeliveredAt()
+	})
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (u *WebhookDeliveryUpsertOne) ClearDeliveredAt() *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.ClearDeliveredAt()
 	})
 }
 
@@ -963,6 +1124,15 @@ func (u *WebhookDeliveryUpsertBulk) UpdateNewValues() *WebhookDeliveryUpsertBulk
 			if _, exists := b.mutation.EventID(); exists {
 				s.SetIgnore(webhookdelivery.FieldEventID)
 			}
+			if _, exists := b.mutation.EventTxid(); exists {
+				s.SetIgnore(webhookdelivery.FieldEventTxid)
+			}
+			if _, exists := b.mutation.EventType(); exists {
+				s.SetIgnore(webhookdelivery.FieldEventType)
+			}
+			if _, exists := b.mutation.SubjectID(); exists {
+				s.SetIgnore(webhookdelivery.FieldSubjectID)
+			}
 		}
 	}))
 	return u
@@ -1023,24 +1193,24 @@ func (u *WebhookDeliveryUpsertBulk) UpdateStatus() *WebhookDeliveryUpsertBulk {
 	})
 }
 
-// SetAttempts sets the "attempts" field.
-func (u *WebhookDeliveryUpsertBulk) SetAttempts(v int) *WebhookDeliveryUpsertBulk {
+// SetAttemptCount sets the "attempt_count" field.
+func (u *WebhookDeliveryUpsertBulk) SetAttemptCount(v int) *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.SetAttempts(v)
+		s.SetAttemptCount(v)
 	})
 }
 
-// AddAttempts adds v to the "attempts" field.
-func (u *WebhookDeliveryUpsertBulk) AddAttempts(v int) *WebhookDeliveryUpsertBulk {
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *WebhookDeliveryUpsertBulk) AddAttemptCount(v int) *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.AddAttempts(v)
+		s.AddAttemptCount(v)
 	})
 }
 
-// UpdateAttempts sets the "attempts" field to the value that was provided on create.
-func (u *WebhookDeliveryUpsertBulk) UpdateAttempts() *WebhookDeliveryUpsertBulk {
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertBulk) UpdateAttemptCount() *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
-		s.UpdateAttempts()
+		s.UpdateAttemptCount()
 	})
 }
 
@@ -1125,6 +1295,27 @@ func (u *WebhookDeliveryUpsertBulk) UpdateLastError() *WebhookDeliveryUpsertBulk
 func (u *WebhookDeliveryUpsertBulk) ClearLastError() *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (u *WebhookDeliveryUpsertBulk) SetDeliveredAt(v time.Time) *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetDeliveredAt(v)
+	})
+}
+
+// UpdateDeliveredAt sets the "delivered_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertBulk) UpdateDeliveredAt() *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateDeliveredAt()
+	})
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (u *WebhookDeliveryUpsertBulk) ClearDeliveredAt() *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.ClearDeliveredAt()
 	})
 }
 

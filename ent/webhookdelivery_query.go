@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 	"github.com/google/uuid"
@@ -23,14 +25,16 @@ import (
 // WebhookDeliveryQuery is the builder for querying WebhookDelivery entities.
 type WebhookDeliveryQuery struct {
 	config
-	ctx              *QueryContext
-	order            []webhookdelivery.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.WebhookDelivery
-	withOrganization *OrganizationQuery
-	withEndpoint     *WebhookEndpointQuery
-	loadTotal        []func(context.Context, []*WebhookDelivery) error
-	modifiers        []func(*sql.Selector)
+	ctx               *QueryContext
+	order             []webhookdelivery.OrderOption
+	inters            []Interceptor
+	predicates        []predicate.WebhookDelivery
+	withOrganization  *OrganizationQuery
+	withEndpoint      *WebhookEndpointQuery
+	withAttempts      *WebhookAttemptQuery
+	loadTotal         []func(context.Context, []*WebhookDelivery) error
+	modifiers         []func(*sql.Selector)
+	withNamedAttempts map[string]*WebhookAttemptQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -104,6 +108,28 @@ func (_q *WebhookDeliveryQuery) QueryEndpoint() *WebhookEndpointQuery {
 			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, selector),
 			sqlgraph.To(webhookendpoint.Table, webhookendpoint.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, webhookdelivery.EndpointTable, webhookdelivery.EndpointColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAttempts chains the current query on the "attempts" edge.
+func (_q *WebhookDeliveryQuery) QueryAttempts() *WebhookAttemptQuery {
+	query := (&WebhookAttemptClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, selector),
+			sqlgraph.To(webhookattempt.Table, webhookattempt.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhookdelivery.AttemptsTable, webhookdelivery.AttemptsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +331,7 @@ func (_q *WebhookDeliveryQuery) Clone() *WebhookDeliveryQuery {
 		predicates:       append([]predicate.WebhookDelivery{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		withEndpoint:     _q.withEndpoint.Clone(),
+		withAttempts:     _q.withAttempts.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -330,6 +357,17 @@ func (_q *WebhookDeliveryQuery) WithEndpoint(opts ...func(*WebhookEndpointQuery)
 		opt(query)
 	}
 	_q.withEndpoint = query
+	return _q
+}
+
+// WithAttempts tells the query-builder to eager-load the nodes that are connected to
+// the "attempts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WebhookDeliveryQuery) WithAttempts(opts ...func(*WebhookAttemptQuery)) *WebhookDeliveryQuery {
+	query := (&WebhookAttemptClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAttempts = query
 	return _q
 }
 
@@ -417,9 +455,10 @@ func (_q *WebhookDeliveryQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	var (
 		nodes       = []*WebhookDelivery{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withOrganization != nil,
 			_q.withEndpoint != nil,
+			_q.withAttempts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -452,6 +491,20 @@ func (_q *WebhookDeliveryQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	if query := _q.withEndpoint; query != nil {
 		if err := _q.loadEndpoint(ctx, query, nodes, nil,
 			func(n *WebhookDelivery, e *WebhookEndpoint) { n.Edges.Endpoint = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAttempts; query != nil {
+		if err := _q.loadAttempts(ctx, query, nodes,
+			func(n *WebhookDelivery) { n.Edges.Attempts = []*WebhookAttempt{} },
+			func(n *WebhookDelivery, e *WebhookAttempt) { n.Edges.Attempts = append(n.Edges.Attempts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAttempts {
+		if err := _q.loadAttempts(ctx, query, nodes,
+			func(n *WebhookDelivery) { n.appendNamedAttempts(name) },
+			func(n *WebhookDelivery, e *WebhookAttempt) { n.appendNamedAttempts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -518,6 +571,36 @@ func (_q *WebhookDeliveryQuery) loadEndpoint(ctx context.Context, query *Webhook
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *WebhookDeliveryQuery) loadAttempts(ctx context.Context, query *WebhookAttemptQuery, nodes []*WebhookDelivery, init func(*WebhookDelivery), assign func(*WebhookDelivery, *WebhookAttempt)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*WebhookDelivery)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhookattempt.FieldDeliveryID)
+	}
+	query.Where(predicate.WebhookAttempt(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(webhookdelivery.AttemptsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.DeliveryID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "delivery_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -638,6 +721,20 @@ func (_q *WebhookDeliveryQuery) ForShare(opts ...sql.LockOption) *WebhookDeliver
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedAttempts tells the query-builder to eager-load the nodes that are connected to the "attempts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WebhookDeliveryQuery) WithNamedAttempts(name string, opts ...func(*WebhookAttemptQuery)) *WebhookDeliveryQuery {
+	query := (&WebhookAttemptClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAttempts == nil {
+		_q.withNamedAttempts = make(map[string]*WebhookAttemptQuery)
+	}
+	_q.withNamedAttempts[name] = query
 	return _q
 }
 

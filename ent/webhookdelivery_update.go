@@ -12,7 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/google/uuid"
 )
 
 // WebhookDeliveryUpdate is the builder for updating WebhookDelivery entities.
@@ -48,24 +50,24 @@ func (_u *WebhookDeliveryUpdate) SetNillableStatus(v *webhookdelivery.Status) *W
 	return _u
 }
 
-// SetAttempts sets the "attempts" field.
-func (_u *WebhookDeliveryUpdate) SetAttempts(v int) *WebhookDeliveryUpdate {
-	_u.mutation.ResetAttempts()
-	_u.mutation.SetAttempts(v)
+// SetAttemptCount sets the "attempt_count" field.
+func (_u *WebhookDeliveryUpdate) SetAttemptCount(v int) *WebhookDeliveryUpdate {
+	_u.mutation.ResetAttemptCount()
+	_u.mutation.SetAttemptCount(v)
 	return _u
 }
 
-// SetNillableAttempts sets the "attempts" field if the given value is not nil.
-func (_u *WebhookDeliveryUpdate) SetNillableAttempts(v *int) *WebhookDeliveryUpdate {
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdate) SetNillableAttemptCount(v *int) *WebhookDeliveryUpdate {
 	if v != nil {
-		_u.SetAttempts(*v)
+		_u.SetAttemptCount(*v)
 	}
 	return _u
 }
 
-// AddAttempts adds value to the "attempts" field.
-func (_u *WebhookDeliveryUpdate) AddAttempts(v int) *WebhookDeliveryUpdate {
-	_u.mutation.AddAttempts(v)
+// AddAttemptCount adds value to the "attempt_count" field.
+func (_u *WebhookDeliveryUpdate) AddAttemptCount(v int) *WebhookDeliveryUpdate {
+	_u.mutation.AddAttemptCount(v)
 	return _u
 }
 
@@ -150,9 +152,65 @@ func (_u *WebhookDeliveryUpdate) ClearLastError() *WebhookDeliveryUpdate {
 	return _u
 }
 
+// SetDeliveredAt sets the "delivered_at" field.
+func (_u *WebhookDeliveryUpdate) SetDeliveredAt(v time.Time) *WebhookDeliveryUpdate {
+	_u.mutation.SetDeliveredAt(v)
+	return _u
+}
+
+// SetNillableDeliveredAt sets the "delivered_at" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdate) SetNillableDeliveredAt(v *time.Time) *WebhookDeliveryUpdate {
+	if v != nil {
+		_u.SetDeliveredAt(*v)
+	}
+	return _u
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (_u *WebhookDeliveryUpdate) ClearDeliveredAt() *WebhookDeliveryUpdate {
+	_u.mutation.ClearDeliveredAt()
+	return _u
+}
+
+// AddAttemptIDs adds the "attempts" edge to the WebhookAttempt entity by IDs.
+func (_u *WebhookDeliveryUpdate) AddAttemptIDs(ids ...uuid.UUID) *WebhookDeliveryUpdate {
+	_u.mutation.AddAttemptIDs(ids...)
+	return _u
+}
+
+// AddAttempts adds the "attempts" edges to the WebhookAttempt entity.
+func (_u *WebhookDeliveryUpdate) AddAttempts(v ...*WebhookAttempt) *WebhookDeliveryUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttemptIDs(ids...)
+}
+
 // Mutation returns the WebhookDeliveryMutation object of the builder.
 func (_u *WebhookDeliveryUpdate) Mutation() *WebhookDeliveryMutation {
 	return _u.mutation
+}
+
+// ClearAttempts clears all "attempts" edges to the WebhookAttempt entity.
+func (_u *WebhookDeliveryUpdate) ClearAttempts() *WebhookDeliveryUpdate {
+	_u.mutation.ClearAttempts()
+	return _u
+}
+
+// RemoveAttemptIDs removes the "attempts" edge to WebhookAttempt entities by IDs.
+func (_u *WebhookDeliveryUpdate) RemoveAttemptIDs(ids ...uuid.UUID) *WebhookDeliveryUpdate {
+	_u.mutation.RemoveAttemptIDs(ids...)
+	return _u
+}
+
+// RemoveAttempts removes "attempts" edges to WebhookAttempt entities.
+func (_u *WebhookDeliveryUpdate) RemoveAttempts(v ...*WebhookAttempt) *WebhookDeliveryUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttemptIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -204,9 +262,9 @@ func (_u *WebhookDeliveryUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Attempts(); ok {
-		if err := webhookdelivery.AttemptsValidator(v); err != nil {
-			return &ValidationError{Name: "attempts", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempts": %w`, err)}
+	if v, ok := _u.mutation.AttemptCount(); ok {
+		if err := webhookdelivery.AttemptCountValidator(v); err != nil {
+			return &ValidationError{Name: "attempt_count", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempt_count": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.LastError(); ok {
@@ -241,11 +299,11 @@ func (_u *WebhookDeliveryUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(webhookdelivery.FieldStatus, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.Attempts(); ok {
-		_spec.SetField(webhookdelivery.FieldAttempts, field.TypeInt, value)
+	if value, ok := _u.mutation.AttemptCount(); ok {
+		_spec.SetField(webhookdelivery.FieldAttemptCount, field.TypeInt, value)
 	}
-	if value, ok := _u.mutation.AddedAttempts(); ok {
-		_spec.AddField(webhookdelivery.FieldAttempts, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedAttemptCount(); ok {
+		_spec.AddField(webhookdelivery.FieldAttemptCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.NextAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
@@ -270,6 +328,57 @@ func (_u *WebhookDeliveryUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(webhookdelivery.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeliveredAt(); ok {
+		_spec.SetField(webhookdelivery.FieldDeliveredAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeliveredAtCleared() {
+		_spec.ClearField(webhookdelivery.FieldDeliveredAt, field.TypeTime)
+	}
+	if _u.mutation.AttemptsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttemptsIDs(); len(nodes) > 0 && !_u.mutation.AttemptsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttemptsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -311,24 +420,24 @@ func (_u *WebhookDeliveryUpdateOne) SetNillableStatus(v *webhookdelivery.Status)
 	return _u
 }
 
-// SetAttempts sets the "attempts" field.
-func (_u *WebhookDeliveryUpdateOne) SetAttempts(v int) *WebhookDeliveryUpdateOne {
-	_u.mutation.ResetAttempts()
-	_u.mutation.SetAttempts(v)
+// SetAttemptCount sets the "attempt_count" field.
+func (_u *WebhookDeliveryUpdateOne) SetAttemptCount(v int) *WebhookDeliveryUpdateOne {
+	_u.mutation.ResetAttemptCount()
+	_u.mutation.SetAttemptCount(v)
 	return _u
 }
 
-// SetNillableAttempts sets the "attempts" field if the given value is not nil.
-func (_u *WebhookDeliveryUpdateOne) SetNillableAttempts(v *int) *WebhookDeliveryUpdateOne {
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdateOne) SetNillableAttemptCount(v *int) *WebhookDeliveryUpdateOne {
 	if v != nil {
-		_u.SetAttempts(*v)
+		_u.SetAttemptCount(*v)
 	}
 	return _u
 }
 
-// AddAttempts adds value to the "attempts" field.
-func (_u *WebhookDeliveryUpdateOne) AddAttempts(v int) *WebhookDeliveryUpdateOne {
-	_u.mutation.AddAttempts(v)
+// AddAttemptCount adds value to the "attempt_count" field.
+func (_u *WebhookDeliveryUpdateOne) AddAttemptCount(v int) *WebhookDeliveryUpdateOne {
+	_u.mutation.AddAttemptCount(v)
 	return _u
 }
 
@@ -413,9 +522,65 @@ func (_u *WebhookDeliveryUpdateOne) ClearLastError() *WebhookDeliveryUpdateOne {
 	return _u
 }
 
+// SetDeliveredAt sets the "delivered_at" field.
+func (_u *WebhookDeliveryUpdateOne) SetDeliveredAt(v time.Time) *WebhookDeliveryUpdateOne {
+	_u.mutation.SetDeliveredAt(v)
+	return _u
+}
+
+// SetNillableDeliveredAt sets the "delivered_at" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdateOne) SetNillableDeliveredAt(v *time.Time) *WebhookDeliveryUpdateOne {
+	if v != nil {
+		_u.SetDeliveredAt(*v)
+	}
+	return _u
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (_u *WebhookDeliveryUpdateOne) ClearDeliveredAt() *WebhookDeliveryUpdateOne {
+	_u.mutation.ClearDeliveredAt()
+	return _u
+}
+
+// AddAttemptIDs adds the "attempts" edge to the WebhookAttempt entity by IDs.
+func (_u *WebhookDeliveryUpdateOne) AddAttemptIDs(ids ...uuid.UUID) *WebhookDeliveryUpdateOne {
+	_u.mutation.AddAttemptIDs(ids...)
+	return _u
+}
+
+// AddAttempts adds the "attempts" edges to the WebhookAttempt entity.
+func (_u *WebhookDeliveryUpdateOne) AddAttempts(v ...*WebhookAttempt) *WebhookDeliveryUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttemptIDs(ids...)
+}
+
 // Mutation returns the WebhookDeliveryMutation object of the builder.
 func (_u *WebhookDeliveryUpdateOne) Mutation() *WebhookDeliveryMutation {
 	return _u.mutation
+}
+
+// ClearAttempts clears all "attempts" edges to the WebhookAttempt entity.
+func (_u *WebhookDeliveryUpdateOne) ClearAttempts() *WebhookDeliveryUpdateOne {
+	_u.mutation.ClearAttempts()
+	return _u
+}
+
+// RemoveAttemptIDs removes the "attempts" edge to WebhookAttempt entities by IDs.
+func (_u *WebhookDeliveryUpdateOne) RemoveAttemptIDs(ids ...uuid.UUID) *WebhookDeliveryUpdateOne {
+	_u.mutation.RemoveAttemptIDs(ids...)
+	return _u
+}
+
+// RemoveAttempts removes "attempts" edges to WebhookAttempt entities.
+func (_u *WebhookDeliveryUpdateOne) RemoveAttempts(v ...*WebhookAttempt) *WebhookDeliveryUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttemptIDs(ids...)
 }
 
 // Where appends a list predicates to the WebhookDeliveryUpdate builder.
@@ -480,9 +645,9 @@ func (_u *WebhookDeliveryUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Attempts(); ok {
-		if err := webhookdelivery.AttemptsValidator(v); err != nil {
-			return &ValidationError{Name: "attempts", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempts": %w`, err)}
+	if v, ok := _u.mutation.AttemptCount(); ok {
+		if err := webhookdelivery.AttemptCountValidator(v); err != nil {
+			return &ValidationError{Name: "attempt_count", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.attempt_count": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.LastError(); ok {
@@ -534,11 +699,11 @@ func (_u *WebhookDeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(webhookdelivery.FieldStatus, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.Attempts(); ok {
-		_spec.SetField(webhookdelivery.FieldAttempts, field.TypeInt, value)
+	if value, ok := _u.mutation.AttemptCount(); ok {
+		_spec.SetField(webhookdelivery.FieldAttemptCount, field.TypeInt, value)
 	}
-	if value, ok := _u.mutation.AddedAttempts(); ok {
-		_spec.AddField(webhookdelivery.FieldAttempts, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedAttemptCount(); ok {
+		_spec.AddField(webhookdelivery.FieldAttemptCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.NextAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
@@ -563,6 +728,57 @@ func (_u *WebhookDeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(webhookdelivery.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeliveredAt(); ok {
+		_spec.SetField(webhookdelivery.FieldDeliveredAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeliveredAtCleared() {
+		_spec.ClearField(webhookdelivery.FieldDeliveredAt, field.TypeTime)
+	}
+	if _u.mutation.AttemptsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttemptsIDs(); len(nodes) > 0 && !_u.mutation.AttemptsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttemptsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookdelivery.AttemptsTable,
+			Columns: []string{webhookdelivery.AttemptsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookattempt.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &WebhookDelivery{config: _u.config}
 	_spec.Assign = _node.assignValues

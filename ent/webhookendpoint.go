@@ -32,10 +32,20 @@ type WebhookEndpoint struct {
 	Description string `json:"description,omitempty"`
 	// Signing secret (whsec_...): needed in clear to sign, never returned after creation.
 	Secret string `json:"-"`
+	// The secret before the last rotation: it signs too until previous_secret_expires_at.
+	PreviousSecret *string `json:"-"`
+	// PreviousSecretExpiresAt holds the value of the "previous_secret_expires_at" field.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 	// Event types to deliver; empty means all.
 	EventTypes []string `json:"event_types,omitempty"`
 	// Enabled holds the value of the "enabled" field.
 	Enabled bool `json:"enabled,omitempty"`
+	// The dispatch cursor: the last event (txid, id) fanned out to deliveries.
+	LastEventTxid int64 `json:"last_event_txid,omitempty"`
+	// LastEventID holds the value of the "last_event_id" field.
+	LastEventID int64 `json:"last_event_id,omitempty"`
+	// The first failed attempt since the last success; the endpoint is disabled when it is too old.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WebhookEndpointQuery when eager-loading is set.
 	Edges        WebhookEndpointEdges `json:"edges"`
@@ -86,9 +96,11 @@ func (*WebhookEndpoint) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case webhookendpoint.FieldEnabled:
 			values[i] = new(sql.NullBool)
-		case webhookendpoint.FieldURL, webhookendpoint.FieldDescription, webhookendpoint.FieldSecret:
+		case webhookendpoint.FieldLastEventTxid, webhookendpoint.FieldLastEventID:
+			values[i] = new(sql.NullInt64)
+		case webhookendpoint.FieldURL, webhookendpoint.FieldDescription, webhookendpoint.FieldSecret, webhookendpoint.FieldPreviousSecret:
 			values[i] = new(sql.NullString)
-		case webhookendpoint.FieldCreatedAt, webhookendpoint.FieldUpdatedAt:
+		case webhookendpoint.FieldCreatedAt, webhookendpoint.FieldUpdatedAt, webhookendpoint.FieldPreviousSecretExpiresAt, webhookendpoint.FieldFailingSince:
 			values[i] = new(sql.NullTime)
 		case webhookendpoint.FieldID, webhookendpoint.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
@@ -149,6 +161,20 @@ func (_m *WebhookEndpoint) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Secret = value.String
 			}
+		case webhookendpoint.FieldPreviousSecret:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_secret", values[i])
+			} else if value.Valid {
+				_m.PreviousSecret = new(string)
+				*_m.PreviousSecret = value.String
+			}
+		case webhookendpoint.FieldPreviousSecretExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_secret_expires_at", values[i])
+			} else if value.Valid {
+				_m.PreviousSecretExpiresAt = new(time.Time)
+				*_m.PreviousSecretExpiresAt = value.Time
+			}
 		case webhookendpoint.FieldEventTypes:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field event_types", values[i])
@@ -162,6 +188,25 @@ func (_m *WebhookEndpoint) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field enabled", values[i])
 			} else if value.Valid {
 				_m.Enabled = value.Bool
+			}
+		case webhookendpoint.FieldLastEventTxid:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_event_txid", values[i])
+			} else if value.Valid {
+				_m.LastEventTxid = value.Int64
+			}
+		case webhookendpoint.FieldLastEventID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_event_id", values[i])
+			} else if value.Valid {
+				_m.LastEventID = value.Int64
+			}
+		case webhookendpoint.FieldFailingSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field failing_since", values[i])
+			} else if value.Valid {
+				_m.FailingSince = new(time.Time)
+				*_m.FailingSince = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -226,11 +271,29 @@ func (_m *WebhookEndpoint) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("secret=<sensitive>")
 	builder.WriteString(", ")
+	builder.WriteString("previous_secret=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.PreviousSecretExpiresAt; v != nil {
+		builder.WriteString("previous_secret_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("event_types=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EventTypes))
 	builder.WriteString(", ")
 	builder.WriteString("enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Enabled))
+	builder.WriteString(", ")
+	builder.WriteString("last_event_txid=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LastEventTxid))
+	builder.WriteString(", ")
+	builder.WriteString("last_event_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LastEventID))
+	builder.WriteString(", ")
+	if v := _m.FailingSince; v != nil {
+		builder.WriteString("failing_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -86,6 +86,34 @@ func (_c *WebhookEndpointCreate) SetSecret(v string) *WebhookEndpointCreate {
 	return _c
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (_c *WebhookEndpointCreate) SetPreviousSecret(v string) *WebhookEndpointCreate {
+	_c.mutation.SetPreviousSecret(v)
+	return _c
+}
+
+// SetNillablePreviousSecret sets the "previous_secret" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillablePreviousSecret(v *string) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetPreviousSecret(*v)
+	}
+	return _c
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_c *WebhookEndpointCreate) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointCreate {
+	_c.mutation.SetPreviousSecretExpiresAt(v)
+	return _c
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillablePreviousSecretExpiresAt(v *time.Time) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetPreviousSecretExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetEventTypes sets the "event_types" field.
 func (_c *WebhookEndpointCreate) SetEventTypes(v []string) *WebhookEndpointCreate {
 	_c.mutation.SetEventTypes(v)
@@ -102,6 +130,48 @@ func (_c *WebhookEndpointCreate) SetEnabled(v bool) *WebhookEndpointCreate {
 func (_c *WebhookEndpointCreate) SetNillableEnabled(v *bool) *WebhookEndpointCreate {
 	if v != nil {
 		_c.SetEnabled(*v)
+	}
+	return _c
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (_c *WebhookEndpointCreate) SetLastEventTxid(v int64) *WebhookEndpointCreate {
+	_c.mutation.SetLastEventTxid(v)
+	return _c
+}
+
+// SetNillableLastEventTxid sets the "last_event_txid" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillableLastEventTxid(v *int64) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetLastEventTxid(*v)
+	}
+	return _c
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (_c *WebhookEndpointCreate) SetLastEventID(v int64) *WebhookEndpointCreate {
+	_c.mutation.SetLastEventID(v)
+	return _c
+}
+
+// SetNillableLastEventID sets the "last_event_id" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillableLastEventID(v *int64) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetLastEventID(*v)
+	}
+	return _c
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_c *WebhookEndpointCreate) SetFailingSince(v time.Time) *WebhookEndpointCreate {
+	_c.mutation.SetFailingSince(v)
+	return _c
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillableFailingSince(v *time.Time) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetFailingSince(*v)
 	}
 	return _c
 }
@@ -195,6 +265,14 @@ func (_c *WebhookEndpointCreate) defaults() error {
 		v := webhookendpoint.DefaultEnabled
 		_c.mutation.SetEnabled(v)
 	}
+	if _, ok := _c.mutation.LastEventTxid(); !ok {
+		v := webhookendpoint.DefaultLastEventTxid
+		_c.mutation.SetLastEventTxid(v)
+	}
+	if _, ok := _c.mutation.LastEventID(); !ok {
+		v := webhookendpoint.DefaultLastEventID
+		_c.mutation.SetLastEventID(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if webhookendpoint.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized webhookendpoint.DefaultID (forgotten import ent/runtime?)")
@@ -234,6 +312,12 @@ func (_c *WebhookEndpointCreate) check() error {
 	}
 	if _, ok := _c.mutation.Enabled(); !ok {
 		return &ValidationError{Name: "enabled", err: errors.New(`ent: missing required field "WebhookEndpoint.enabled"`)}
+	}
+	if _, ok := _c.mutation.LastEventTxid(); !ok {
+		return &ValidationError{Name: "last_event_txid", err: errors.New(`ent: missing required field "WebhookEndpoint.last_event_txid"`)}
+	}
+	if _, ok := _c.mutation.LastEventID(); !ok {
+		return &ValidationError{Name: "last_event_id", err: errors.New(`ent: missing required field "WebhookEndpoint.last_event_id"`)}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "WebhookEndpoint.organization"`)}
@@ -294,6 +378,14 @@ func (_c *WebhookEndpointCreate) createSpec() (*WebhookEndpoint, *sqlgraph.Creat
 		_spec.SetField(webhookendpoint.FieldSecret, field.TypeString, value)
 		_node.Secret = value
 	}
+	if value, ok := _c.mutation.PreviousSecret(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecret, field.TypeString, value)
+		_node.PreviousSecret = &value
+	}
+	if value, ok := _c.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+		_node.PreviousSecretExpiresAt = &value
+	}
 	if value, ok := _c.mutation.EventTypes(); ok {
 		_spec.SetField(webhookendpoint.FieldEventTypes, field.TypeJSON, value)
 		_node.EventTypes = value
@@ -301,6 +393,18 @@ func (_c *WebhookEndpointCreate) createSpec() (*WebhookEndpoint, *sqlgraph.Creat
 	if value, ok := _c.mutation.Enabled(); ok {
 		_spec.SetField(webhookendpoint.FieldEnabled, field.TypeBool, value)
 		_node.Enabled = value
+	}
+	if value, ok := _c.mutation.LastEventTxid(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventTxid, field.TypeInt64, value)
+		_node.LastEventTxid = value
+	}
+	if value, ok := _c.mutation.LastEventID(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventID, field.TypeInt64, value)
+		_node.LastEventID = value
+	}
+	if value, ok := _c.mutation.FailingSince(); ok {
+		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
+		_node.FailingSince = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -441,6 +545,42 @@ func (u *WebhookEndpointUpsert) UpdateSecret() *WebhookEndpointUpsert {
 	return u
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (u *WebhookEndpointUpsert) SetPreviousSecret(v string) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldPreviousSecret, v)
+	return u
+}
+
+// UpdatePreviousSecret sets the "previous_secret" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdatePreviousSecret() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldPreviousSecret)
+	return u
+}
+
+// ClearPreviousSecret clears the value of the "previous_secret" field.
+func (u *WebhookEndpointUpsert) ClearPreviousSecret() *WebhookEndpointUpsert {
+	u.SetNull(webhookendpoint.FieldPreviousSecret)
+	return u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsert) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldPreviousSecretExpiresAt, v)
+	return u
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdatePreviousSecretExpiresAt() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldPreviousSecretExpiresAt)
+	return u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsert) ClearPreviousSecretExpiresAt() *WebhookEndpointUpsert {
+	u.SetNull(webhookendpoint.FieldPreviousSecretExpiresAt)
+	return u
+}
+
 // SetEventTypes sets the "event_types" field.
 func (u *WebhookEndpointUpsert) SetEventTypes(v []string) *WebhookEndpointUpsert {
 	u.Set(webhookendpoint.FieldEventTypes, v)
@@ -468,6 +608,60 @@ func (u *WebhookEndpointUpsert) SetEnabled(v bool) *WebhookEndpointUpsert {
 // UpdateEnabled sets the "enabled" field to the value that was provided on create.
 func (u *WebhookEndpointUpsert) UpdateEnabled() *WebhookEndpointUpsert {
 	u.SetExcluded(webhookendpoint.FieldEnabled)
+	return u
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (u *WebhookEndpointUpsert) SetLastEventTxid(v int64) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldLastEventTxid, v)
+	return u
+}
+
+// UpdateLastEventTxid sets the "last_event_txid" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateLastEventTxid() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldLastEventTxid)
+	return u
+}
+
+// AddLastEventTxid adds v to the "last_event_txid" field.
+func (u *WebhookEndpointUpsert) AddLastEventTxid(v int64) *WebhookEndpointUpsert {
+	u.Add(webhookendpoint.FieldLastEventTxid, v)
+	return u
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (u *WebhookEndpointUpsert) SetLastEventID(v int64) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldLastEventID, v)
+	return u
+}
+
+// UpdateLastEventID sets the "last_event_id" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateLastEventID() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldLastEventID)
+	return u
+}
+
+// AddLastEventID adds v to the "last_event_id" field.
+func (u *WebhookEndpointUpsert) AddLastEventID(v int64) *WebhookEndpointUpsert {
+	u.Add(webhookendpoint.FieldLastEventID, v)
+	return u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookEndpointUpsert) SetFailingSince(v time.Time) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldFailingSince, v)
+	return u
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateFailingSince() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldFailingSince)
+	return u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookEndpointUpsert) ClearFailingSince() *WebhookEndpointUpsert {
+	u.SetNull(webhookendpoint.FieldFailingSince)
 	return u
 }
 
@@ -588,6 +782,48 @@ func (u *WebhookEndpointUpsertOne) UpdateSecret() *WebhookEndpointUpsertOne {
 	})
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (u *WebhookEndpointUpsertOne) SetPreviousSecret(v string) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetPreviousSecret(v)
+	})
+}
+
+// UpdatePreviousSecret sets the "previous_secret" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdatePreviousSecret() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdatePreviousSecret()
+	})
+}
+
+// ClearPreviousSecret clears the value of the "previous_secret" field.
+func (u *WebhookEndpointUpsertOne) ClearPreviousSecret() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearPreviousSecret()
+	})
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsertOne) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetPreviousSecretExpiresAt(v)
+	})
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdatePreviousSecretExpiresAt() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdatePreviousSecretExpiresAt()
+	})
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsertOne) ClearPreviousSecretExpiresAt() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearPreviousSecretExpiresAt()
+	})
+}
+
 // SetEventTypes sets the "event_types" field.
 func (u *WebhookEndpointUpsertOne) SetEventTypes(v []string) *WebhookEndpointUpsertOne {
 	return u.Update(func(s *WebhookEndpointUpsert) {
@@ -620,6 +856,69 @@ func (u *WebhookEndpointUpsertOne) SetEnabled(v bool) *WebhookEndpointUpsertOne 
 func (u *WebhookEndpointUpsertOne) UpdateEnabled() *WebhookEndpointUpsertOne {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (u *WebhookEndpointUpsertOne) SetLastEventTxid(v int64) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetLastEventTxid(v)
+	})
+}
+
+// AddLastEventTxid adds v to the "last_event_txid" field.
+func (u *WebhookEndpointUpsertOne) AddLastEventTxid(v int64) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddLastEventTxid(v)
+	})
+}
+
+// UpdateLastEventTxid sets the "last_event_txid" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateLastEventTxid() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateLastEventTxid()
+	})
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (u *WebhookEndpointUpsertOne) SetLastEventID(v int64) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetLastEventID(v)
+	})
+}
+
+// AddLastEventID adds v to the "last_event_id" field.
+func (u *WebhookEndpointUpsertOne) AddLastEventID(v int64) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddLastEventID(v)
+	})
+}
+
+// UpdateLastEventID sets the "last_event_id" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateLastEventID() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateLastEventID()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookEndpointUpsertOne) SetFailingSince(v time.Time) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateFailingSince() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookEndpointUpsertOne) ClearFailingSince() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearFailingSince()
 	})
 }
 
@@ -907,6 +1206,48 @@ func (u *WebhookEndpointUpsertBulk) UpdateSecret() *WebhookEndpointUpsertBulk {
 	})
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (u *WebhookEndpointUpsertBulk) SetPreviousSecret(v string) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetPreviousSecret(v)
+	})
+}
+
+// UpdatePreviousSecret sets the "previous_secret" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdatePreviousSecret() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdatePreviousSecret()
+	})
+}
+
+// ClearPreviousSecret clears the value of the "previous_secret" field.
+func (u *WebhookEndpointUpsertBulk) ClearPreviousSecret() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearPreviousSecret()
+	})
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsertBulk) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetPreviousSecretExpiresAt(v)
+	})
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdatePreviousSecretExpiresAt() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdatePreviousSecretExpiresAt()
+	})
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *WebhookEndpointUpsertBulk) ClearPreviousSecretExpiresAt() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearPreviousSecretExpiresAt()
+	})
+}
+
 // SetEventTypes sets the "event_types" field.
 func (u *WebhookEndpointUpsertBulk) SetEventTypes(v []string) *WebhookEndpointUpsertBulk {
 	return u.Update(func(s *WebhookEndpointUpsert) {
@@ -939,6 +1280,69 @@ func (u *WebhookEndpointUpsertBulk) SetEnabled(v bool) *WebhookEndpointUpsertBul
 func (u *WebhookEndpointUpsertBulk) UpdateEnabled() *WebhookEndpointUpsertBulk {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (u *WebhookEndpointUpsertBulk) SetLastEventTxid(v int64) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetLastEventTxid(v)
+	})
+}
+
+// AddLastEventTxid adds v to the "last_event_txid" field.
+func (u *WebhookEndpointUpsertBulk) AddLastEventTxid(v int64) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddLastEventTxid(v)
+	})
+}
+
+// UpdateLastEventTxid sets the "last_event_txid" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateLastEventTxid() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateLastEventTxid()
+	})
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (u *WebhookEndpointUpsertBulk) SetLastEventID(v int64) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetLastEventID(v)
+	})
+}
+
+// AddLastEventID adds v to the "last_event_id" field.
+func (u *WebhookEndpointUpsertBulk) AddLastEventID(v int64) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddLastEventID(v)
+	})
+}
+
+// UpdateLastEventID sets the "last_event_id" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateLastEventID() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateLastEventID()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookEndpointUpsertBulk) SetFailingSince(v time.Time) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateFailingSince() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookEndpointUpsertBulk) ClearFailingSince() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearFailingSince()
 	})
 }
 

@@ -85,6 +85,46 @@ func (_u *WebhookEndpointUpdate) SetNillableSecret(v *string) *WebhookEndpointUp
 	return _u
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (_u *WebhookEndpointUpdate) SetPreviousSecret(v string) *WebhookEndpointUpdate {
+	_u.mutation.SetPreviousSecret(v)
+	return _u
+}
+
+// SetNillablePreviousSecret sets the "previous_secret" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillablePreviousSecret(v *string) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetPreviousSecret(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecret clears the value of the "previous_secret" field.
+func (_u *WebhookEndpointUpdate) ClearPreviousSecret() *WebhookEndpointUpdate {
+	_u.mutation.ClearPreviousSecret()
+	return _u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_u *WebhookEndpointUpdate) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointUpdate {
+	_u.mutation.SetPreviousSecretExpiresAt(v)
+	return _u
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillablePreviousSecretExpiresAt(v *time.Time) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetPreviousSecretExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (_u *WebhookEndpointUpdate) ClearPreviousSecretExpiresAt() *WebhookEndpointUpdate {
+	_u.mutation.ClearPreviousSecretExpiresAt()
+	return _u
+}
+
 // SetEventTypes sets the "event_types" field.
 func (_u *WebhookEndpointUpdate) SetEventTypes(v []string) *WebhookEndpointUpdate {
 	_u.mutation.SetEventTypes(v)
@@ -114,6 +154,68 @@ func (_u *WebhookEndpointUpdate) SetNillableEnabled(v *bool) *WebhookEndpointUpd
 	if v != nil {
 		_u.SetEnabled(*v)
 	}
+	return _u
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (_u *WebhookEndpointUpdate) SetLastEventTxid(v int64) *WebhookEndpointUpdate {
+	_u.mutation.ResetLastEventTxid()
+	_u.mutation.SetLastEventTxid(v)
+	return _u
+}
+
+// SetNillableLastEventTxid sets the "last_event_txid" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillableLastEventTxid(v *int64) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetLastEventTxid(*v)
+	}
+	return _u
+}
+
+// AddLastEventTxid adds value to the "last_event_txid" field.
+func (_u *WebhookEndpointUpdate) AddLastEventTxid(v int64) *WebhookEndpointUpdate {
+	_u.mutation.AddLastEventTxid(v)
+	return _u
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (_u *WebhookEndpointUpdate) SetLastEventID(v int64) *WebhookEndpointUpdate {
+	_u.mutation.ResetLastEventID()
+	_u.mutation.SetLastEventID(v)
+	return _u
+}
+
+// SetNillableLastEventID sets the "last_event_id" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillableLastEventID(v *int64) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetLastEventID(*v)
+	}
+	return _u
+}
+
+// AddLastEventID adds value to the "last_event_id" field.
+func (_u *WebhookEndpointUpdate) AddLastEventID(v int64) *WebhookEndpointUpdate {
+	_u.mutation.AddLastEventID(v)
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *WebhookEndpointUpdate) SetFailingSince(v time.Time) *WebhookEndpointUpdate {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillableFailingSince(v *time.Time) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *WebhookEndpointUpdate) ClearFailingSince() *WebhookEndpointUpdate {
+	_u.mutation.ClearFailingSince()
 	return _u
 }
 
@@ -245,6 +347,18 @@ func (_u *WebhookEndpointUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.Secret(); ok {
 		_spec.SetField(webhookendpoint.FieldSecret, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PreviousSecret(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecret, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSecretCleared() {
+		_spec.ClearField(webhookendpoint.FieldPreviousSecret, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousSecretExpiresAtCleared() {
+		_spec.ClearField(webhookendpoint.FieldPreviousSecretExpiresAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.EventTypes(); ok {
 		_spec.SetField(webhookendpoint.FieldEventTypes, field.TypeJSON, value)
 	}
@@ -258,6 +372,24 @@ func (_u *WebhookEndpointUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(webhookendpoint.FieldEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LastEventTxid(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventTxid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventTxid(); ok {
+		_spec.AddField(webhookendpoint.FieldLastEventTxid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LastEventID(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventID(); ok {
+		_spec.AddField(webhookendpoint.FieldLastEventID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(webhookendpoint.FieldFailingSince, field.TypeTime)
 	}
 	if _u.mutation.DeliveriesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -378,6 +510,46 @@ func (_u *WebhookEndpointUpdateOne) SetNillableSecret(v *string) *WebhookEndpoin
 	return _u
 }
 
+// SetPreviousSecret sets the "previous_secret" field.
+func (_u *WebhookEndpointUpdateOne) SetPreviousSecret(v string) *WebhookEndpointUpdateOne {
+	_u.mutation.SetPreviousSecret(v)
+	return _u
+}
+
+// SetNillablePreviousSecret sets the "previous_secret" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillablePreviousSecret(v *string) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetPreviousSecret(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecret clears the value of the "previous_secret" field.
+func (_u *WebhookEndpointUpdateOne) ClearPreviousSecret() *WebhookEndpointUpdateOne {
+	_u.mutation.ClearPreviousSecret()
+	return _u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_u *WebhookEndpointUpdateOne) SetPreviousSecretExpiresAt(v time.Time) *WebhookEndpointUpdateOne {
+	_u.mutation.SetPreviousSecretExpiresAt(v)
+	return _u
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillablePreviousSecretExpiresAt(v *time.Time) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetPreviousSecretExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (_u *WebhookEndpointUpdateOne) ClearPreviousSecretExpiresAt() *WebhookEndpointUpdateOne {
+	_u.mutation.ClearPreviousSecretExpiresAt()
+	return _u
+}
+
 // SetEventTypes sets the "event_types" field.
 func (_u *WebhookEndpointUpdateOne) SetEventTypes(v []string) *WebhookEndpointUpdateOne {
 	_u.mutation.SetEventTypes(v)
@@ -407,6 +579,68 @@ func (_u *WebhookEndpointUpdateOne) SetNillableEnabled(v *bool) *WebhookEndpoint
 	if v != nil {
 		_u.SetEnabled(*v)
 	}
+	return _u
+}
+
+// SetLastEventTxid sets the "last_event_txid" field.
+func (_u *WebhookEndpointUpdateOne) SetLastEventTxid(v int64) *WebhookEndpointUpdateOne {
+	_u.mutation.ResetLastEventTxid()
+	_u.mutation.SetLastEventTxid(v)
+	return _u
+}
+
+// SetNillableLastEventTxid sets the "last_event_txid" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillableLastEventTxid(v *int64) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetLastEventTxid(*v)
+	}
+	return _u
+}
+
+// AddLastEventTxid adds value to the "last_event_txid" field.
+func (_u *WebhookEndpointUpdateOne) AddLastEventTxid(v int64) *WebhookEndpointUpdateOne {
+	_u.mutation.AddLastEventTxid(v)
+	return _u
+}
+
+// SetLastEventID sets the "last_event_id" field.
+func (_u *WebhookEndpointUpdateOne) SetLastEventID(v int64) *WebhookEndpointUpdateOne {
+	_u.mutation.ResetLastEventID()
+	_u.mutation.SetLastEventID(v)
+	return _u
+}
+
+// SetNillableLastEventID sets the "last_event_id" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillableLastEventID(v *int64) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetLastEventID(*v)
+	}
+	return _u
+}
+
+// AddLastEventID adds value to the "last_event_id" field.
+func (_u *WebhookEndpointUpdateOne) AddLastEventID(v int64) *WebhookEndpointUpdateOne {
+	_u.mutation.AddLastEventID(v)
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *WebhookEndpointUpdateOne) SetFailingSince(v time.Time) *WebhookEndpointUpdateOne {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillableFailingSince(v *time.Time) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *WebhookEndpointUpdateOne) ClearFailingSince() *WebhookEndpointUpdateOne {
+	_u.mutation.ClearFailingSince()
 	return _u
 }
 
@@ -568,6 +802,18 @@ func (_u *WebhookEndpointUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	if value, ok := _u.mutation.Secret(); ok {
 		_spec.SetField(webhookendpoint.FieldSecret, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PreviousSecret(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecret, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSecretCleared() {
+		_spec.ClearField(webhookendpoint.FieldPreviousSecret, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(webhookendpoint.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousSecretExpiresAtCleared() {
+		_spec.ClearField(webhookendpoint.FieldPreviousSecretExpiresAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.EventTypes(); ok {
 		_spec.SetField(webhookendpoint.FieldEventTypes, field.TypeJSON, value)
 	}
@@ -581,6 +827,24 @@ func (_u *WebhookEndpointUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(webhookendpoint.FieldEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LastEventTxid(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventTxid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventTxid(); ok {
+		_spec.AddField(webhookendpoint.FieldLastEventTxid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LastEventID(); ok {
+		_spec.SetField(webhookendpoint.FieldLastEventID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventID(); ok {
+		_spec.AddField(webhookendpoint.FieldLastEventID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(webhookendpoint.FieldFailingSince, field.TypeTime)
 	}
 	if _u.mutation.DeliveriesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -118,11 +118,28 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			m.duration.WithLabelValues(route, method, code).Observe(time.Since(start).Seconds())
 			m.statements.WithLabelValues(route, method).Observe(float64(stmts.Load()))
 			if op := scimOperation(route, r.Method); op != "" && status != http.StatusUnauthorized && status != http.StatusForbidden {
-				m.scimOps.WithLabelValues(m.directoryLabel(r.PathValue("dir")), op, outcome(status)).Inc()
+				m.scimOps.WithLabelValues(m.directoryLabel(pathValue(route, r.URL.Path, "dir")), op, outcome(status)).Inc()
 			}
 		}()
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// pathValue is the segment of path that the wildcard {name} of pattern
+// matched. Read from the pattern rather than r.PathValue: an inner handler
+// may have routed a copy of the request, whose values r does not hold.
+func pathValue(pattern, path, name string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p // "GET /x" patterns
+	}
+	want := "{" + name + "}"
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, seg := range strings.Split(strings.Trim(pattern, "/"), "/") {
+		if seg == want && i < len(segs) {
+			return segs[i]
+		}
+	}
+	return ""
 }
 
 // directoryLabel bounds the directory label: the first MaxDirectories

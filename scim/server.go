@@ -118,6 +118,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithDeadline(r.Context(), start.Add(s.opts.RequestTimeout))
 	defer cancel()
 	w.Header().Set("Cache-Control", "no-store")
+	// The request is served as a copy carrying the deadline: name the
+	// route on the original too, for whoever wraps this handler (metrics).
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		r.Pattern = pattern
+	}
 	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 

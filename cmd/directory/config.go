@@ -12,6 +12,7 @@ import (
 	"github.com/acme/directory/broker"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/graph"
+	"github.com/acme/directory/webhook"
 )
 
 // config is what every command needs to reach the database and describe
@@ -33,6 +34,17 @@ type config struct {
 	// http is the HTTP server's timeouts and the SCIM limits (httpconfig.go;
 	// serve's flags).
 	http httpConfig
+	// webhook configures the webhook delivery worker.
+	webhook webhookConfig
+}
+
+// webhookConfig is the delivery worker's configuration.
+type webhookConfig struct {
+	poll         time.Duration
+	schedule     string
+	disableAfter time.Duration
+	timeout      time.Duration
+	allowPrivate bool
 }
 
 // flags registers the shared configuration flags on fs, with the
@@ -72,6 +84,16 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"GraphQL: most values in the In/NotIn lists of one where argument, together")
 	fs.IntVar(&g.MaxStringBytes, "graphql-max-string-bytes", envInt("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", graph.DefaultMaxStringBytes),
 		"GraphQL: longest string in a where argument, in bytes")
+	fs.DurationVar(&c.webhook.poll, "webhook-poll", envDuration("DIRECTORY_WEBHOOK_POLL", webhook.DefaultPollInterval),
+		"how often the webhook worker looks for work when idle")
+	fs.StringVar(&c.webhook.schedule, "webhook-schedule", envOr("DIRECTORY_WEBHOOK_SCHEDULE", scheduleString(webhook.DefaultSchedule)),
+		"waits after each failed webhook attempt, comma-separated (each ±20% jitter)")
+	fs.DurationVar(&c.webhook.disableAfter, "webhook-disable-after", envDuration("DIRECTORY_WEBHOOK_DISABLE_AFTER", webhook.DefaultDisableAfter),
+		"disable a webhook endpoint whose attempts have all failed for this long")
+	fs.DurationVar(&c.webhook.timeout, "webhook-timeout", envDuration("DIRECTORY_WEBHOOK_TIMEOUT", webhook.DefaultTimeout),
+		"timeout of one webhook request")
+	fs.BoolVar(&c.webhook.allowPrivate, "webhook-allow-private", envBool("DIRECTORY_WEBHOOK_ALLOW_PRIVATE", false),
+		"let webhooks reach loopback and private addresses (link-local stays refused)")
 }
 
 // graphQL is the configuration of the GraphQL endpoint.
@@ -83,6 +105,15 @@ func (c *config) graphQL(a *auth.Authenticator, b *broker.Broker) graph.Config {
 	g.NoReadOnlyIntrospection = !c.graphqlReadOnlyIntrospection
 	g.Auth = a
 	return g
+}
+
+// scheduleString writes a retry schedule as the flag takes it.
+func scheduleString(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // base returns the public base URL, derived from the listen address when

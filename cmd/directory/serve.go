@@ -16,6 +16,7 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
+	"github.com/acme/directory/webhook"
 )
 
 // shutdownGrace is how long in-flight requests get after SIGTERM.
@@ -30,6 +31,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	c.flags(fs)
 	c.http.flags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	schedule, err := webhook.ParseSchedule(c.webhook.schedule)
+	if err != nil {
 		return err
 	}
 	s, err := c.open(ctx)
@@ -59,6 +64,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	pruneCtx, stopPruning := context.WithCancel(access.PlatformContext(ctx))
 	defer stopPruning()
 	go events.RunPruner(pruneCtx, s.Client, c.eventRetention, pruneInterval)
+	go webhook.New(domain.New(s.Client, s.Dialect), s.Dialect, webhook.Config{
+		PollInterval: c.webhook.poll, Schedule: schedule, DisableAfter: c.webhook.disableAfter,
+		Timeout: c.webhook.timeout, AllowPrivate: c.webhook.allowPrivate, Retention: c.eventRetention,
+	}).Run(pruneCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -15,7 +16,10 @@ import (
 )
 
 // WebhookDelivery is the delivery of one event to one endpoint, with its
-// retries: workers claim due rows with FOR UPDATE SKIP LOCKED.
+// retries: workers claim due rows with FOR UPDATE SKIP LOCKED. A pending
+// delivery holds back the later deliveries of its subject to its endpoint
+// (event order is (event_txid, event_id)), so a receiver sees each
+// subject's events in order.
 type WebhookDelivery struct {
 	ent.Schema
 }
@@ -30,12 +34,19 @@ func (WebhookDelivery) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("endpoint_id", uuid.UUID{}).Immutable(),
 		field.Int64("event_id").Immutable(),
+		field.Int64("event_txid").Default(0).Immutable().
+			Comment("The event's transaction: (event_txid, event_id) is the event order."),
+		field.String("event_type").Default("").Immutable(),
+		field.UUID("subject_id", uuid.UUID{}).Immutable().
+			Comment("The event's subject: deliveries of one subject to one endpoint go in order."),
 		field.Enum("status").Values("pending", "succeeded", "failed").Default("pending"),
-		field.Int("attempts").Default(0).NonNegative(),
-		field.Time("next_attempt_at").Default(time.Now),
+		field.Int("attempt_count").Default(0).NonNegative(),
+		field.Time("next_attempt_at").Default(time.Now).
+			Comment("When the delivery is due; while an attempt runs, the end of its lease."),
 		field.Time("last_attempt_at").Optional().Nillable(),
 		field.Int("last_response_status").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(2000),
+		field.Time("delivered_at").Optional().Nillable(),
 	}
 }
 
@@ -44,6 +55,8 @@ func (WebhookDelivery) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("endpoint", WebhookEndpoint.Type).Ref("deliveries").
 			Field("endpoint_id").Unique().Required().Immutable(),
+		edge.To("attempts", WebhookAttempt.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
@@ -52,6 +65,7 @@ func (WebhookDelivery) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("status", "next_attempt_at"),
 		index.Fields("endpoint_id", "event_id").Unique(),
+		index.Fields("endpoint_id", "subject_id", "status"),
 	}
 }
 

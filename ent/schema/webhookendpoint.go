@@ -12,7 +12,9 @@ import (
 )
 
 // WebhookEndpoint is a URL of the application that receives an
-// organization's events, signed the Standard Webhooks way.
+// organization's events, signed the Standard Webhooks way. The delivery
+// worker (package webhook) fans the organization's events out to it from
+// its stored cursor (last_event_txid, last_event_id).
 type WebhookEndpoint struct {
 	ent.Schema
 }
@@ -29,9 +31,17 @@ func (WebhookEndpoint) Fields() []ent.Field {
 		field.String("description").Optional().MaxLen(2000),
 		field.String("secret").Sensitive().
 			Comment("Signing secret (whsec_...): needed in clear to sign, never returned after creation."),
+		field.String("previous_secret").Sensitive().Optional().Nillable().
+			Comment("The secret before the last rotation: it signs too until previous_secret_expires_at."),
+		field.Time("previous_secret_expires_at").Optional().Nillable(),
 		field.Strings("event_types").Optional().
 			Comment("Event types to deliver; empty means all."),
 		field.Bool("enabled").Default(true),
+		field.Int64("last_event_txid").Default(0).
+			Comment("The dispatch cursor: the last event (txid, id) fanned out to deliveries."),
+		field.Int64("last_event_id").Default(0),
+		field.Time("failing_since").Optional().Nillable().
+			Comment("The first failed attempt since the last success; the endpoint is disabled when it is too old."),
 	}
 }
 

@@ -29,10 +29,16 @@ const (
 	FieldEndpointID = "endpoint_id"
 	// FieldEventID holds the string denoting the event_id field in the database.
 	FieldEventID = "event_id"
+	// FieldEventTxid holds the string denoting the event_txid field in the database.
+	FieldEventTxid = "event_txid"
+	// FieldEventType holds the string denoting the event_type field in the database.
+	FieldEventType = "event_type"
+	// FieldSubjectID holds the string denoting the subject_id field in the database.
+	FieldSubjectID = "subject_id"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
-	// FieldAttempts holds the string denoting the attempts field in the database.
-	FieldAttempts = "attempts"
+	// FieldAttemptCount holds the string denoting the attempt_count field in the database.
+	FieldAttemptCount = "attempt_count"
 	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
 	FieldNextAttemptAt = "next_attempt_at"
 	// FieldLastAttemptAt holds the string denoting the last_attempt_at field in the database.
@@ -41,10 +47,14 @@ const (
 	FieldLastResponseStatus = "last_response_status"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldDeliveredAt holds the string denoting the delivered_at field in the database.
+	FieldDeliveredAt = "delivered_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeEndpoint holds the string denoting the endpoint edge name in mutations.
 	EdgeEndpoint = "endpoint"
+	// EdgeAttempts holds the string denoting the attempts edge name in mutations.
+	EdgeAttempts = "attempts"
 	// Table holds the table name of the webhookdelivery in the database.
 	Table = "webhook_deliveries"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -61,6 +71,13 @@ const (
 	EndpointInverseTable = "webhook_endpoints"
 	// EndpointColumn is the table column denoting the endpoint relation/edge.
 	EndpointColumn = "endpoint_id"
+	// AttemptsTable is the table that holds the attempts relation/edge.
+	AttemptsTable = "webhook_attempts"
+	// AttemptsInverseTable is the table name for the WebhookAttempt entity.
+	// It exists in this package in order to avoid circular dependency with the "webhookattempt" package.
+	AttemptsInverseTable = "webhook_attempts"
+	// AttemptsColumn is the table column denoting the attempts relation/edge.
+	AttemptsColumn = "delivery_id"
 )
 
 // Columns holds all SQL columns for webhookdelivery fields.
@@ -71,12 +88,16 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldEndpointID,
 	FieldEventID,
+	FieldEventTxid,
+	FieldEventType,
+	FieldSubjectID,
 	FieldStatus,
-	FieldAttempts,
+	FieldAttemptCount,
 	FieldNextAttemptAt,
 	FieldLastAttemptAt,
 	FieldLastResponseStatus,
 	FieldLastError,
+	FieldDeliveredAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -103,10 +124,14 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
-	// DefaultAttempts holds the default value on creation for the "attempts" field.
-	DefaultAttempts int
-	// AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
-	AttemptsValidator func(int) error
+	// DefaultEventTxid holds the default value on creation for the "event_txid" field.
+	DefaultEventTxid int64
+	// DefaultEventType holds the default value on creation for the "event_type" field.
+	DefaultEventType string
+	// DefaultAttemptCount holds the default value on creation for the "attempt_count" field.
+	DefaultAttemptCount int
+	// AttemptCountValidator is a validator for the "attempt_count" field. It is called by the builders before save.
+	AttemptCountValidator func(int) error
 	// DefaultNextAttemptAt holds the default value on creation for the "next_attempt_at" field.
 	DefaultNextAttemptAt func() time.Time
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
@@ -175,14 +200,29 @@ func ByEventID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEventID, opts...).ToFunc()
 }
 
+// ByEventTxid orders the results by the event_txid field.
+func ByEventTxid(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventTxid, opts...).ToFunc()
+}
+
+// ByEventType orders the results by the event_type field.
+func ByEventType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventType, opts...).ToFunc()
+}
+
+// BySubjectID orders the results by the subject_id field.
+func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectID, opts...).ToFunc()
+}
+
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
-// ByAttempts orders the results by the attempts field.
-func ByAttempts(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldAttempts, opts...).ToFunc()
+// ByAttemptCount orders the results by the attempt_count field.
+func ByAttemptCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAttemptCount, opts...).ToFunc()
 }
 
 // ByNextAttemptAt orders the results by the next_attempt_at field.
@@ -205,6 +245,11 @@ func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
 }
 
+// ByDeliveredAt orders the results by the delivered_at field.
+func ByDeliveredAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeliveredAt, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -216,6 +261,20 @@ func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption 
 func ByEndpointField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newEndpointStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAttemptsCount orders the results by attempts count.
+func ByAttemptsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAttemptsStep(), opts...)
+	}
+}
+
+// ByAttempts orders the results by attempts terms.
+func ByAttempts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAttemptsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newOrganizationStep() *sqlgraph.Step {
@@ -230,6 +289,13 @@ func newEndpointStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EndpointInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, EndpointTable, EndpointColumn),
+	)
+}
+func newAttemptsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AttemptsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AttemptsTable, AttemptsColumn),
 	)
 }
 

@@ -28,10 +28,20 @@ const (
 	FieldDescription = "description"
 	// FieldSecret holds the string denoting the secret field in the database.
 	FieldSecret = "secret"
+	// FieldPreviousSecret holds the string denoting the previous_secret field in the database.
+	FieldPreviousSecret = "previous_secret"
+	// FieldPreviousSecretExpiresAt holds the string denoting the previous_secret_expires_at field in the database.
+	FieldPreviousSecretExpiresAt = "previous_secret_expires_at"
 	// FieldEventTypes holds the string denoting the event_types field in the database.
 	FieldEventTypes = "event_types"
 	// FieldEnabled holds the string denoting the enabled field in the database.
 	FieldEnabled = "enabled"
+	// FieldLastEventTxid holds the string denoting the last_event_txid field in the database.
+	FieldLastEventTxid = "last_event_txid"
+	// FieldLastEventID holds the string denoting the last_event_id field in the database.
+	FieldLastEventID = "last_event_id"
+	// FieldFailingSince holds the string denoting the failing_since field in the database.
+	FieldFailingSince = "failing_since"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
@@ -63,8 +73,13 @@ var Columns = []string{
 	FieldURL,
 	FieldDescription,
 	FieldSecret,
+	FieldPreviousSecret,
+	FieldPreviousSecretExpiresAt,
 	FieldEventTypes,
 	FieldEnabled,
+	FieldLastEventTxid,
+	FieldLastEventID,
+	FieldFailingSince,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -97,6 +112,10 @@ var (
 	DescriptionValidator func(string) error
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DefaultLastEventTxid holds the default value on creation for the "last_event_txid" field.
+	DefaultLastEventTxid int64
+	// DefaultLastEventID holds the default value on creation for the "last_event_id" field.
+	DefaultLastEventID int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -139,9 +158,34 @@ func BySecret(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSecret, opts...).ToFunc()
 }
 
+// ByPreviousSecret orders the results by the previous_secret field.
+func ByPreviousSecret(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousSecret, opts...).ToFunc()
+}
+
+// ByPreviousSecretExpiresAt orders the results by the previous_secret_expires_at field.
+func ByPreviousSecretExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousSecretExpiresAt, opts...).ToFunc()
+}
+
 // ByEnabled orders the results by the enabled field.
 func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEnabled, opts...).ToFunc()
+}
+
+// ByLastEventTxid orders the results by the last_event_txid field.
+func ByLastEventTxid(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastEventTxid, opts...).ToFunc()
+}
+
+// ByLastEventID orders the results by the last_event_id field.
+func ByLastEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastEventID, opts...).ToFunc()
+}
+
+// ByFailingSince orders the results by the failing_since field.
+func ByFailingSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailingSince, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

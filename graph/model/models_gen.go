@@ -51,6 +51,17 @@ type CreateRoleInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+type CreateWebhookEndpointInput struct {
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them.
+	URL         string  `json:"url"`
+	Description *string `json:"description,omitempty"`
+	// Event types to deliver (webhookEventTypes); empty or omitted: every event.
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Default true.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 // A page of events, oldest first.
 type EventConnection struct {
 	Edges    []*EventEdge   `json:"edges"`
@@ -96,6 +107,22 @@ type UpdateRoleInput struct {
 	Name *string `json:"name,omitempty"`
 	// null clears it.
 	Description graphql.Omittable[*string] `json:"description,omitempty"`
+}
+
+// Omitted fields stay as they are.
+type UpdateWebhookEndpointInput struct {
+	URL         *string `json:"url,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// An empty list: every event.
+	EventTypes []string `json:"eventTypes,omitempty"`
+	Enabled    *bool    `json:"enabled,omitempty"`
+}
+
+// An endpoint with its new signing secret.
+type WebhookSecretPayload struct {
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint"`
+	// The signing secret (whsec_...). It is shown only this once.
+	Secret string `json:"secret"`
 }
 
 // Whether a directory accepts SCIM requests, and whether it has had any.
