@@ -11,7 +11,8 @@
 //	BENCH_QUICK=1 go run ./bench -bin ...      1,000 users, short runs (CI)
 //
 // Environment: BENCH_QUICK=1, BENCH_DBS=sqlite,postgres (which databases),
-// BENCH_DURATION=2s (per measurement), BENCH_OUT=bench/results.
+// BENCH_DURATION=2s (per measurement), BENCH_OUT=bench/results,
+// BENCH_HOSTILE=0 (skip the hostile-callers phase).
 package main
 
 import (
@@ -108,6 +109,10 @@ func run(ctx context.Context, p plan) error {
 	res.total = time.Since(started)
 	table := res.markdown()
 	fmt.Println(table)
+	if probe, rss, fails := res.hostileWorst(); len(res.hostile) > 0 {
+		fmt.Fprintf(os.Stderr, "bench: under every hostile caller: worst probe %s, %d probes failed, largest RSS %s\n",
+			fmtDur(probe), fails, mib(rss))
+	}
 	if err := os.MkdirAll(p.out, 0o755); err != nil {
 		return err
 	}
@@ -212,6 +217,9 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		}
 		rss, peak := srv.memory()
 		res.memory[memKey{db, f.users}] = [2]int64{rss, peak}
+	}
+	if os.Getenv("BENCH_HOSTILE") != "0" {
+		hostile(ctx, p, srv, db, fixtures[0], srv.url+domain.SCIMPath+syncDir.String()+"/Users?count=1", syncToken, res)
 	}
 	for i, c := range p.clients {
 		table := fmt.Sprintf("bench_raw_%d", i)

@@ -77,6 +77,7 @@ type results struct {
 	memory   map[memKey][2]int64
 	failures int
 	total    time.Duration
+	hostile  []hostileResult
 }
 
 func newResults(p plan) *results {
@@ -161,6 +162,7 @@ func (r *results) markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(r.hostileMarkdown())
 	return b.String()
 }
 
