@@ -33,12 +33,11 @@ type attack struct {
 
 // hostileResult is what one attack did to the server.
 type hostileResult struct {
-	db, name        string
-	outcomes        map[string]int
-	health, tenant  time.Duration // the prober's worst latency
-	probeFails      int
-	peakRSS         int64
-	attemptsPerWork int
+	db, name       string
+	outcomes       map[string]int
+	health, tenant time.Duration // the prober's worst latency
+	probeFails     int
+	peakRSS        int64
 }
 
 // hostile runs the attacks on fixture f, probing the other tenant at
