@@ -36,7 +36,7 @@ type tenant struct {
 	reader   context.Context // an org_read key of the organization
 }
 
-func newTenant(t *testing.T, s *store.Store, name string) *tenant {
+func newTenant(t testing.TB, s *store.Store, name string) *tenant {
 	t.Helper()
 	svc := domain.New(s.Client, s.Dialect)
 	platform := access.PlatformContext(context.Background())
