@@ -1,0 +1,159 @@
+package domain_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/group"
+	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/events"
+	"github.com/acme/directory/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite events/catalogue.md from the scenario")
+
+// catalogueFile is the event catalogue with one real example of each
+// event type, written by TestEventCatalogue.
+const catalogueFile = "../events/catalogue.md"
+
+// TestEventCatalogue plays a directory's life through the domain
+// operations, takes the first event of each type, and checks that
+// events/catalogue.md shows exactly those examples (ids and times
+// replaced by stable placeholders), so the documented payloads cannot
+// drift from what the code writes. Run with -update to rewrite it.
+func TestEventCatalogue(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	a := newTenant(t, st, "Acme")
+	ctx := withProvider(a)
+	svc, admin := a.svc, a.admin
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, err := svc.RotateDirectoryToken(admin, a.dir.ID, nil)
+	must(err)
+	must(svc.RevokeDirectoryToken(admin, tok.Token.ID))
+	_, err = svc.SetDirectoryEnabled(admin, a.dir.ID, false)
+	must(err)
+	_, err = svc.SetDirectoryEnabled(admin, a.dir.ID, true)
+	must(err)
+	viewer, err := svc.CreateRole(admin, domain.NewRole{OrganizationID: a.org.ID, Key: "viewer", Name: "Viewer"})
+	must(err)
+	adminRole, err := svc.CreateRole(admin, domain.NewRole{OrganizationID: a.org.ID, Key: "admin", Name: "Admin"})
+	must(err)
+	_, err = svc.SetDefaultRole(admin, a.org.ID, &viewer.ID)
+	must(err)
+	f := userFields("ada@acme.test", "jc-5f1e", true)
+	f[user.FieldFamilyName] = "Lovelace"
+	ada, _, err := svc.ProvisionUser(ctx, a.dir.ID, f)
+	must(err)
+	f[user.FieldTitle] = "Engineer"
+	_, err = svc.UpdateUser(ctx, a.dir.ID, ada.ID, nil, func(*ent.User) (domain.UserFields, error) { return f, nil })
+	must(err)
+	g, err := svc.CreateGroup(ctx, a.dir.ID, domain.GroupFields{group.FieldDisplayName: "Engineering"},
+		[]domain.MemberChange{{Op: domain.AddMembers, IDs: []uuid.UUID{ada.ID}}})
+	must(err)
+	_, err = svc.SetGroupRoles(admin, g.ID, []uuid.UUID{adminRole.ID})
+	must(err)
+	_, err = svc.UpdateGroup(ctx, a.dir.ID, g.ID, nil, func(*ent.Group) (domain.GroupFields, []domain.MemberChange, error) {
+		return domain.GroupFields{group.FieldDisplayName: "Engineering (all)"},
+			[]domain.MemberChange{{Op: domain.RemoveMembers, IDs: []uuid.UUID{ada.ID}}}, nil
+	})
+	must(err)
+	off := userFields("ada@acme.test", "jc-5f1e", false)
+	_, err = svc.UpdateUser(ctx, a.dir.ID, ada.ID, nil, func(*ent.User) (domain.UserFields, error) { return off, nil })
+	must(err)
+	_, err = svc.UpdateUser(ctx, a.dir.ID, ada.ID, nil, func(*ent.User) (domain.UserFields, error) { return f, nil })
+	must(err)
+	name := "Administrator"
+	_, err = svc.UpdateRole(admin, adminRole.ID, domain.RoleChange{Name: &name})
+	must(err)
+	must(svc.DeleteRole(admin, adminRole.ID))
+	must(svc.DeleteGroup(ctx, a.dir.ID, g.ID, nil))
+	must(svc.DeleteUser(ctx, a.dir.ID, ada.ID, nil))
+	must(svc.DeleteDirectory(admin, a.dir.ID))
+
+	all, _, err := events.After(a.platform, a.client, a.org.ID, events.Cursor{}, events.Filter{}, events.MaxLimit)
+	must(err)
+	first := map[string]*ent.Event{}
+	for _, e := range all {
+		if first[e.Type] == nil {
+			first[e.Type] = e
+		}
+	}
+	var missing []string
+	for _, typ := range domain.EventTypes {
+		if first[typ] == nil {
+			missing = append(missing, typ)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("the scenario writes no %v: extend it", missing)
+	}
+	got := catalogue(first)
+	if *update {
+		must(os.WriteFile(catalogueFile, got, 0o644))
+	}
+	want, err := os.ReadFile(catalogueFile)
+	must(err)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale: run go test ./domain -run TestEventCatalogue -update", catalogueFile)
+	}
+}
+
+// withProvider is the tenant's directory-token context with a credential
+// id, as a real token's requests carry.
+func withProvider(a *tenant) context.Context {
+	v := *access.FromContext(a.provider)
+	v.CredentialID = uuid.MustParse("00000000-0000-8000-8000-00000000c0de")
+	return access.NewContext(context.Background(), &v)
+}
+
+var (
+	uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	timePattern = regexp.MustCompile(`"\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)"`)
+	tokenPrefix = regexp.MustCompile(`"scim_[A-Za-z0-9_-]+"`)
+)
+
+// catalogue renders one example of each event type as Markdown, with ids
+// and times replaced by placeholders that are stable from run to run.
+func catalogue(first map[string]*ent.Event) []byte {
+	var b bytes.Buffer
+	b.WriteString("# The event catalogue\n\n" +
+		"One real example of each event type, as the `events` query, the subscription and webhooks carry it " +
+		"(webhooks wrap the same fields in their payload). Written by `go test ./domain -run TestEventCatalogue -update` " +
+		"from a scripted directory's life; ids and times are placeholders.\n")
+	ids := map[string]string{}
+	for _, typ := range domain.EventTypes {
+		e := first[typ]
+		doc := map[string]any{"type": e.Type, "subjectID": e.SubjectID, "directoryID": e.DirectoryID,
+			"actorType": e.ActorType, "actorID": e.ActorID, "createdAt": e.CreatedAt, "data": e.Data}
+		if e.Previous != nil {
+			doc["previous"] = e.Previous
+		}
+		raw, _ := json.MarshalIndent(doc, "", "  ")
+		text := uuidPattern.ReplaceAllStringFunc(string(raw), func(id string) string {
+			if _, ok := ids[id]; !ok {
+				ids[id] = fmt.Sprintf("id-%02d", len(ids)+1)
+			}
+			return ids[id]
+		})
+		text = timePattern.ReplaceAllString(text, `"2026-01-01T12:00:00Z"`)
+		text = tokenPrefix.ReplaceAllString(text, `"scim_AbCd"`)
+		fmt.Fprintf(&b, "\n## `%s`\n\n```json\n%s\n```\n", typ, text)
+	}
+	return b.Bytes()
+}
