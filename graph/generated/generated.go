@@ -31268,7 +31268,7 @@ func (ec *executionContext) unmarshalNCreateWebhookEndpointInput2githubᚗcomᚋ
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
-	res, err := model.UnmarshalCursor(v)
+	res, err := model.UnmarshalCursor(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -31278,7 +31278,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNDirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx context.Context, sel ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
@@ -32195,7 +32195,7 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	res, err := model.UnmarshalCursor(v)
+	res, err := model.UnmarshalCursor(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -32204,9 +32204,8 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := model.MarshalCursor(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx context.Context, sel ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
