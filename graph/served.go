@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"maps"
+	"regexp"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -36,12 +37,17 @@ func servedSchema() *ast.Schema {
 }
 
 // schemaSDL is the served schema in the GraphQL schema language, with
-// descriptions, for code generators.
+// descriptions, for code generators; the uses of hidden directives
+// (@goModel on a type, @goField on a field) are left out too.
 func schemaSDL(s *ast.Schema) string {
 	var b strings.Builder
 	formatter.NewFormatter(&b, formatter.WithComments()).FormatSchema(s)
-	return b.String()
+	return hiddenUse.ReplaceAllString(b.String(), "")
 }
+
+// hiddenUse matches a use of a go* directive in the formatted schema
+// (their arguments are strings and booleans, without parentheses).
+var hiddenUse = regexp.MustCompile(` ?@go[A-Za-z]+(\([^)]*\))?`)
 
 // checkCursorOrder refuses a connection's after or before cursor that was
 // handed out under another orderBy (model.MarshalCursor tags cursors with
