@@ -5878,8 +5878,10 @@ extend type Role {
 #   (createRole) are deprecated and go away in the next release.
 # - Errors carry extensions.code: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
 #   BAD_USER_INPUT (with extensions.field naming the input field), CONFLICT,
-#   COMPLEXITY_LIMIT_EXCEEDED, RATE_LIMITED, TIMEOUT, PAYLOAD_TOO_LARGE,
-#   BAD_REQUEST, INTERNAL_SERVER_ERROR.
+#   the limits' COMPLEXITY_LIMIT_EXCEEDED, DEPTH_LIMIT_EXCEEDED,
+#   GRAPHQL_PARSE_FAILED (token limit), INTROSPECTION_DISABLED,
+#   RATE_LIMITED (HTTP 429), TIMEOUT, PAYLOAD_TOO_LARGE (413), BAD_REQUEST,
+#   and INTERNAL_SERVER_ERROR.
 
 """
 Changes. Every mutation needs a platform or org_admin API key: an org_read
