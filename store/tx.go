@@ -53,6 +53,10 @@ var savepoints atomic.Uint64
 // withSavepoint runs f on the caller's transaction tx under a savepoint
 // (SQLite and PostgreSQL spell them alike): released when f succeeds,
 // rolled back to (and then released) when it fails.
+//
+// The savepoint statements go through the transaction's ExecContext (ent's
+// sql/execquery feature): a driver that wraps ent's (Instrument) must
+// pass ExecContext through on its transactions, as metrics' does.
 func withSavepoint(ctx context.Context, tx *ent.Tx, f func(tx *ent.Tx) error) error {
 	name := fmt.Sprintf("directory_op_%d", savepoints.Add(1))
 	db := tx.Client()
