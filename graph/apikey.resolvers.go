@@ -15,6 +15,25 @@ import (
 	"github.com/google/uuid"
 )
 
+// APIKeyCreate is the resolver for the apiKeyCreate field.
+func (r *mutationResolver) APIKeyCreate(ctx context.Context, input model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error) {
+	var k *domain.IssuedAPIKey
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		k, err = r.domain.CreateAPIKey(ctx, domain.NewAPIKey{Scope: input.Scope, OrganizationID: input.OrganizationID, Name: deref(input.Name)})
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.APIKeyCreatePayload{UserErrors: ue}, err
+	}
+	return &model.APIKeyCreatePayload{APIKey: k.APIKey, Key: &k.Key, UserErrors: ue}, nil
+}
+
+// APIKeyRevoke is the resolver for the apiKeyRevoke field.
+func (r *mutationResolver) APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.RevokeAPIKey(ctx, input.ID) })
+	return &model.APIKeyRevokePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
 // CreateAPIKey is the resolver for the createAPIKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, scope access.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error) {
 	k, err := r.domain.CreateAPIKey(ctx, domain.NewAPIKey{Scope: scope, OrganizationID: organizationID, Name: deref(name)})

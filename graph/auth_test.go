@@ -58,6 +58,7 @@ func TestEndpointAuthentication(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				seen = nil
 				req := httptest.NewRequestWithContext(c.ctx, http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+				req.Header.Set("Content-Type", "application/json")
 				if c.header != "" {
 					req.Header.Set("Authorization", c.header)
 				}

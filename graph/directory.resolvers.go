@@ -37,6 +37,68 @@ func (r *directoryResolver) GroupCount(ctx context.Context, obj *ent.Directory) 
 	return groups, err
 }
 
+// DirectoryCreate is the resolver for the directoryCreate field.
+func (r *mutationResolver) DirectoryCreate(ctx context.Context, input model.DirectoryCreateInput) (*model.DirectoryCreatePayload, error) {
+	var nd *domain.IssuedToken
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		nd, err = r.domain.CreateDirectory(ctx, domain.NewDirectory{
+			OrganizationID: input.OrganizationID, Provider: input.Provider, Name: deref(input.Name)})
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.DirectoryCreatePayload{UserErrors: ue}, err
+	}
+	endpoint := domain.SCIMEndpoint(r.cfg.PublicURL, nd.Directory.ID)
+	return &model.DirectoryCreatePayload{Directory: nd.Directory, ScimEndpoint: &endpoint,
+		BearerToken: &nd.BearerToken, UserErrors: ue}, nil
+}
+
+// DirectoryTokenRotate is the resolver for the directoryTokenRotate field.
+func (r *mutationResolver) DirectoryTokenRotate(ctx context.Context, input model.DirectoryTokenRotateInput) (*model.DirectoryTokenRotatePayload, error) {
+	var t *domain.IssuedToken
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		t, err = r.domain.RotateDirectoryToken(ctx, input.DirectoryID, input.ExpiresAt)
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.DirectoryTokenRotatePayload{UserErrors: ue}, err
+	}
+	return &model.DirectoryTokenRotatePayload{Directory: t.Directory, Token: t.Token,
+		BearerToken: &t.BearerToken, UserErrors: ue}, nil
+}
+
+// DirectoryTokenRevoke is the resolver for the directoryTokenRevoke field.
+func (r *mutationResolver) DirectoryTokenRevoke(ctx context.Context, input model.DirectoryTokenRevokeInput) (*model.DirectoryTokenRevokePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.RevokeDirectoryToken(ctx, input.ID) })
+	return &model.DirectoryTokenRevokePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
+// DirectoryEnable is the resolver for the directoryEnable field.
+func (r *mutationResolver) DirectoryEnable(ctx context.Context, input model.DirectoryEnableInput) (*model.DirectoryEnablePayload, error) {
+	var d *ent.Directory
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		d, err = r.domain.SetDirectoryEnabled(ctx, input.ID, true)
+		return err
+	})
+	return &model.DirectoryEnablePayload{Directory: unless(d, ue), UserErrors: ue}, err
+}
+
+// DirectoryDisable is the resolver for the directoryDisable field.
+func (r *mutationResolver) DirectoryDisable(ctx context.Context, input model.DirectoryDisableInput) (*model.DirectoryDisablePayload, error) {
+	var d *ent.Directory
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		d, err = r.domain.SetDirectoryEnabled(ctx, input.ID, false)
+		return err
+	})
+	return &model.DirectoryDisablePayload{Directory: unless(d, ue), UserErrors: ue}, err
+}
+
+// DirectoryDelete is the resolver for the directoryDelete field.
+func (r *mutationResolver) DirectoryDelete(ctx context.Context, input model.DirectoryDeleteInput) (*model.DirectoryDeletePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.DeleteDirectory(ctx, input.ID) })
+	return &model.DirectoryDeletePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
 // CreateDirectory is the resolver for the createDirectory field.
 func (r *mutationResolver) CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error) {
 	nd, err := r.domain.CreateDirectory(ctx, domain.NewDirectory{

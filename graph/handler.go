@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -46,6 +47,12 @@ const (
 	DefaultMaxWhereNodes  = 200
 	DefaultMaxWhereValues = 1000
 	DefaultMaxStringBytes = 4096
+	// DefaultRateLimitPerSecond is the cost points a key's budget regains
+	// a second.
+	DefaultRateLimitPerSecond = 1000
+	// DefaultPersistedQueries is how many automatic persisted queries the
+	// server keeps.
+	DefaultPersistedQueries = 1000
 )
 
 // maxCachedQueryBytes is the longest query text the parsed-query cache
@@ -96,6 +103,22 @@ type Config struct {
 	Auth *auth.Authenticator
 	// Broker wakes event subscriptions when events commit; nil: they poll.
 	Broker *broker.Broker
+	// RateLimitPerSecond is the cost points an API key's budget regains a
+	// second; negative turns the rate limit off. The budget is per server
+	// process (see ratelimit.go).
+	RateLimitPerSecond float64
+	// RateLimitBurst is the cost points a full budget holds; at least
+	// MaxComplexity, so that every operation the limits allow can run
+	// (default: twice MaxComplexity).
+	RateLimitBurst int
+	// PersistedQueries is how many automatic persisted queries (by their
+	// SHA-256) the server keeps, least recently used dropped first.
+	PersistedQueries int
+	// CORSOrigins are the browser origins (https://admin.example.com) that
+	// may call the API from a page; none by default. API keys are
+	// server-side secrets: allow an origin only for a page that gets its
+	// key from the user, never for one that ships a key.
+	CORSOrigins []string
 }
 
 // withDefaults fills the zero limits.
@@ -133,6 +156,16 @@ func (c Config) withDefaults() Config {
 	if c.MaxStringBytes <= 0 {
 		c.MaxStringBytes = DefaultMaxStringBytes
 	}
+	if c.RateLimitPerSecond == 0 {
+		c.RateLimitPerSecond = DefaultRateLimitPerSecond
+	}
+	if c.RateLimitBurst <= 0 {
+		c.RateLimitBurst = 2 * c.MaxComplexity
+	}
+	c.RateLimitBurst = max(c.RateLimitBurst, c.MaxComplexity)
+	if c.PersistedQueries <= 0 {
+		c.PersistedQueries = DefaultPersistedQueries
+	}
 	return c
 }
 
@@ -145,14 +178,27 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 	if cfg.Auth == nil {
 		cfg.Auth = auth.New(client, auth.Config{})
 	}
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
-	return &endpoint{
+	schema := servedSchema()
+	es := generated.NewExecutableSchema(generated.Config{Schema: schema,
+		Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
+	e := &endpoint{
 		auth:     cfg.Auth,
 		server:   newServer(client, pagedSchema{es}, cfg),
 		graphiql: cfg.Introspection,
 		timeout:  cfg.Timeout,
 		maxBody:  cfg.MaxBodyBytes,
+		cors:     map[string]bool{},
 	}
+	if cfg.Introspection {
+		e.sdl = schemaSDL(schema)
+		e.sdlReadOnly = !cfg.NoReadOnlyIntrospection
+	}
+	for _, o := range cfg.CORSOrigins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			e.cors[o] = true
+		}
+	}
+	return e
 }
 
 // newServer assembles the gqlgen server: transports, limits, error
@@ -174,9 +220,13 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(websocketTransport(cfg.Auth))
-	cache := boundedCache{lru.New[*ast.QueryDocument](1000)}
+	cache := boundedCache[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	// Automatic persisted queries: a client sends a query's SHA-256 alone
+	// and the query only when the server does not know it yet. First, so
+	// the limits below see the query text.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{lru.New[string](cfg.PersistedQueries)}})
 	// The limits, cheapest and most fundamental first; see limits.go.
 	srv.Use(documentLimit{tokens: cfg.MaxTokens, cache: cache})
 	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases})
@@ -192,6 +242,10 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(pageLimit{max: cfg.MaxPageSize})
 	srv.Use(whereLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes})
+	if cfg.RateLimitPerSecond > 0 {
+		// After shapeLimit, which measures the cost it charges.
+		srv.Use(rateLimit{buckets: newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))})
+	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	// A request refused before it has an operation (a body that is not a
@@ -210,6 +264,7 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	})
 	srv.AroundRootFields(guardMutations)
 	srv.AroundFields(observeResults)
+	srv.AroundFields(checkCursorOrder)
 	return srv
 }
 
@@ -245,17 +300,27 @@ func recoverPanic(ctx context.Context, v any) error {
 	return fmt.Errorf("panic: %v", v)
 }
 
-// boundedCache is the parsed-query cache, keeping no query longer than
-// maxCachedQueryBytes.
-type boundedCache struct {
-	graphql.Cache[*ast.QueryDocument]
+// boundedCache is a cache by query text (parsed queries, persisted
+// queries) that keeps no query longer than maxCachedQueryBytes, so that
+// its entries stay small.
+type boundedCache[T any] struct {
+	graphql.Cache[T]
 }
 
 // Add implements graphql.Cache.
-func (c boundedCache) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
-	if len(query) <= maxCachedQueryBytes {
-		c.Cache.Add(ctx, query, doc)
+func (c boundedCache[T]) Add(ctx context.Context, key string, v T) {
+	if len(key) <= maxCachedQueryBytes && sizeOf(v) <= maxCachedQueryBytes {
+		c.Cache.Add(ctx, key, v)
 	}
+}
+
+// sizeOf is the length of a cached string (a persisted query's text; its
+// key is the hash), and 0 for other values, whose key is the text.
+func sizeOf(v any) int {
+	if s, ok := v.(string); ok {
+		return len(s)
+	}
+	return 0
 }
 
 // endpoint is the HTTP face of the API.
@@ -265,6 +330,11 @@ type endpoint struct {
 	graphiql bool
 	timeout  time.Duration // of the whole request; none if zero
 	maxBody  int64         // bytes of a request body; DefaultMaxBodyBytes if zero
+	// sdl is the schema served at <endpoint>/schema.graphql; empty when
+	// introspection is off. sdlReadOnly: read-only keys may fetch it.
+	sdl         string
+	sdlReadOnly bool
+	cors        map[string]bool // the allowed browser origins
 }
 
 // serveSocket serves a subscription's WebSocket. It lives as long as the
@@ -285,14 +355,38 @@ func (e *endpoint) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 // ServeHTTP authenticates the caller and runs the GraphQL request as it,
 // under the request deadline (which cancels its SQL) and with its body
-// read in full, up to the limit, before GraphQL sees it.
+// read in full, up to the limit, before GraphQL sees it. Around it: the
+// CORS policy, the published schema (GET <endpoint>/schema.graphql) and
+// the status codes of the GraphQL-over-HTTP specification (405 with
+// Allow: POST for a mutation over GET, 415 for a body that is not JSON,
+// 429 with Retry-After for a spent rate-limit budget).
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !e.applyCORS(w, r) {
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, "/schema.graphql") {
+		e.serveSchema(w, r)
+		return
+	}
 	if e.graphiql && wantsGraphiQL(r) {
 		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
 		return
 	}
 	if isWebSocket(r) {
 		e.serveSocket(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeError(w, r, http.StatusUnsupportedMediaType, codeBadRequest,
+				"a GraphQL request is a POST of Content-Type: application/json")
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, r, http.StatusMethodNotAllowed, codeBadRequest, "a GraphQL request is a GET or a POST")
 		return
 	}
 	ctx := r.Context()
@@ -314,7 +408,65 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !e.readBody(w, r) {
 		return
 	}
-	e.server.ServeHTTP(w, r.WithContext(access.NewContext(ctx, v)))
+	rc := &requestCost{}
+	cw := &costWriter{ResponseWriter: w, rc: rc, get: r.Method == http.MethodGet}
+	e.server.ServeHTTP(cw, r.WithContext(withRequestCost(access.NewContext(ctx, v), rc)))
+}
+
+// applyCORS answers for the browser policy: an Origin on the allow-list
+// gets the CORS headers (a preflight OPTIONS is answered here, 204); any
+// other origin gets none, so a browser keeps the page from reading the
+// response (a preflight gets 403). It reports whether to go on.
+func (e *endpoint) applyCORS(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	if origin == "" || !e.cors[origin] {
+		if preflight {
+			w.WriteHeader(http.StatusForbidden)
+			return false
+		}
+		return true
+	}
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Expose-Headers", "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After")
+	if preflight {
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	}
+	return true
+}
+
+// serveSchema publishes the schema in the GraphQL schema language, for
+// code generators, to the keys that may introspect it.
+func (e *endpoint) serveSchema(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, r, http.StatusMethodNotAllowed, codeBadRequest, "the schema is read with GET")
+		return
+	}
+	if e.sdl == "" {
+		writeError(w, r, http.StatusNotFound, codes[fault.NotFound], "introspection is off on this server")
+		return
+	}
+	v, err := e.auth.APIKey(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		writeAuthError(w, r, err)
+		return
+	}
+	if !e.sdlReadOnly && !v.CanWrite() {
+		writeError(w, r, http.StatusForbidden, codes[fault.Forbidden], "introspection is refused to read-only keys")
+		return
+	}
+	w.Header().Set("Content-Type", "application/graphql; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	if _, err := io.WriteString(w, e.sdl); err != nil {
+		slog.DebugContext(r.Context(), "graphql: write schema", "err", err)
+	}
 }
 
 // readBody reads r's body, at most maxBody bytes and before the request's

@@ -182,6 +182,7 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	w := shapeWalker{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: oc.Variables,
 		maxNames: l.maxRootFields, memo: map[string]*shape{}}
 	sh := w.set(oc.Operation.SelectionSet)
+	setCost(ctx, sh.cost)
 	var err *gqlerror.Error
 	switch pos := oc.Operation.Position; {
 	case len(sh.names) > l.maxRootFields:

@@ -16,6 +16,34 @@ import (
 	"github.com/google/uuid"
 )
 
+// OrganizationCreate is the resolver for the organizationCreate field.
+func (r *mutationResolver) OrganizationCreate(ctx context.Context, input model.OrganizationCreateInput) (*model.OrganizationCreatePayload, error) {
+	var org *ent.Organization
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		org, err = r.domain.CreateOrganization(ctx, domain.NewOrganization{
+			Name: input.Name, Slug: deref(input.Slug), ExternalID: input.ExternalID})
+		return err
+	})
+	return &model.OrganizationCreatePayload{Organization: unless(org, ue), UserErrors: ue}, err
+}
+
+// OrganizationUpdate is the resolver for the organizationUpdate field.
+func (r *mutationResolver) OrganizationUpdate(ctx context.Context, input model.OrganizationUpdateInput) (*model.OrganizationUpdatePayload, error) {
+	var org *ent.Organization
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		org, err = r.domain.UpdateOrganization(ctx, input.ID, domain.OrganizationChange{
+			Name: input.Name, Slug: input.Slug, ExternalID: nullable(input.ExternalID)})
+		return err
+	})
+	return &model.OrganizationUpdatePayload{Organization: unless(org, ue), UserErrors: ue}, err
+}
+
+// OrganizationDelete is the resolver for the organizationDelete field.
+func (r *mutationResolver) OrganizationDelete(ctx context.Context, input model.OrganizationDeleteInput) (*model.OrganizationDeletePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.DeleteOrganization(ctx, input.ID) })
+	return &model.OrganizationDeletePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*ent.Organization, error) {
 	org, err := r.domain.CreateOrganization(ctx, domain.NewOrganization{

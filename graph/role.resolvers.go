@@ -16,6 +16,74 @@ import (
 	"github.com/google/uuid"
 )
 
+// RoleCreate is the resolver for the roleCreate field.
+func (r *mutationResolver) RoleCreate(ctx context.Context, input model.RoleCreateInput) (*model.RoleCreatePayload, error) {
+	var role *ent.Role
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		role, err = r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: input.OrganizationID,
+			Key: input.Key, Name: input.Name, Description: input.Description})
+		return err
+	})
+	return &model.RoleCreatePayload{Role: unless(role, ue), UserErrors: ue}, err
+}
+
+// RoleUpdate is the resolver for the roleUpdate field.
+func (r *mutationResolver) RoleUpdate(ctx context.Context, input model.RoleUpdateInput) (*model.RoleUpdatePayload, error) {
+	var role *ent.Role
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		role, err = r.domain.UpdateRole(ctx, input.ID, domain.RoleChange{Key: input.Key, Name: input.Name,
+			Description: nullable(input.Description)})
+		return err
+	})
+	return &model.RoleUpdatePayload{Role: unless(role, ue), UserErrors: ue}, err
+}
+
+// RoleDelete is the resolver for the roleDelete field.
+func (r *mutationResolver) RoleDelete(ctx context.Context, input model.RoleDeleteInput) (*model.RoleDeletePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.DeleteRole(ctx, input.ID) })
+	return &model.RoleDeletePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
+// OrganizationDefaultRoleSet is the resolver for the organizationDefaultRoleSet field.
+func (r *mutationResolver) OrganizationDefaultRoleSet(ctx context.Context, input model.OrganizationDefaultRoleSetInput) (*model.OrganizationDefaultRoleSetPayload, error) {
+	var org *ent.Organization
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		org, err = r.domain.SetDefaultRole(ctx, input.OrganizationID, input.RoleID)
+		return err
+	})
+	return &model.OrganizationDefaultRoleSetPayload{Organization: unless(org, ue), UserErrors: ue}, err
+}
+
+// GroupRolesSet is the resolver for the groupRolesSet field.
+func (r *mutationResolver) GroupRolesSet(ctx context.Context, input model.GroupRolesSetInput) (*model.GroupRolesSetPayload, error) {
+	var g *ent.Group
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		g, err = r.domain.SetGroupRoles(ctx, input.GroupID, input.RoleIDs)
+		return err
+	})
+	return &model.GroupRolesSetPayload{Group: unless(g, ue), UserErrors: ue}, err
+}
+
+// GroupRoleAssign is the resolver for the groupRoleAssign field.
+func (r *mutationResolver) GroupRoleAssign(ctx context.Context, input model.GroupRoleAssignInput) (*model.GroupRoleAssignPayload, error) {
+	var g *ent.Group
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		g, err = r.domain.AssignRoleToGroup(ctx, input.GroupID, input.RoleID)
+		return err
+	})
+	return &model.GroupRoleAssignPayload{Group: unless(g, ue), UserErrors: ue}, err
+}
+
+// GroupRoleUnassign is the resolver for the groupRoleUnassign field.
+func (r *mutationResolver) GroupRoleUnassign(ctx context.Context, input model.GroupRoleUnassignInput) (*model.GroupRoleUnassignPayload, error) {
+	var g *ent.Group
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		g, err = r.domain.UnassignRoleFromGroup(ctx, input.GroupID, input.RoleID)
+		return err
+	})
+	return &model.GroupRoleUnassignPayload{Group: unless(g, ue), UserErrors: ue}, err
+}
+
 // CreateRole is the resolver for the createRole field.
 func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error) {
 	role, err := r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: input.OrganizationID,

@@ -101,3 +101,98 @@ func TestMutationOperationIsOneTransaction(t *testing.T) {
 		})
 	})
 }
+
+// TestMutationUserErrors runs two aliased new-form mutations where the
+// first fails as expected (a conflict in the database, a missing id): the
+// response has the first's userErrors and the second's result, and the
+// second is committed while the first left nothing behind. The failed
+// statement runs under a savepoint, so on PostgreSQL it does not abort the
+// operation's transaction.
+func TestMutationUserErrors(t *testing.T) {
+	const conflictThenCreate = `mutation($org: ID!) {
+		a: roleCreate(input: {organizationID: $org, key: "kept", name: "Again"}) {
+			role { id } userErrors { field code message } }
+		b: roleCreate(input: {organizationID: $org, key: "second", name: "Second"}) {
+			role { key } userErrors { field code message } }
+	}`
+	const missingThenCreate = `mutation($org: ID!, $gone: ID!) {
+		a: roleDelete(input: {id: $gone}) { deletedID userErrors { field code message } }
+		b: roleCreate(input: {organizationID: $org, key: "third", name: "Third"}) {
+			role { key } userErrors { field code message } }
+	}`
+	type userError struct {
+		Field   []string
+		Code    string
+		Message string
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := access.PlatformContext(context.Background())
+		a := newAPI(t, s.Client, s.Dialect, Config{})
+		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "UE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Client.Role.Create().SetOrganizationID(org.ID).SetKey("kept").SetName("Kept").SaveX(ctx)
+		roleKeys := func(t *testing.T) []string {
+			t.Helper()
+			keys, err := s.Client.Role.Query().Where(role.OrganizationID(org.ID)).
+				Order(ent.Asc(role.FieldKey)).Select(role.FieldKey).Strings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return keys
+		}
+		for _, tc := range []struct {
+			name     string
+			query    string
+			vars     map[string]any
+			wantErr  userError
+			wantKeys []string
+		}{
+			{"conflict, then a create", conflictThenCreate, map[string]any{"org": org.ID},
+				userError{Field: []string{"input", "key"}, Code: "CONFLICT"}, []string{"kept", "second"}},
+			{"not found, then a create", missingThenCreate, map[string]any{"org": org.ID, "gone": uuid.New()},
+				userError{Field: []string{"input", "id"}, Code: "NOT_FOUND"}, []string{"kept", "second", "third"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var data struct {
+					A struct {
+						Role       *struct{ ID string }
+						DeletedID  *string
+						UserErrors []userError
+					}
+					B struct {
+						Role       *struct{ Key string }
+						UserErrors []userError
+					}
+				}
+				a.with(t).ok(a.platform, tc.query, tc.vars, &data)
+				if len(data.A.UserErrors) != 1 || data.A.Role != nil || data.A.DeletedID != nil {
+					t.Fatalf("first mutation: %+v; want one userError and no result", data.A)
+				}
+				ue := data.A.UserErrors[0]
+				if ue.Code != tc.wantErr.Code || !slices.Equal(ue.Field, tc.wantErr.Field) || ue.Message == "" {
+					t.Fatalf("userError %+v; want code %s field %v and a message", ue, tc.wantErr.Code, tc.wantErr.Field)
+				}
+				if data.B.Role == nil || len(data.B.UserErrors) != 0 {
+					t.Fatalf("second mutation: %+v; want its role and no userErrors", data.B)
+				}
+				if got := roleKeys(t); !slices.Equal(got, tc.wantKeys) {
+					t.Fatalf("roles after the operation: %v; want %v", got, tc.wantKeys)
+				}
+			})
+		}
+
+		t.Run("a top-level error still undoes the operation", func(t *testing.T) {
+			// The deprecated form reports its failure at the top level:
+			// the new-form mutation before it is rolled back too.
+			a.with(t).fails(a.platform, `mutation($org: ID!, $gone: ID!) {
+				a: roleCreate(input: {organizationID: $org, key: "fourth", name: "Fourth"}) { role { id } userErrors { code } }
+				b: deleteRole(id: $gone)
+			}`, map[string]any{"org": org.ID, "gone": uuid.New()}, "NOT_FOUND", "")
+			if got := roleKeys(t); slices.Contains(got, "fourth") {
+				t.Fatalf("roles %v: the operation's first mutation was kept", got)
+			}
+		})
+	})
+}

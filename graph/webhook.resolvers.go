@@ -19,6 +19,95 @@ import (
 	"github.com/google/uuid"
 )
 
+// WebhookEndpointCreate is the resolver for the webhookEndpointCreate field.
+func (r *mutationResolver) WebhookEndpointCreate(ctx context.Context, input model.WebhookEndpointCreateInput) (*model.WebhookEndpointCreatePayload, error) {
+	var is *domain.IssuedWebhookSecret
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		is, err = r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: input.OrganizationID,
+			URL: input.URL, Description: deref(input.Description), EventTypes: input.EventTypes,
+			Disabled: input.Enabled != nil && !*input.Enabled})
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.WebhookEndpointCreatePayload{UserErrors: ue}, err
+	}
+	return &model.WebhookEndpointCreatePayload{WebhookEndpoint: is.Endpoint, Secret: &is.Secret, UserErrors: ue}, nil
+}
+
+// WebhookEndpointUpdate is the resolver for the webhookEndpointUpdate field.
+func (r *mutationResolver) WebhookEndpointUpdate(ctx context.Context, input model.WebhookEndpointUpdateInput) (*model.WebhookEndpointUpdatePayload, error) {
+	ch := domain.WebhookEndpointChange{URL: input.URL, Description: input.Description, Enabled: input.Enabled}
+	if input.EventTypes != nil {
+		ch.EventTypes = &input.EventTypes
+	}
+	var ep *ent.WebhookEndpoint
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		ep, err = r.domain.UpdateWebhookEndpoint(ctx, input.ID, ch)
+		return err
+	})
+	return &model.WebhookEndpointUpdatePayload{WebhookEndpoint: unless(ep, ue), UserErrors: ue}, err
+}
+
+// WebhookEndpointDelete is the resolver for the webhookEndpointDelete field.
+func (r *mutationResolver) WebhookEndpointDelete(ctx context.Context, input model.WebhookEndpointDeleteInput) (*model.WebhookEndpointDeletePayload, error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error { return r.domain.DeleteWebhookEndpoint(ctx, input.ID) })
+	return &model.WebhookEndpointDeletePayload{DeletedID: deleted(input.ID, ue), UserErrors: ue}, err
+}
+
+// WebhookEndpointSecretRotate is the resolver for the webhookEndpointSecretRotate field.
+func (r *mutationResolver) WebhookEndpointSecretRotate(ctx context.Context, input model.WebhookEndpointSecretRotateInput) (*model.WebhookEndpointSecretRotatePayload, error) {
+	var is *domain.IssuedWebhookSecret
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		overlap := time.Duration(-1) // the default
+		if input.OverlapSeconds != nil {
+			if *input.OverlapSeconds < 0 {
+				return fault.FieldErrorf("overlapSeconds", "must not be negative")
+			}
+			overlap = time.Duration(*input.OverlapSeconds) * time.Second
+		}
+		is, err = r.domain.RotateWebhookSecret(ctx, input.ID, overlap)
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.WebhookEndpointSecretRotatePayload{UserErrors: ue}, err
+	}
+	return &model.WebhookEndpointSecretRotatePayload{WebhookEndpoint: is.Endpoint, Secret: &is.Secret, UserErrors: ue}, nil
+}
+
+// WebhookEventResend is the resolver for the webhookEventResend field.
+func (r *mutationResolver) WebhookEventResend(ctx context.Context, input model.WebhookEventResendInput) (*model.WebhookEventResendPayload, error) {
+	var ep *ent.WebhookEndpoint
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error {
+		n, err := domain.ParseWebhookEventID(input.WebhookID)
+		if err != nil {
+			return &fault.Error{Code: fault.Invalid, Field: "webhookID", Message: "is not an event id (evt_123)"}
+		}
+		if err := r.domain.ResendWebhookEvent(ctx, input.EndpointID, n); err != nil {
+			return err
+		}
+		ep, err = clientOf(ctx, r.client).WebhookEndpoint.Get(ctx, input.EndpointID)
+		return err
+	})
+	return &model.WebhookEventResendPayload{WebhookEndpoint: unless(ep, ue), UserErrors: ue}, err
+}
+
+// WebhookEventsResend is the resolver for the webhookEventsResend field.
+func (r *mutationResolver) WebhookEventsResend(ctx context.Context, input model.WebhookEventsResendInput) (*model.WebhookEventsResendPayload, error) {
+	var ep *ent.WebhookEndpoint
+	var n int
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		if n, err = r.domain.ResendWebhookEvents(ctx, input.EndpointID, input.Since); err != nil {
+			return err
+		}
+		ep, err = clientOf(ctx, r.client).WebhookEndpoint.Get(ctx, input.EndpointID)
+		return err
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.WebhookEventsResendPayload{UserErrors: ue}, err
+	}
+	return &model.WebhookEventsResendPayload{WebhookEndpoint: ep, Count: &n, UserErrors: ue}, nil
+}
+
 // CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
 func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookSecretPayload, error) {
 	is, err := r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: input.OrganizationID,

@@ -3,11 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
@@ -55,9 +57,9 @@ func TestWithTx(t *testing.T) {
 			{"owned, f fails: rolled back", "owned-fail", true, nil, false},
 			{"joined, owner commits", "joined-commit", false, (*ent.Tx).Commit, true},
 			{"joined, owner rolls back", "joined-rollback", false, (*ent.Tx).Rollback, false},
-			// WithTx leaves even a failed joined f to the owner, who here
-			// commits anyway: the write stands, WithTx rolled nothing back.
-			{"joined, f fails, owner commits", "joined-fail", true, (*ent.Tx).Commit, true},
+			// A failed joined f is rolled back to its savepoint alone: the
+			// owner commits, and f's write is not there.
+			{"joined, f fails, owner commits", "joined-fail", true, (*ent.Tx).Commit, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				slug := tc.slug
@@ -75,7 +77,11 @@ func TestWithTx(t *testing.T) {
 				if tc.fail != errors.Is(err, errFail) {
 					t.Fatalf("WithTx: %v; want failure %v", err, tc.fail)
 				}
-				if outer != nil {
+				if outer != nil && tc.fail {
+					if err := tc.outerEnd(outer); err != nil {
+						t.Fatalf("end the outer transaction: %v", err)
+					}
+				} else if outer != nil {
 					if used != outer {
 						t.Fatal("f ran on a transaction of its own, not the one ctx carries")
 					}
@@ -101,6 +107,58 @@ func TestWithTx(t *testing.T) {
 					t.Fatalf("organization exists: %v; want %v", got, tc.wantExist)
 				}
 			})
+		}
+	})
+}
+
+// TestWithTxSavepoint: in a joined transaction, an operation that fails in
+// the database (a unique conflict, which aborts a PostgreSQL transaction)
+// is undone alone; the operations before and after it commit with the
+// owner.
+func TestWithTxSavepoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		base := access.PlatformContext(context.Background())
+		outer, err := s.Client.Tx(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer outer.Rollback()
+		ctx := ent.NewTxContext(base, outer)
+		create := func(slug string) error {
+			return store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+				if err := tx.Organization.Create().SetName(slug + " a").SetSlug(slug + "-a").Exec(ctx); err != nil {
+					return err
+				}
+				return tx.Organization.Create().SetName(slug).SetSlug(slug).Exec(ctx)
+			})
+		}
+		if err := create("first"); err != nil {
+			t.Fatalf("first: %v", err)
+		}
+		// Its first statement succeeds, its second conflicts with "first".
+		err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+			if err := tx.Organization.Create().SetName("x").SetSlug("second-a").Exec(ctx); err != nil {
+				return err
+			}
+			return tx.Organization.Create().SetName("dup").SetSlug("first").Exec(ctx)
+		})
+		if !fault.Is(err, fault.Conflict) {
+			t.Fatalf("second: %v; want a conflict", err)
+		}
+		if err := create("third"); err != nil {
+			t.Fatalf("third, after the failed second: %v", err)
+		}
+		if err := outer.Commit(); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		got, err := s.Client.Organization.Query().Order(ent.Asc(organization.FieldSlug)).
+			Select(organization.FieldSlug).Strings(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"first", "first-a", "third", "third-a"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("organizations %v; want %v", got, want)
 		}
 	})
 }

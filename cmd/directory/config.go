@@ -31,6 +31,9 @@ type config struct {
 	graphqlReadOnlyIntrospection bool
 	// graphql holds the GraphQL limits; routes adds the rest.
 	graphql graph.Config
+	// graphqlCORSOrigins are the browser origins allowed to call GraphQL,
+	// comma-separated; none by default.
+	graphqlCORSOrigins string
 	// http is the HTTP server's timeouts and the SCIM limits (httpconfig.go;
 	// serve's flags).
 	http httpConfig
@@ -84,6 +87,14 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"GraphQL: most values in the In/NotIn lists of one where argument, together")
 	fs.IntVar(&g.MaxStringBytes, "graphql-max-string-bytes", envInt("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", graph.DefaultMaxStringBytes),
 		"GraphQL: longest string in a where argument, in bytes")
+	fs.Float64Var(&g.RateLimitPerSecond, "graphql-rate-limit", envFloat("DIRECTORY_GRAPHQL_RATE_LIMIT", graph.DefaultRateLimitPerSecond),
+		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
+	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),
+		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
+	fs.IntVar(&g.PersistedQueries, "graphql-persisted-queries", envInt("DIRECTORY_GRAPHQL_PERSISTED_QUERIES", graph.DefaultPersistedQueries),
+		"GraphQL: automatic persisted queries kept (least recently used dropped)")
+	fs.StringVar(&c.graphqlCORSOrigins, "graphql-cors-origins", os.Getenv("DIRECTORY_GRAPHQL_CORS_ORIGINS"),
+		"GraphQL: browser origins allowed to call the API, comma-separated (default none; API keys are server-side secrets)")
 	fs.DurationVar(&c.webhook.poll, "webhook-poll", envDuration("DIRECTORY_WEBHOOK_POLL", webhook.DefaultPollInterval),
 		"how often the webhook worker looks for work when idle")
 	fs.StringVar(&c.webhook.schedule, "webhook-schedule", envOr("DIRECTORY_WEBHOOK_SCHEDULE", scheduleString(webhook.DefaultSchedule)),
@@ -104,6 +115,11 @@ func (c *config) graphQL(a *auth.Authenticator, b *broker.Broker) graph.Config {
 	g.Introspection = c.graphqlIntrospection
 	g.NoReadOnlyIntrospection = !c.graphqlReadOnlyIntrospection
 	g.Auth = a
+	for _, o := range strings.Split(c.graphqlCORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			g.CORSOrigins = append(g.CORSOrigins, o)
+		}
+	}
 	return g
 }
 
@@ -140,6 +156,15 @@ func envBool(key string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+// envFloat reads a number variable; unset or unreadable, it is def.
+func envFloat(key string, def float64) float64 {
+	f, err := strconv.ParseFloat(os.Getenv(key), 64)
+	if err != nil {
+		return def
+	}
+	return f
 }
 
 // envInt reads an integer variable; unset or unreadable, it is def.

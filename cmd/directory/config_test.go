@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"reflect"
 	"testing"
 	"time"
 
@@ -27,8 +28,9 @@ func TestGraphQLConfig(t *testing.T) {
 	d := parse(t)
 	want := graph.Config{MaxComplexity: 20000, MaxDepth: 12, MaxPageSize: 100, MaxRootFields: 50, MaxAliases: 100,
 		MaxTokens: 10000, MaxBodyBytes: 1 << 20, Timeout: 30 * time.Second, MaxWhereNodes: 200,
-		MaxWhereValues: 1000, MaxStringBytes: 4096, Introspection: true, PublicURL: "http://localhost:8080"}
-	if d != want {
+		MaxWhereValues: 1000, MaxStringBytes: 4096, Introspection: true, PublicURL: "http://localhost:8080",
+		RateLimitPerSecond: graph.DefaultRateLimitPerSecond, PersistedQueries: graph.DefaultPersistedQueries}
+	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("defaults:\n%+v\nwant\n%+v", d, want)
 	}
 
@@ -37,7 +39,14 @@ func TestGraphQLConfig(t *testing.T) {
 	t.Setenv("DIRECTORY_GRAPHQL_MAX_BODY_BYTES", "4096")
 	t.Setenv("DIRECTORY_GRAPHQL_INTROSPECTION_READ_ONLY", "false")
 	t.Setenv("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", "256")
-	g := parse(t, "--graphql-max-body-bytes=2048", "--graphql-max-where-values=10", "--graphql-max-aliases=3")
+	t.Setenv("DIRECTORY_GRAPHQL_RATE_LIMIT", "-1")
+	t.Setenv("DIRECTORY_GRAPHQL_CORS_ORIGINS", "https://a.example")
+	g := parse(t, "--graphql-max-body-bytes=2048", "--graphql-max-where-values=10", "--graphql-max-aliases=3",
+		"--graphql-cors-origins=https://admin.example, https://b.example", "--graphql-rate-burst=50000")
+	if !reflect.DeepEqual(g.CORSOrigins, []string{"https://admin.example", "https://b.example"}) ||
+		g.RateLimitPerSecond != -1 || g.RateLimitBurst != 50000 {
+		t.Fatalf("rate limit and CORS flags: %+v", g)
+	}
 	if g.MaxRootFields != 7 || g.Timeout != 5*time.Second || g.MaxBodyBytes != 2048 || !g.NoReadOnlyIntrospection ||
 		g.MaxStringBytes != 256 || g.MaxWhereValues != 10 || g.MaxAliases != 3 || g.MaxTokens != graph.DefaultMaxTokens {
 		t.Fatalf("environment and flags: %+v", g)

@@ -31,7 +31,9 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
-	mux.Handle("/graphql", graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a, b)))
+	gql := graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a, b))
+	mux.Handle("/graphql", gql)
+	mux.Handle("GET /graphql/schema.graphql", gql) // the SDL, for code generators
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -63,6 +63,17 @@ type ComplexityRoot struct {
 		Scope          func(childComplexity int) int
 	}
 
+	APIKeyCreatePayload struct {
+		APIKey     func(childComplexity int) int
+		Key        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	APIKeyRevokePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Address struct {
 		Country       func(childComplexity int) int
 		Formatted     func(childComplexity int) int
@@ -110,9 +121,31 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	DirectoryCreatePayload struct {
+		BearerToken  func(childComplexity int) int
+		Directory    func(childComplexity int) int
+		ScimEndpoint func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	DirectoryDeletePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DirectoryDisablePayload struct {
+		Directory  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	DirectoryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DirectoryEnablePayload struct {
+		Directory  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	DirectoryToken struct {
@@ -125,6 +158,18 @@ type ComplexityRoot struct {
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
 		Prefix         func(childComplexity int) int
+	}
+
+	DirectoryTokenRevokePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DirectoryTokenRotatePayload struct {
+		BearerToken func(childComplexity int) int
+		Directory   func(childComplexity int) int
+		Token       func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	Event struct {
@@ -181,6 +226,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	GroupRoleAssignPayload struct {
+		Group      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	GroupRoleUnassignPayload struct {
+		Group      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	GroupRolesSetPayload struct {
+		Group      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	MultiValue struct {
 		Display func(childComplexity int) int
 		Primary func(childComplexity int) int
@@ -189,30 +249,54 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AssignRoleToGroup     func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
-		CreateAPIKey          func(childComplexity int, scope access.Scope, organizationID *uuid.UUID, name *string) int
-		CreateDirectory       func(childComplexity int, input model.CreateDirectoryInput) int
-		CreateOrganization    func(childComplexity int, input model.CreateOrganizationInput) int
-		CreateRole            func(childComplexity int, input model.CreateRoleInput) int
-		CreateWebhookEndpoint func(childComplexity int, input model.CreateWebhookEndpointInput) int
-		DeleteDirectory       func(childComplexity int, id uuid.UUID) int
-		DeleteOrganization    func(childComplexity int, id uuid.UUID) int
-		DeleteRole            func(childComplexity int, id uuid.UUID) int
-		DeleteWebhookEndpoint func(childComplexity int, id uuid.UUID) int
-		DisableDirectory      func(childComplexity int, id uuid.UUID) int
-		EnableDirectory       func(childComplexity int, id uuid.UUID) int
-		ResendWebhookEvent    func(childComplexity int, endpointID uuid.UUID, webhookID string) int
-		ResendWebhookEvents   func(childComplexity int, endpointID uuid.UUID, since time.Time) int
-		RevokeAPIKey          func(childComplexity int, id uuid.UUID) int
-		RevokeDirectoryToken  func(childComplexity int, id uuid.UUID) int
-		RotateDirectoryToken  func(childComplexity int, directoryID uuid.UUID, expiresAt *time.Time) int
-		RotateWebhookSecret   func(childComplexity int, id uuid.UUID, overlapSeconds *int) int
-		SetDefaultRole        func(childComplexity int, organizationID uuid.UUID, roleID *uuid.UUID) int
-		SetGroupRoles         func(childComplexity int, groupID uuid.UUID, roleIDs []uuid.UUID) int
-		UnassignRoleFromGroup func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
-		UpdateOrganization    func(childComplexity int, id uuid.UUID, input model.UpdateOrganizationInput) int
-		UpdateRole            func(childComplexity int, id uuid.UUID, input model.UpdateRoleInput) int
-		UpdateWebhookEndpoint func(childComplexity int, id uuid.UUID, input model.UpdateWebhookEndpointInput) int
+		APIKeyCreate                func(childComplexity int, input model.APIKeyCreateInput) int
+		APIKeyRevoke                func(childComplexity int, input model.APIKeyRevokeInput) int
+		AssignRoleToGroup           func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
+		CreateAPIKey                func(childComplexity int, scope access.Scope, organizationID *uuid.UUID, name *string) int
+		CreateDirectory             func(childComplexity int, input model.CreateDirectoryInput) int
+		CreateOrganization          func(childComplexity int, input model.CreateOrganizationInput) int
+		CreateRole                  func(childComplexity int, input model.CreateRoleInput) int
+		CreateWebhookEndpoint       func(childComplexity int, input model.CreateWebhookEndpointInput) int
+		DeleteDirectory             func(childComplexity int, id uuid.UUID) int
+		DeleteOrganization          func(childComplexity int, id uuid.UUID) int
+		DeleteRole                  func(childComplexity int, id uuid.UUID) int
+		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
+		DirectoryCreate             func(childComplexity int, input model.DirectoryCreateInput) int
+		DirectoryDelete             func(childComplexity int, input model.DirectoryDeleteInput) int
+		DirectoryDisable            func(childComplexity int, input model.DirectoryDisableInput) int
+		DirectoryEnable             func(childComplexity int, input model.DirectoryEnableInput) int
+		DirectoryTokenRevoke        func(childComplexity int, input model.DirectoryTokenRevokeInput) int
+		DirectoryTokenRotate        func(childComplexity int, input model.DirectoryTokenRotateInput) int
+		DisableDirectory            func(childComplexity int, id uuid.UUID) int
+		EnableDirectory             func(childComplexity int, id uuid.UUID) int
+		GroupRoleAssign             func(childComplexity int, input model.GroupRoleAssignInput) int
+		GroupRoleUnassign           func(childComplexity int, input model.GroupRoleUnassignInput) int
+		GroupRolesSet               func(childComplexity int, input model.GroupRolesSetInput) int
+		OrganizationCreate          func(childComplexity int, input model.OrganizationCreateInput) int
+		OrganizationDefaultRoleSet  func(childComplexity int, input model.OrganizationDefaultRoleSetInput) int
+		OrganizationDelete          func(childComplexity int, input model.OrganizationDeleteInput) int
+		OrganizationUpdate          func(childComplexity int, input model.OrganizationUpdateInput) int
+		ResendWebhookEvent          func(childComplexity int, endpointID uuid.UUID, webhookID string) int
+		ResendWebhookEvents         func(childComplexity int, endpointID uuid.UUID, since time.Time) int
+		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
+		RevokeDirectoryToken        func(childComplexity int, id uuid.UUID) int
+		RoleCreate                  func(childComplexity int, input model.RoleCreateInput) int
+		RoleDelete                  func(childComplexity int, input model.RoleDeleteInput) int
+		RoleUpdate                  func(childComplexity int, input model.RoleUpdateInput) int
+		RotateDirectoryToken        func(childComplexity int, directoryID uuid.UUID, expiresAt *time.Time) int
+		RotateWebhookSecret         func(childComplexity int, id uuid.UUID, overlapSeconds *int) int
+		SetDefaultRole              func(childComplexity int, organizationID uuid.UUID, roleID *uuid.UUID) int
+		SetGroupRoles               func(childComplexity int, groupID uuid.UUID, roleIDs []uuid.UUID) int
+		UnassignRoleFromGroup       func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
+		UpdateOrganization          func(childComplexity int, id uuid.UUID, input model.UpdateOrganizationInput) int
+		UpdateRole                  func(childComplexity int, id uuid.UUID, input model.UpdateRoleInput) int
+		UpdateWebhookEndpoint       func(childComplexity int, id uuid.UUID, input model.UpdateWebhookEndpointInput) int
+		WebhookEndpointCreate       func(childComplexity int, input model.WebhookEndpointCreateInput) int
+		WebhookEndpointDelete       func(childComplexity int, input model.WebhookEndpointDeleteInput) int
+		WebhookEndpointSecretRotate func(childComplexity int, input model.WebhookEndpointSecretRotateInput) int
+		WebhookEndpointUpdate       func(childComplexity int, input model.WebhookEndpointUpdateInput) int
+		WebhookEventResend          func(childComplexity int, input model.WebhookEventResendInput) int
+		WebhookEventsResend         func(childComplexity int, input model.WebhookEventsResendInput) int
 	}
 
 	Organization struct {
@@ -235,9 +319,29 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	OrganizationCreatePayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	OrganizationDefaultRoleSetPayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	OrganizationDeletePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	OrganizationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrganizationUpdatePayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -259,6 +363,7 @@ type ComplexityRoot struct {
 		Roles             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
 		User              func(childComplexity int, organizationID uuid.UUID, email *string, externalID *string, userName *string) int
 		Users             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		Viewer            func(childComplexity int) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
 		WebhookEndpoints  func(childComplexity int, organizationID uuid.UUID) int
 		WebhookEventTypes func(childComplexity int) int
@@ -283,9 +388,24 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	RoleCreatePayload struct {
+		Role       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RoleDeletePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	RoleEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RoleUpdatePayload struct {
+		Role       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	RotateDirectoryTokenPayload struct {
@@ -355,6 +475,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	Viewer struct {
+		Organization func(childComplexity int) int
+		Scope        func(childComplexity int) int
+	}
+
 	WebhookAttempt struct {
 		CreatedAt      func(childComplexity int) int
 		Error          func(childComplexity int) int
@@ -395,6 +526,39 @@ type ComplexityRoot struct {
 		UpdatedAt               func(childComplexity int) int
 	}
 
+	WebhookEndpointCreatePayload struct {
+		Secret          func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+	}
+
+	WebhookEndpointDeletePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	WebhookEndpointSecretRotatePayload struct {
+		Secret          func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+	}
+
+	WebhookEndpointUpdatePayload struct {
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+	}
+
+	WebhookEventResendPayload struct {
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+	}
+
+	WebhookEventsResendPayload struct {
+		Count           func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+	}
+
 	WebhookSecretPayload struct {
 		Secret          func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
@@ -415,17 +579,35 @@ type EventResolver interface {
 	Cursor(ctx context.Context, obj *ent.Event) (string, error)
 }
 type MutationResolver interface {
+	APIKeyCreate(ctx context.Context, input model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error)
+	APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error)
 	CreateAPIKey(ctx context.Context, scope access.Scope, organizationID *uuid.UUID, name *string) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	DirectoryCreate(ctx context.Context, input model.DirectoryCreateInput) (*model.DirectoryCreatePayload, error)
+	DirectoryTokenRotate(ctx context.Context, input model.DirectoryTokenRotateInput) (*model.DirectoryTokenRotatePayload, error)
+	DirectoryTokenRevoke(ctx context.Context, input model.DirectoryTokenRevokeInput) (*model.DirectoryTokenRevokePayload, error)
+	DirectoryEnable(ctx context.Context, input model.DirectoryEnableInput) (*model.DirectoryEnablePayload, error)
+	DirectoryDisable(ctx context.Context, input model.DirectoryDisableInput) (*model.DirectoryDisablePayload, error)
+	DirectoryDelete(ctx context.Context, input model.DirectoryDeleteInput) (*model.DirectoryDeletePayload, error)
 	CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error)
 	RotateDirectoryToken(ctx context.Context, directoryID uuid.UUID, expiresAt *time.Time) (*model.RotateDirectoryTokenPayload, error)
 	RevokeDirectoryToken(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	EnableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error)
 	DisableDirectory(ctx context.Context, id uuid.UUID) (*ent.Directory, error)
 	DeleteDirectory(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	OrganizationCreate(ctx context.Context, input model.OrganizationCreateInput) (*model.OrganizationCreatePayload, error)
+	OrganizationUpdate(ctx context.Context, input model.OrganizationUpdateInput) (*model.OrganizationUpdatePayload, error)
+	OrganizationDelete(ctx context.Context, input model.OrganizationDeleteInput) (*model.OrganizationDeletePayload, error)
 	CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*ent.Organization, error)
 	UpdateOrganization(ctx context.Context, id uuid.UUID, input model.UpdateOrganizationInput) (*ent.Organization, error)
 	DeleteOrganization(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	RoleCreate(ctx context.Context, input model.RoleCreateInput) (*model.RoleCreatePayload, error)
+	RoleUpdate(ctx context.Context, input model.RoleUpdateInput) (*model.RoleUpdatePayload, error)
+	RoleDelete(ctx context.Context, input model.RoleDeleteInput) (*model.RoleDeletePayload, error)
+	OrganizationDefaultRoleSet(ctx context.Context, input model.OrganizationDefaultRoleSetInput) (*model.OrganizationDefaultRoleSetPayload, error)
+	GroupRolesSet(ctx context.Context, input model.GroupRolesSetInput) (*model.GroupRolesSetPayload, error)
+	GroupRoleAssign(ctx context.Context, input model.GroupRoleAssignInput) (*model.GroupRoleAssignPayload, error)
+	GroupRoleUnassign(ctx context.Context, input model.GroupRoleUnassignInput) (*model.GroupRoleUnassignPayload, error)
 	CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error)
 	UpdateRole(ctx context.Context, id uuid.UUID, input model.UpdateRoleInput) (*ent.Role, error)
 	DeleteRole(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
@@ -433,6 +615,12 @@ type MutationResolver interface {
 	SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error)
 	AssignRoleToGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
 	UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
+	WebhookEndpointCreate(ctx context.Context, input model.WebhookEndpointCreateInput) (*model.WebhookEndpointCreatePayload, error)
+	WebhookEndpointUpdate(ctx context.Context, input model.WebhookEndpointUpdateInput) (*model.WebhookEndpointUpdatePayload, error)
+	WebhookEndpointDelete(ctx context.Context, input model.WebhookEndpointDeleteInput) (*model.WebhookEndpointDeletePayload, error)
+	WebhookEndpointSecretRotate(ctx context.Context, input model.WebhookEndpointSecretRotateInput) (*model.WebhookEndpointSecretRotatePayload, error)
+	WebhookEventResend(ctx context.Context, input model.WebhookEventResendInput) (*model.WebhookEventResendPayload, error)
+	WebhookEventsResend(ctx context.Context, input model.WebhookEventsResendInput) (*model.WebhookEventsResendPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookSecretPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, input model.UpdateWebhookEndpointInput) (*ent.WebhookEndpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
@@ -454,6 +642,7 @@ type QueryResolver interface {
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
 	Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error)
 	Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error)
+	Viewer(ctx context.Context) (*model.Viewer, error)
 	User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
 	WebhookEndpoints(ctx context.Context, organizationID uuid.UUID) ([]*ent.WebhookEndpoint, error)
 	WebhookEndpoint(ctx context.Context, id uuid.UUID) (*ent.WebhookEndpoint, error)
@@ -548,6 +737,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.Scope(childComplexity), true
+
+	case "APIKeyCreatePayload.apiKey":
+		if e.ComplexityRoot.APIKeyCreatePayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyCreatePayload.APIKey(childComplexity), true
+	case "APIKeyCreatePayload.key":
+		if e.ComplexityRoot.APIKeyCreatePayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyCreatePayload.Key(childComplexity), true
+	case "APIKeyCreatePayload.userErrors":
+		if e.ComplexityRoot.APIKeyCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyCreatePayload.UserErrors(childComplexity), true
+
+	case "APIKeyRevokePayload.deletedID":
+		if e.ComplexityRoot.APIKeyRevokePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyRevokePayload.DeletedID(childComplexity), true
+	case "APIKeyRevokePayload.userErrors":
+		if e.ComplexityRoot.APIKeyRevokePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyRevokePayload.UserErrors(childComplexity), true
 
 	case "Address.country":
 		if e.ComplexityRoot.Address.Country == nil {
@@ -756,6 +977,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DirectoryConnection.TotalCount(childComplexity), true
 
+	case "DirectoryCreatePayload.bearerToken":
+		if e.ComplexityRoot.DirectoryCreatePayload.BearerToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryCreatePayload.BearerToken(childComplexity), true
+	case "DirectoryCreatePayload.directory":
+		if e.ComplexityRoot.DirectoryCreatePayload.Directory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryCreatePayload.Directory(childComplexity), true
+	case "DirectoryCreatePayload.scimEndpoint":
+		if e.ComplexityRoot.DirectoryCreatePayload.ScimEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryCreatePayload.ScimEndpoint(childComplexity), true
+	case "DirectoryCreatePayload.userErrors":
+		if e.ComplexityRoot.DirectoryCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryCreatePayload.UserErrors(childComplexity), true
+
+	case "DirectoryDeletePayload.deletedID":
+		if e.ComplexityRoot.DirectoryDeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryDeletePayload.DeletedID(childComplexity), true
+	case "DirectoryDeletePayload.userErrors":
+		if e.ComplexityRoot.DirectoryDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryDeletePayload.UserErrors(childComplexity), true
+
+	case "DirectoryDisablePayload.directory":
+		if e.ComplexityRoot.DirectoryDisablePayload.Directory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryDisablePayload.Directory(childComplexity), true
+	case "DirectoryDisablePayload.userErrors":
+		if e.ComplexityRoot.DirectoryDisablePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryDisablePayload.UserErrors(childComplexity), true
+
 	case "DirectoryEdge.cursor":
 		if e.ComplexityRoot.DirectoryEdge.Cursor == nil {
 			break
@@ -768,6 +1040,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DirectoryEdge.Node(childComplexity), true
+
+	case "DirectoryEnablePayload.directory":
+		if e.ComplexityRoot.DirectoryEnablePayload.Directory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryEnablePayload.Directory(childComplexity), true
+	case "DirectoryEnablePayload.userErrors":
+		if e.ComplexityRoot.DirectoryEnablePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryEnablePayload.UserErrors(childComplexity), true
 
 	case "DirectoryToken.createdAt":
 		if e.ComplexityRoot.DirectoryToken.CreatedAt == nil {
@@ -823,6 +1108,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DirectoryToken.Prefix(childComplexity), true
+
+	case "DirectoryTokenRevokePayload.deletedID":
+		if e.ComplexityRoot.DirectoryTokenRevokePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRevokePayload.DeletedID(childComplexity), true
+	case "DirectoryTokenRevokePayload.userErrors":
+		if e.ComplexityRoot.DirectoryTokenRevokePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRevokePayload.UserErrors(childComplexity), true
+
+	case "DirectoryTokenRotatePayload.bearerToken":
+		if e.ComplexityRoot.DirectoryTokenRotatePayload.BearerToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRotatePayload.BearerToken(childComplexity), true
+	case "DirectoryTokenRotatePayload.directory":
+		if e.ComplexityRoot.DirectoryTokenRotatePayload.Directory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRotatePayload.Directory(childComplexity), true
+	case "DirectoryTokenRotatePayload.token":
+		if e.ComplexityRoot.DirectoryTokenRotatePayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRotatePayload.Token(childComplexity), true
+	case "DirectoryTokenRotatePayload.userErrors":
+		if e.ComplexityRoot.DirectoryTokenRotatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryTokenRotatePayload.UserErrors(childComplexity), true
 
 	case "Event.actorID":
 		if e.ComplexityRoot.Event.ActorID == nil {
@@ -1034,6 +1357,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GroupEdge.Node(childComplexity), true
 
+	case "GroupRoleAssignPayload.group":
+		if e.ComplexityRoot.GroupRoleAssignPayload.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRoleAssignPayload.Group(childComplexity), true
+	case "GroupRoleAssignPayload.userErrors":
+		if e.ComplexityRoot.GroupRoleAssignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRoleAssignPayload.UserErrors(childComplexity), true
+
+	case "GroupRoleUnassignPayload.group":
+		if e.ComplexityRoot.GroupRoleUnassignPayload.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRoleUnassignPayload.Group(childComplexity), true
+	case "GroupRoleUnassignPayload.userErrors":
+		if e.ComplexityRoot.GroupRoleUnassignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRoleUnassignPayload.UserErrors(childComplexity), true
+
+	case "GroupRolesSetPayload.group":
+		if e.ComplexityRoot.GroupRolesSetPayload.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRolesSetPayload.Group(childComplexity), true
+	case "GroupRolesSetPayload.userErrors":
+		if e.ComplexityRoot.GroupRolesSetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupRolesSetPayload.UserErrors(childComplexity), true
+
 	case "MultiValue.display":
 		if e.ComplexityRoot.MultiValue.Display == nil {
 			break
@@ -1059,6 +1421,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MultiValue.Value(childComplexity), true
 
+	case "Mutation.apiKeyCreate":
+		if e.ComplexityRoot.Mutation.APIKeyCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_apiKeyCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.APIKeyCreate(childComplexity, args["input"].(model.APIKeyCreateInput)), true
+	case "Mutation.apiKeyRevoke":
+		if e.ComplexityRoot.Mutation.APIKeyRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_apiKeyRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.APIKeyRevoke(childComplexity, args["input"].(model.APIKeyRevokeInput)), true
 	case "Mutation.assignRoleToGroup":
 		if e.ComplexityRoot.Mutation.AssignRoleToGroup == nil {
 			break
@@ -1169,6 +1553,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWebhookEndpoint(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.directoryCreate":
+		if e.ComplexityRoot.Mutation.DirectoryCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryCreate(childComplexity, args["input"].(model.DirectoryCreateInput)), true
+	case "Mutation.directoryDelete":
+		if e.ComplexityRoot.Mutation.DirectoryDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryDelete(childComplexity, args["input"].(model.DirectoryDeleteInput)), true
+	case "Mutation.directoryDisable":
+		if e.ComplexityRoot.Mutation.DirectoryDisable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryDisable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryDisable(childComplexity, args["input"].(model.DirectoryDisableInput)), true
+	case "Mutation.directoryEnable":
+		if e.ComplexityRoot.Mutation.DirectoryEnable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryEnable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryEnable(childComplexity, args["input"].(model.DirectoryEnableInput)), true
+	case "Mutation.directoryTokenRevoke":
+		if e.ComplexityRoot.Mutation.DirectoryTokenRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryTokenRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryTokenRevoke(childComplexity, args["input"].(model.DirectoryTokenRevokeInput)), true
+	case "Mutation.directoryTokenRotate":
+		if e.ComplexityRoot.Mutation.DirectoryTokenRotate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directoryTokenRotate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectoryTokenRotate(childComplexity, args["input"].(model.DirectoryTokenRotateInput)), true
 	case "Mutation.disableDirectory":
 		if e.ComplexityRoot.Mutation.DisableDirectory == nil {
 			break
@@ -1191,6 +1641,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableDirectory(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.groupRoleAssign":
+		if e.ComplexityRoot.Mutation.GroupRoleAssign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_groupRoleAssign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GroupRoleAssign(childComplexity, args["input"].(model.GroupRoleAssignInput)), true
+	case "Mutation.groupRoleUnassign":
+		if e.ComplexityRoot.Mutation.GroupRoleUnassign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_groupRoleUnassign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GroupRoleUnassign(childComplexity, args["input"].(model.GroupRoleUnassignInput)), true
+	case "Mutation.groupRolesSet":
+		if e.ComplexityRoot.Mutation.GroupRolesSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_groupRolesSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GroupRolesSet(childComplexity, args["input"].(model.GroupRolesSetInput)), true
+	case "Mutation.organizationCreate":
+		if e.ComplexityRoot.Mutation.OrganizationCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_organizationCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrganizationCreate(childComplexity, args["input"].(model.OrganizationCreateInput)), true
+	case "Mutation.organizationDefaultRoleSet":
+		if e.ComplexityRoot.Mutation.OrganizationDefaultRoleSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_organizationDefaultRoleSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrganizationDefaultRoleSet(childComplexity, args["input"].(model.OrganizationDefaultRoleSetInput)), true
+	case "Mutation.organizationDelete":
+		if e.ComplexityRoot.Mutation.OrganizationDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_organizationDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrganizationDelete(childComplexity, args["input"].(model.OrganizationDeleteInput)), true
+	case "Mutation.organizationUpdate":
+		if e.ComplexityRoot.Mutation.OrganizationUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_organizationUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrganizationUpdate(childComplexity, args["input"].(model.OrganizationUpdateInput)), true
 	case "Mutation.resendWebhookEvent":
 		if e.ComplexityRoot.Mutation.ResendWebhookEvent == nil {
 			break
@@ -1235,6 +1762,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeDirectoryToken(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.roleCreate":
+		if e.ComplexityRoot.Mutation.RoleCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_roleCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RoleCreate(childComplexity, args["input"].(model.RoleCreateInput)), true
+	case "Mutation.roleDelete":
+		if e.ComplexityRoot.Mutation.RoleDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_roleDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RoleDelete(childComplexity, args["input"].(model.RoleDeleteInput)), true
+	case "Mutation.roleUpdate":
+		if e.ComplexityRoot.Mutation.RoleUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_roleUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RoleUpdate(childComplexity, args["input"].(model.RoleUpdateInput)), true
 	case "Mutation.rotateDirectoryToken":
 		if e.ComplexityRoot.Mutation.RotateDirectoryToken == nil {
 			break
@@ -1323,6 +1883,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateWebhookEndpoint(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateWebhookEndpointInput)), true
+	case "Mutation.webhookEndpointCreate":
+		if e.ComplexityRoot.Mutation.WebhookEndpointCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointCreate(childComplexity, args["input"].(model.WebhookEndpointCreateInput)), true
+	case "Mutation.webhookEndpointDelete":
+		if e.ComplexityRoot.Mutation.WebhookEndpointDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointDelete(childComplexity, args["input"].(model.WebhookEndpointDeleteInput)), true
+	case "Mutation.webhookEndpointSecretRotate":
+		if e.ComplexityRoot.Mutation.WebhookEndpointSecretRotate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointSecretRotate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointSecretRotate(childComplexity, args["input"].(model.WebhookEndpointSecretRotateInput)), true
+	case "Mutation.webhookEndpointUpdate":
+		if e.ComplexityRoot.Mutation.WebhookEndpointUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointUpdate(childComplexity, args["input"].(model.WebhookEndpointUpdateInput)), true
+	case "Mutation.webhookEventResend":
+		if e.ComplexityRoot.Mutation.WebhookEventResend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEventResend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEventResend(childComplexity, args["input"].(model.WebhookEventResendInput)), true
+	case "Mutation.webhookEventsResend":
+		if e.ComplexityRoot.Mutation.WebhookEventsResend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEventsResend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEventsResend(childComplexity, args["input"].(model.WebhookEventsResendInput)), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -1425,6 +2051,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrganizationConnection.TotalCount(childComplexity), true
 
+	case "OrganizationCreatePayload.organization":
+		if e.ComplexityRoot.OrganizationCreatePayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationCreatePayload.Organization(childComplexity), true
+	case "OrganizationCreatePayload.userErrors":
+		if e.ComplexityRoot.OrganizationCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationCreatePayload.UserErrors(childComplexity), true
+
+	case "OrganizationDefaultRoleSetPayload.organization":
+		if e.ComplexityRoot.OrganizationDefaultRoleSetPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDefaultRoleSetPayload.Organization(childComplexity), true
+	case "OrganizationDefaultRoleSetPayload.userErrors":
+		if e.ComplexityRoot.OrganizationDefaultRoleSetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDefaultRoleSetPayload.UserErrors(childComplexity), true
+
+	case "OrganizationDeletePayload.deletedID":
+		if e.ComplexityRoot.OrganizationDeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDeletePayload.DeletedID(childComplexity), true
+	case "OrganizationDeletePayload.userErrors":
+		if e.ComplexityRoot.OrganizationDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDeletePayload.UserErrors(childComplexity), true
+
 	case "OrganizationEdge.cursor":
 		if e.ComplexityRoot.OrganizationEdge.Cursor == nil {
 			break
@@ -1437,6 +2102,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OrganizationUpdatePayload.organization":
+		if e.ComplexityRoot.OrganizationUpdatePayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUpdatePayload.Organization(childComplexity), true
+	case "OrganizationUpdatePayload.userErrors":
+		if e.ComplexityRoot.OrganizationUpdatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUpdatePayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1580,6 +2258,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 	case "Query.webhookEndpoint":
 		if e.ComplexityRoot.Query.WebhookEndpoint == nil {
 			break
@@ -1694,6 +2378,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleConnection.TotalCount(childComplexity), true
 
+	case "RoleCreatePayload.role":
+		if e.ComplexityRoot.RoleCreatePayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleCreatePayload.Role(childComplexity), true
+	case "RoleCreatePayload.userErrors":
+		if e.ComplexityRoot.RoleCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleCreatePayload.UserErrors(childComplexity), true
+
+	case "RoleDeletePayload.deletedID":
+		if e.ComplexityRoot.RoleDeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleDeletePayload.DeletedID(childComplexity), true
+	case "RoleDeletePayload.userErrors":
+		if e.ComplexityRoot.RoleDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleDeletePayload.UserErrors(childComplexity), true
+
 	case "RoleEdge.cursor":
 		if e.ComplexityRoot.RoleEdge.Cursor == nil {
 			break
@@ -1706,6 +2416,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleEdge.Node(childComplexity), true
+
+	case "RoleUpdatePayload.role":
+		if e.ComplexityRoot.RoleUpdatePayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleUpdatePayload.Role(childComplexity), true
+	case "RoleUpdatePayload.userErrors":
+		if e.ComplexityRoot.RoleUpdatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleUpdatePayload.UserErrors(childComplexity), true
 
 	case "RotateDirectoryTokenPayload.bearerToken":
 		if e.ComplexityRoot.RotateDirectoryTokenPayload.BearerToken == nil {
@@ -2034,6 +2757,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
+	case "Viewer.organization":
+		if e.ComplexityRoot.Viewer.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Organization(childComplexity), true
+	case "Viewer.scope":
+		if e.ComplexityRoot.Viewer.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Scope(childComplexity), true
+
 	case "WebhookAttempt.createdAt":
 		if e.ComplexityRoot.WebhookAttempt.CreatedAt == nil {
 			break
@@ -2228,6 +2983,102 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookEndpoint.UpdatedAt(childComplexity), true
 
+	case "WebhookEndpointCreatePayload.secret":
+		if e.ComplexityRoot.WebhookEndpointCreatePayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointCreatePayload.Secret(childComplexity), true
+	case "WebhookEndpointCreatePayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointCreatePayload.UserErrors(childComplexity), true
+	case "WebhookEndpointCreatePayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEndpointCreatePayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointCreatePayload.WebhookEndpoint(childComplexity), true
+
+	case "WebhookEndpointDeletePayload.deletedID":
+		if e.ComplexityRoot.WebhookEndpointDeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointDeletePayload.DeletedID(childComplexity), true
+	case "WebhookEndpointDeletePayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointDeletePayload.UserErrors(childComplexity), true
+
+	case "WebhookEndpointSecretRotatePayload.secret":
+		if e.ComplexityRoot.WebhookEndpointSecretRotatePayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointSecretRotatePayload.Secret(childComplexity), true
+	case "WebhookEndpointSecretRotatePayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointSecretRotatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointSecretRotatePayload.UserErrors(childComplexity), true
+	case "WebhookEndpointSecretRotatePayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEndpointSecretRotatePayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointSecretRotatePayload.WebhookEndpoint(childComplexity), true
+
+	case "WebhookEndpointUpdatePayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointUpdatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointUpdatePayload.UserErrors(childComplexity), true
+	case "WebhookEndpointUpdatePayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEndpointUpdatePayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointUpdatePayload.WebhookEndpoint(childComplexity), true
+
+	case "WebhookEventResendPayload.userErrors":
+		if e.ComplexityRoot.WebhookEventResendPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEventResendPayload.UserErrors(childComplexity), true
+	case "WebhookEventResendPayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEventResendPayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEventResendPayload.WebhookEndpoint(childComplexity), true
+
+	case "WebhookEventsResendPayload.count":
+		if e.ComplexityRoot.WebhookEventsResendPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEventsResendPayload.Count(childComplexity), true
+	case "WebhookEventsResendPayload.userErrors":
+		if e.ComplexityRoot.WebhookEventsResendPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEventsResendPayload.UserErrors(childComplexity), true
+	case "WebhookEventsResendPayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEventsResendPayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEventsResendPayload.WebhookEndpoint(childComplexity), true
+
 	case "WebhookSecretPayload.secret":
 		if e.ComplexityRoot.WebhookSecretPayload.Secret == nil {
 			break
@@ -2250,23 +3101,47 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("APIKeyCreateInput", ec.unmarshalInputAPIKeyCreateInput),
+			graphql.NewInputUnmarshaler("APIKeyRevokeInput", ec.unmarshalInputAPIKeyRevokeInput),
 			graphql.NewInputUnmarshaler("CreateDirectoryInput", ec.unmarshalInputCreateDirectoryInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
 			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("DirectoryCreateInput", ec.unmarshalInputDirectoryCreateInput),
+			graphql.NewInputUnmarshaler("DirectoryDeleteInput", ec.unmarshalInputDirectoryDeleteInput),
+			graphql.NewInputUnmarshaler("DirectoryDisableInput", ec.unmarshalInputDirectoryDisableInput),
+			graphql.NewInputUnmarshaler("DirectoryEnableInput", ec.unmarshalInputDirectoryEnableInput),
 			graphql.NewInputUnmarshaler("DirectoryOrder", ec.unmarshalInputDirectoryOrder),
+			graphql.NewInputUnmarshaler("DirectoryTokenRevokeInput", ec.unmarshalInputDirectoryTokenRevokeInput),
+			graphql.NewInputUnmarshaler("DirectoryTokenRotateInput", ec.unmarshalInputDirectoryTokenRotateInput),
 			graphql.NewInputUnmarshaler("DirectoryWhereInput", ec.unmarshalInputDirectoryWhereInput),
 			graphql.NewInputUnmarshaler("GroupOrder", ec.unmarshalInputGroupOrder),
+			graphql.NewInputUnmarshaler("GroupRoleAssignInput", ec.unmarshalInputGroupRoleAssignInput),
+			graphql.NewInputUnmarshaler("GroupRoleUnassignInput", ec.unmarshalInputGroupRoleUnassignInput),
+			graphql.NewInputUnmarshaler("GroupRolesSetInput", ec.unmarshalInputGroupRolesSetInput),
 			graphql.NewInputUnmarshaler("GroupWhereInput", ec.unmarshalInputGroupWhereInput),
+			graphql.NewInputUnmarshaler("OrganizationCreateInput", ec.unmarshalInputOrganizationCreateInput),
+			graphql.NewInputUnmarshaler("OrganizationDefaultRoleSetInput", ec.unmarshalInputOrganizationDefaultRoleSetInput),
+			graphql.NewInputUnmarshaler("OrganizationDeleteInput", ec.unmarshalInputOrganizationDeleteInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
+			graphql.NewInputUnmarshaler("OrganizationUpdateInput", ec.unmarshalInputOrganizationUpdateInput),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
+			graphql.NewInputUnmarshaler("RoleCreateInput", ec.unmarshalInputRoleCreateInput),
+			graphql.NewInputUnmarshaler("RoleDeleteInput", ec.unmarshalInputRoleDeleteInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
+			graphql.NewInputUnmarshaler("RoleUpdateInput", ec.unmarshalInputRoleUpdateInput),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointCreateInput", ec.unmarshalInputWebhookEndpointCreateInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointDeleteInput", ec.unmarshalInputWebhookEndpointDeleteInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointSecretRotateInput", ec.unmarshalInputWebhookEndpointSecretRotateInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointUpdateInput", ec.unmarshalInputWebhookEndpointUpdateInput),
+			graphql.NewInputUnmarshaler("WebhookEventResendInput", ec.unmarshalInputWebhookEventResendInput),
+			graphql.NewInputUnmarshaler("WebhookEventsResendInput", ec.unmarshalInputWebhookEventsResendInput),
 		)
 	}
 	first := true
@@ -2370,24 +3245,69 @@ enum APIKeyScope @goModel(model: "github.com/acme/directory/access.Scope") {
   org_read
 }
 
-"A key of this API. The key itself is shown once, when it is created."
+"""
+A key of this API. The key itself is shown once, when it is created. Keys
+are server-side secrets: never ship one to a browser or a mobile app.
+"""
 type APIKey {
+  "The key's id."
   id: ID!
+  "A name to tell keys apart."
   name: String
+  "What the key may do."
   scope: APIKeyScope!
   "The key's first characters, to tell keys apart."
   prefix: String!
-  "Unset for platform keys."
+  "The organization of an org_admin or org_read key; unset for platform keys."
   organizationID: ID
+  "When the key was created."
   createdAt: Time!
+  "When the key stops working; null: never."
   expiresAt: Time
+  "When the key was last used, to a few minutes' precision; null: never."
   lastUsedAt: Time
 }
 
+"The result of the deprecated createAPIKey."
 type CreateAPIKeyPayload {
+  "The new key's record."
   apiKey: APIKey!
   "The key (dk_...). It is shown only this once."
   key: String!
+}
+
+"A new API key."
+input APIKeyCreateInput {
+  "What the key may do."
+  scope: APIKeyScope!
+  "The organization of an org_admin or org_read key; a platform key takes none."
+  organizationID: ID
+  "A name to tell keys apart."
+  name: String
+}
+
+"The result of apiKeyCreate."
+type APIKeyCreatePayload {
+  "The new key's record; null when userErrors is not empty."
+  apiKey: APIKey
+  "The key (dk_...). It is shown only this once; null when userErrors is not empty."
+  key: String
+  "Why no key was created; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The API key to revoke."
+input APIKeyRevokeInput {
+  "The key's id."
+  id: ID!
+}
+
+"The result of apiKeyRevoke."
+type APIKeyRevokePayload {
+  "The id of the revoked key; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was revoked; empty on success."
+  userErrors: [UserError!]!
 }
 
 extend type Query {
@@ -2400,9 +3320,30 @@ extend type Mutation {
   Creates an API key. Organization scopes need organizationID; the platform
   scope refuses one.
   """
-  createAPIKey(scope: APIKeyScope!, organizationID: ID, name: String): CreateAPIKeyPayload!
+  apiKeyCreate(
+    "The new key."
+    input: APIKeyCreateInput!
+  ): APIKeyCreatePayload
+  "Deletes an API key: it stops working at once."
+  apiKeyRevoke(
+    "The key to revoke."
+    input: APIKeyRevokeInput!
+  ): APIKeyRevokePayload
+
+  "Creates an API key."
+  createAPIKey(
+    "What the key may do."
+    scope: APIKeyScope!
+    "The organization of an organization scope."
+    organizationID: ID
+    "A name to tell keys apart."
+    name: String
+  ): CreateAPIKeyPayload! @deprecated(reason: "Use apiKeyCreate.")
   "Deletes an API key at once. Returns its id."
-  revokeAPIKey(id: ID!): ID!
+  revokeAPIKey(
+    "The key to revoke."
+    id: ID!
+  ): ID! @deprecated(reason: "Use apiKeyRevoke.")
 }
 `, BuiltIn: false},
 	{Name: "../directory.graphql", Input: `"Whether a directory accepts SCIM requests, and whether it has had any."
@@ -2416,6 +3357,7 @@ enum DirectoryStatus {
 }
 
 extend type Directory {
+  "Whether the directory accepts SCIM requests and has had any."
   status: DirectoryStatus!
   "The SCIM base URL to give the identity provider."
   scimEndpoint: String!
@@ -2425,21 +3367,29 @@ extend type Directory {
   groupCount: Int!
 }
 
+"A new SCIM directory (deprecated createDirectory)."
 input CreateDirectoryInput {
+  "The organization the directory belongs to."
   organizationID: ID!
+  "The identity provider that will call it."
   provider: DirectoryProvider!
   "Display name; the provider's name when omitted."
   name: String
 }
 
+"The result of the deprecated createDirectory."
 type CreateDirectoryPayload {
+  "The new directory."
   directory: Directory!
+  "The SCIM base URL to give the identity provider."
   scimEndpoint: String!
   "The directory's first SCIM bearer token. It is shown only this once."
   bearerToken: String!
 }
 
+"The result of the deprecated rotateDirectoryToken."
 type RotateDirectoryTokenPayload {
+  "The directory."
   directory: Directory!
   "The new token's prefix and times."
   token: DirectoryToken!
@@ -2447,22 +3397,172 @@ type RotateDirectoryTokenPayload {
   bearerToken: String!
 }
 
+"A new SCIM directory."
+input DirectoryCreateInput {
+  "The organization the directory belongs to."
+  organizationID: ID!
+  "The identity provider that will call it."
+  provider: DirectoryProvider!
+  "Display name; the provider's name when omitted."
+  name: String
+}
+
+"The result of directoryCreate."
+type DirectoryCreatePayload {
+  "The new directory; null when userErrors is not empty."
+  directory: Directory
+  "The SCIM base URL to give the identity provider."
+  scimEndpoint: String
+  "The directory's first SCIM bearer token. It is shown only this once."
+  bearerToken: String
+  "Why nothing was created; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A new bearer token for a directory."
+input DirectoryTokenRotateInput {
+  "The directory."
+  directoryID: ID!
+  "When the new token stops working; null: never."
+  expiresAt: Time
+}
+
+"The result of directoryTokenRotate."
+type DirectoryTokenRotatePayload {
+  "The directory; null when userErrors is not empty."
+  directory: Directory
+  "The new token's prefix and times."
+  token: DirectoryToken
+  "The new SCIM bearer token. It is shown only this once."
+  bearerToken: String
+  "Why no token was made (CONFLICT: the directory already has two); empty on success."
+  userErrors: [UserError!]!
+}
+
+"The directory token to revoke."
+input DirectoryTokenRevokeInput {
+  "The token's id."
+  id: ID!
+}
+
+"The result of directoryTokenRevoke."
+type DirectoryTokenRevokePayload {
+  "The id of the revoked token; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was revoked; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The directory to enable."
+input DirectoryEnableInput {
+  "The directory's id."
+  id: ID!
+}
+
+"The directory to disable."
+input DirectoryDisableInput {
+  "The directory's id."
+  id: ID!
+}
+
+"The result of directoryEnable."
+type DirectoryEnablePayload {
+  "The directory as it is now; null when userErrors is not empty."
+  directory: Directory
+  "Why nothing changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of directoryDisable."
+type DirectoryDisablePayload {
+  "The directory as it is now; null when userErrors is not empty."
+  directory: Directory
+  "Why nothing changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The directory to delete."
+input DirectoryDeleteInput {
+  "The directory's id."
+  id: ID!
+}
+
+"The result of directoryDelete."
+type DirectoryDeletePayload {
+  "The id of the deleted directory; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was deleted; empty on success."
+  userErrors: [UserError!]!
+}
+
 extend type Mutation {
   "Creates a SCIM directory for an organization, with its first bearer token."
-  createDirectory(input: CreateDirectoryInput!): CreateDirectoryPayload!
+  directoryCreate(
+    "The new directory."
+    input: DirectoryCreateInput!
+  ): DirectoryCreatePayload
   """
   Adds a bearer token to a directory. The previous token keeps working until
   it is revoked or expires; a directory holds at most two active tokens
-  (CONFLICT beyond that).
+  (a CONFLICT userError beyond that).
   """
-  rotateDirectoryToken(directoryID: ID!, expiresAt: Time): RotateDirectoryTokenPayload!
+  directoryTokenRotate(
+    "The directory and the new token's expiry."
+    input: DirectoryTokenRotateInput!
+  ): DirectoryTokenRotatePayload
+  "Deletes a directory token: it stops working at once."
+  directoryTokenRevoke(
+    "The token to revoke."
+    input: DirectoryTokenRevokeInput!
+  ): DirectoryTokenRevokePayload
+  "Enables a directory: it accepts SCIM requests again."
+  directoryEnable(
+    "The directory to enable."
+    input: DirectoryEnableInput!
+  ): DirectoryEnablePayload
+  "Disables a directory: it refuses every SCIM request; its data stays readable."
+  directoryDisable(
+    "The directory to disable."
+    input: DirectoryDisableInput!
+  ): DirectoryDisablePayload
+  "Deletes a directory with its users and groups."
+  directoryDelete(
+    "The directory to delete."
+    input: DirectoryDeleteInput!
+  ): DirectoryDeletePayload
+
+  "Creates a SCIM directory for an organization, with its first bearer token."
+  createDirectory(
+    "The new directory."
+    input: CreateDirectoryInput!
+  ): CreateDirectoryPayload! @deprecated(reason: "Use directoryCreate.")
+  "Adds a bearer token to a directory."
+  rotateDirectoryToken(
+    "The directory."
+    directoryID: ID!
+    "When the new token stops working; null: never."
+    expiresAt: Time
+  ): RotateDirectoryTokenPayload! @deprecated(reason: "Use directoryTokenRotate.")
   "Deletes a directory token at once. Returns the token's id."
-  revokeDirectoryToken(id: ID!): ID!
-  enableDirectory(id: ID!): Directory!
+  revokeDirectoryToken(
+    "The token to revoke."
+    id: ID!
+  ): ID! @deprecated(reason: "Use directoryTokenRevoke.")
+  "Enables a directory."
+  enableDirectory(
+    "The directory to enable."
+    id: ID!
+  ): Directory! @deprecated(reason: "Use directoryEnable.")
   "A disabled directory refuses every SCIM request; its data stays readable."
-  disableDirectory(id: ID!): Directory!
+  disableDirectory(
+    "The directory to disable."
+    id: ID!
+  ): Directory! @deprecated(reason: "Use directoryDisable.")
   "Deletes a directory with its users and groups. Returns the deleted id."
-  deleteDirectory(id: ID!): ID!
+  deleteDirectory(
+    "The directory to delete."
+    id: ID!
+  ): ID! @deprecated(reason: "Use directoryDelete.")
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -4264,6 +5364,7 @@ type Event {
   cursor: String!
   "user.created, group.user_added, user.roles_changed, ..."
   type: String!
+  "The organization whose data changed."
   organizationID: ID!
   "The directory the change concerns, if any."
   directoryID: ID
@@ -4273,6 +5374,7 @@ type Event {
   actorType: String!
   "The API key or directory token that caused it; null for the server's own work."
   actorID: ID
+  "When the change committed."
   createdAt: Time!
   "The subject as this API shows it after the change (field names as in its type)."
   data: Map!
@@ -4285,13 +5387,17 @@ scalar Map
 
 "An event and its cursor."
 type EventEdge {
+  "The event's cursor, the same as node.cursor."
   cursor: String!
+  "The event."
   node: Event!
 }
 
 "A page of events, oldest first."
 type EventConnection {
+  "The events of the page."
   edges: [EventEdge!]!
+  "Where the page ends."
   pageInfo: EventPageInfo!
 }
 
@@ -4311,6 +5417,7 @@ extend type Query {
   days). Readable with any key of the organization, org_read included.
   """
   events(
+    "The organization whose events to read."
     organizationID: ID!
     "A cursor from an earlier page; omitted: from the oldest event kept."
     after: String
@@ -4318,7 +5425,9 @@ extend type Query {
     first: Int
     "Only these types."
     types: [String!]
+    "Only the events of this directory."
     directoryID: ID
+    "Only the events about this user, group, role or directory."
     subjectID: ID
     "Created at or after."
     since: Time
@@ -4327,6 +5436,7 @@ extend type Query {
   ): EventConnection!
 }
 
+"Live updates, over WebSocket."
 type Subscription {
   """
   An organization's events as they commit, oldest first, over WebSocket
@@ -4339,6 +5449,7 @@ type Subscription {
   the organization, org_read included.
   """
   events(
+    "The organization whose events to receive."
     organizationID: ID!
     "Only these types."
     types: [String!]
@@ -4347,7 +5458,9 @@ type Subscription {
   ): Event!
 }
 `, BuiltIn: false},
-	{Name: "../organization.graphql", Input: `input CreateOrganizationInput {
+	{Name: "../organization.graphql", Input: `"A new organization (deprecated createOrganization)."
+input CreateOrganizationInput {
+  "The organization's display name."
   name: String!
   """
   URL-safe handle: lower-case letters, digits, dashes. Derived from the name
@@ -4359,34 +5472,126 @@ type Subscription {
 }
 
 """
-Changes to an organization; omitted fields stay as they are.
+Changes to an organization (deprecated updateOrganization); omitted fields
+stay as they are.
 """
 input UpdateOrganizationInput {
+  "The new display name."
   name: String
+  "The new handle: lower-case letters, digits, dashes."
   slug: String
   "The application's own id; null clears it."
   externalID: String @goField(omittable: true)
 }
 
+"A new organization."
+input OrganizationCreateInput {
+  "The organization's display name."
+  name: String!
+  """
+  URL-safe handle: lower-case letters, digits, dashes. Derived from the name
+  when omitted.
+  """
+  slug: String
+  "The application's own id for this organization, to find it by later."
+  externalID: String
+}
+
+"The result of organizationCreate."
+type OrganizationCreatePayload {
+  "The new organization; null when userErrors is not empty."
+  organization: Organization
+  "Why nothing was created; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Changes to an organization; omitted fields stay as they are."
+input OrganizationUpdateInput {
+  "The organization to change."
+  id: ID!
+  "The new display name."
+  name: String
+  "The new handle: lower-case letters, digits, dashes."
+  slug: String
+  "The application's own id; null clears it."
+  externalID: String @goField(omittable: true)
+}
+
+"The result of organizationUpdate."
+type OrganizationUpdatePayload {
+  "The organization as changed; null when userErrors is not empty."
+  organization: Organization
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The organization to delete."
+input OrganizationDeleteInput {
+  "The organization's id."
+  id: ID!
+}
+
+"The result of organizationDelete."
+type OrganizationDeletePayload {
+  "The id of the deleted organization; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was deleted; empty on success."
+  userErrors: [UserError!]!
+}
+
 extend type Mutation {
   "Creates an organization (platform keys only)."
-  createOrganization(input: CreateOrganizationInput!): Organization!
-  updateOrganization(id: ID!, input: UpdateOrganizationInput!): Organization!
+  organizationCreate(
+    "The new organization."
+    input: OrganizationCreateInput!
+  ): OrganizationCreatePayload
+  "Changes an organization's name, slug or external id."
+  organizationUpdate(
+    "The organization and its changes."
+    input: OrganizationUpdateInput!
+  ): OrganizationUpdatePayload
+  "Deletes an organization with everything it holds (platform keys only)."
+  organizationDelete(
+    "The organization to delete."
+    input: OrganizationDeleteInput!
+  ): OrganizationDeletePayload
+
+  "Creates an organization (platform keys only)."
+  createOrganization(
+    "The new organization."
+    input: CreateOrganizationInput!
+  ): Organization! @deprecated(reason: "Use organizationCreate.")
+  "Changes an organization."
+  updateOrganization(
+    "The organization to change."
+    id: ID!
+    "Its changes."
+    input: UpdateOrganizationInput!
+  ): Organization! @deprecated(reason: "Use organizationUpdate.")
   """
   Deletes an organization with everything it holds (platform keys only).
   Returns the deleted id.
   """
-  deleteOrganization(id: ID!): ID!
+  deleteOrganization(
+    "The organization to delete."
+    id: ID!
+  ): ID! @deprecated(reason: "Use organizationDelete.")
 }
 
 extend type Organization {
   "The users of every directory of the organization."
   users(
+    "Returns the users that come after this cursor."
     after: Cursor
+    "Returns the first n users (at most 100)."
     first: Int
+    "Returns the users that come before this cursor."
     before: Cursor
+    "Returns the last n users (at most 100)."
     last: Int
+    "The order of the users; by id when omitted. A cursor is valid only with the orderBy it came with."
     orderBy: UserOrder
+    "Only the users matching this filter."
     where: UserWhereInput
   ): UserConnection!
 }
@@ -4396,41 +5601,239 @@ extend type Query {
   The organization of a slug or of the application's own id (give exactly
   one). Null when there is none the caller may see.
   """
-  organization(slug: String, externalID: String): Organization
+  organization(
+    "The organization's slug."
+    slug: String
+    "The application's own id for the organization (Organization.externalID)."
+    externalID: String
+  ): Organization
 }
 `, BuiltIn: false},
-	{Name: "../role.graphql", Input: `input CreateRoleInput {
+	{Name: "../role.graphql", Input: `"A new role (deprecated createRole)."
+input CreateRoleInput {
+  "The organization the role belongs to."
   organizationID: ID!
   "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
   key: String!
+  "The role's display name."
   name: String!
+  "What the role grants, for admins."
   description: String
 }
 
-"Changes to a role; omitted fields stay as they are."
+"Changes to a role (deprecated updateRole); omitted fields stay as they are."
 input UpdateRoleInput {
+  "The new key."
   key: String
+  "The new display name."
   name: String
-  "null clears it."
+  "The new description; null clears it."
   description: String @goField(omittable: true)
 }
 
+"A new role."
+input RoleCreateInput {
+  "The organization the role belongs to."
+  organizationID: ID!
+  "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
+  key: String!
+  "The role's display name."
+  name: String!
+  "What the role grants, for admins."
+  description: String
+}
+
+"The result of roleCreate."
+type RoleCreatePayload {
+  "The new role; null when userErrors is not empty."
+  role: Role
+  "Why nothing was created (CONFLICT: the key is taken); empty on success."
+  userErrors: [UserError!]!
+}
+
+"Changes to a role; omitted fields stay as they are."
+input RoleUpdateInput {
+  "The role to change."
+  id: ID!
+  "The new key."
+  key: String
+  "The new display name."
+  name: String
+  "The new description; null clears it."
+  description: String @goField(omittable: true)
+}
+
+"The result of roleUpdate."
+type RoleUpdatePayload {
+  "The role as changed; null when userErrors is not empty."
+  role: Role
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The role to delete."
+input RoleDeleteInput {
+  "The role's id."
+  id: ID!
+}
+
+"The result of roleDelete."
+type RoleDeletePayload {
+  "The id of the deleted role; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was deleted; empty on success."
+  userErrors: [UserError!]!
+}
+
+"An organization's default role."
+input OrganizationDefaultRoleSetInput {
+  "The organization."
+  organizationID: ID!
+  "The role users in no mapped group hold; null clears the default."
+  roleID: ID
+}
+
+"The result of organizationDefaultRoleSet."
+type OrganizationDefaultRoleSetPayload {
+  "The organization as changed; null when userErrors is not empty."
+  organization: Organization
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The exact roles of a group."
+input GroupRolesSetInput {
+  "The group."
+  groupID: ID!
+  "The roles the group's members hold through it; empty: none."
+  roleIDs: [ID!]!
+}
+
+"The result of groupRolesSet."
+type GroupRolesSetPayload {
+  "The group as changed; null when userErrors is not empty."
+  group: Group
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A role to map to a group."
+input GroupRoleAssignInput {
+  "The group."
+  groupID: ID!
+  "The role."
+  roleID: ID!
+}
+
+"A role to remove from a group."
+input GroupRoleUnassignInput {
+  "The group."
+  groupID: ID!
+  "The role."
+  roleID: ID!
+}
+
+"The result of groupRoleAssign."
+type GroupRoleAssignPayload {
+  "The group as changed; null when userErrors is not empty."
+  group: Group
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of groupRoleUnassign."
+type GroupRoleUnassignPayload {
+  "The group as changed; null when userErrors is not empty."
+  group: Group
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
 extend type Mutation {
-  createRole(input: CreateRoleInput!): Role!
-  updateRole(id: ID!, input: UpdateRoleInput!): Role!
-  "Deletes a role and its group mappings. Returns the deleted id."
-  deleteRole(id: ID!): ID!
+  "Creates a role of an organization."
+  roleCreate(
+    "The new role."
+    input: RoleCreateInput!
+  ): RoleCreatePayload
+  "Changes a role's key, name or description."
+  roleUpdate(
+    "The role and its changes."
+    input: RoleUpdateInput!
+  ): RoleUpdatePayload
+  "Deletes a role and its group mappings."
+  roleDelete(
+    "The role to delete."
+    input: RoleDeleteInput!
+  ): RoleDeletePayload
   """
-  Sets the role of users who are in no group mapped to a role; null clears
-  it.
+  Sets the role of users who are in no group mapped to a role; a null
+  roleID clears it.
   """
-  setDefaultRole(organizationID: ID!, roleID: ID): Organization!
-  "Makes roleIDs exactly the roles of the group's members, in one transaction."
-  setGroupRoles(groupID: ID!, roleIDs: [ID!]!): Group!
+  organizationDefaultRoleSet(
+    "The organization and its default role."
+    input: OrganizationDefaultRoleSetInput!
+  ): OrganizationDefaultRoleSetPayload
+  "Makes roleIDs exactly the roles of the group's members."
+  groupRolesSet(
+    "The group and its roles."
+    input: GroupRolesSetInput!
+  ): GroupRolesSetPayload
   "Maps a role to a group; mapping it twice is harmless."
-  assignRoleToGroup(groupID: ID!, roleID: ID!): Group!
+  groupRoleAssign(
+    "The group and the role."
+    input: GroupRoleAssignInput!
+  ): GroupRoleAssignPayload
   "Removes a role from a group; removing an unmapped role is harmless."
-  unassignRoleFromGroup(groupID: ID!, roleID: ID!): Group!
+  groupRoleUnassign(
+    "The group and the role."
+    input: GroupRoleUnassignInput!
+  ): GroupRoleUnassignPayload
+
+  "Creates a role."
+  createRole(
+    "The new role."
+    input: CreateRoleInput!
+  ): Role! @deprecated(reason: "Use roleCreate.")
+  "Changes a role."
+  updateRole(
+    "The role to change."
+    id: ID!
+    "Its changes."
+    input: UpdateRoleInput!
+  ): Role! @deprecated(reason: "Use roleUpdate.")
+  "Deletes a role and its group mappings. Returns the deleted id."
+  deleteRole(
+    "The role to delete."
+    id: ID!
+  ): ID! @deprecated(reason: "Use roleDelete.")
+  "Sets or clears an organization's default role."
+  setDefaultRole(
+    "The organization."
+    organizationID: ID!
+    "The default role; null clears it."
+    roleID: ID
+  ): Organization! @deprecated(reason: "Use organizationDefaultRoleSet.")
+  "Makes roleIDs exactly the roles of the group's members."
+  setGroupRoles(
+    "The group."
+    groupID: ID!
+    "Its roles."
+    roleIDs: [ID!]!
+  ): Group! @deprecated(reason: "Use groupRolesSet.")
+  "Maps a role to a group."
+  assignRoleToGroup(
+    "The group."
+    groupID: ID!
+    "The role."
+    roleID: ID!
+  ): Group! @deprecated(reason: "Use groupRoleAssign.")
+  "Removes a role from a group."
+  unassignRoleFromGroup(
+    "The group."
+    groupID: ID!
+    "The role."
+    roleID: ID!
+  ): Group! @deprecated(reason: "Use groupRoleUnassign.")
 }
 
 extend type Role {
@@ -4440,11 +5843,17 @@ extend type Role {
   users only, so it agrees with User.roles.
   """
   users(
+    "Returns the users that come after this cursor."
     after: Cursor
+    "Returns the first n users (at most 100)."
     first: Int
+    "Returns the users that come before this cursor."
     before: Cursor
+    "Returns the last n users (at most 100)."
     last: Int
+    "The order of the users; by id when omitted. A cursor is valid only with the orderBy it came with."
     orderBy: UserOrder
+    "Only the users matching this filter."
     where: UserWhereInput
   ): UserConnection!
 }
@@ -4454,48 +5863,119 @@ extend type Role {
 # ent.graphql is generated by entgql from ent/schema (node types, Relay
 # connections, where and order inputs, the node/nodes and connection query
 # fields). The files beside this one extend it by concept: organization,
-# directory, user, role and apikey. Resolvers follow these files
-# (<name>.resolvers.go) and stay thin.
+# directory, user, role, apikey, webhook and event. Resolvers follow these
+# files (<name>.resolvers.go) and stay thin. Every type, field, argument and
+# enum value of these files has a description (TestSchemaDescribed).
 #
 # Conventions:
 # - ids are opaque UUID strings, unique across every node type (node(id:)).
 # - A connection whose edges are selected needs ` + "`" + `first` + "`" + ` or ` + "`" + `last` + "`" + `, at most
-#   100 (the server's page size); ` + "`" + `totalCount` + "`" + ` alone needs neither.
+#   100 (the server's page size); ` + "`" + `totalCount` + "`" + ` alone needs neither. A
+#   cursor is valid only with the orderBy it was handed out with.
+# - Mutations are named noun first, verb last (roleCreate, groupRolesSet),
+#   take one ` + "`" + `input` + "`" + ` and return a payload whose fields are nullable, with
+#   ` + "`" + `userErrors` + "`" + ` for expected failures. The older verb-first forms
+#   (createRole) are deprecated and go away in the next release.
 # - Errors carry extensions.code: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
 #   BAD_USER_INPUT (with extensions.field naming the input field), CONFLICT,
-#   INTERNAL_SERVER_ERROR.
+#   the limits' COMPLEXITY_LIMIT_EXCEEDED, DEPTH_LIMIT_EXCEEDED,
+#   GRAPHQL_PARSE_FAILED (token limit), INTROSPECTION_DISABLED,
+#   RATE_LIMITED (HTTP 429), TIMEOUT, PAYLOAD_TOO_LARGE (413), BAD_REQUEST,
+#   and INTERNAL_SERVER_ERROR.
 
 """
 Changes. Every mutation needs a platform or org_admin API key: an org_read
 key gets FORBIDDEN. An org_admin key changes its own organization only;
 anything else is NOT_FOUND.
+
+Each mutation takes one ` + "`" + `input` + "`" + ` and returns a payload. An expected failure
+(the input breaks a rule, names something that does not exist, or conflicts
+with stored data) comes back in the payload's ` + "`" + `userErrors` + "`" + `, with the
+payload's other fields null: that mutation did nothing, and the other
+mutations of the same operation still run and commit. Any other failure
+(a refused key, a limit, an internal error) is a top-level error and undoes
+every mutation of the operation.
 """
 type Mutation
 
 """
-An RFC 3339 date and time. Declared here rather than by entgql in
-ent.graphql, so regenerating ent.graphql is stable.
+An RFC 3339 date and time, such as 2024-05-01T12:30:00Z.
 """
-scalar Time
+scalar Time @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339")
+
+"""
+An expected failure of a mutation: the input breaks a rule, names something
+that does not exist, or conflicts with stored data. The mutation did
+nothing; the other mutations of the operation are not affected.
+"""
+type UserError {
+  """
+  The path to the input field at fault, starting with the argument:
+  ["input", "key"], ["input", "roleIDs", "1"]. Null when the failure
+  concerns the input as a whole.
+  """
+  field: [String!]
+  "What kind of failure it is."
+  code: UserErrorCode!
+  "What went wrong, in a sentence to show a person."
+  message: String!
+}
+
+"""
+The kinds of userErrors. They are spelled like the extensions.code of the
+top-level errors that the deprecated mutations return for the same failures.
+"""
+enum UserErrorCode {
+  "An input value breaks a rule: its format, length, range or combination with others."
+  BAD_USER_INPUT
+  "An id of the input names nothing the caller may see."
+  NOT_FOUND
+  "The change conflicts with stored data: a unique key already taken, a limit reached."
+  CONFLICT
+}
+
+"Who is calling: the API key the request came with."
+type Viewer {
+  "What the key may do."
+  scope: APIKeyScope!
+  "The organization an org_admin or org_read key belongs to; null for a platform key."
+  organization: Organization
+}
+
+extend type Query {
+  "The caller: the API key's scope and its organization."
+  viewer: Viewer!
+}
 `, BuiltIn: false},
 	{Name: "../user.graphql", Input: `"One value of a multi-valued SCIM attribute (emails, phoneNumbers, ...)."
 type MultiValue {
+  "The value: an email address, a phone number, ..."
   value: String!
+  "A human-readable form of the value, as the provider sent it."
   display: String
   "work, home, mobile, ... as the provider sent it."
   type: String
+  "Whether this is the user's primary value of the attribute."
   primary: Boolean!
 }
 
 "A postal address of a user (RFC 7643 section 4.1.2)."
 type Address {
+  "The full address, formatted for display."
   formatted: String
+  "The street address: house number, street, ..."
   streetAddress: String
+  "The city or locality."
   locality: String
+  "The state or region."
   region: String
+  "The postal or zip code."
   postalCode: String
+  "The country, as the provider sent it (often an ISO 3166-1 alpha-2 code)."
   country: String
+  "work, home, other, ... as the provider sent it."
   type: String
+  "Whether this is the user's primary address."
   primary: Boolean!
 }
 
@@ -4503,7 +5983,8 @@ extend type User {
   """
   The user's effective roles: the roles mapped to any group the user is in,
   or the organization's default role when none of them maps one (empty when
-  there is no default). Ordered by key.
+  there is no default). A deactivated user (active false) has none. Ordered
+  by key.
   """
   roles: [Role!]!
 }
@@ -4529,7 +6010,16 @@ extend type Query {
   userNames compare without regard to case). Null when none matches; when
   several directories of the organization hold a match, the oldest user.
   """
-  user(organizationID: ID!, email: String, externalID: String, userName: String): User
+  user(
+    "The organization to look in."
+    organizationID: ID!
+    "Any of the user's email addresses, primary or not."
+    email: String
+    "The identity provider's id for the user (SCIM externalId)."
+    externalID: String
+    "The user's SCIM userName."
+    userName: String
+  ): User
 }
 `, BuiltIn: false},
 	{Name: "../webhook.graphql", Input: `"""
@@ -4538,9 +6028,13 @@ the Standard Webhooks way (README, "Webhooks"). Endpoints, deliveries and
 attempts are for admin keys: an org_read key gets FORBIDDEN.
 """
 type WebhookEndpoint {
+  "The endpoint's id."
   id: ID!
+  "The organization whose events it receives."
   organizationID: ID!
+  "Where deliveries are POSTed."
   url: String!
+  "A note for admins; empty when none."
   description: String!
   "The event types delivered; empty: every event."
   eventTypes: [String!]!
@@ -4550,12 +6044,15 @@ type WebhookEndpoint {
   previousSecretExpiresAt: Time
   "Since when every attempt has failed; null after a success."
   failingSince: Time
+  "When the endpoint was created."
   createdAt: Time!
+  "When the endpoint was last changed."
   updatedAt: Time!
   "Deliveries to this endpoint, newest event first."
   deliveries(
     "At most this many (default 20, at most 100)."
     first: Int
+    "Only the deliveries in this state."
     status: WebhookDeliveryStatus
     "Only the delivery of this event (its webhook-id, evt_...)."
     webhookID: String
@@ -4574,20 +6071,29 @@ enum WebhookDeliveryStatus @goModel(model: "github.com/acme/directory/ent/webhoo
 
 "The delivery of one event to one endpoint, with its attempts."
 type WebhookDelivery {
+  "The delivery's id."
   id: ID!
   "The event's id, as the webhook-id header and the body's id carry it (evt_...)."
   webhookID: String!
+  "The event's type (user.created, ...)."
   eventType: String!
+  "The user, group, role or directory the event is about."
   subjectID: ID!
+  "Where the delivery stands."
   status: WebhookDeliveryStatus!
   "Attempts of the current schedule (a resend starts it again)."
   attemptCount: Int!
   "When a pending delivery is due."
   nextAttemptAt: Time!
+  "When the last attempt was sent; null before the first."
   lastAttemptAt: Time
+  "The HTTP status of the last attempt's response; null when there was none."
   lastResponseStatus: Int
+  "Why the last attempt failed; empty when it did not."
   lastError: String!
+  "When the endpoint answered 2xx; null until then."
   deliveredAt: Time
+  "When the delivery was queued."
   createdAt: Time!
   "Every attempt, oldest first."
   attempts: [WebhookAttempt!]!
@@ -4611,10 +6117,13 @@ type WebhookAttempt {
   error: String!
 }
 
+"A new webhook endpoint (deprecated createWebhookEndpoint)."
 input CreateWebhookEndpointInput {
+  "The organization whose events it receives."
   organizationID: ID!
   "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
   url: String!
+  "A note for admins."
   description: String
   "Event types to deliver (webhookEventTypes); empty or omitted: every event."
   eventTypes: [String!]
@@ -4622,17 +6131,21 @@ input CreateWebhookEndpointInput {
   enabled: Boolean
 }
 
-"Omitted fields stay as they are."
+"Changes to a webhook endpoint (deprecated updateWebhookEndpoint); omitted fields stay as they are."
 input UpdateWebhookEndpointInput {
+  "The new URL."
   url: String
+  "The new note for admins."
   description: String
-  "An empty list: every event."
+  "The event types to deliver; an empty list: every event."
   eventTypes: [String!]
+  "Whether deliveries are made."
   enabled: Boolean
 }
 
-"An endpoint with its new signing secret."
+"An endpoint with its new signing secret (deprecated mutations)."
 type WebhookSecretPayload {
+  "The endpoint."
   webhookEndpoint: WebhookEndpoint!
   "The signing secret (whsec_...). It is shown only this once."
   secret: String!
@@ -4640,29 +6153,208 @@ type WebhookSecretPayload {
 
 extend type Query {
   "An organization's webhook endpoints, oldest first (admin keys)."
-  webhookEndpoints(organizationID: ID!): [WebhookEndpoint!]!
+  webhookEndpoints(
+    "The organization."
+    organizationID: ID!
+  ): [WebhookEndpoint!]!
   "One webhook endpoint (admin keys)."
-  webhookEndpoint(id: ID!): WebhookEndpoint!
+  webhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+  ): WebhookEndpoint!
   "The event types an endpoint may subscribe to."
   webhookEventTypes: [String!]!
 }
 
+"A new webhook endpoint."
+input WebhookEndpointCreateInput {
+  "The organization whose events it receives."
+  organizationID: ID!
+  "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
+  url: String!
+  "A note for admins."
+  description: String
+  "Event types to deliver (webhookEventTypes); empty or omitted: every event."
+  eventTypes: [String!]
+  "Whether deliveries are made; default true."
+  enabled: Boolean
+}
+
+"The result of webhookEndpointCreate."
+type WebhookEndpointCreatePayload {
+  "The new endpoint; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "The signing secret (whsec_...). It is shown only this once."
+  secret: String
+  "Why nothing was created; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Changes to a webhook endpoint; omitted fields stay as they are."
+input WebhookEndpointUpdateInput {
+  "The endpoint to change."
+  id: ID!
+  "The new URL."
+  url: String
+  "The new note for admins."
+  description: String
+  "The event types to deliver; an empty list: every event."
+  eventTypes: [String!]
+  "Whether deliveries are made."
+  enabled: Boolean
+}
+
+"The result of webhookEndpointUpdate."
+type WebhookEndpointUpdatePayload {
+  "The endpoint as changed; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The webhook endpoint to delete."
+input WebhookEndpointDeleteInput {
+  "The endpoint's id."
+  id: ID!
+}
+
+"The result of webhookEndpointDelete."
+type WebhookEndpointDeletePayload {
+  "The id of the deleted endpoint; null when userErrors is not empty."
+  deletedID: ID
+  "Why nothing was deleted; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A new signing secret for an endpoint."
+input WebhookEndpointSecretRotateInput {
+  "The endpoint."
+  id: ID!
+  "How long the previous secret keeps signing beside the new one, in seconds (default 86400, one day; 0: it stops at once; at most 30 days)."
+  overlapSeconds: Int
+}
+
+"The result of webhookEndpointSecretRotate."
+type WebhookEndpointSecretRotatePayload {
+  "The endpoint; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "The new signing secret (whsec_...). It is shown only this once."
+  secret: String
+  "Why nothing was changed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"One event to deliver again."
+input WebhookEventResendInput {
+  "The endpoint to deliver it to."
+  endpointID: ID!
+  "The event's webhook-id (evt_...) or number."
+  webhookID: String!
+}
+
+"The result of webhookEventResend."
+type WebhookEventResendPayload {
+  "The endpoint the event is queued for; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "Why nothing was queued; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The events since a time to deliver again."
+input WebhookEventsResendInput {
+  "The endpoint to deliver them to."
+  endpointID: ID!
+  "Events created at or after this time."
+  since: Time!
+}
+
+"The result of webhookEventsResend."
+type WebhookEventsResendPayload {
+  "The endpoint the events are queued for; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "How many events were queued; null when userErrors is not empty."
+  count: Int
+  "Why nothing was queued; empty on success."
+  userErrors: [UserError!]!
+}
+
 extend type Mutation {
   "Creates a webhook endpoint; it receives the events written from now on. The secret is shown once."
-  createWebhookEndpoint(input: CreateWebhookEndpointInput!): WebhookSecretPayload!
-  updateWebhookEndpoint(id: ID!, input: UpdateWebhookEndpointInput!): WebhookEndpoint!
+  webhookEndpointCreate(
+    "The new endpoint."
+    input: WebhookEndpointCreateInput!
+  ): WebhookEndpointCreatePayload
+  "Changes a webhook endpoint."
+  webhookEndpointUpdate(
+    "The endpoint and its changes."
+    input: WebhookEndpointUpdateInput!
+  ): WebhookEndpointUpdatePayload
+  "Deletes an endpoint with its deliveries."
+  webhookEndpointDelete(
+    "The endpoint to delete."
+    input: WebhookEndpointDeleteInput!
+  ): WebhookEndpointDeletePayload
+  """
+  Gives an endpoint a new secret, shown once. The previous secret keeps
+  signing beside it (two v1 signatures) for overlapSeconds.
+  """
+  webhookEndpointSecretRotate(
+    "The endpoint and the overlap."
+    input: WebhookEndpointSecretRotateInput!
+  ): WebhookEndpointSecretRotatePayload
+  "Delivers one event again, whatever types the endpoint takes."
+  webhookEventResend(
+    "The endpoint and the event."
+    input: WebhookEventResendInput!
+  ): WebhookEventResendPayload
+  "Delivers again every kept event since a time that the endpoint takes."
+  webhookEventsResend(
+    "The endpoint and the time."
+    input: WebhookEventsResendInput!
+  ): WebhookEventsResendPayload
+
+  "Creates a webhook endpoint; it receives the events written from now on. The secret is shown once."
+  createWebhookEndpoint(
+    "The new endpoint."
+    input: CreateWebhookEndpointInput!
+  ): WebhookSecretPayload! @deprecated(reason: "Use webhookEndpointCreate.")
+  "Changes a webhook endpoint."
+  updateWebhookEndpoint(
+    "The endpoint to change."
+    id: ID!
+    "Its changes."
+    input: UpdateWebhookEndpointInput!
+  ): WebhookEndpoint! @deprecated(reason: "Use webhookEndpointUpdate.")
   "Deletes an endpoint with its deliveries. Returns its id."
-  deleteWebhookEndpoint(id: ID!): ID!
+  deleteWebhookEndpoint(
+    "The endpoint to delete."
+    id: ID!
+  ): ID! @deprecated(reason: "Use webhookEndpointDelete.")
   """
   Gives an endpoint a new secret, shown once. The previous secret keeps
   signing beside it (two v1 signatures) for overlapSeconds (default 86400,
   one day; 0: it stops at once; at most 30 days).
   """
-  rotateWebhookSecret(id: ID!, overlapSeconds: Int): WebhookSecretPayload!
+  rotateWebhookSecret(
+    "The endpoint."
+    id: ID!
+    "How long the previous secret keeps signing, in seconds."
+    overlapSeconds: Int
+  ): WebhookSecretPayload! @deprecated(reason: "Use webhookEndpointSecretRotate.")
   "Delivers one event again (its webhook-id, evt_..., or number), whatever types the endpoint takes."
-  resendWebhookEvent(endpointID: ID!, webhookID: String!): Boolean!
+  resendWebhookEvent(
+    "The endpoint."
+    endpointID: ID!
+    "The event's webhook-id (evt_...) or number."
+    webhookID: String!
+  ): Boolean! @deprecated(reason: "Use webhookEventResend.")
   "Delivers again every kept event since a time that the endpoint takes; returns how many."
-  resendWebhookEvents(endpointID: ID!, since: Time!): Int!
+  resendWebhookEvents(
+    "The endpoint."
+    endpointID: ID!
+    "Events created at or after this time."
+    since: Time!
+  ): Int! @deprecated(reason: "Use webhookEventsResend.")
 }
 `, BuiltIn: false},
 }
@@ -4692,6 +6384,28 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 		return ec.fieldContext_APIKey_lastUsedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
+}
+
+func (ec *executionContext) childFields_APIKeyCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_APIKeyCreatePayload_apiKey(ctx, field)
+	case "key":
+		return ec.fieldContext_APIKeyCreatePayload_key(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_APIKeyCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_APIKeyRevokePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_APIKeyRevokePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_APIKeyRevokePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyRevokePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4788,6 +6502,40 @@ func (ec *executionContext) childFields_DirectoryConnection(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_DirectoryCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "directory":
+		return ec.fieldContext_DirectoryCreatePayload_directory(ctx, field)
+	case "scimEndpoint":
+		return ec.fieldContext_DirectoryCreatePayload_scimEndpoint(ctx, field)
+	case "bearerToken":
+		return ec.fieldContext_DirectoryCreatePayload_bearerToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_DirectoryDeletePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryDeletePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryDisablePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "directory":
+		return ec.fieldContext_DirectoryDisablePayload_directory(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryDisablePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryDisablePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DirectoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -4796,6 +6544,16 @@ func (ec *executionContext) childFields_DirectoryEdge(ctx context.Context, field
 		return ec.fieldContext_DirectoryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryEnablePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "directory":
+		return ec.fieldContext_DirectoryEnablePayload_directory(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryEnablePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryEnablePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DirectoryToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4820,6 +6578,30 @@ func (ec *executionContext) childFields_DirectoryToken(ctx context.Context, fiel
 		return ec.fieldContext_DirectoryToken_directory(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryToken", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryTokenRevokePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_DirectoryTokenRevokePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryTokenRevokePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryTokenRevokePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryTokenRotatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "directory":
+		return ec.fieldContext_DirectoryTokenRotatePayload_directory(ctx, field)
+	case "token":
+		return ec.fieldContext_DirectoryTokenRotatePayload_token(ctx, field)
+	case "bearerToken":
+		return ec.fieldContext_DirectoryTokenRotatePayload_bearerToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectoryTokenRotatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryTokenRotatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4930,6 +6712,36 @@ func (ec *executionContext) childFields_GroupEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type GroupEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_GroupRoleAssignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_GroupRoleAssignPayload_group(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GroupRoleAssignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupRoleAssignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupRoleUnassignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_GroupRoleUnassignPayload_group(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GroupRoleUnassignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupRoleUnassignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupRolesSetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_GroupRolesSetPayload_group(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GroupRolesSetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupRolesSetPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_MultiValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "value":
@@ -4984,6 +6796,36 @@ func (ec *executionContext) childFields_OrganizationConnection(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_OrganizationCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationCreatePayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationDefaultRoleSetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationDefaultRoleSetPayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationDefaultRoleSetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationDefaultRoleSetPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_OrganizationDeletePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationDeletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -4992,6 +6834,16 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 		return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationUpdatePayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationUpdatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationUpdatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5046,6 +6898,26 @@ func (ec *executionContext) childFields_RoleConnection(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RoleConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_RoleCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_RoleCreatePayload_role(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RoleCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RoleDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_RoleDeletePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RoleDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleDeletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RoleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -5054,6 +6926,16 @@ func (ec *executionContext) childFields_RoleEdge(ctx context.Context, field grap
 		return ec.fieldContext_RoleEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RoleUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_RoleUpdatePayload_role(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RoleUpdatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleUpdatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RotateDirectoryTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5182,6 +7064,28 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_Viewer_scope(ctx, field)
+	case "organization":
+		return ec.fieldContext_Viewer_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
 func (ec *executionContext) childFields_WebhookAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "number":
@@ -5260,6 +7164,72 @@ func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, fie
 		return ec.fieldContext_WebhookEndpoint_deliveries(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpointCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEndpointCreatePayload_webhookEndpoint(ctx, field)
+	case "secret":
+		return ec.fieldContext_WebhookEndpointCreatePayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpointDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_WebhookEndpointDeletePayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointDeletePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpointSecretRotatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEndpointSecretRotatePayload_webhookEndpoint(ctx, field)
+	case "secret":
+		return ec.fieldContext_WebhookEndpointSecretRotatePayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointSecretRotatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointSecretRotatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpointUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEndpointUpdatePayload_webhookEndpoint(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointUpdatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointUpdatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEventResendPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEventResendPayload_webhookEndpoint(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEventResendPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEventResendPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEventsResendPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEventsResendPayload_webhookEndpoint(ctx, field)
+	case "count":
+		return ec.fieldContext_WebhookEventsResendPayload_count(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEventsResendPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEventsResendPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookSecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5550,6 +7520,34 @@ func (ec *executionContext) field_Group_members_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_apiKeyCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.APIKeyCreateInput, error) {
+			return ec.unmarshalNAPIKeyCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_apiKeyRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.APIKeyRevokeInput, error) {
+			return ec.unmarshalNAPIKeyRevokeInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyRevokeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_assignRoleToGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5714,6 +7712,90 @@ func (ec *executionContext) field_Mutation_deleteWebhookEndpoint_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_directoryCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryCreateInput, error) {
+			return ec.unmarshalNDirectoryCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directoryDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryDeleteInput, error) {
+			return ec.unmarshalNDirectoryDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directoryDisable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryDisableInput, error) {
+			return ec.unmarshalNDirectoryDisableInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDisableInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directoryEnable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryEnableInput, error) {
+			return ec.unmarshalNDirectoryEnableInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryEnableInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directoryTokenRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryTokenRevokeInput, error) {
+			return ec.unmarshalNDirectoryTokenRevokeInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRevokeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directoryTokenRotate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DirectoryTokenRotateInput, error) {
+			return ec.unmarshalNDirectoryTokenRotateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRotateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableDirectory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5739,6 +7821,104 @@ func (ec *executionContext) field_Mutation_enableDirectory_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_groupRoleAssign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GroupRoleAssignInput, error) {
+			return ec.unmarshalNGroupRoleAssignInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleAssignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_groupRoleUnassign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GroupRoleUnassignInput, error) {
+			return ec.unmarshalNGroupRoleUnassignInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleUnassignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_groupRolesSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GroupRolesSetInput, error) {
+			return ec.unmarshalNGroupRolesSetInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRolesSetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_organizationCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrganizationCreateInput, error) {
+			return ec.unmarshalNOrganizationCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_organizationDefaultRoleSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrganizationDefaultRoleSetInput, error) {
+			return ec.unmarshalNOrganizationDefaultRoleSetInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDefaultRoleSetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_organizationDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrganizationDeleteInput, error) {
+			return ec.unmarshalNOrganizationDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_organizationUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrganizationUpdateInput, error) {
+			return ec.unmarshalNOrganizationUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5811,6 +7991,48 @@ func (ec *executionContext) field_Mutation_revokeDirectoryToken_args(ctx context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_roleCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RoleCreateInput, error) {
+			return ec.unmarshalNRoleCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_roleDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RoleDeleteInput, error) {
+			return ec.unmarshalNRoleDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_roleUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RoleUpdateInput, error) {
+			return ec.unmarshalNRoleUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5987,6 +8209,90 @@ func (ec *executionContext) field_Mutation_updateWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEndpointCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointCreateInput, error) {
+			return ec.unmarshalNWebhookEndpointCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEndpointDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointDeleteInput, error) {
+			return ec.unmarshalNWebhookEndpointDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEndpointSecretRotate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointSecretRotateInput, error) {
+			return ec.unmarshalNWebhookEndpointSecretRotateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointSecretRotateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEndpointUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointUpdateInput, error) {
+			return ec.unmarshalNWebhookEndpointUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEventResend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEventResendInput, error) {
+			return ec.unmarshalNWebhookEventResendInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventResendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_webhookEventsResend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEventsResendInput, error) {
+			return ec.unmarshalNWebhookEventsResendInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventsResendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -7048,6 +9354,148 @@ func (ec *executionContext) fieldContext_APIKey_lastUsedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "Time")
 }
 
+func (ec *executionContext) _APIKeyCreatePayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyCreatePayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+			return ec.marshalOAPIKey2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyCreatePayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "APIKeyCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _APIKeyCreatePayload_key(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyCreatePayload_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyCreatePayload_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIKeyCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _APIKeyCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "APIKeyCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _APIKeyRevokePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyRevokePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyRevokePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIKeyRevokePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _APIKeyRevokePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyRevokePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyRevokePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "APIKeyRevokePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Address_formatted(ctx context.Context, field graphql.CollectedField, obj *schematype.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7880,6 +10328,235 @@ func (ec *executionContext) fieldContext_DirectoryConnection_totalCount(_ contex
 	return graphql.NewScalarFieldContext("DirectoryConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _DirectoryCreatePayload_directory(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryCreatePayload_directory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
+			return ec.marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryCreatePayload_directory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Directory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryCreatePayload_scimEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryCreatePayload_scimEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryCreatePayload_scimEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryCreatePayload_bearerToken(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryCreatePayload_bearerToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BearerToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryCreatePayload_bearerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryDeletePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryDeletePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryDeletePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryDeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DirectoryDeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryDeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryDeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryDeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryDisablePayload_directory(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryDisablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryDisablePayload_directory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
+			return ec.marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryDisablePayload_directory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryDisablePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Directory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryDisablePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryDisablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryDisablePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryDisablePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryDisablePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DirectoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DirectoryEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7933,6 +10610,70 @@ func (ec *executionContext) _DirectoryEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_DirectoryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DirectoryEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DirectoryEnablePayload_directory(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryEnablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryEnablePayload_directory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
+			return ec.marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryEnablePayload_directory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryEnablePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Directory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryEnablePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryEnablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryEnablePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryEnablePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryEnablePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DirectoryToken_id(ctx context.Context, field graphql.CollectedField, obj *ent.DirectoryToken) (ret graphql.Marshaler) {
@@ -8155,6 +10896,180 @@ func (ec *executionContext) fieldContext_DirectoryToken_directory(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Directory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryTokenRevokePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRevokePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRevokePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryTokenRevokePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DirectoryTokenRevokePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRevokePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRevokePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryTokenRevokePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryTokenRotatePayload_directory(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRotatePayload_directory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
+			return ec.marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRotatePayload_directory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryTokenRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Directory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryTokenRotatePayload_token(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRotatePayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DirectoryToken) graphql.Marshaler {
+			return ec.marshalODirectoryToken2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRotatePayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryTokenRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectoryTokenRotatePayload_bearerToken(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRotatePayload_bearerToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BearerToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRotatePayload_bearerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryTokenRotatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryTokenRotatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryTokenRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryTokenRotatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryTokenRotatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectoryTokenRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9021,6 +11936,198 @@ func (ec *executionContext) fieldContext_GroupEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("GroupEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _GroupRoleAssignPayload_group(ctx context.Context, field graphql.CollectedField, obj *model.GroupRoleAssignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRoleAssignPayload_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRoleAssignPayload_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRoleAssignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupRoleAssignPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.GroupRoleAssignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRoleAssignPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRoleAssignPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRoleAssignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupRoleUnassignPayload_group(ctx context.Context, field graphql.CollectedField, obj *model.GroupRoleUnassignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRoleUnassignPayload_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRoleUnassignPayload_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRoleUnassignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupRoleUnassignPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.GroupRoleUnassignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRoleUnassignPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRoleUnassignPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRoleUnassignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupRolesSetPayload_group(ctx context.Context, field graphql.CollectedField, obj *model.GroupRolesSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRolesSetPayload_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRolesSetPayload_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRolesSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupRolesSetPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.GroupRolesSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupRolesSetPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupRolesSetPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupRolesSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MultiValue_value(ctx context.Context, field graphql.CollectedField, obj *schematype.MultiValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9113,6 +12220,94 @@ func (ec *executionContext) fieldContext_MultiValue_primary(_ context.Context, f
 	return graphql.NewScalarFieldContext("MultiValue", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Mutation_apiKeyCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_apiKeyCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().APIKeyCreate(ctx, fc.Args["input"].(model.APIKeyCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKeyCreatePayload) graphql.Marshaler {
+			return ec.marshalOAPIKeyCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyCreatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_apiKeyCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIKeyCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_apiKeyCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_apiKeyRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_apiKeyRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().APIKeyRevoke(ctx, fc.Args["input"].(model.APIKeyRevokeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKeyRevokePayload) graphql.Marshaler {
+			return ec.marshalOAPIKeyRevokePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyRevokePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_apiKeyRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIKeyRevokePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_apiKeyRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9195,6 +12390,270 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIKey(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeAPIKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryCreate(ctx, fc.Args["input"].(model.DirectoryCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryCreatePayload) graphql.Marshaler {
+			return ec.marshalODirectoryCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryCreatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryTokenRotate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryTokenRotate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryTokenRotate(ctx, fc.Args["input"].(model.DirectoryTokenRotateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryTokenRotatePayload) graphql.Marshaler {
+			return ec.marshalODirectoryTokenRotatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRotatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryTokenRotate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryTokenRotatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryTokenRotate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryTokenRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryTokenRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryTokenRevoke(ctx, fc.Args["input"].(model.DirectoryTokenRevokeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryTokenRevokePayload) graphql.Marshaler {
+			return ec.marshalODirectoryTokenRevokePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRevokePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryTokenRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryTokenRevokePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryTokenRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryEnable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryEnable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryEnable(ctx, fc.Args["input"].(model.DirectoryEnableInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryEnablePayload) graphql.Marshaler {
+			return ec.marshalODirectoryEnablePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryEnablePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryEnable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryEnablePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryEnable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryDisable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryDisable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryDisable(ctx, fc.Args["input"].(model.DirectoryDisableInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryDisablePayload) graphql.Marshaler {
+			return ec.marshalODirectoryDisablePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDisablePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryDisable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryDisablePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryDisable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directoryDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directoryDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectoryDelete(ctx, fc.Args["input"].(model.DirectoryDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectoryDeletePayload) graphql.Marshaler {
+			return ec.marshalODirectoryDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDeletePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directoryDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryDeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directoryDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9465,6 +12924,138 @@ func (ec *executionContext) fieldContext_Mutation_deleteDirectory(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_organizationCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_organizationCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrganizationCreate(ctx, fc.Args["input"].(model.OrganizationCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationCreatePayload) graphql.Marshaler {
+			return ec.marshalOOrganizationCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationCreatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_organizationCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_organizationCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_organizationUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_organizationUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrganizationUpdate(ctx, fc.Args["input"].(model.OrganizationUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationUpdatePayload) graphql.Marshaler {
+			return ec.marshalOOrganizationUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationUpdatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_organizationUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_organizationUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_organizationDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_organizationDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrganizationDelete(ctx, fc.Args["input"].(model.OrganizationDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationDeletePayload) graphql.Marshaler {
+			return ec.marshalOOrganizationDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDeletePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_organizationDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationDeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_organizationDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9591,6 +13182,314 @@ func (ec *executionContext) fieldContext_Mutation_deleteOrganization(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_roleCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_roleCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RoleCreate(ctx, fc.Args["input"].(model.RoleCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleCreatePayload) graphql.Marshaler {
+			return ec.marshalORoleCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleCreatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_roleCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_roleCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_roleUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_roleUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RoleUpdate(ctx, fc.Args["input"].(model.RoleUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleUpdatePayload) graphql.Marshaler {
+			return ec.marshalORoleUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleUpdatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_roleUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_roleUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_roleDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_roleDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RoleDelete(ctx, fc.Args["input"].(model.RoleDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleDeletePayload) graphql.Marshaler {
+			return ec.marshalORoleDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleDeletePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_roleDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleDeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_roleDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_organizationDefaultRoleSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_organizationDefaultRoleSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrganizationDefaultRoleSet(ctx, fc.Args["input"].(model.OrganizationDefaultRoleSetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationDefaultRoleSetPayload) graphql.Marshaler {
+			return ec.marshalOOrganizationDefaultRoleSetPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDefaultRoleSetPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_organizationDefaultRoleSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationDefaultRoleSetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_organizationDefaultRoleSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_groupRolesSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_groupRolesSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GroupRolesSet(ctx, fc.Args["input"].(model.GroupRolesSetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupRolesSetPayload) graphql.Marshaler {
+			return ec.marshalOGroupRolesSetPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRolesSetPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_groupRolesSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupRolesSetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_groupRolesSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_groupRoleAssign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_groupRoleAssign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GroupRoleAssign(ctx, fc.Args["input"].(model.GroupRoleAssignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupRoleAssignPayload) graphql.Marshaler {
+			return ec.marshalOGroupRoleAssignPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleAssignPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_groupRoleAssign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupRoleAssignPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_groupRoleAssign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_groupRoleUnassign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_groupRoleUnassign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GroupRoleUnassign(ctx, fc.Args["input"].(model.GroupRoleUnassignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupRoleUnassignPayload) graphql.Marshaler {
+			return ec.marshalOGroupRoleUnassignPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleUnassignPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_groupRoleUnassign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupRoleUnassignPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_groupRoleUnassign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9899,6 +13798,270 @@ func (ec *executionContext) fieldContext_Mutation_unassignRoleFromGroup(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unassignRoleFromGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEndpointCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointCreate(ctx, fc.Args["input"].(model.WebhookEndpointCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointCreatePayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointCreatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEndpointUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointUpdate(ctx, fc.Args["input"].(model.WebhookEndpointUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointUpdatePayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEndpointDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointDelete(ctx, fc.Args["input"].(model.WebhookEndpointDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointDeletePayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointDeletePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointDeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEndpointSecretRotate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointSecretRotate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointSecretRotate(ctx, fc.Args["input"].(model.WebhookEndpointSecretRotateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointSecretRotatePayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointSecretRotatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointSecretRotatePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointSecretRotate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointSecretRotatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointSecretRotate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEventResend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEventResend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEventResend(ctx, fc.Args["input"].(model.WebhookEventResendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEventResendPayload) graphql.Marshaler {
+			return ec.marshalOWebhookEventResendPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventResendPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEventResend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEventResendPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEventResend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_webhookEventsResend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEventsResend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEventsResend(ctx, fc.Args["input"].(model.WebhookEventsResendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEventsResendPayload) graphql.Marshaler {
+			return ec.marshalOWebhookEventsResendPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventsResendPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEventsResend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEventsResendPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEventsResend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10581,6 +14744,189 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _OrganizationCreatePayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationCreatePayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationCreatePayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationDefaultRoleSetPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationDefaultRoleSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationDefaultRoleSetPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationDefaultRoleSetPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationDefaultRoleSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationDefaultRoleSetPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationDefaultRoleSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationDefaultRoleSetPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationDefaultRoleSetPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationDefaultRoleSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationDeletePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationDeletePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationDeletePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationDeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationDeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationDeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationDeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationDeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10634,6 +14980,70 @@ func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OrganizationUpdatePayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUpdatePayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUpdatePayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUpdatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUpdatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUpdatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
@@ -11152,6 +15562,38 @@ func (ec *executionContext) fieldContext_Query_organization(ctx context.Context,
 	if fc.Args, err = ec.field_Query_organization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -11743,6 +16185,125 @@ func (ec *executionContext) fieldContext_RoleConnection_totalCount(_ context.Con
 	return graphql.NewScalarFieldContext("RoleConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RoleCreatePayload_role(ctx context.Context, field graphql.CollectedField, obj *model.RoleCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleCreatePayload_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoleCreatePayload_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RoleCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleDeletePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.RoleDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleDeletePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoleDeletePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleDeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoleDeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RoleDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleDeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleDeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleDeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoleEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11796,6 +16357,70 @@ func (ec *executionContext) _RoleEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_RoleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RoleUpdatePayload_role(ctx context.Context, field graphql.CollectedField, obj *model.RoleUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleUpdatePayload_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoleUpdatePayload_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleUpdatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RoleUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleUpdatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleUpdatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RotateDirectoryTokenPayload_directory(ctx context.Context, field graphql.CollectedField, obj *model.RotateDirectoryTokenPayload) (ret graphql.Marshaler) {
@@ -13180,6 +17805,130 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+			return ec.marshalNUserErrorCode2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "UserErrorCode")
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_scope(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v access.Scope) graphql.Marshaler {
+			return ec.marshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "APIKeyScope")
+}
+
+func (ec *executionContext) _Viewer_organization(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WebhookAttempt_number(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookAttempt) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13919,6 +18668,450 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_deliveries(ctx context.
 	if fc.Args, err = ec.field_WebhookEndpoint_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointCreatePayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointCreatePayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointCreatePayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointCreatePayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointCreatePayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointCreatePayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpointCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookEndpointCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointDeletePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointDeletePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointDeletePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpointDeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookEndpointDeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointDeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointDeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointDeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointSecretRotatePayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointSecretRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointSecretRotatePayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointSecretRotatePayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointSecretRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointSecretRotatePayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointSecretRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointSecretRotatePayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointSecretRotatePayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpointSecretRotatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookEndpointSecretRotatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointSecretRotatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointSecretRotatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointSecretRotatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointSecretRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointUpdatePayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointUpdatePayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointUpdatePayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointUpdatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointUpdatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointUpdatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEventResendPayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEventResendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEventResendPayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEventResendPayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEventResendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEventResendPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEventResendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEventResendPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEventResendPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEventResendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEventsResendPayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEventsResendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEventsResendPayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEventsResendPayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEventsResendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEventsResendPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEventsResendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEventsResendPayload_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEventsResendPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEventsResendPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookEventsResendPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEventsResendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEventsResendPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEventsResendPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEventsResendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15051,6 +20244,104 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAPIKeyCreateInput(ctx context.Context, obj any) (model.APIKeyCreateInput, error) {
+	var it model.APIKeyCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scope", "organizationID", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAPIKeyCreateInput unmarshals raw into the APIKeyCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAPIKeyCreateInput(ctx context.Context, raw any) (model.APIKeyCreateInput, error) {
+	var out model.APIKeyCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "APIKeyCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAPIKeyRevokeInput(ctx context.Context, obj any) (model.APIKeyRevokeInput, error) {
+	var it model.APIKeyRevokeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAPIKeyRevokeInput unmarshals raw into the APIKeyRevokeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAPIKeyRevokeInput(ctx context.Context, raw any) (model.APIKeyRevokeInput, error) {
+	var out model.APIKeyRevokeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "APIKeyRevokeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateDirectoryInput(ctx context.Context, obj any) (model.CreateDirectoryInput, error) {
 	var it model.CreateDirectoryInput
 	if obj == nil {
@@ -15296,6 +20587,188 @@ func UnmarshalCreateWebhookEndpointInput(ctx context.Context, raw any) (model.Cr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDirectoryCreateInput(ctx context.Context, obj any) (model.DirectoryCreateInput, error) {
+	var it model.DirectoryCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationID", "provider", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryCreateInput unmarshals raw into the DirectoryCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryCreateInput(ctx context.Context, raw any) (model.DirectoryCreateInput, error) {
+	var out model.DirectoryCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryDeleteInput(ctx context.Context, obj any) (model.DirectoryDeleteInput, error) {
+	var it model.DirectoryDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryDeleteInput unmarshals raw into the DirectoryDeleteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryDeleteInput(ctx context.Context, raw any) (model.DirectoryDeleteInput, error) {
+	var out model.DirectoryDeleteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryDeleteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryDisableInput(ctx context.Context, obj any) (model.DirectoryDisableInput, error) {
+	var it model.DirectoryDisableInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryDisableInput unmarshals raw into the DirectoryDisableInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryDisableInput(ctx context.Context, raw any) (model.DirectoryDisableInput, error) {
+	var out model.DirectoryDisableInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryDisableInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryEnableInput(ctx context.Context, obj any) (model.DirectoryEnableInput, error) {
+	var it model.DirectoryEnableInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryEnableInput unmarshals raw into the DirectoryEnableInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryEnableInput(ctx context.Context, raw any) (model.DirectoryEnableInput, error) {
+	var out model.DirectoryEnableInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryEnableInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDirectoryOrder(ctx context.Context, obj any) (ent.DirectoryOrder, error) {
 	var it ent.DirectoryOrder
 	if obj == nil {
@@ -15346,6 +20819,97 @@ func (ec *executionContext) unmarshalInputDirectoryOrder(ctx context.Context, ob
 func UnmarshalDirectoryOrder(ctx context.Context, raw any) (ent.DirectoryOrder, error) {
 	var out ent.DirectoryOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryTokenRevokeInput(ctx context.Context, obj any) (model.DirectoryTokenRevokeInput, error) {
+	var it model.DirectoryTokenRevokeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryTokenRevokeInput unmarshals raw into the DirectoryTokenRevokeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryTokenRevokeInput(ctx context.Context, raw any) (model.DirectoryTokenRevokeInput, error) {
+	var out model.DirectoryTokenRevokeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryTokenRevokeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryTokenRotateInput(ctx context.Context, obj any) (model.DirectoryTokenRotateInput, error) {
+	var it model.DirectoryTokenRotateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"directoryID", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "directoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directoryID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectoryID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryTokenRotateInput unmarshals raw into the DirectoryTokenRotateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryTokenRotateInput(ctx context.Context, raw any) (model.DirectoryTokenRotateInput, error) {
+	var out model.DirectoryTokenRotateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryTokenRotateInput", raw, &out)
 	return out, err
 }
 
@@ -15882,6 +21446,153 @@ func (ec *executionContext) unmarshalInputGroupOrder(ctx context.Context, obj an
 func UnmarshalGroupOrder(ctx context.Context, raw any) (ent.GroupOrder, error) {
 	var out ent.GroupOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGroupRoleAssignInput(ctx context.Context, obj any) (model.GroupRoleAssignInput, error) {
+	var it model.GroupRoleAssignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groupID", "roleID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groupID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "roleID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGroupRoleAssignInput unmarshals raw into the GroupRoleAssignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGroupRoleAssignInput(ctx context.Context, raw any) (model.GroupRoleAssignInput, error) {
+	var out model.GroupRoleAssignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupRoleAssignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGroupRoleUnassignInput(ctx context.Context, obj any) (model.GroupRoleUnassignInput, error) {
+	var it model.GroupRoleUnassignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groupID", "roleID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groupID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "roleID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGroupRoleUnassignInput unmarshals raw into the GroupRoleUnassignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGroupRoleUnassignInput(ctx context.Context, raw any) (model.GroupRoleUnassignInput, error) {
+	var out model.GroupRoleUnassignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupRoleUnassignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGroupRolesSetInput(ctx context.Context, obj any) (model.GroupRolesSetInput, error) {
+	var it model.GroupRolesSetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groupID", "roleIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groupID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "roleIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDs"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGroupRolesSetInput unmarshals raw into the GroupRolesSetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGroupRolesSetInput(ctx context.Context, raw any) (model.GroupRolesSetInput, error) {
+	var out model.GroupRolesSetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupRolesSetInput", raw, &out)
 	return out, err
 }
 
@@ -16459,6 +22170,153 @@ func UnmarshalGroupWhereInput(ctx context.Context, raw any) (ent.GroupWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrganizationCreateInput(ctx context.Context, obj any) (model.OrganizationCreateInput, error) {
+	var it model.OrganizationCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "slug", "externalID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "externalID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationCreateInput unmarshals raw into the OrganizationCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationCreateInput(ctx context.Context, raw any) (model.OrganizationCreateInput, error) {
+	var out model.OrganizationCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationDefaultRoleSetInput(ctx context.Context, obj any) (model.OrganizationDefaultRoleSetInput, error) {
+	var it model.OrganizationDefaultRoleSetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationID", "roleID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "roleID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationDefaultRoleSetInput unmarshals raw into the OrganizationDefaultRoleSetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationDefaultRoleSetInput(ctx context.Context, raw any) (model.OrganizationDefaultRoleSetInput, error) {
+	var out model.OrganizationDefaultRoleSetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationDefaultRoleSetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationDeleteInput(ctx context.Context, obj any) (model.OrganizationDeleteInput, error) {
+	var it model.OrganizationDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationDeleteInput unmarshals raw into the OrganizationDeleteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationDeleteInput(ctx context.Context, raw any) (model.OrganizationDeleteInput, error) {
+	var out model.OrganizationDeleteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationDeleteInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context, obj any) (ent.OrganizationOrder, error) {
 	var it ent.OrganizationOrder
 	if obj == nil {
@@ -16509,6 +22367,69 @@ func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context,
 func UnmarshalOrganizationOrder(ctx context.Context, raw any) (ent.OrganizationOrder, error) {
 	var out ent.OrganizationOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationUpdateInput(ctx context.Context, obj any) (model.OrganizationUpdateInput, error) {
+	var it model.OrganizationUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "slug", "externalID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "externalID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationUpdateInput unmarshals raw into the OrganizationUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationUpdateInput(ctx context.Context, raw any) (model.OrganizationUpdateInput, error) {
+	var out model.OrganizationUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -17107,6 +23028,111 @@ func UnmarshalOrganizationWhereInput(ctx context.Context, raw any) (ent.Organiza
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRoleCreateInput(ctx context.Context, obj any) (model.RoleCreateInput, error) {
+	var it model.RoleCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationID", "key", "name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoleCreateInput unmarshals raw into the RoleCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoleCreateInput(ctx context.Context, raw any) (model.RoleCreateInput, error) {
+	var out model.RoleCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoleDeleteInput(ctx context.Context, obj any) (model.RoleDeleteInput, error) {
+	var it model.RoleDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoleDeleteInput unmarshals raw into the RoleDeleteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoleDeleteInput(ctx context.Context, raw any) (model.RoleDeleteInput, error) {
+	var out model.RoleDeleteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleDeleteInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any) (ent.RoleOrder, error) {
 	var it ent.RoleOrder
 	if obj == nil {
@@ -17157,6 +23183,69 @@ func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any
 func UnmarshalRoleOrder(ctx context.Context, raw any) (ent.RoleOrder, error) {
 	var out ent.RoleOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoleUpdateInput(ctx context.Context, obj any) (model.RoleUpdateInput, error) {
+	var it model.RoleUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key", "name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoleUpdateInput unmarshals raw into the RoleUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoleUpdateInput(ctx context.Context, raw any) (model.RoleUpdateInput, error) {
+	var out model.RoleUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -20843,6 +26932,335 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWebhookEndpointCreateInput(ctx context.Context, obj any) (model.WebhookEndpointCreateInput, error) {
+	var it model.WebhookEndpointCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationID", "url", "description", "eventTypes", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "eventTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventTypes = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointCreateInput unmarshals raw into the WebhookEndpointCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointCreateInput(ctx context.Context, raw any) (model.WebhookEndpointCreateInput, error) {
+	var out model.WebhookEndpointCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWebhookEndpointDeleteInput(ctx context.Context, obj any) (model.WebhookEndpointDeleteInput, error) {
+	var it model.WebhookEndpointDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointDeleteInput unmarshals raw into the WebhookEndpointDeleteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointDeleteInput(ctx context.Context, raw any) (model.WebhookEndpointDeleteInput, error) {
+	var out model.WebhookEndpointDeleteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointDeleteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWebhookEndpointSecretRotateInput(ctx context.Context, obj any) (model.WebhookEndpointSecretRotateInput, error) {
+	var it model.WebhookEndpointSecretRotateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "overlapSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "overlapSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overlapSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverlapSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointSecretRotateInput unmarshals raw into the WebhookEndpointSecretRotateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointSecretRotateInput(ctx context.Context, raw any) (model.WebhookEndpointSecretRotateInput, error) {
+	var out model.WebhookEndpointSecretRotateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointSecretRotateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWebhookEndpointUpdateInput(ctx context.Context, obj any) (model.WebhookEndpointUpdateInput, error) {
+	var it model.WebhookEndpointUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "url", "description", "eventTypes", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "eventTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventTypes = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointUpdateInput unmarshals raw into the WebhookEndpointUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointUpdateInput(ctx context.Context, raw any) (model.WebhookEndpointUpdateInput, error) {
+	var out model.WebhookEndpointUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointUpdateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWebhookEventResendInput(ctx context.Context, obj any) (model.WebhookEventResendInput, error) {
+	var it model.WebhookEventResendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"endpointID", "webhookID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "endpointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndpointID = data
+		case "webhookID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookID"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEventResendInput unmarshals raw into the WebhookEventResendInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEventResendInput(ctx context.Context, raw any) (model.WebhookEventResendInput, error) {
+	var out model.WebhookEventResendInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEventResendInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWebhookEventsResendInput(ctx context.Context, obj any) (model.WebhookEventsResendInput, error) {
+	var it model.WebhookEventsResendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"endpointID", "since"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "endpointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndpointID = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEventsResendInput unmarshals raw into the WebhookEventsResendInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEventsResendInput(ctx context.Context, raw any) (model.WebhookEventsResendInput, error) {
+	var out model.WebhookEventsResendInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEventsResendInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -20943,6 +27361,87 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 		case "lastUsedAt":
 			out.Values[i] = ec._APIKey_lastUsedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aPIKeyCreatePayloadImplementors = []string{"APIKeyCreatePayload"}
+
+func (ec *executionContext) _APIKeyCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeyCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("APIKeyCreatePayload")
+		case "apiKey":
+			out.Values[i] = ec._APIKeyCreatePayload_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._APIKeyCreatePayload_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._APIKeyCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aPIKeyRevokePayloadImplementors = []string{"APIKeyRevokePayload"}
+
+func (ec *executionContext) _APIKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeyRevokePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyRevokePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("APIKeyRevokePayload")
+		case "deletedID":
+			out.Values[i] = ec._APIKeyRevokePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._APIKeyRevokePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -21270,6 +27769,130 @@ func (ec *executionContext) _DirectoryConnection(ctx context.Context, sel ast.Se
 	return out
 }
 
+var directoryCreatePayloadImplementors = []string{"DirectoryCreatePayload"}
+
+func (ec *executionContext) _DirectoryCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryCreatePayload")
+		case "directory":
+			out.Values[i] = ec._DirectoryCreatePayload_directory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scimEndpoint":
+			out.Values[i] = ec._DirectoryCreatePayload_scimEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bearerToken":
+			out.Values[i] = ec._DirectoryCreatePayload_bearerToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryDeletePayloadImplementors = []string{"DirectoryDeletePayload"}
+
+func (ec *executionContext) _DirectoryDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryDeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDeletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryDeletePayload")
+		case "deletedID":
+			out.Values[i] = ec._DirectoryDeletePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryDeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryDisablePayloadImplementors = []string{"DirectoryDisablePayload"}
+
+func (ec *executionContext) _DirectoryDisablePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryDisablePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDisablePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryDisablePayload")
+		case "directory":
+			out.Values[i] = ec._DirectoryDisablePayload_directory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryDisablePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var directoryEdgeImplementors = []string{"DirectoryEdge"}
 
 func (ec *executionContext) _DirectoryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DirectoryEdge) graphql.Marshaler {
@@ -21288,6 +27911,44 @@ func (ec *executionContext) _DirectoryEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._DirectoryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryEnablePayloadImplementors = []string{"DirectoryEnablePayload"}
+
+func (ec *executionContext) _DirectoryEnablePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryEnablePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryEnablePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryEnablePayload")
+		case "directory":
+			out.Values[i] = ec._DirectoryEnablePayload_directory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryEnablePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21366,6 +28027,92 @@ func (ec *executionContext) _DirectoryToken(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DirectoryToken_directory(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryTokenRevokePayloadImplementors = []string{"DirectoryTokenRevokePayload"}
+
+func (ec *executionContext) _DirectoryTokenRevokePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryTokenRevokePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRevokePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryTokenRevokePayload")
+		case "deletedID":
+			out.Values[i] = ec._DirectoryTokenRevokePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryTokenRevokePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryTokenRotatePayloadImplementors = []string{"DirectoryTokenRotatePayload"}
+
+func (ec *executionContext) _DirectoryTokenRotatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryTokenRotatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRotatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryTokenRotatePayload")
+		case "directory":
+			out.Values[i] = ec._DirectoryTokenRotatePayload_directory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._DirectoryTokenRotatePayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bearerToken":
+			out.Values[i] = ec._DirectoryTokenRotatePayload_bearerToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectoryTokenRotatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21749,6 +28496,120 @@ func (ec *executionContext) _GroupEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var groupRoleAssignPayloadImplementors = []string{"GroupRoleAssignPayload"}
+
+func (ec *executionContext) _GroupRoleAssignPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GroupRoleAssignPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupRoleAssignPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupRoleAssignPayload")
+		case "group":
+			out.Values[i] = ec._GroupRoleAssignPayload_group(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._GroupRoleAssignPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupRoleUnassignPayloadImplementors = []string{"GroupRoleUnassignPayload"}
+
+func (ec *executionContext) _GroupRoleUnassignPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GroupRoleUnassignPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupRoleUnassignPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupRoleUnassignPayload")
+		case "group":
+			out.Values[i] = ec._GroupRoleUnassignPayload_group(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._GroupRoleUnassignPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupRolesSetPayloadImplementors = []string{"GroupRolesSetPayload"}
+
+func (ec *executionContext) _GroupRolesSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GroupRolesSetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupRolesSetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupRolesSetPayload")
+		case "group":
+			out.Values[i] = ec._GroupRolesSetPayload_group(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._GroupRolesSetPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var multiValueImplementors = []string{"MultiValue"}
 
 func (ec *executionContext) _MultiValue(ctx context.Context, sel ast.SelectionSet, obj *schematype.MultiValue) graphql.Marshaler {
@@ -21816,6 +28677,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "apiKeyCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_apiKeyCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apiKeyRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_apiKeyRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "createAPIKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createAPIKey(ctx, field)
@@ -21828,6 +28703,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_revokeAPIKey(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directoryCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directoryTokenRotate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryTokenRotate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directoryTokenRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryTokenRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directoryEnable":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryEnable(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directoryDisable":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryDisable(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directoryDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directoryDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createDirectory":
@@ -21872,6 +28789,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "organizationCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_organizationCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organizationUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_organizationUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organizationDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_organizationDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "createOrganization":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createOrganization(ctx, field)
@@ -21891,6 +28829,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_deleteOrganization(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roleCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_roleCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roleUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_roleUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roleDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_roleDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organizationDefaultRoleSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_organizationDefaultRoleSet(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "groupRolesSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_groupRolesSet(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "groupRoleAssign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_groupRoleAssign(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "groupRoleUnassign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_groupRoleUnassign(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createRole":
@@ -21940,6 +28927,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_unassignRoleFromGroup(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "webhookEndpointCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEndpointUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEndpointDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEndpointSecretRotate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointSecretRotate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEventResend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEventResend(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEventsResend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEventsResend(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createWebhookEndpoint":
@@ -22131,6 +29160,120 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 	return out
 }
 
+var organizationCreatePayloadImplementors = []string{"OrganizationCreatePayload"}
+
+func (ec *executionContext) _OrganizationCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationCreatePayload")
+		case "organization":
+			out.Values[i] = ec._OrganizationCreatePayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationDefaultRoleSetPayloadImplementors = []string{"OrganizationDefaultRoleSetPayload"}
+
+func (ec *executionContext) _OrganizationDefaultRoleSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationDefaultRoleSetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationDefaultRoleSetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationDefaultRoleSetPayload")
+		case "organization":
+			out.Values[i] = ec._OrganizationDefaultRoleSetPayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationDefaultRoleSetPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationDeletePayloadImplementors = []string{"OrganizationDeletePayload"}
+
+func (ec *executionContext) _OrganizationDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationDeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationDeletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationDeletePayload")
+		case "deletedID":
+			out.Values[i] = ec._OrganizationDeletePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationDeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrganizationEdge) graphql.Marshaler {
@@ -22149,6 +29292,44 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._OrganizationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationUpdatePayloadImplementors = []string{"OrganizationUpdatePayload"}
+
+func (ec *executionContext) _OrganizationUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationUpdatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUpdatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationUpdatePayload")
+		case "organization":
+			out.Values[i] = ec._OrganizationUpdatePayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationUpdatePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22295,6 +29476,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organization(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
 				})
 		case "user":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22475,6 +29662,82 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var roleCreatePayloadImplementors = []string{"RoleCreatePayload"}
+
+func (ec *executionContext) _RoleCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoleCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleCreatePayload")
+		case "role":
+			out.Values[i] = ec._RoleCreatePayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RoleCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roleDeletePayloadImplementors = []string{"RoleDeletePayload"}
+
+func (ec *executionContext) _RoleDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoleDeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleDeletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleDeletePayload")
+		case "deletedID":
+			out.Values[i] = ec._RoleDeletePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RoleDeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleEdgeImplementors = []string{"RoleEdge"}
 
 func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleEdge) graphql.Marshaler {
@@ -22493,6 +29756,44 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._RoleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roleUpdatePayloadImplementors = []string{"RoleUpdatePayload"}
+
+func (ec *executionContext) _RoleUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoleUpdatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleUpdatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleUpdatePayload")
+		case "role":
+			out.Values[i] = ec._RoleUpdatePayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RoleUpdatePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22904,6 +30205,87 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "scope":
+			out.Values[i] = ec._Viewer_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._Viewer_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var webhookAttemptImplementors = []string{"WebhookAttempt"}
 
 func (ec *executionContext) _WebhookAttempt(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookAttempt) graphql.Marshaler {
@@ -23129,6 +30511,249 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WebhookEndpoint_deliveries(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEndpointCreatePayloadImplementors = []string{"WebhookEndpointCreatePayload"}
+
+func (ec *executionContext) _WebhookEndpointCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointCreatePayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEndpointCreatePayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._WebhookEndpointCreatePayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEndpointDeletePayloadImplementors = []string{"WebhookEndpointDeletePayload"}
+
+func (ec *executionContext) _WebhookEndpointDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointDeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointDeletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointDeletePayload")
+		case "deletedID":
+			out.Values[i] = ec._WebhookEndpointDeletePayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointDeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEndpointSecretRotatePayloadImplementors = []string{"WebhookEndpointSecretRotatePayload"}
+
+func (ec *executionContext) _WebhookEndpointSecretRotatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointSecretRotatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointSecretRotatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointSecretRotatePayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEndpointSecretRotatePayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._WebhookEndpointSecretRotatePayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointSecretRotatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEndpointUpdatePayloadImplementors = []string{"WebhookEndpointUpdatePayload"}
+
+func (ec *executionContext) _WebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointUpdatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointUpdatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointUpdatePayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEndpointUpdatePayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointUpdatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEventResendPayloadImplementors = []string{"WebhookEventResendPayload"}
+
+func (ec *executionContext) _WebhookEventResendPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEventResendPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventResendPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEventResendPayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEventResendPayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEventResendPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookEventsResendPayloadImplementors = []string{"WebhookEventsResendPayload"}
+
+func (ec *executionContext) _WebhookEventsResendPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEventsResendPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventsResendPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEventsResendPayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEventsResendPayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._WebhookEventsResendPayload_count(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEventsResendPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23570,6 +31195,16 @@ func (ec *executionContext) marshalNAPIKey2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋ
 	return ec._APIKey(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAPIKeyCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyCreateInput(ctx context.Context, v any) (model.APIKeyCreateInput, error) {
+	res, err := ec.unmarshalInputAPIKeyCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAPIKeyRevokeInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyRevokeInput(ctx context.Context, v any) (model.APIKeyRevokeInput, error) {
+	res, err := ec.unmarshalInputAPIKeyRevokeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAPIKeyScope2githubᚗcomᚋacmeᚋdirectoryᚋaccessᚐScope(ctx context.Context, v any) (access.Scope, error) {
 	var res access.Scope
 	err := res.UnmarshalGQL(v)
@@ -23635,7 +31270,7 @@ func (ec *executionContext) unmarshalNCreateWebhookEndpointInput2githubᚗcomᚋ
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
-	res, err := model.UnmarshalCursor(v)
+	res, err := model.UnmarshalCursor(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -23645,7 +31280,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNDirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx context.Context, sel ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
@@ -23662,6 +31297,26 @@ func (ec *executionContext) marshalNDirectoryConnection2ᚖgithubᚗcomᚋacme�
 		return graphql.Null
 	}
 	return ec._DirectoryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDirectoryCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryCreateInput(ctx context.Context, v any) (model.DirectoryCreateInput, error) {
+	res, err := ec.unmarshalInputDirectoryCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDeleteInput(ctx context.Context, v any) (model.DirectoryDeleteInput, error) {
+	res, err := ec.unmarshalInputDirectoryDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryDisableInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDisableInput(ctx context.Context, v any) (model.DirectoryDisableInput, error) {
+	res, err := ec.unmarshalInputDirectoryDisableInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryEnableInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryEnableInput(ctx context.Context, v any) (model.DirectoryEnableInput, error) {
+	res, err := ec.unmarshalInputDirectoryEnableInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDirectoryOrderField2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryOrderField(ctx context.Context, v any) (*ent.DirectoryOrderField, error) {
@@ -23704,6 +31359,16 @@ func (ec *executionContext) marshalNDirectoryToken2ᚖgithubᚗcomᚋacmeᚋdire
 		return graphql.Null
 	}
 	return ec._DirectoryToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDirectoryTokenRevokeInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRevokeInput(ctx context.Context, v any) (model.DirectoryTokenRevokeInput, error) {
+	res, err := ec.unmarshalInputDirectoryTokenRevokeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryTokenRotateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRotateInput(ctx context.Context, v any) (model.DirectoryTokenRotateInput, error) {
+	res, err := ec.unmarshalInputDirectoryTokenRotateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDirectoryWhereInput2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryWhereInput(ctx context.Context, v any) (*ent.DirectoryWhereInput, error) {
@@ -23787,6 +31452,21 @@ func (ec *executionContext) marshalNGroupOrderField2ᚖgithubᚗcomᚋacmeᚋdir
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNGroupRoleAssignInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleAssignInput(ctx context.Context, v any) (model.GroupRoleAssignInput, error) {
+	res, err := ec.unmarshalInputGroupRoleAssignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNGroupRoleUnassignInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleUnassignInput(ctx context.Context, v any) (model.GroupRoleUnassignInput, error) {
+	res, err := ec.unmarshalInputGroupRoleUnassignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNGroupRolesSetInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRolesSetInput(ctx context.Context, v any) (model.GroupRolesSetInput, error) {
+	res, err := ec.unmarshalInputGroupRolesSetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNGroupWhereInput2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroupWhereInput(ctx context.Context, v any) (*ent.GroupWhereInput, error) {
@@ -23923,6 +31603,21 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖgithubᚗcomᚋacm
 	return ec._OrganizationConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrganizationCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationCreateInput(ctx context.Context, v any) (model.OrganizationCreateInput, error) {
+	res, err := ec.unmarshalInputOrganizationCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrganizationDefaultRoleSetInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDefaultRoleSetInput(ctx context.Context, v any) (model.OrganizationDefaultRoleSetInput, error) {
+	res, err := ec.unmarshalInputOrganizationDefaultRoleSetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrganizationDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDeleteInput(ctx context.Context, v any) (model.OrganizationDeleteInput, error) {
+	res, err := ec.unmarshalInputOrganizationDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrganizationOrderField2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganizationOrderField(ctx context.Context, v any) (*ent.OrganizationOrderField, error) {
 	var res = new(ent.OrganizationOrderField)
 	err := res.UnmarshalGQL(v)
@@ -23935,6 +31630,11 @@ func (ec *executionContext) marshalNOrganizationOrderField2ᚖgithubᚗcomᚋacm
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNOrganizationUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationUpdateInput(ctx context.Context, v any) (model.OrganizationUpdateInput, error) {
+	res, err := ec.unmarshalInputOrganizationUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrganizationWhereInput2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganizationWhereInput(ctx context.Context, v any) (*ent.OrganizationWhereInput, error) {
@@ -23978,6 +31678,16 @@ func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋacmeᚋdire
 	return ec._RoleConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRoleCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleCreateInput(ctx context.Context, v any) (model.RoleCreateInput, error) {
+	res, err := ec.unmarshalInputRoleCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRoleDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleDeleteInput(ctx context.Context, v any) (model.RoleDeleteInput, error) {
+	res, err := ec.unmarshalInputRoleDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRoleOrderField2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleOrderField(ctx context.Context, v any) (*ent.RoleOrderField, error) {
 	var res = new(ent.RoleOrderField)
 	err := res.UnmarshalGQL(v)
@@ -23990,6 +31700,11 @@ func (ec *executionContext) marshalNRoleOrderField2ᚖgithubᚗcomᚋacmeᚋdire
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNRoleUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleUpdateInput(ctx context.Context, v any) (model.RoleUpdateInput, error) {
+	res, err := ec.unmarshalInputRoleUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
@@ -24085,6 +31800,40 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋacmeᚋdire
 	return ec._UserConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
+	var res model.UserErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNUserOrderField2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐUserOrderField(ctx context.Context, v any) (*ent.UserOrderField, error) {
 	var res = new(ent.UserOrderField)
 	err := res.UnmarshalGQL(v)
@@ -24102,6 +31851,14 @@ func (ec *executionContext) marshalNUserOrderField2ᚖgithubᚗcomᚋacmeᚋdire
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Viewer!")
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWebhookAttempt2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookAttempt) graphql.Marshaler {
@@ -24184,6 +31941,36 @@ func (ec *executionContext) marshalNWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdir
 		return graphql.Null
 	}
 	return ec._WebhookEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWebhookEndpointCreateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointCreateInput(ctx context.Context, v any) (model.WebhookEndpointCreateInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWebhookEndpointDeleteInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointDeleteInput(ctx context.Context, v any) (model.WebhookEndpointDeleteInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWebhookEndpointSecretRotateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointSecretRotateInput(ctx context.Context, v any) (model.WebhookEndpointSecretRotateInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointSecretRotateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWebhookEndpointUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdateInput(ctx context.Context, v any) (model.WebhookEndpointUpdateInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWebhookEventResendInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventResendInput(ctx context.Context, v any) (model.WebhookEventResendInput, error) {
+	res, err := ec.unmarshalInputWebhookEventResendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWebhookEventsResendInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventsResendInput(ctx context.Context, v any) (model.WebhookEventsResendInput, error) {
+	res, err := ec.unmarshalInputWebhookEventsResendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNWebhookSecretPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookSecretPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookSecretPayload) graphql.Marshaler {
@@ -24336,6 +32123,27 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAPIKey2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._APIKey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAPIKeyCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyCreatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._APIKeyCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAPIKeyRevokePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐAPIKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyRevokePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._APIKeyRevokePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAddress2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Address) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24389,7 +32197,7 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	res, err := model.UnmarshalCursor(v)
+	res, err := model.UnmarshalCursor(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24398,9 +32206,8 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := model.MarshalCursor(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectory(ctx context.Context, sel ast.SelectionSet, v *ent.Directory) graphql.Marshaler {
@@ -24408,6 +32215,27 @@ func (ec *executionContext) marshalODirectory2ᚖgithubᚗcomᚋacmeᚋdirectory
 		return graphql.Null
 	}
 	return ec._Directory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryCreatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryDeletePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryDeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryDisablePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryDisablePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryDisablePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryDisablePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalODirectoryEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.DirectoryEdge) graphql.Marshaler {
@@ -24428,6 +32256,13 @@ func (ec *executionContext) marshalODirectoryEdge2ᚖgithubᚗcomᚋacmeᚋdirec
 		return graphql.Null
 	}
 	return ec._DirectoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryEnablePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryEnablePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryEnablePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryEnablePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODirectoryOrder2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryOrder(ctx context.Context, v any) (*ent.DirectoryOrder, error) {
@@ -24509,6 +32344,27 @@ func (ec *executionContext) marshalODirectoryToken2ᚕᚖgithubᚗcomᚋacmeᚋd
 	return ret
 }
 
+func (ec *executionContext) marshalODirectoryToken2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryToken(ctx context.Context, sel ast.SelectionSet, v *ent.DirectoryToken) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryTokenRevokePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRevokePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryTokenRevokePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryTokenRevokePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODirectoryTokenRotatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectoryTokenRotatePayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryTokenRotatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectoryTokenRotatePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODirectoryWhereInput2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryWhereInputᚄ(ctx context.Context, v any) ([]*ent.DirectoryWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -24586,6 +32442,27 @@ func (ec *executionContext) unmarshalOGroupOrder2ᚖgithubᚗcomᚋacmeᚋdirect
 	}
 	res, err := ec.unmarshalInputGroupOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGroupRoleAssignPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleAssignPayload(ctx context.Context, sel ast.SelectionSet, v *model.GroupRoleAssignPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GroupRoleAssignPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOGroupRoleUnassignPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRoleUnassignPayload(ctx context.Context, sel ast.SelectionSet, v *model.GroupRoleUnassignPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GroupRoleUnassignPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOGroupRolesSetPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐGroupRolesSetPayload(ctx context.Context, sel ast.SelectionSet, v *model.GroupRolesSetPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GroupRolesSetPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOGroupWhereInput2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroupWhereInputᚄ(ctx context.Context, v any) ([]*ent.GroupWhereInput, error) {
@@ -24770,6 +32647,27 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋacmeᚋdirect
 	return ec._Organization(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOrganizationCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationCreatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationDefaultRoleSetPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDefaultRoleSetPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationDefaultRoleSetPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationDefaultRoleSetPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationDeletePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationDeletePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOrganizationEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganizationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrganizationEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24796,6 +32694,13 @@ func (ec *executionContext) unmarshalOOrganizationOrder2ᚖgithubᚗcomᚋacme�
 	}
 	res, err := ec.unmarshalInputOrganizationOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrganizationUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐOrganizationUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationUpdatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationUpdatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganizationWhereInputᚄ(ctx context.Context, v any) ([]*ent.OrganizationWhereInput, error) {
@@ -24849,6 +32754,20 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋen
 	return ec._Role(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalORoleCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.RoleCreatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoleCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORoleDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.RoleDeletePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoleDeletePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORoleEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RoleEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24875,6 +32794,13 @@ func (ec *executionContext) unmarshalORoleOrder2ᚖgithubᚗcomᚋacmeᚋdirecto
 	}
 	res, err := ec.unmarshalInputRoleOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoleUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐRoleUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.RoleUpdatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoleUpdatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleWhereInputᚄ(ctx context.Context, v any) ([]*ent.RoleWhereInput, error) {
@@ -25094,6 +33020,55 @@ func (ec *executionContext) marshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacme
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointCreatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointCreatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointDeletePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointDeletePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointDeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointSecretRotatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointSecretRotatePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointSecretRotatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointSecretRotatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointUpdatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointUpdatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEventResendPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventResendPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEventResendPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEventResendPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEventsResendPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEventsResendPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEventsResendPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEventsResendPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -7,34 +7,80 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/google/uuid"
 )
 
+// A new API key.
+type APIKeyCreateInput struct {
+	// What the key may do.
+	Scope access.Scope `json:"scope"`
+	// The organization of an org_admin or org_read key; a platform key takes none.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
+	// A name to tell keys apart.
+	Name *string `json:"name,omitempty"`
+}
+
+// The result of apiKeyCreate.
+type APIKeyCreatePayload struct {
+	// The new key's record; null when userErrors is not empty.
+	APIKey *ent.APIKey `json:"apiKey,omitempty"`
+	// The key (dk_...). It is shown only this once; null when userErrors is not empty.
+	Key *string `json:"key,omitempty"`
+	// Why no key was created; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The API key to revoke.
+type APIKeyRevokeInput struct {
+	// The key's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of apiKeyRevoke.
+type APIKeyRevokePayload struct {
+	// The id of the revoked key; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was revoked; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of the deprecated createAPIKey.
 type CreateAPIKeyPayload struct {
+	// The new key's record.
 	APIKey *ent.APIKey `json:"apiKey"`
 	// The key (dk_...). It is shown only this once.
 	Key string `json:"key"`
 }
 
+// A new SCIM directory (deprecated createDirectory).
 type CreateDirectoryInput struct {
-	OrganizationID uuid.UUID           `json:"organizationID"`
-	Provider       schematype.Provider `json:"provider"`
+	// The organization the directory belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The identity provider that will call it.
+	Provider schematype.Provider `json:"provider"`
 	// Display name; the provider's name when omitted.
 	Name *string `json:"name,omitempty"`
 }
 
+// The result of the deprecated createDirectory.
 type CreateDirectoryPayload struct {
-	Directory    *ent.Directory `json:"directory"`
-	ScimEndpoint string         `json:"scimEndpoint"`
+	// The new directory.
+	Directory *ent.Directory `json:"directory"`
+	// The SCIM base URL to give the identity provider.
+	ScimEndpoint string `json:"scimEndpoint"`
 	// The directory's first SCIM bearer token. It is shown only this once.
 	BearerToken string `json:"bearerToken"`
 }
 
+// A new organization (deprecated createOrganization).
 type CreateOrganizationInput struct {
+	// The organization's display name.
 	Name string `json:"name"`
 	// URL-safe handle: lower-case letters, digits, dashes. Derived from the name
 	// when omitted.
@@ -43,18 +89,25 @@ type CreateOrganizationInput struct {
 	ExternalID *string `json:"externalID,omitempty"`
 }
 
+// A new role (deprecated createRole).
 type CreateRoleInput struct {
+	// The organization the role belongs to.
 	OrganizationID uuid.UUID `json:"organizationID"`
 	// Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores).
-	Key         string  `json:"key"`
-	Name        string  `json:"name"`
+	Key string `json:"key"`
+	// The role's display name.
+	Name string `json:"name"`
+	// What the role grants, for admins.
 	Description *string `json:"description,omitempty"`
 }
 
+// A new webhook endpoint (deprecated createWebhookEndpoint).
 type CreateWebhookEndpointInput struct {
+	// The organization whose events it receives.
 	OrganizationID uuid.UUID `json:"organizationID"`
 	// An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them.
-	URL         string  `json:"url"`
+	URL string `json:"url"`
+	// A note for admins.
 	Description *string `json:"description,omitempty"`
 	// Event types to deliver (webhookEventTypes); empty or omitted: every event.
 	EventTypes []string `json:"eventTypes,omitempty"`
@@ -62,16 +115,118 @@ type CreateWebhookEndpointInput struct {
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// A new SCIM directory.
+type DirectoryCreateInput struct {
+	// The organization the directory belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The identity provider that will call it.
+	Provider schematype.Provider `json:"provider"`
+	// Display name; the provider's name when omitted.
+	Name *string `json:"name,omitempty"`
+}
+
+// The result of directoryCreate.
+type DirectoryCreatePayload struct {
+	// The new directory; null when userErrors is not empty.
+	Directory *ent.Directory `json:"directory,omitempty"`
+	// The SCIM base URL to give the identity provider.
+	ScimEndpoint *string `json:"scimEndpoint,omitempty"`
+	// The directory's first SCIM bearer token. It is shown only this once.
+	BearerToken *string `json:"bearerToken,omitempty"`
+	// Why nothing was created; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The directory to delete.
+type DirectoryDeleteInput struct {
+	// The directory's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of directoryDelete.
+type DirectoryDeletePayload struct {
+	// The id of the deleted directory; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was deleted; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The directory to disable.
+type DirectoryDisableInput struct {
+	// The directory's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of directoryDisable.
+type DirectoryDisablePayload struct {
+	// The directory as it is now; null when userErrors is not empty.
+	Directory *ent.Directory `json:"directory,omitempty"`
+	// Why nothing changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The directory to enable.
+type DirectoryEnableInput struct {
+	// The directory's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of directoryEnable.
+type DirectoryEnablePayload struct {
+	// The directory as it is now; null when userErrors is not empty.
+	Directory *ent.Directory `json:"directory,omitempty"`
+	// Why nothing changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The directory token to revoke.
+type DirectoryTokenRevokeInput struct {
+	// The token's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of directoryTokenRevoke.
+type DirectoryTokenRevokePayload struct {
+	// The id of the revoked token; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was revoked; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new bearer token for a directory.
+type DirectoryTokenRotateInput struct {
+	// The directory.
+	DirectoryID uuid.UUID `json:"directoryID"`
+	// When the new token stops working; null: never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// The result of directoryTokenRotate.
+type DirectoryTokenRotatePayload struct {
+	// The directory; null when userErrors is not empty.
+	Directory *ent.Directory `json:"directory,omitempty"`
+	// The new token's prefix and times.
+	Token *ent.DirectoryToken `json:"token,omitempty"`
+	// The new SCIM bearer token. It is shown only this once.
+	BearerToken *string `json:"bearerToken,omitempty"`
+	// Why no token was made (CONFLICT: the directory already has two); empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of events, oldest first.
 type EventConnection struct {
-	Edges    []*EventEdge   `json:"edges"`
+	// The events of the page.
+	Edges []*EventEdge `json:"edges"`
+	// Where the page ends.
 	PageInfo *EventPageInfo `json:"pageInfo"`
 }
 
 // An event and its cursor.
 type EventEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *ent.Event `json:"node"`
+	// The event's cursor, the same as node.cursor.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *ent.Event `json:"node"`
 }
 
 // Where a page of events ends.
@@ -82,7 +237,180 @@ type EventPageInfo struct {
 	EndCursor string `json:"endCursor"`
 }
 
+// A role to map to a group.
+type GroupRoleAssignInput struct {
+	// The group.
+	GroupID uuid.UUID `json:"groupID"`
+	// The role.
+	RoleID uuid.UUID `json:"roleID"`
+}
+
+// The result of groupRoleAssign.
+type GroupRoleAssignPayload struct {
+	// The group as changed; null when userErrors is not empty.
+	Group *ent.Group `json:"group,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A role to remove from a group.
+type GroupRoleUnassignInput struct {
+	// The group.
+	GroupID uuid.UUID `json:"groupID"`
+	// The role.
+	RoleID uuid.UUID `json:"roleID"`
+}
+
+// The result of groupRoleUnassign.
+type GroupRoleUnassignPayload struct {
+	// The group as changed; null when userErrors is not empty.
+	Group *ent.Group `json:"group,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The exact roles of a group.
+type GroupRolesSetInput struct {
+	// The group.
+	GroupID uuid.UUID `json:"groupID"`
+	// The roles the group's members hold through it; empty: none.
+	RoleIDs []uuid.UUID `json:"roleIDs"`
+}
+
+// The result of groupRolesSet.
+type GroupRolesSetPayload struct {
+	// The group as changed; null when userErrors is not empty.
+	Group *ent.Group `json:"group,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new organization.
+type OrganizationCreateInput struct {
+	// The organization's display name.
+	Name string `json:"name"`
+	// URL-safe handle: lower-case letters, digits, dashes. Derived from the name
+	// when omitted.
+	Slug *string `json:"slug,omitempty"`
+	// The application's own id for this organization, to find it by later.
+	ExternalID *string `json:"externalID,omitempty"`
+}
+
+// The result of organizationCreate.
+type OrganizationCreatePayload struct {
+	// The new organization; null when userErrors is not empty.
+	Organization *ent.Organization `json:"organization,omitempty"`
+	// Why nothing was created; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// An organization's default role.
+type OrganizationDefaultRoleSetInput struct {
+	// The organization.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The role users in no mapped group hold; null clears the default.
+	RoleID *uuid.UUID `json:"roleID,omitempty"`
+}
+
+// The result of organizationDefaultRoleSet.
+type OrganizationDefaultRoleSetPayload struct {
+	// The organization as changed; null when userErrors is not empty.
+	Organization *ent.Organization `json:"organization,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The organization to delete.
+type OrganizationDeleteInput struct {
+	// The organization's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of organizationDelete.
+type OrganizationDeletePayload struct {
+	// The id of the deleted organization; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was deleted; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to an organization; omitted fields stay as they are.
+type OrganizationUpdateInput struct {
+	// The organization to change.
+	ID uuid.UUID `json:"id"`
+	// The new display name.
+	Name *string `json:"name,omitempty"`
+	// The new handle: lower-case letters, digits, dashes.
+	Slug *string `json:"slug,omitempty"`
+	// The application's own id; null clears it.
+	ExternalID graphql.Omittable[*string] `json:"externalID,omitempty"`
+}
+
+// The result of organizationUpdate.
+type OrganizationUpdatePayload struct {
+	// The organization as changed; null when userErrors is not empty.
+	Organization *ent.Organization `json:"organization,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new role.
+type RoleCreateInput struct {
+	// The organization the role belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores).
+	Key string `json:"key"`
+	// The role's display name.
+	Name string `json:"name"`
+	// What the role grants, for admins.
+	Description *string `json:"description,omitempty"`
+}
+
+// The result of roleCreate.
+type RoleCreatePayload struct {
+	// The new role; null when userErrors is not empty.
+	Role *ent.Role `json:"role,omitempty"`
+	// Why nothing was created (CONFLICT: the key is taken); empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The role to delete.
+type RoleDeleteInput struct {
+	// The role's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of roleDelete.
+type RoleDeletePayload struct {
+	// The id of the deleted role; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was deleted; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a role; omitted fields stay as they are.
+type RoleUpdateInput struct {
+	// The role to change.
+	ID uuid.UUID `json:"id"`
+	// The new key.
+	Key *string `json:"key,omitempty"`
+	// The new display name.
+	Name *string `json:"name,omitempty"`
+	// The new description; null clears it.
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+}
+
+// The result of roleUpdate.
+type RoleUpdatePayload struct {
+	// The role as changed; null when userErrors is not empty.
+	Role *ent.Role `json:"role,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of the deprecated rotateDirectoryToken.
 type RotateDirectoryTokenPayload struct {
+	// The directory.
 	Directory *ent.Directory `json:"directory"`
 	// The new token's prefix and times.
 	Token *ent.DirectoryToken `json:"token"`
@@ -90,36 +418,180 @@ type RotateDirectoryTokenPayload struct {
 	BearerToken string `json:"bearerToken"`
 }
 
+// Live updates, over WebSocket.
 type Subscription struct {
 }
 
-// Changes to an organization; omitted fields stay as they are.
+// Changes to an organization (deprecated updateOrganization); omitted fields
+// stay as they are.
 type UpdateOrganizationInput struct {
+	// The new display name.
 	Name *string `json:"name,omitempty"`
+	// The new handle: lower-case letters, digits, dashes.
 	Slug *string `json:"slug,omitempty"`
 	// The application's own id; null clears it.
 	ExternalID graphql.Omittable[*string] `json:"externalID,omitempty"`
 }
 
-// Changes to a role; omitted fields stay as they are.
+// Changes to a role (deprecated updateRole); omitted fields stay as they are.
 type UpdateRoleInput struct {
-	Key  *string `json:"key,omitempty"`
+	// The new key.
+	Key *string `json:"key,omitempty"`
+	// The new display name.
 	Name *string `json:"name,omitempty"`
-	// null clears it.
+	// The new description; null clears it.
 	Description graphql.Omittable[*string] `json:"description,omitempty"`
 }
 
-// Omitted fields stay as they are.
+// Changes to a webhook endpoint (deprecated updateWebhookEndpoint); omitted fields stay as they are.
 type UpdateWebhookEndpointInput struct {
-	URL         *string `json:"url,omitempty"`
+	// The new URL.
+	URL *string `json:"url,omitempty"`
+	// The new note for admins.
 	Description *string `json:"description,omitempty"`
-	// An empty list: every event.
+	// The event types to deliver; an empty list: every event.
 	EventTypes []string `json:"eventTypes,omitempty"`
-	Enabled    *bool    `json:"enabled,omitempty"`
+	// Whether deliveries are made.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
-// An endpoint with its new signing secret.
+// An expected failure of a mutation: the input breaks a rule, names something
+// that does not exist, or conflicts with stored data. The mutation did
+// nothing; the other mutations of the operation are not affected.
+type UserError struct {
+	// The path to the input field at fault, starting with the argument:
+	// ["input", "key"], ["input", "roleIDs", "1"]. Null when the failure
+	// concerns the input as a whole.
+	Field []string `json:"field,omitempty"`
+	// What kind of failure it is.
+	Code UserErrorCode `json:"code"`
+	// What went wrong, in a sentence to show a person.
+	Message string `json:"message"`
+}
+
+// Who is calling: the API key the request came with.
+type Viewer struct {
+	// What the key may do.
+	Scope access.Scope `json:"scope"`
+	// The organization an org_admin or org_read key belongs to; null for a platform key.
+	Organization *ent.Organization `json:"organization,omitempty"`
+}
+
+// A new webhook endpoint.
+type WebhookEndpointCreateInput struct {
+	// The organization whose events it receives.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them.
+	URL string `json:"url"`
+	// A note for admins.
+	Description *string `json:"description,omitempty"`
+	// Event types to deliver (webhookEventTypes); empty or omitted: every event.
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Whether deliveries are made; default true.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// The result of webhookEndpointCreate.
+type WebhookEndpointCreatePayload struct {
+	// The new endpoint; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The signing secret (whsec_...). It is shown only this once.
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing was created; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The webhook endpoint to delete.
+type WebhookEndpointDeleteInput struct {
+	// The endpoint's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of webhookEndpointDelete.
+type WebhookEndpointDeletePayload struct {
+	// The id of the deleted endpoint; null when userErrors is not empty.
+	DeletedID *uuid.UUID `json:"deletedID,omitempty"`
+	// Why nothing was deleted; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new signing secret for an endpoint.
+type WebhookEndpointSecretRotateInput struct {
+	// The endpoint.
+	ID uuid.UUID `json:"id"`
+	// How long the previous secret keeps signing beside the new one, in seconds (default 86400, one day; 0: it stops at once; at most 30 days).
+	OverlapSeconds *int `json:"overlapSeconds,omitempty"`
+}
+
+// The result of webhookEndpointSecretRotate.
+type WebhookEndpointSecretRotatePayload struct {
+	// The endpoint; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The new signing secret (whsec_...). It is shown only this once.
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a webhook endpoint; omitted fields stay as they are.
+type WebhookEndpointUpdateInput struct {
+	// The endpoint to change.
+	ID uuid.UUID `json:"id"`
+	// The new URL.
+	URL *string `json:"url,omitempty"`
+	// The new note for admins.
+	Description *string `json:"description,omitempty"`
+	// The event types to deliver; an empty list: every event.
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Whether deliveries are made.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// The result of webhookEndpointUpdate.
+type WebhookEndpointUpdatePayload struct {
+	// The endpoint as changed; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One event to deliver again.
+type WebhookEventResendInput struct {
+	// The endpoint to deliver it to.
+	EndpointID uuid.UUID `json:"endpointID"`
+	// The event's webhook-id (evt_...) or number.
+	WebhookID string `json:"webhookID"`
+}
+
+// The result of webhookEventResend.
+type WebhookEventResendPayload struct {
+	// The endpoint the event is queued for; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// Why nothing was queued; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The events since a time to deliver again.
+type WebhookEventsResendInput struct {
+	// The endpoint to deliver them to.
+	EndpointID uuid.UUID `json:"endpointID"`
+	// Events created at or after this time.
+	Since time.Time `json:"since"`
+}
+
+// The result of webhookEventsResend.
+type WebhookEventsResendPayload struct {
+	// The endpoint the events are queued for; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// How many events were queued; null when userErrors is not empty.
+	Count *int `json:"count,omitempty"`
+	// Why nothing was queued; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// An endpoint with its new signing secret (deprecated mutations).
 type WebhookSecretPayload struct {
+	// The endpoint.
 	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint"`
 	// The signing secret (whsec_...). It is shown only this once.
 	Secret string `json:"secret"`
@@ -181,6 +653,68 @@ func (e *DirectoryStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e DirectoryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of userErrors. They are spelled like the extensions.code of the
+// top-level errors that the deprecated mutations return for the same failures.
+type UserErrorCode string
+
+const (
+	// An input value breaks a rule: its format, length, range or combination with others.
+	UserErrorCodeBadUserInput UserErrorCode = "BAD_USER_INPUT"
+	// An id of the input names nothing the caller may see.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// The change conflicts with stored data: a unique key already taken, a limit reached.
+	UserErrorCodeConflict UserErrorCode = "CONFLICT"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeBadUserInput,
+	UserErrorCodeNotFound,
+	UserErrorCodeConflict,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeBadUserInput, UserErrorCodeNotFound, UserErrorCodeConflict:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

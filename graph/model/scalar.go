@@ -4,9 +4,12 @@
 package model
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -44,17 +47,109 @@ func truncate(s string, n int) string {
 	return fmt.Sprintf("%s...", s[:n])
 }
 
-// MarshalCursor writes a connection cursor as entgql does.
-func MarshalCursor(c entgql.Cursor[uuid.UUID]) graphql.Marshaler {
-	return c
+// Cursors name the order they were handed out with: entgql's cursor holds
+// only the last row's id and order value, so the same cursor under another
+// orderBy would silently select the wrong rows. A cursor of this API is
+// "o" followed by the unpadded base64url of the order's tag, a NUL byte and
+// entgql's cursor. entgql's own cursors (begin with "g"), handed out before,
+// are still read, without the order check.
+
+// cursorPrefix starts every cursor that names its order.
+const cursorPrefix = "o"
+
+// MarshalCursor writes a connection cursor with the order of the
+// connection it belongs to (the nearest field above with an orderBy
+// argument, as the request gave it).
+func MarshalCursor(c entgql.Cursor[uuid.UUID]) graphql.ContextMarshaler {
+	return graphql.ContextWriterFunc(func(ctx context.Context, w io.Writer) error {
+		var inner strings.Builder
+		c.MarshalGQL(&inner)
+		raw, err := strconv.Unquote(inner.String())
+		if err != nil {
+			return fmt.Errorf("cursor: %w", err)
+		}
+		enc := cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(OrderTag(ctx)+"\x00"+raw))
+		_, err = io.WriteString(w, strconv.Quote(enc))
+		return err
+	})
 }
 
 // UnmarshalCursor reads a connection cursor. One that does not decode was
-// not made by this server: the caller's mistake (BAD_USER_INPUT).
-func UnmarshalCursor(v any) (entgql.Cursor[uuid.UUID], error) {
+// not made by this server: the caller's mistake (BAD_USER_INPUT). The
+// order it names is checked against the request's orderBy elsewhere
+// (CursorOrder), where the request is known.
+func UnmarshalCursor(_ context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
 	var c entgql.Cursor[uuid.UUID]
-	if err := c.UnmarshalGQL(v); err != nil {
+	s, ok := v.(string)
+	if !ok {
+		return c, fault.Errorf(fault.Invalid, "not a cursor of this API")
+	}
+	if _, inner, ok := splitCursor(s); ok {
+		s = inner
+	}
+	if err := c.UnmarshalGQL(s); err != nil {
 		return c, fault.Errorf(fault.Invalid, "not a cursor of this API")
 	}
 	return c, nil
+}
+
+// CursorOrder returns the order tag a cursor was handed out with; ok is
+// false for a cursor that names none (entgql's own, or garbage, which
+// UnmarshalCursor refuses).
+func CursorOrder(s string) (tag string, ok bool) {
+	tag, _, ok = splitCursor(s)
+	return tag, ok
+}
+
+// splitCursor takes a cursor of this API apart.
+func splitCursor(s string) (tag, inner string, ok bool) {
+	rest, found := strings.CutPrefix(s, cursorPrefix)
+	if !found {
+		return "", "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return "", "", false
+	}
+	tag, inner, ok = strings.Cut(string(b), "\x00")
+	return tag, inner, ok
+}
+
+// OrderTag is the order of the connection ctx's field belongs to, as a
+// tag: "" for the default order (by id), else each order's field and
+// direction ("USER_NAME ASC"). It finds the nearest field, from ctx's
+// field up, that has an orderBy argument.
+func OrderTag(ctx context.Context) string {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.Field.Field == nil || fc.Field.Definition == nil ||
+			fc.Field.Definition.Arguments.ForName("orderBy") == nil {
+			continue
+		}
+		var vars map[string]any
+		if graphql.HasOperationContext(ctx) {
+			vars = graphql.GetOperationContext(ctx).Variables
+		}
+		return orderTag(fc.Field.ArgumentMap(vars)["orderBy"])
+	}
+	return ""
+}
+
+// orderTag spells an orderBy argument's value (one order or a list of
+// them; nil for none) as a tag.
+func orderTag(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		dir, _ := v["direction"].(string)
+		if dir == "" {
+			dir = "ASC"
+		}
+		return fmt.Sprintf("%v %s", v["field"], dir)
+	case []any:
+		tags := make([]string, len(v))
+		for i, e := range v {
+			tags[i] = orderTag(e)
+		}
+		return strings.Join(tags, ",")
+	}
+	return ""
 }
