@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/scim/attrs"
@@ -300,8 +301,16 @@ func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*sql.Rows
 // the members of the whole page in one query unless excluded.
 func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
+	dir := directoryOf(ctx)
 	total, groups, err := page[*ent.GroupQuery, predicate.Group, group.OrderOption, *ent.Group](
-		ctx, s.client.Group.Query, group.DirectoryID(directoryOf(ctx)), groupKind, q, offset, limit)
+		ctx, s.client.Group.Query, group.DirectoryID(dir), groupKind, q, offset, limit,
+		func(ctx context.Context) (int, error) {
+			d, err := s.client.Directory.Query().Where(directory.ID(dir)).Select(directory.FieldGroupTotal).Only(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return d.GroupTotal, nil
+		})
 	if err != nil || len(groups) == 0 {
 		return total, nil, err
 	}
