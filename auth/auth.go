@@ -18,6 +18,12 @@
 //   - A directory token is valid only for the directory in the request's
 //     path, and only while that directory is enabled.
 //   - A deleted (revoked) credential is simply not found.
+//   - A credential found is trusted for a few seconds (Config.CacheTTL)
+//     without reading it again; a write through this process's client to
+//     a credential, directory or organization empties the cache at once, so
+//     revoking or disabling takes effect here immediately and on other
+//     servers of the same database within the TTL. Expiry is checked on
+//     every use.
 //   - Each use is recorded, at most once per interval per credential and
 //     process: the credential's last_used_at and, for a directory token, its
 //     directory's last_synced_at. The write runs as the platform and outlives
@@ -40,8 +46,6 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/apikey"
-	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/privacy"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
@@ -72,6 +76,10 @@ type Config struct {
 	// LastUsedInterval is how often, at most, a credential's use is
 	// written; zero or less is DefaultLastUsedInterval.
 	LastUsedInterval time.Duration
+	// CacheTTL is how long a credential read from the database is trusted
+	// without reading it again; zero is DefaultCacheTTL, less than zero
+	// turns the cache off.
+	CacheTTL time.Duration
 }
 
 // Authenticator checks bearer credentials. It is safe for concurrent use;
@@ -81,10 +89,14 @@ type Authenticator struct {
 	client *ent.Client
 	now    func() time.Time
 	touch  *throttle
+	cache  *credCache
 }
 
 // New returns an Authenticator reading and recording credentials through
-// client.
+// client. It registers a mutation hook on client that empties its
+// credential cache whenever a credential, directory or organization is
+// written through client (or a transaction of it): call New before the
+// client is in use, and write through the same client.
 func New(client *ent.Client, cfg Config) *Authenticator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -92,7 +104,12 @@ func New(client *ent.Client, cfg Config) *Authenticator {
 	if cfg.LastUsedInterval <= 0 {
 		cfg.LastUsedInterval = DefaultLastUsedInterval
 	}
-	return &Authenticator{client: client, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval)}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = DefaultCacheTTL
+	}
+	a := &Authenticator{client: client, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval), cache: newCredCache(cfg.CacheTTL)}
+	client.Use(a.cache.hook)
+	return a
 }
 
 // DirectoryToken checks the bearer directory token in header (an
@@ -103,25 +120,28 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 	if !ok || !secret.HasPrefix(token, secret.DirectoryTokenPrefix) {
 		return nil, ErrDirectoryToken
 	}
-	tok, err := a.client.DirectoryToken.Query().
-		Where(directorytoken.Hash(secret.Hash(token))).
-		WithDirectory().Only(lookupContext(ctx))
-	switch {
-	case ent.IsNotFound(err):
-		return nil, ErrDirectoryToken
-	case err != nil:
-		return nil, fmt.Errorf("auth: look up directory token: %w", err)
+	hash, now := secret.Hash(token), a.now()
+	tok, ok := a.cache.token(hash, now)
+	if !ok {
+		gen := a.cache.gen.Load()
+		var err error
+		tok, err = a.lookupToken(ctx, hash)
+		switch {
+		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled
+			return nil, ErrDirectoryToken
+		case err != nil:
+			return nil, fmt.Errorf("auth: look up directory token: %w", err)
+		}
+		a.cache.putToken(tok, gen, now)
 	}
-	now := a.now()
-	if !secret.Equal(tok.Hash, token) || tok.DirectoryID != directoryID ||
-		tok.Edges.Directory == nil || !tok.Edges.Directory.Enabled || expired(tok.ExpiresAt, now) {
+	if !secret.Equal(tok.hash, token) || tok.dir != directoryID || expired(tok.expiresAt, now) {
 		return nil, ErrDirectoryToken
 	}
 	v := &access.Viewer{
 		Scope:          access.Provisioner,
-		OrganizationID: tok.OrganizationID,
-		DirectoryID:    tok.DirectoryID,
-		CredentialID:   tok.ID,
+		OrganizationID: tok.org,
+		DirectoryID:    tok.dir,
+		CredentialID:   tok.id,
 	}
 	a.recordUse(ctx, v, now)
 	return v, nil
@@ -135,20 +155,26 @@ func (a *Authenticator) APIKey(ctx context.Context, header string) (*access.View
 	if !ok || !secret.HasPrefix(key, secret.APIKeyPrefix) {
 		return nil, ErrAPIKey
 	}
-	k, err := a.client.APIKey.Query().Where(apikey.Hash(secret.Hash(key))).Only(lookupContext(ctx))
-	switch {
-	case ent.IsNotFound(err):
-		return nil, ErrAPIKey
-	case err != nil:
-		return nil, fmt.Errorf("auth: look up API key: %w", err)
+	hash, now := secret.Hash(key), a.now()
+	k, ok := a.cache.key(hash, now)
+	if !ok {
+		gen := a.cache.gen.Load()
+		var err error
+		k, err = a.lookupKey(ctx, hash)
+		switch {
+		case ent.IsNotFound(err):
+			return nil, ErrAPIKey
+		case err != nil:
+			return nil, fmt.Errorf("auth: look up API key: %w", err)
+		}
+		a.cache.putKey(k, gen, now)
 	}
-	now := a.now()
-	if !secret.Equal(k.Hash, key) || expired(k.ExpiresAt, now) {
+	if !secret.Equal(k.hash, key) || expired(k.expiresAt, now) {
 		return nil, ErrAPIKey
 	}
-	v := &access.Viewer{Scope: access.Scope(k.Scope), CredentialID: k.ID}
-	if k.OrganizationID != nil {
-		v.OrganizationID = *k.OrganizationID
+	v := &access.Viewer{Scope: k.scope, CredentialID: k.id}
+	if k.org != nil {
+		v.OrganizationID = *k.org
 	}
 	a.recordUse(ctx, v, now)
 	return v, nil

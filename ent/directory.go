@@ -34,6 +34,10 @@ type Directory struct {
 	Enabled bool `json:"enabled,omitempty"`
 	// Last authenticated SCIM request, kept to a minute's precision.
 	LastSyncedAt *time.Time `json:"last_synced_at,omitempty"`
+	// How many users the directory holds, kept by database triggers in the writing transaction: a list's totalResults without counting.
+	UserTotal int `json:"user_total,omitempty"`
+	// How many groups the directory holds, kept like user_total.
+	GroupTotal int `json:"group_total,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DirectoryQuery when eager-loading is set.
 	Edges        DirectoryEdges `json:"edges"`
@@ -106,6 +110,8 @@ func (*Directory) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case directory.FieldEnabled:
 			values[i] = new(sql.NullBool)
+		case directory.FieldUserTotal, directory.FieldGroupTotal:
+			values[i] = new(sql.NullInt64)
 		case directory.FieldName, directory.FieldProvider:
 			values[i] = new(sql.NullString)
 		case directory.FieldCreatedAt, directory.FieldUpdatedAt, directory.FieldLastSyncedAt:
@@ -175,6 +181,18 @@ func (_m *Directory) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastSyncedAt = new(time.Time)
 				*_m.LastSyncedAt = value.Time
+			}
+		case directory.FieldUserTotal:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field user_total", values[i])
+			} else if value.Valid {
+				_m.UserTotal = int(value.Int64)
+			}
+		case directory.FieldGroupTotal:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field group_total", values[i])
+			} else if value.Valid {
+				_m.GroupTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -254,6 +272,12 @@ func (_m *Directory) String() string {
 		builder.WriteString("last_synced_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("user_total=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserTotal))
+	builder.WriteString(", ")
+	builder.WriteString("group_total=")
+	builder.WriteString(fmt.Sprintf("%v", _m.GroupTotal))
 	builder.WriteByte(')')
 	return builder.String()
 }

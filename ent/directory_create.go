@@ -103,6 +103,34 @@ func (_c *DirectoryCreate) SetNillableLastSyncedAt(v *time.Time) *DirectoryCreat
 	return _c
 }
 
+// SetUserTotal sets the "user_total" field.
+func (_c *DirectoryCreate) SetUserTotal(v int) *DirectoryCreate {
+	_c.mutation.SetUserTotal(v)
+	return _c
+}
+
+// SetNillableUserTotal sets the "user_total" field if the given value is not nil.
+func (_c *DirectoryCreate) SetNillableUserTotal(v *int) *DirectoryCreate {
+	if v != nil {
+		_c.SetUserTotal(*v)
+	}
+	return _c
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (_c *DirectoryCreate) SetGroupTotal(v int) *DirectoryCreate {
+	_c.mutation.SetGroupTotal(v)
+	return _c
+}
+
+// SetNillableGroupTotal sets the "group_total" field if the given value is not nil.
+func (_c *DirectoryCreate) SetNillableGroupTotal(v *int) *DirectoryCreate {
+	if v != nil {
+		_c.SetGroupTotal(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DirectoryCreate) SetID(v uuid.UUID) *DirectoryCreate {
 	_c.mutation.SetID(v)
@@ -222,6 +250,14 @@ func (_c *DirectoryCreate) defaults() error {
 		v := directory.DefaultEnabled
 		_c.mutation.SetEnabled(v)
 	}
+	if _, ok := _c.mutation.UserTotal(); !ok {
+		v := directory.DefaultUserTotal
+		_c.mutation.SetUserTotal(v)
+	}
+	if _, ok := _c.mutation.GroupTotal(); !ok {
+		v := directory.DefaultGroupTotal
+		_c.mutation.SetGroupTotal(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if directory.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized directory.DefaultID (forgotten import ent/runtime?)")
@@ -261,6 +297,12 @@ func (_c *DirectoryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Enabled(); !ok {
 		return &ValidationError{Name: "enabled", err: errors.New(`ent: missing required field "Directory.enabled"`)}
+	}
+	if _, ok := _c.mutation.UserTotal(); !ok {
+		return &ValidationError{Name: "user_total", err: errors.New(`ent: missing required field "Directory.user_total"`)}
+	}
+	if _, ok := _c.mutation.GroupTotal(); !ok {
+		return &ValidationError{Name: "group_total", err: errors.New(`ent: missing required field "Directory.group_total"`)}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Directory.organization"`)}
@@ -324,6 +366,14 @@ func (_c *DirectoryCreate) createSpec() (*Directory, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastSyncedAt(); ok {
 		_spec.SetField(directory.FieldLastSyncedAt, field.TypeTime, value)
 		_node.LastSyncedAt = &value
+	}
+	if value, ok := _c.mutation.UserTotal(); ok {
+		_spec.SetField(directory.FieldUserTotal, field.TypeInt, value)
+		_node.UserTotal = value
+	}
+	if value, ok := _c.mutation.GroupTotal(); ok {
+		_spec.SetField(directory.FieldGroupTotal, field.TypeInt, value)
+		_node.GroupTotal = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -508,6 +558,42 @@ func (u *DirectoryUpsert) ClearLastSyncedAt() *DirectoryUpsert {
 	return u
 }
 
+// SetUserTotal sets the "user_total" field.
+func (u *DirectoryUpsert) SetUserTotal(v int) *DirectoryUpsert {
+	u.Set(directory.FieldUserTotal, v)
+	return u
+}
+
+// UpdateUserTotal sets the "user_total" field to the value that was provided on create.
+func (u *DirectoryUpsert) UpdateUserTotal() *DirectoryUpsert {
+	u.SetExcluded(directory.FieldUserTotal)
+	return u
+}
+
+// AddUserTotal adds v to the "user_total" field.
+func (u *DirectoryUpsert) AddUserTotal(v int) *DirectoryUpsert {
+	u.Add(directory.FieldUserTotal, v)
+	return u
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (u *DirectoryUpsert) SetGroupTotal(v int) *DirectoryUpsert {
+	u.Set(directory.FieldGroupTotal, v)
+	return u
+}
+
+// UpdateGroupTotal sets the "group_total" field to the value that was provided on create.
+func (u *DirectoryUpsert) UpdateGroupTotal() *DirectoryUpsert {
+	u.SetExcluded(directory.FieldGroupTotal)
+	return u
+}
+
+// AddGroupTotal adds v to the "group_total" field.
+func (u *DirectoryUpsert) AddGroupTotal(v int) *DirectoryUpsert {
+	u.Add(directory.FieldGroupTotal, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -636,6 +722,48 @@ func (u *DirectoryUpsertOne) UpdateLastSyncedAt() *DirectoryUpsertOne {
 func (u *DirectoryUpsertOne) ClearLastSyncedAt() *DirectoryUpsertOne {
 	return u.Update(func(s *DirectoryUpsert) {
 		s.ClearLastSyncedAt()
+	})
+}
+
+// SetUserTotal sets the "user_total" field.
+func (u *DirectoryUpsertOne) SetUserTotal(v int) *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.SetUserTotal(v)
+	})
+}
+
+// AddUserTotal adds v to the "user_total" field.
+func (u *DirectoryUpsertOne) AddUserTotal(v int) *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.AddUserTotal(v)
+	})
+}
+
+// UpdateUserTotal sets the "user_total" field to the value that was provided on create.
+func (u *DirectoryUpsertOne) UpdateUserTotal() *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.UpdateUserTotal()
+	})
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (u *DirectoryUpsertOne) SetGroupTotal(v int) *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.SetGroupTotal(v)
+	})
+}
+
+// AddGroupTotal adds v to the "group_total" field.
+func (u *DirectoryUpsertOne) AddGroupTotal(v int) *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.AddGroupTotal(v)
+	})
+}
+
+// UpdateGroupTotal sets the "group_total" field to the value that was provided on create.
+func (u *DirectoryUpsertOne) UpdateGroupTotal() *DirectoryUpsertOne {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.UpdateGroupTotal()
 	})
 }
 
@@ -934,6 +1062,48 @@ func (u *DirectoryUpsertBulk) UpdateLastSyncedAt() *DirectoryUpsertBulk {
 func (u *DirectoryUpsertBulk) ClearLastSyncedAt() *DirectoryUpsertBulk {
 	return u.Update(func(s *DirectoryUpsert) {
 		s.ClearLastSyncedAt()
+	})
+}
+
+// SetUserTotal sets the "user_total" field.
+func (u *DirectoryUpsertBulk) SetUserTotal(v int) *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.SetUserTotal(v)
+	})
+}
+
+// AddUserTotal adds v to the "user_total" field.
+func (u *DirectoryUpsertBulk) AddUserTotal(v int) *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.AddUserTotal(v)
+	})
+}
+
+// UpdateUserTotal sets the "user_total" field to the value that was provided on create.
+func (u *DirectoryUpsertBulk) UpdateUserTotal() *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.UpdateUserTotal()
+	})
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (u *DirectoryUpsertBulk) SetGroupTotal(v int) *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.SetGroupTotal(v)
+	})
+}
+
+// AddGroupTotal adds v to the "group_total" field.
+func (u *DirectoryUpsertBulk) AddGroupTotal(v int) *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.AddGroupTotal(v)
+	})
+}
+
+// UpdateGroupTotal sets the "group_total" field to the value that was provided on create.
+func (u *DirectoryUpsertBulk) UpdateGroupTotal() *DirectoryUpsertBulk {
+	return u.Update(func(s *DirectoryUpsert) {
+		s.UpdateGroupTotal()
 	})
 }
 

@@ -101,6 +101,48 @@ func (_u *DirectoryUpdate) ClearLastSyncedAt() *DirectoryUpdate {
 	return _u
 }
 
+// SetUserTotal sets the "user_total" field.
+func (_u *DirectoryUpdate) SetUserTotal(v int) *DirectoryUpdate {
+	_u.mutation.ResetUserTotal()
+	_u.mutation.SetUserTotal(v)
+	return _u
+}
+
+// SetNillableUserTotal sets the "user_total" field if the given value is not nil.
+func (_u *DirectoryUpdate) SetNillableUserTotal(v *int) *DirectoryUpdate {
+	if v != nil {
+		_u.SetUserTotal(*v)
+	}
+	return _u
+}
+
+// AddUserTotal adds value to the "user_total" field.
+func (_u *DirectoryUpdate) AddUserTotal(v int) *DirectoryUpdate {
+	_u.mutation.AddUserTotal(v)
+	return _u
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (_u *DirectoryUpdate) SetGroupTotal(v int) *DirectoryUpdate {
+	_u.mutation.ResetGroupTotal()
+	_u.mutation.SetGroupTotal(v)
+	return _u
+}
+
+// SetNillableGroupTotal sets the "group_total" field if the given value is not nil.
+func (_u *DirectoryUpdate) SetNillableGroupTotal(v *int) *DirectoryUpdate {
+	if v != nil {
+		_u.SetGroupTotal(*v)
+	}
+	return _u
+}
+
+// AddGroupTotal adds value to the "group_total" field.
+func (_u *DirectoryUpdate) AddGroupTotal(v int) *DirectoryUpdate {
+	_u.mutation.AddGroupTotal(v)
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the DirectoryToken entity by IDs.
 func (_u *DirectoryUpdate) AddTokenIDs(ids ...uuid.UUID) *DirectoryUpdate {
 	_u.mutation.AddTokenIDs(ids...)
@@ -303,6 +345,18 @@ func (_u *DirectoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSyncedAtCleared() {
 		_spec.ClearField(directory.FieldLastSyncedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.UserTotal(); ok {
+		_spec.SetField(directory.FieldUserTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserTotal(); ok {
+		_spec.AddField(directory.FieldUserTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.GroupTotal(); ok {
+		_spec.SetField(directory.FieldGroupTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGroupTotal(); ok {
+		_spec.AddField(directory.FieldGroupTotal, field.TypeInt, value)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -524,6 +578,48 @@ func (_u *DirectoryUpdateOne) SetNillableLastSyncedAt(v *time.Time) *DirectoryUp
 // ClearLastSyncedAt clears the value of the "last_synced_at" field.
 func (_u *DirectoryUpdateOne) ClearLastSyncedAt() *DirectoryUpdateOne {
 	_u.mutation.ClearLastSyncedAt()
+	return _u
+}
+
+// SetUserTotal sets the "user_total" field.
+func (_u *DirectoryUpdateOne) SetUserTotal(v int) *DirectoryUpdateOne {
+	_u.mutation.ResetUserTotal()
+	_u.mutation.SetUserTotal(v)
+	return _u
+}
+
+// SetNillableUserTotal sets the "user_total" field if the given value is not nil.
+func (_u *DirectoryUpdateOne) SetNillableUserTotal(v *int) *DirectoryUpdateOne {
+	if v != nil {
+		_u.SetUserTotal(*v)
+	}
+	return _u
+}
+
+// AddUserTotal adds value to the "user_total" field.
+func (_u *DirectoryUpdateOne) AddUserTotal(v int) *DirectoryUpdateOne {
+	_u.mutation.AddUserTotal(v)
+	return _u
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (_u *DirectoryUpdateOne) SetGroupTotal(v int) *DirectoryUpdateOne {
+	_u.mutation.ResetGroupTotal()
+	_u.mutation.SetGroupTotal(v)
+	return _u
+}
+
+// SetNillableGroupTotal sets the "group_total" field if the given value is not nil.
+func (_u *DirectoryUpdateOne) SetNillableGroupTotal(v *int) *DirectoryUpdateOne {
+	if v != nil {
+		_u.SetGroupTotal(*v)
+	}
+	return _u
+}
+
+// AddGroupTotal adds value to the "group_total" field.
+func (_u *DirectoryUpdateOne) AddGroupTotal(v int) *DirectoryUpdateOne {
+	_u.mutation.AddGroupTotal(v)
 	return _u
 }
 
@@ -759,6 +855,18 @@ func (_u *DirectoryUpdateOne) sqlSave(ctx context.Context) (_node *Directory, er
 	}
 	if _u.mutation.LastSyncedAtCleared() {
 		_spec.ClearField(directory.FieldLastSyncedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.UserTotal(); ok {
+		_spec.SetField(directory.FieldUserTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserTotal(); ok {
+		_spec.AddField(directory.FieldUserTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.GroupTotal(); ok {
+		_spec.SetField(directory.FieldGroupTotal, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGroupTotal(); ok {
+		_spec.AddField(directory.FieldGroupTotal, field.TypeInt, value)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -66,6 +66,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			directory.FieldProvider:       {Type: field.TypeEnum, Column: directory.FieldProvider},
 			directory.FieldEnabled:        {Type: field.TypeBool, Column: directory.FieldEnabled},
 			directory.FieldLastSyncedAt:   {Type: field.TypeTime, Column: directory.FieldLastSyncedAt},
+			directory.FieldUserTotal:      {Type: field.TypeInt, Column: directory.FieldUserTotal},
+			directory.FieldGroupTotal:     {Type: field.TypeInt, Column: directory.FieldGroupTotal},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -966,6 +968,16 @@ func (f *DirectoryFilter) WhereEnabled(p entql.BoolP) {
 // WhereLastSyncedAt applies the entql time.Time predicate on the last_synced_at field.
 func (f *DirectoryFilter) WhereLastSyncedAt(p entql.TimeP) {
 	f.Where(p.Field(directory.FieldLastSyncedAt))
+}
+
+// WhereUserTotal applies the entql int predicate on the user_total field.
+func (f *DirectoryFilter) WhereUserTotal(p entql.IntP) {
+	f.Where(p.Field(directory.FieldUserTotal))
+}
+
+// WhereGroupTotal applies the entql int predicate on the group_total field.
+func (f *DirectoryFilter) WhereGroupTotal(p entql.IntP) {
+	f.Where(p.Field(directory.FieldGroupTotal))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -909,6 +909,10 @@ type DirectoryMutation struct {
 	provider            *schematype.Provider
 	enabled             *bool
 	last_synced_at      *time.Time
+	user_total          *int
+	adduser_total       *int
+	group_total         *int
+	addgroup_total      *int
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -1295,6 +1299,118 @@ func (m *DirectoryMutation) ResetLastSyncedAt() {
 	delete(m.clearedFields, directory.FieldLastSyncedAt)
 }
 
+// SetUserTotal sets the "user_total" field.
+func (m *DirectoryMutation) SetUserTotal(i int) {
+	m.user_total = &i
+	m.adduser_total = nil
+}
+
+// UserTotal returns the value of the "user_total" field in the mutation.
+func (m *DirectoryMutation) UserTotal() (r int, exists bool) {
+	v := m.user_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserTotal returns the old "user_total" field's value of the Directory entity.
+// If the Directory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DirectoryMutation) OldUserTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserTotal: %w", err)
+	}
+	return oldValue.UserTotal, nil
+}
+
+// AddUserTotal adds i to the "user_total" field.
+func (m *DirectoryMutation) AddUserTotal(i int) {
+	if m.adduser_total != nil {
+		*m.adduser_total += i
+	} else {
+		m.adduser_total = &i
+	}
+}
+
+// AddedUserTotal returns the value that was added to the "user_total" field in this mutation.
+func (m *DirectoryMutation) AddedUserTotal() (r int, exists bool) {
+	v := m.adduser_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserTotal resets all changes to the "user_total" field.
+func (m *DirectoryMutation) ResetUserTotal() {
+	m.user_total = nil
+	m.adduser_total = nil
+}
+
+// SetGroupTotal sets the "group_total" field.
+func (m *DirectoryMutation) SetGroupTotal(i int) {
+	m.group_total = &i
+	m.addgroup_total = nil
+}
+
+// GroupTotal returns the value of the "group_total" field in the mutation.
+func (m *DirectoryMutation) GroupTotal() (r int, exists bool) {
+	v := m.group_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupTotal returns the old "group_total" field's value of the Directory entity.
+// If the Directory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DirectoryMutation) OldGroupTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupTotal: %w", err)
+	}
+	return oldValue.GroupTotal, nil
+}
+
+// AddGroupTotal adds i to the "group_total" field.
+func (m *DirectoryMutation) AddGroupTotal(i int) {
+	if m.addgroup_total != nil {
+		*m.addgroup_total += i
+	} else {
+		m.addgroup_total = &i
+	}
+}
+
+// AddedGroupTotal returns the value that was added to the "group_total" field in this mutation.
+func (m *DirectoryMutation) AddedGroupTotal() (r int, exists bool) {
+	v := m.addgroup_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGroupTotal resets all changes to the "group_total" field.
+func (m *DirectoryMutation) ResetGroupTotal() {
+	m.group_total = nil
+	m.addgroup_total = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *DirectoryMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -1518,7 +1634,7 @@ func (m *DirectoryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DirectoryMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, directory.FieldCreatedAt)
 	}
@@ -1539,6 +1655,12 @@ func (m *DirectoryMutation) Fields() []string {
 	}
 	if m.last_synced_at != nil {
 		fields = append(fields, directory.FieldLastSyncedAt)
+	}
+	if m.user_total != nil {
+		fields = append(fields, directory.FieldUserTotal)
+	}
+	if m.group_total != nil {
+		fields = append(fields, directory.FieldGroupTotal)
 	}
 	return fields
 }
@@ -1562,6 +1684,10 @@ func (m *DirectoryMutation) Field(name string) (ent.Value, bool) {
 		return m.Enabled()
 	case directory.FieldLastSyncedAt:
 		return m.LastSyncedAt()
+	case directory.FieldUserTotal:
+		return m.UserTotal()
+	case directory.FieldGroupTotal:
+		return m.GroupTotal()
 	}
 	return nil, false
 }
@@ -1585,6 +1711,10 @@ func (m *DirectoryMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldEnabled(ctx)
 	case directory.FieldLastSyncedAt:
 		return m.OldLastSyncedAt(ctx)
+	case directory.FieldUserTotal:
+		return m.OldUserTotal(ctx)
+	case directory.FieldGroupTotal:
+		return m.OldGroupTotal(ctx)
 	}
 	return nil, fmt.Errorf("unknown Directory field %s", name)
 }
@@ -1643,6 +1773,20 @@ func (m *DirectoryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastSyncedAt(v)
 		return nil
+	case directory.FieldUserTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserTotal(v)
+		return nil
+	case directory.FieldGroupTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupTotal(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Directory field %s", name)
 }
@@ -1650,13 +1794,26 @@ func (m *DirectoryMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *DirectoryMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.adduser_total != nil {
+		fields = append(fields, directory.FieldUserTotal)
+	}
+	if m.addgroup_total != nil {
+		fields = append(fields, directory.FieldGroupTotal)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *DirectoryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case directory.FieldUserTotal:
+		return m.AddedUserTotal()
+	case directory.FieldGroupTotal:
+		return m.AddedGroupTotal()
+	}
 	return nil, false
 }
 
@@ -1665,6 +1822,20 @@ func (m *DirectoryMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *DirectoryMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case directory.FieldUserTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserTotal(v)
+		return nil
+	case directory.FieldGroupTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGroupTotal(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Directory numeric field %s", name)
 }
@@ -1721,6 +1892,12 @@ func (m *DirectoryMutation) ResetField(name string) error {
 		return nil
 	case directory.FieldLastSyncedAt:
 		m.ResetLastSyncedAt()
+		return nil
+	case directory.FieldUserTotal:
+		m.ResetUserTotal()
+		return nil
+	case directory.FieldGroupTotal:
+		m.ResetGroupTotal()
 		return nil
 	}
 	return fmt.Errorf("unknown Directory field %s", name)

@@ -1,19 +1,20 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/scim/attrs"
@@ -88,7 +89,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.updateGroup(w, r, func(*ent.Group) (map[string]any, []patch.MemberChange, error) {
+	s.updateGroup(w, r, requestProjection(r), func(*ent.Group) (map[string]any, []patch.MemberChange, error) {
 		return doc, changes, nil
 	})
 }
@@ -104,7 +105,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.updateGroup(w, r, func(g *ent.Group) (map[string]any, []patch.MemberChange, error) {
+	s.updateGroup(w, r, patchProjection(r), func(g *ent.Group) (map[string]any, []patch.MemberChange, error) {
 		doc, err := jsonDoc(groupDoc(g, ""))
 		if err != nil {
 			return nil, nil, err
@@ -116,7 +117,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 
 // updateGroup replaces a group with what next computes from it, members
 // included, in one transaction, honouring If-Match.
-func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
+func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, proj projection,
 	next func(*ent.Group) (map[string]any, []patch.MemberChange, error)) {
 	id, err := resourceID(r, "group")
 	if err != nil {
@@ -135,7 +136,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request,
 		writeError(w, r, err)
 		return
 	}
-	s.sendGroup(w, r, http.StatusOK, g)
+	s.sendGroupAs(w, r, http.StatusOK, g, proj)
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +166,27 @@ const memberPageSize = 1000
 // no "members" attribute, as in lists. The request's attributes /
 // excludedAttributes apply; excluding members skips their query entirely.
 func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g *ent.Group) {
-	proj := requestProjection(r)
+	s.sendGroupAs(w, r, status, g, requestProjection(r))
+}
+
+// patchProjection is the selection of a PATCH response: the request's, or
+// when it names no attributes, the group without its members. RFC 7644
+// §3.5.2 lets a PATCH be answered 204 with no body; a 200 with the group
+// (id, displayName, meta and the ETag) serves every provider we know:
+// Okta and Entra ignore the body, JumpCloud reads the group back. Reading
+// and sending a large group's members after each change is what made
+// member PATCHes slow; a client that wants them asks with
+// attributes=members.
+func patchProjection(r *http.Request) projection {
+	p := requestProjection(r)
+	if len(p.include) == 0 && len(p.exclude) == 0 {
+		p.exclude = map[string]bool{membersAttr: true}
+	}
+	return p
+}
+
+// sendGroupAs is sendGroup with the selection proj.
+func (s *Server) sendGroupAs(w http.ResponseWriter, r *http.Request, status int, g *ent.Group, proj projection) {
 	base := s.baseURL(r)
 	head, err := json.Marshal(proj.apply(groupDoc(g, base)))
 	if err != nil {
@@ -199,24 +220,23 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g
 // sent an error can only be logged, and the response is aborted so the
 // client cannot take it for complete.
 func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, gid uuid.UUID, first []member, base string) {
-	buf := bytes.NewBuffer(make([]byte, 0, 32<<10))
-	buf.Write(head[:len(head)-1])
-	buf.WriteString(`,"members":[`)
-	enc := json.NewEncoder(buf)
+	buf := make([]byte, 0, 32<<10)
+	buf = append(buf, head[:len(head)-1]...)
+	buf = append(buf, `,"members":[`...)
+	ref := appendJSONString(nil, base+"/Users/")
+	ref = ref[:len(ref)-1] // the id and the closing quote follow
 	for page, n := first, 0; ; {
 		for _, m := range page {
 			if n > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
 			n++
-			m.Ref, m.Type = base+"/Users/"+m.Value, "User"
-			enc.Encode(m)
-			buf.Truncate(buf.Len() - 1) // Encode's newline
-			if buf.Len() > 16<<10 {
-				if _, err := w.Write(buf.Bytes()); err != nil {
+			buf = appendMember(buf, m, ref)
+			if len(buf) > 16<<10 {
+				if _, err := w.Write(buf); err != nil {
 					return // the client is gone or too slow: the connection is closed
 				}
-				buf.Reset()
+				buf = buf[:0]
 			}
 		}
 		if len(page) < memberPageSize {
@@ -228,8 +248,92 @@ func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []by
 			panic(http.ErrAbortHandler)
 		}
 	}
-	buf.WriteString("]}")
-	w.Write(buf.Bytes())
+	buf = append(buf, "]}"...)
+	w.Write(buf)
+}
+
+// appendMember appends the JSON of one member, by hand (a group of 50,000
+// members encoded by reflection spent most of its time there). ref is the
+// opening of the "$ref" string: the quote and the escaped base URL up to
+// the user id.
+func appendMember(buf []byte, m member, ref []byte) []byte {
+	buf = append(buf, `{"value":`...)
+	buf = appendJSONString(buf, m.Value)
+	if m.Display != "" {
+		buf = append(buf, `,"display":`...)
+		buf = appendJSONString(buf, m.Display)
+	}
+	buf = append(buf, `,"$ref":`...)
+	buf = append(buf, ref...)
+	buf = append(buf, m.Value...) // a UUID read from the database: nothing to escape
+	return append(buf, `","type":"User"}`...)
+}
+
+// MarshalJSON encodes a member as appendMember does, for list responses.
+func (m member) MarshalJSON() ([]byte, error) {
+	out := []byte(`{"value":`)
+	out = appendJSONString(out, m.Value)
+	if m.Display != "" {
+		out = append(out, `,"display":`...)
+		out = appendJSONString(out, m.Display)
+	}
+	out = append(out, `,"$ref":`...)
+	out = appendJSONString(out, m.Ref)
+	out = append(out, `,"type":`...)
+	out = appendJSONString(out, m.Type)
+	return append(out, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// (invalid UTF-8 as U+FFFD, control characters, <, >, &, U+2028 and
+// U+2029 escaped).
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
 // memberPage reads up to memberPageSize members of a group (the caller has
@@ -300,8 +404,16 @@ func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*sql.Rows
 // the members of the whole page in one query unless excluded.
 func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
+	dir := directoryOf(ctx)
 	total, groups, err := page[*ent.GroupQuery, predicate.Group, group.OrderOption, *ent.Group](
-		ctx, s.client.Group.Query, group.DirectoryID(directoryOf(ctx)), groupKind, q, offset, limit)
+		ctx, s.client.Group.Query, group.DirectoryID(dir), groupKind, q, offset, limit,
+		func(ctx context.Context) (int, error) {
+			d, err := s.client.Directory.Query().Where(directory.ID(dir)).Select(directory.FieldGroupTotal).Only(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return d.GroupTotal, nil
+		})
 	if err != nil || len(groups) == 0 {
 		return total, nil, err
 	}

@@ -385,9 +385,19 @@ type listKind[P, O ~func(*entsql.Selector)] struct {
 }
 
 // page counts the resources in scope that match q and reads those from
-// offset, at most limit of them: one COUNT and one SELECT, both in SQL.
+// offset, at most limit of them. It costs one SELECT of the page, plus:
+//   - without a filter, the total is the directory's maintained total
+//     (total, one row read), never a count;
+//   - with one, a COUNT only when the page does not tell the total (a
+//     short page from a known position ends the list: a look-up by
+//     userName is one statement);
+//   - in the default order (by id), a deep page starts at the id found at
+//     offset by an index-only subquery, and reads only its rows: keyset
+//     paging under startIndex, so page 1,800 costs what page 1 costs but
+//     for walking the index.
 func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 	ctx context.Context, query func() Q, scope P, kind listKind[P, O], q *listQuery, offset, limit int,
+	total func(context.Context) (int, error),
 ) (int, []E, error) {
 	preds := []P{scope}
 	if q.filter != nil {
@@ -401,18 +411,54 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 		}
 		preds = append(preds, p)
 	}
-	total, err := query().Where(preds...).Count(ctx)
-	if err != nil || limit <= 0 || offset >= total {
-		return total, nil, err
+	count := func() (int, error) {
+		if q.filter == nil && total != nil {
+			return total(ctx)
+		}
+		return query().Where(preds...).Count(ctx)
 	}
-	order := kind.byID
+	if limit <= 0 {
+		n, err := count()
+		return n, nil, err
+	}
+	order, byID := kind.byID, true
 	if q.sortBy != "" {
 		o, err := kind.order(q.sortBy, q.descending)
 		if err != nil {
 			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
 		}
-		order = O(o)
+		order, byID = O(o), false
 	}
-	rows, err := query().Where(preds...).Offset(offset).Limit(limit).Order(order).All(ctx)
-	return total, rows, err
+	pq := query().Where(preds...)
+	if byID && offset > 0 {
+		pq = pq.Where(P(fromPosition(preds, offset)))
+	} else if offset > 0 {
+		pq = pq.Offset(offset)
+	}
+	rows, err := pq.Limit(limit).Order(order).All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if q.filter != nil && len(rows) < limit && (offset == 0 || len(rows) > 0) {
+		return offset + len(rows), rows, nil
+	}
+	n, err := count()
+	return n, rows, err
+}
+
+// fromPosition selects the rows from the offset-th (0-based) in id order
+// among those matching preds: id >= the id at that position, found by a
+// subquery that walks the (directory_id, id) index without reading rows.
+// Past the end the subquery is NULL and nothing matches.
+func fromPosition[P ~func(*entsql.Selector)](preds []P, offset int) func(*entsql.Selector) {
+	return func(s *entsql.Selector) {
+		sub := entsql.Dialect(s.Dialect()).Select(entsql.Table(s.TableName()).C("id")).From(entsql.Table(s.TableName()))
+		for _, p := range preds {
+			p(sub)
+		}
+		sub.OrderBy(entsql.Table(s.TableName()).C("id")).Offset(offset).Limit(1)
+		s.Where(entsql.P(func(b *entsql.Builder) {
+			b.Ident(s.C("id")).WriteString(" >= ").Nested(func(b *entsql.Builder) { b.Join(sub) })
+		}))
+	}
 }

@@ -2,13 +2,18 @@ package scim
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/user"
@@ -53,24 +58,43 @@ func ifMatch(r *http.Request) domain.Guard {
 	return func(version int) error { return checkIfMatch(r, version) }
 }
 
-// groupsOf returns the groups of each of the given users, in one query.
-func groupsOf(ctx context.Context, c *ent.Client, ids ...uuid.UUID) (map[uuid.UUID][]groupRef, error) {
-	ms, err := c.Membership.Query().Where(membership.UserIDIn(ids...)).WithGroup().All(ctx)
-	if err != nil {
-		return nil, err
+// groupsOf returns the groups of each of the given users (read through
+// the privacy rules by the caller), in one statement: memberships joined
+// with their groups.
+func groupsOf(ctx context.Context, c *ent.Client, dia string, ids ...uuid.UUID) (map[uuid.UUID][]groupRef, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
+	b := entsql.Dialect(dia)
+	m, g := b.Table(membership.Table).As("m"), b.Table(group.Table).As("g")
+	query, qargs := b.Select(m.C(membership.FieldUserID), g.C(group.FieldID), g.C(group.FieldDisplayName)).
+		From(m).Join(g).On(g.C(group.FieldID), m.C(membership.FieldGroupID)).
+		Where(entsql.In(m.C(membership.FieldUserID), args...)).
+		OrderBy(m.C(membership.FieldUserID), g.C(group.FieldID)).Query()
+	rows, err := c.QueryContext(ctx, query, qargs...)
+	if err != nil {
+		return nil, fmt.Errorf("read groups of users: %w", err)
+	}
+	defer rows.Close()
 	out := make(map[uuid.UUID][]groupRef, len(ids))
-	for _, m := range ms {
-		if g := m.Edges.Group; g != nil {
-			out[m.UserID] = append(out[m.UserID], groupRef{ID: g.ID.String(), Name: g.DisplayName})
+	for rows.Next() {
+		var uid, gid uuid.UUID
+		var name string
+		if err := rows.Scan(&uid, &gid, &name); err != nil {
+			return nil, fmt.Errorf("read groups of users: %w", err)
 		}
+		out[uid] = append(out[uid], groupRef{ID: gid.String(), Name: name})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read groups of users: %w", err)
 	}
 	return out, nil
 }
 
 // renderUser is the full document of one user, groups included.
 func (s *Server) renderUser(r *http.Request, c *ent.Client, u *ent.User) (map[string]any, error) {
-	groups, err := groupsOf(r.Context(), c, u.ID)
+	groups, err := groupsOf(r.Context(), c, s.dialect, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +243,16 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 // at most limit of them, with one query for their groups.
 func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
+	dir := directoryOf(ctx)
 	total, users, err := page[*ent.UserQuery, predicate.User, user.OrderOption, *ent.User](
-		ctx, s.client.User.Query, user.DirectoryID(directoryOf(ctx)), userKind, q, offset, limit)
+		ctx, s.client.User.Query, user.DirectoryID(dir), userKind, q, offset, limit,
+		func(ctx context.Context) (int, error) {
+			d, err := s.client.Directory.Query().Where(directory.ID(dir)).Select(directory.FieldUserTotal).Only(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return d.UserTotal, nil
+		})
 	if err != nil || len(users) == 0 {
 		return total, nil, err
 	}
@@ -230,7 +262,7 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 		for i, u := range users {
 			ids[i] = u.ID
 		}
-		if groups, err = groupsOf(ctx, s.client, ids...); err != nil {
+		if groups, err = groupsOf(ctx, s.client, s.dialect, ids...); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/schema/schematype"
@@ -136,8 +139,17 @@ func TestUpgradeFromTheFormerRunner(t *testing.T) {
 		pctx := access.PlatformContext(ctx)
 		c := s.Client
 		org := c.Organization.Create().SetName("Acme").SetSlug("acme").SaveX(pctx)
-		dir := c.Directory.Create().SetOrganizationID(org.ID).SetName("Okta").
-			SetProvider(schematype.ProviderOkta).SaveX(pctx)
+		// The directory is written with the first version's columns: the
+		// current client would name columns added since.
+		dir := &ent.Directory{ID: uuid.New()}
+		insertDir := "INSERT INTO directories (id, created_at, updated_at, name, provider, enabled, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+		if s.Dialect == dialect.Postgres {
+			insertDir = "INSERT INTO directories (id, created_at, updated_at, name, provider, enabled, organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		}
+		now := time.Now().UTC()
+		if _, err := s.DB.ExecContext(ctx, insertDir, dir.ID, now, now, "Okta", string(schematype.ProviderOkta), true, org.ID); err != nil {
+			t.Fatal(err)
+		}
 		for _, name := range []string{"Admins", "ADMINS", "admins", "Staff"} {
 			c.Group.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).SetDisplayName(name).ExecX(pctx)
 		}

@@ -8,10 +8,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -28,7 +30,8 @@ import (
 // handle and a page cache, and a new one re-runs its PRAGMAs and re-reads
 // the schema, so the pool is bounded (a burst of concurrent reads queues
 // instead of opening thousands) and keeps what it opened. WAL lets the
-// readers run beside the one writer.
+// readers run beside the one writer, and the writers queue in the process
+// (serialDriver), not in SQLite's busy handler.
 const (
 	SQLiteMaxConns   = 16
 	PostgresMaxConns = 32
@@ -69,10 +72,73 @@ type Store struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	// driver is what Client sends its statements through (see Instrument).
 	driver dialect.Driver
+	// stopOptimize ends the periodic statistics refresh (SQLite).
+	stopOptimize func()
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.Client.Close() }
+// OptimizeInterval is how often a SQLite store refreshes the planner's
+// statistics (PRAGMA optimize) while it is open; it also does so when it
+// opens and when it closes.
+const OptimizeInterval = time.Hour
+
+// Close closes the database. A SQLite store first refreshes its
+// statistics, as SQLite advises before a long-lived connection closes.
+func (s *Store) Close() error {
+	if s.stopOptimize != nil {
+		s.stopOptimize()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Optimize(ctx); err != nil {
+			slog.Warn("store: refresh statistics at close", "err", err)
+		}
+	}
+	return s.Client.Close()
+}
+
+// Optimize refreshes the query planner's statistics where they are stale
+// (SQLite's PRAGMA optimize, its analysis bounded by analysis_limit so it
+// costs milliseconds). PostgreSQL's autovacuum keeps its own: there it
+// does nothing.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.Dialect != dialect.SQLite {
+		return nil
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	defer conn.Close()
+	// 0x10002: look at every table, not only those this connection used.
+	for _, q := range []string{"PRAGMA analysis_limit=1000", "PRAGMA optimize=0x10002"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// keepOptimized refreshes a SQLite store's statistics every
+// OptimizeInterval until stopped.
+func (s *Store) keepOptimized() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.stopOptimize = sync.OnceFunc(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		t := time.NewTicker(OptimizeInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.Optimize(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("store: refresh statistics", "err", err)
+				}
+			}
+		}
+	}()
+}
 
 // Open connects to databaseURL, or, when it is empty, to the SQLite file
 // directory.db under dataDir (created if missing), and applies pending
@@ -85,6 +151,11 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	if err := Migrate(ctx, s.DB, s.Dialect); err != nil {
 		s.Close()
 		return nil, err
+	}
+	// Statistics for what is already there (a restart, a restored file):
+	// without them SQLite may pick an index that does not serve the order.
+	if err := s.Optimize(ctx); err != nil {
+		slog.Warn("store: refresh statistics at open", "err", err)
 	}
 	return s, nil
 }
@@ -119,8 +190,15 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			return nil, err
 		}
 	}
-	drv := entsql.OpenDB(dia, db)
-	return &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv}, nil
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if dia == dialect.SQLite {
+		drv = serialize(drv)
+	}
+	s := &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv}
+	if dia == dialect.SQLite {
+		s.keepOptimized()
+	}
+	return s, nil
 }
 
 // resolve turns the configuration into a database/sql driver name, DSN and

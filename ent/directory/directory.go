@@ -33,6 +33,10 @@ const (
 	FieldEnabled = "enabled"
 	// FieldLastSyncedAt holds the string denoting the last_synced_at field in the database.
 	FieldLastSyncedAt = "last_synced_at"
+	// FieldUserTotal holds the string denoting the user_total field in the database.
+	FieldUserTotal = "user_total"
+	// FieldGroupTotal holds the string denoting the group_total field in the database.
+	FieldGroupTotal = "group_total"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
@@ -83,6 +87,8 @@ var Columns = []string{
 	FieldProvider,
 	FieldEnabled,
 	FieldLastSyncedAt,
+	FieldUserTotal,
+	FieldGroupTotal,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -113,6 +119,10 @@ var (
 	NameValidator func(string) error
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DefaultUserTotal holds the default value on creation for the "user_total" field.
+	DefaultUserTotal int
+	// DefaultGroupTotal holds the default value on creation for the "group_total" field.
+	DefaultGroupTotal int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -168,6 +178,16 @@ func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSyncedAt orders the results by the last_synced_at field.
 func ByLastSyncedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSyncedAt, opts...).ToFunc()
+}
+
+// ByUserTotal orders the results by the user_total field.
+func ByUserTotal(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserTotal, opts...).ToFunc()
+}
+
+// ByGroupTotal orders the results by the group_total field.
+func ByGroupTotal(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGroupTotal, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

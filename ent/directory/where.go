@@ -87,6 +87,16 @@ func LastSyncedAt(v time.Time) predicate.Directory {
 	return predicate.Directory(sql.FieldEQ(FieldLastSyncedAt, v))
 }
 
+// UserTotal applies equality check predicate on the "user_total" field. It's identical to UserTotalEQ.
+func UserTotal(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldEQ(FieldUserTotal, v))
+}
+
+// GroupTotal applies equality check predicate on the "group_total" field. It's identical to GroupTotalEQ.
+func GroupTotal(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldEQ(FieldGroupTotal, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Directory {
 	return predicate.Directory(sql.FieldEQ(FieldCreatedAt, v))
@@ -340,6 +350,86 @@ func LastSyncedAtIsNil() predicate.Directory {
 // LastSyncedAtNotNil applies the NotNil predicate on the "last_synced_at" field.
 func LastSyncedAtNotNil() predicate.Directory {
 	return predicate.Directory(sql.FieldNotNull(FieldLastSyncedAt))
+}
+
+// UserTotalEQ applies the EQ predicate on the "user_total" field.
+func UserTotalEQ(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldEQ(FieldUserTotal, v))
+}
+
+// UserTotalNEQ applies the NEQ predicate on the "user_total" field.
+func UserTotalNEQ(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldNEQ(FieldUserTotal, v))
+}
+
+// UserTotalIn applies the In predicate on the "user_total" field.
+func UserTotalIn(vs ...int) predicate.Directory {
+	return predicate.Directory(sql.FieldIn(FieldUserTotal, vs...))
+}
+
+// UserTotalNotIn applies the NotIn predicate on the "user_total" field.
+func UserTotalNotIn(vs ...int) predicate.Directory {
+	return predicate.Directory(sql.FieldNotIn(FieldUserTotal, vs...))
+}
+
+// UserTotalGT applies the GT predicate on the "user_total" field.
+func UserTotalGT(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldGT(FieldUserTotal, v))
+}
+
+// UserTotalGTE applies the GTE predicate on the "user_total" field.
+func UserTotalGTE(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldGTE(FieldUserTotal, v))
+}
+
+// UserTotalLT applies the LT predicate on the "user_total" field.
+func UserTotalLT(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldLT(FieldUserTotal, v))
+}
+
+// UserTotalLTE applies the LTE predicate on the "user_total" field.
+func UserTotalLTE(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldLTE(FieldUserTotal, v))
+}
+
+// GroupTotalEQ applies the EQ predicate on the "group_total" field.
+func GroupTotalEQ(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldEQ(FieldGroupTotal, v))
+}
+
+// GroupTotalNEQ applies the NEQ predicate on the "group_total" field.
+func GroupTotalNEQ(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldNEQ(FieldGroupTotal, v))
+}
+
+// GroupTotalIn applies the In predicate on the "group_total" field.
+func GroupTotalIn(vs ...int) predicate.Directory {
+	return predicate.Directory(sql.FieldIn(FieldGroupTotal, vs...))
+}
+
+// GroupTotalNotIn applies the NotIn predicate on the "group_total" field.
+func GroupTotalNotIn(vs ...int) predicate.Directory {
+	return predicate.Directory(sql.FieldNotIn(FieldGroupTotal, vs...))
+}
+
+// GroupTotalGT applies the GT predicate on the "group_total" field.
+func GroupTotalGT(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldGT(FieldGroupTotal, v))
+}
+
+// GroupTotalGTE applies the GTE predicate on the "group_total" field.
+func GroupTotalGTE(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldGTE(FieldGroupTotal, v))
+}
+
+// GroupTotalLT applies the LT predicate on the "group_total" field.
+func GroupTotalLT(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldLT(FieldGroupTotal, v))
+}
+
+// GroupTotalLTE applies the LTE predicate on the "group_total" field.
+func GroupTotalLTE(v int) predicate.Directory {
+	return predicate.Directory(sql.FieldLTE(FieldGroupTotal, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

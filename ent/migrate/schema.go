@@ -50,6 +50,8 @@ var (
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"jumpcloud", "okta", "entra", "onelogin", "ping", "generic"}},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
 		{Name: "last_synced_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_total", Type: field.TypeInt, Default: 0},
+		{Name: "group_total", Type: field.TypeInt, Default: 0},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// DirectoriesTable holds the schema information for the "directories" table.
@@ -60,7 +62,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "directories_organizations_organization",
-				Columns:    []*schema.Column{DirectoriesColumns[7]},
+				Columns:    []*schema.Column{DirectoriesColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -69,7 +71,7 @@ var (
 			{
 				Name:    "directory_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{DirectoriesColumns[7]},
+				Columns: []*schema.Column{DirectoriesColumns[9]},
 			},
 		},
 	}
@@ -193,6 +195,21 @@ var (
 				Name:    "group_directory_id_display_name_key",
 				Unique:  true,
 				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[6]},
+			},
+			{
+				Name:    "group_directory_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[0]},
+			},
+			{
+				Name:    "group_directory_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[1]},
+			},
+			{
+				Name:    "group_directory_id_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[2]},
 			},
 			{
 				Name:    "group_directory_id_external_id",
@@ -409,6 +426,21 @@ var (
 				Name:    "user_directory_id_user_name_key",
 				Unique:  true,
 				Columns: []*schema.Column{UsersColumns[39], UsersColumns[6]},
+			},
+			{
+				Name:    "user_directory_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[39], UsersColumns[0]},
+			},
+			{
+				Name:    "user_directory_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[39], UsersColumns[1]},
+			},
+			{
+				Name:    "user_directory_id_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[39], UsersColumns[2]},
 			},
 			{
 				Name:    "user_directory_id_external_id",

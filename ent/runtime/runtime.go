@@ -104,6 +104,14 @@ func init() {
 	directoryDescEnabled := directoryFields[2].Descriptor()
 	// directory.DefaultEnabled holds the default value on creation for the enabled field.
 	directory.DefaultEnabled = directoryDescEnabled.Default.(bool)
+	// directoryDescUserTotal is the schema descriptor for user_total field.
+	directoryDescUserTotal := directoryFields[4].Descriptor()
+	// directory.DefaultUserTotal holds the default value on creation for the user_total field.
+	directory.DefaultUserTotal = directoryDescUserTotal.Default.(int)
+	// directoryDescGroupTotal is the schema descriptor for group_total field.
+	directoryDescGroupTotal := directoryFields[5].Descriptor()
+	// directory.DefaultGroupTotal holds the default value on creation for the group_total field.
+	directory.DefaultGroupTotal = directoryDescGroupTotal.Default.(int)
 	// directoryDescID is the schema descriptor for id field.
 	directoryDescID := directoryMixinFields0[0].Descriptor()
 	// directory.DefaultID holds the default value on creation for the id field.

@@ -37,6 +37,12 @@ func (Directory) Fields() []ent.Field {
 			Comment("A disabled directory refuses every SCIM request."),
 		field.Time("last_synced_at").Optional().Nillable().
 			Comment("Last authenticated SCIM request, kept to a minute's precision."),
+		field.Int("user_total").Default(0).
+			Comment("How many users the directory holds, kept by database triggers in the writing transaction: a list's totalResults without counting.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("group_total").Default(0).
+			Comment("How many groups the directory holds, kept like user_total.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -113,6 +113,11 @@ func (User) Edges() []ent.Edge {
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("directory_id", "user_name_key").Unique(),
+		// The default list order (by id) and deep pages (keyset on id).
+		index.Fields("directory_id", "id"),
+		// The time sort keys (meta.created, meta.lastModified).
+		index.Fields("directory_id", "created_at"),
+		index.Fields("directory_id", "updated_at"),
 		index.Fields("directory_id", "external_id"),
 		index.Fields("directory_id", "primary_email"),
 		index.Fields("organization_id"),

@@ -93,6 +93,11 @@ func explain(t *testing.T, s *store.Store, q string, args []any) string {
 	prefix := "EXPLAIN QUERY PLAN "
 	if s.Dialect == dialect.Postgres {
 		prefix = "EXPLAIN "
+		// Statistics first: without them several (directory_id, ...)
+		// indexes tie and the planner may take any.
+		if _, err := conn.ExecContext(ctx, "ANALYZE users"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
 			t.Fatal(err)
 		}

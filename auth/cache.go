@@ -1,0 +1,197 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/apikey"
+	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/directorytoken"
+)
+
+// DefaultCacheTTL is how long a credential found in the database is
+// trusted without reading it again, when Config does not say. A change
+// made through this process's client (a revocation, a disabled or deleted
+// directory, an expiry set) takes effect at once; one made by another
+// server takes effect within this time.
+const DefaultCacheTTL = 5 * time.Second
+
+// maxCached bounds the cache: past it, it starts again empty.
+const maxCached = 10_000
+
+// credCache remembers valid credentials, keyed by the SHA-256 hash of the
+// secret, for a short time. Only credentials that were found are kept, so
+// guessing fills nothing; expiry is checked on every use against the
+// cached expiry instant.
+//
+// Invalidation is by generation: an entry is good only while the
+// generation it was read under is the current one. A mutation hook on the
+// client (registered by New) moves the generation whenever a credential,
+// a directory or an organization changes, before the write and again after
+// its transaction commits, so no entry read before the commit survives it.
+type credCache struct {
+	ttl    time.Duration
+	gen    atomic.Uint64
+	mu     sync.RWMutex
+	tokens map[string]cachedToken
+	keys   map[string]cachedKey
+}
+
+// cachedToken is what a directory token decides.
+type cachedToken struct {
+	hash      []byte
+	id        uuid.UUID
+	dir, org  uuid.UUID
+	expiresAt *time.Time
+	gen       uint64
+	until     time.Time
+}
+
+// cachedKey is what an API key decides.
+type cachedKey struct {
+	hash      []byte
+	id        uuid.UUID
+	scope     access.Scope
+	org       *uuid.UUID
+	expiresAt *time.Time
+	gen       uint64
+	until     time.Time
+}
+
+func newCredCache(ttl time.Duration) *credCache {
+	return &credCache{ttl: ttl, tokens: map[string]cachedToken{}, keys: map[string]cachedKey{}}
+}
+
+// invalidate forgets every entry.
+func (c *credCache) invalidate() { c.gen.Add(1) }
+
+// token returns the cached token of hash, if it is still good at now.
+func (c *credCache) token(hash []byte, now time.Time) (cachedToken, bool) {
+	if c.ttl <= 0 {
+		return cachedToken{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.tokens[string(hash)]
+	c.mu.RUnlock()
+	return e, ok && e.gen == c.gen.Load() && now.Before(e.until)
+}
+
+// putToken remembers a token read under generation gen.
+func (c *credCache) putToken(e cachedToken, gen uint64, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	e.gen, e.until = gen, now.Add(c.ttl)
+	c.mu.Lock()
+	if len(c.tokens) >= maxCached {
+		c.tokens = map[string]cachedToken{}
+	}
+	c.tokens[string(e.hash)] = e
+	c.mu.Unlock()
+}
+
+// key returns the cached API key of hash, if it is still good at now.
+func (c *credCache) key(hash []byte, now time.Time) (cachedKey, bool) {
+	if c.ttl <= 0 {
+		return cachedKey{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.keys[string(hash)]
+	c.mu.RUnlock()
+	return e, ok && e.gen == c.gen.Load() && now.Before(e.until)
+}
+
+// putKey remembers an API key read under generation gen.
+func (c *credCache) putKey(e cachedKey, gen uint64, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	e.gen, e.until = gen, now.Add(c.ttl)
+	c.mu.Lock()
+	if len(c.keys) >= maxCached {
+		c.keys = map[string]cachedKey{}
+	}
+	c.keys[string(e.hash)] = e
+	c.mu.Unlock()
+}
+
+// lookupToken reads the directory token of hash whose directory is enabled,
+// in one statement (the directory is a subquery, not a second read).
+func (a *Authenticator) lookupToken(ctx context.Context, hash []byte) (cachedToken, error) {
+	tok, err := a.client.DirectoryToken.Query().
+		Where(directorytoken.Hash(hash), directorytoken.HasDirectoryWith(directory.Enabled(true))).
+		Only(lookupContext(ctx))
+	if err != nil {
+		return cachedToken{}, err
+	}
+	return cachedToken{hash: tok.Hash, id: tok.ID, dir: tok.DirectoryID, org: tok.OrganizationID, expiresAt: tok.ExpiresAt}, nil
+}
+
+// lookupKey reads the API key of hash.
+func (a *Authenticator) lookupKey(ctx context.Context, hash []byte) (cachedKey, error) {
+	k, err := a.client.APIKey.Query().Where(apikey.Hash(hash)).Only(lookupContext(ctx))
+	if err != nil {
+		return cachedKey{}, err
+	}
+	return cachedKey{hash: k.Hash, id: k.ID, scope: access.Scope(k.Scope), org: k.OrganizationID, expiresAt: k.ExpiresAt}, nil
+}
+
+// useOnly are the fields whose change decides nothing: the last-use
+// writes of recordUse.
+var useOnly = map[string]bool{
+	directorytoken.FieldLastUsedAt: true, // = apikey.FieldLastUsedAt
+	directory.FieldLastSyncedAt:    true,
+	directory.FieldUpdatedAt:       true,
+}
+
+// watches reports whether a mutation may change what a credential decides:
+// any write to a credential, a directory or an organization, except the
+// last-use writes.
+func watches(m ent.Mutation) bool {
+	switch m.Type() {
+	case ent.TypeDirectoryToken, ent.TypeAPIKey, ent.TypeDirectory, ent.TypeOrganization:
+	default:
+		return false
+	}
+	if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+		return true
+	}
+	for _, f := range append(m.Fields(), m.ClearedFields()...) {
+		if !useOnly[f] {
+			return true
+		}
+	}
+	return len(m.AddedFields()) > 0
+}
+
+// hook is the mutation hook that invalidates the cache: before the write
+// (so no entry outlives it in this process) and after its transaction
+// commits (so an entry read between the write and the commit, which saw
+// the old row, is dropped too).
+func (c *credCache) hook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if !watches(m) {
+			return next.Mutate(ctx, m)
+		}
+		c.invalidate()
+		v, err := next.Mutate(ctx, m)
+		if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
+			if tx, terr := txm.Tx(); terr == nil {
+				tx.OnCommit(func(next ent.Committer) ent.Committer {
+					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+						defer c.invalidate()
+						return next.Commit(ctx, tx)
+					})
+				})
+			}
+		}
+		c.invalidate()
+		return v, err
+	})
+}

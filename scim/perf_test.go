@@ -1,0 +1,283 @@
+package scim_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/scim"
+	"github.com/acme/directory/store"
+	"github.com/acme/directory/store/storetest"
+)
+
+// recorder is a driver that counts the statements sent through it and
+// keeps the last queries with their arguments, for EXPLAIN.
+type recorder struct {
+	dialect.Driver
+	n       atomic.Int64
+	mu      sync.Mutex
+	queries []recorded
+}
+
+type recorded struct {
+	query string
+	args  []any
+}
+
+func (d *recorder) note(query string, args any) {
+	d.n.Add(1)
+	a, _ := args.([]any)
+	d.mu.Lock()
+	d.queries = append(d.queries, recorded{query, a})
+	d.mu.Unlock()
+}
+
+func (d *recorder) Exec(ctx context.Context, query string, args, v any) error {
+	d.note(query, args)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *recorder) Query(ctx context.Context, query string, args, v any) error {
+	d.note(query, args)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *recorder) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.note(query, args)
+	return d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
+}
+
+func (d *recorder) Tx(ctx context.Context) (dialect.Tx, error) {
+	d.n.Add(1) // BEGIN; its statements are counted by the debug wrapper below
+	return dialect.DebugWithContext(d.Driver, func(_ context.Context, v ...any) {
+		d.n.Add(1)
+		d.mu.Lock()
+		d.queries = append(d.queries, recorded{query: fmt.Sprint(v...)})
+		d.mu.Unlock()
+	}).Tx(ctx)
+}
+
+func (d *recorder) reset() {
+	d.n.Store(0)
+	d.mu.Lock()
+	d.queries = nil
+	d.mu.Unlock()
+}
+
+// countedEnv serves e's directory from a second handler whose statements
+// rec sees.
+func countedEnv(t *testing.T, st *store.Store) (*env, *recorder) {
+	rec := &recorder{Driver: entsql.OpenDB(st.Dialect, st.DB)}
+	counted := &store.Store{DB: st.DB, Dialect: st.Dialect, Client: ent.NewClient(ent.Driver(rec))}
+	e := newEnv(t, st, "generic")
+	srv := httptest.NewServer(scim.NewHandler(counted, scim.Options{}))
+	t.Cleanup(srv.Close)
+	e.base = srv.URL + strings.TrimPrefix(e.base, e.srv.URL)
+	return e, rec
+}
+
+// TestStatementsPerRequest guards the round trips of the hot requests,
+// once the credential is cached (authentication then costs none).
+func TestStatementsPerRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, rec := countedEnv(t, st)
+		ids := seedUsers(t, e, 300)
+		g := e.must(201, "POST", "/Groups", groupBody("Big", ids[:200]...))
+		e.must(200, "GET", "/Users/"+ids[0], nil) // warms the credential cache
+
+		cases := []struct {
+			name, method, path string
+			body               any
+			max                int64
+		}{
+			{"GET user by id", "GET", "/Users/" + ids[7], nil, 2},
+			{"filter userName eq", "GET", `/Users?filter=userName+eq+"user000042@example.com"`, nil, 2},
+			{"list 50", "GET", "/Users?count=50", nil, 3},
+			{"list 50 deep", "GET", "/Users?startIndex=251&count=50", nil, 3},
+			{"GET group with 200 members", "GET", "/Groups/" + id(g), nil, 2},
+			// BEGIN, group FOR UPDATE, version bump and its re-read,
+			// members before, role mappings, users FOR SHARE, the insert,
+			// members after, the added users, the event, its NOTIFY
+			// (PostgreSQL), COMMIT: none of them reads the 200 members, and
+			// the response does not send them.
+			{"PATCH add one member", "PATCH", "/Groups/" + id(g), patchBody(op("add", "members", memberValues(ids[250:251]))), 14},
+		}
+		for _, c := range cases {
+			rec.reset()
+			e.must(200, c.method, c.path, c.body)
+			if got := rec.n.Load(); got > c.max {
+				rec.mu.Lock()
+				t.Errorf("%s: %d statements; want at most %d:\n%v", c.name, got, c.max, rec.queries)
+				rec.mu.Unlock()
+			} else {
+				t.Logf("%s: %d statements", c.name, got)
+			}
+		}
+	})
+}
+
+// TestDeepPagesAndTotals: keyset paging under startIndex returns exactly
+// the rows offset paging would, and totals follow creations and deletions.
+func TestDeepPagesAndTotals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "generic")
+		other := newEnv(t, st, "generic")
+		ids := seedUsers(t, e, 230)
+		seedUsers(t, other, 40)
+		for _, start := range []int{1, 2, 50, 199, 229, 230, 231, 400} {
+			r := e.must(200, "GET", fmt.Sprintf("/Users?startIndex=%d&count=25", start), nil)
+			if total(r) != 230 {
+				t.Fatalf("startIndex %d: totalResults %d; want 230", start, total(r))
+			}
+			res, _ := r.body["Resources"].([]any)
+			lo, hi := min(start-1, 230), min(start-1+25, 230)
+			if len(res) != hi-lo {
+				t.Fatalf("startIndex %d: %d resources; want %d", start, len(res), hi-lo)
+			}
+			for i, x := range res {
+				if got := x.(map[string]any)["id"]; got != ids[lo+i] {
+					t.Fatalf("startIndex %d: resource %d is %v; want %s", start, i, got, ids[lo+i])
+				}
+			}
+		}
+		e.must(204, "DELETE", "/Users/"+ids[3], nil)
+		e.must(201, "POST", "/Users", userBody("new@example.com", "N", "N"))
+		r := e.must(200, "GET", "/Users?startIndex=4&count=1", nil)
+		if total(r) != 230 || r.body["Resources"].([]any)[0].(map[string]any)["id"] != ids[4] {
+			t.Fatalf("after a delete and a create: %s", r.raw)
+		}
+		if n := total(e.must(200, "GET", "/Users?count=0", nil)); n != 230 {
+			t.Fatalf("count=0: totalResults %d", n)
+		}
+		if n := total(e.must(200, "GET", `/Users?filter=userName+sw+"user0001"&count=5`, nil)); n != 100 {
+			t.Fatalf("filtered total %d; want 100", n)
+		}
+	})
+}
+
+// TestListQueriesUseIndexes runs EXPLAIN on the statements of list
+// requests, first page and deep, after the statistics are fresh: they read
+// the (directory_id, ...) indexes and never sort or scan a whole table.
+func TestListQueriesUseIndexes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, rec := countedEnv(t, st)
+		other := newEnv(t, st, "generic")
+		seedUsers(t, e, 3000)
+		seedUsers(t, other, 3000)
+		ctx := context.Background()
+		if st.Dialect == dialect.Postgres {
+			if _, err := st.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := st.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.must(200, "GET", "/Users?count=1", nil) // warms the credential cache
+		for _, path := range []string{
+			"/Users?count=50", "/Users?startIndex=2900&count=50",
+			"/Users?sortBy=meta.created&count=50", "/Users?sortBy=meta.lastModified&sortOrder=descending&count=50",
+		} {
+			rec.reset()
+			e.must(200, "GET", path, nil)
+			rec.mu.Lock()
+			qs := rec.queries
+			rec.mu.Unlock()
+			for _, q := range qs {
+				if !strings.Contains(q.query, `FROM "users"`) && !strings.Contains(q.query, "FROM `users`") &&
+					!strings.Contains(q.query, `FROM "groups"`) && !strings.Contains(q.query, "FROM `groups`") {
+					continue
+				}
+				plan := explain(t, st, q)
+				if bad := badPlan(st.Dialect, plan); bad != "" {
+					t.Errorf("%s: %s\nquery: %s\nplan: %s", path, bad, q.query, plan)
+				}
+			}
+		}
+	})
+}
+
+func explain(t *testing.T, st *store.Store, q recorded) string {
+	t.Helper()
+	prefix := "EXPLAIN QUERY PLAN "
+	if st.Dialect == dialect.Postgres {
+		prefix = "EXPLAIN (FORMAT JSON) "
+	}
+	rows, err := st.DB.QueryContext(context.Background(), prefix+q.query, q.args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", q.query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			fmt.Fprint(&out, v, " ")
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
+}
+
+// badPlan names what is wrong with a plan: a full scan of users or groups,
+// or a sort of the page.
+func badPlan(dia, plan string) string {
+	if dia == dialect.Postgres {
+		var doc []map[string]any
+		if err := json.Unmarshal([]byte(plan), &doc); err != nil {
+			return "unreadable plan: " + err.Error()
+		}
+		var walk func(n map[string]any) string
+		walk = func(n map[string]any) string {
+			rel, _ := n["Relation Name"].(string)
+			switch n["Node Type"] {
+			case "Seq Scan":
+				if rel == "users" || rel == "groups" {
+					return "sequential scan of " + rel
+				}
+			case "Sort":
+				return "sort"
+			}
+			kids, _ := n["Plans"].([]any)
+			for _, k := range kids {
+				if m, ok := k.(map[string]any); ok {
+					if bad := walk(m); bad != "" {
+						return bad
+					}
+				}
+			}
+			return ""
+		}
+		return walk(doc[0]["Plan"].(map[string]any))
+	}
+	switch {
+	case strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY"):
+		return "sort"
+	case strings.Contains(plan, "SCAN users") && !strings.Contains(plan, "SCAN users USING"),
+		strings.Contains(plan, "SCAN groups") && !strings.Contains(plan, "SCAN groups USING"):
+		return "full scan"
+	}
+	return ""
+}
