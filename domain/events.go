@@ -26,6 +26,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/user"
@@ -152,7 +153,11 @@ func groupData(g *ent.Group) map[string]any {
 	return entityData(g, "display_name_key", "raw")
 }
 
-func directoryData(d *ent.Directory) map[string]any { return entityData(d) }
+// directoryData leaves out the maintained totals, which GraphQL shows as
+// userCount and groupCount and which move with every user or group.
+func directoryData(d *ent.Directory) map[string]any {
+	return entityData(d, directory.FieldUserTotal, directory.FieldGroupTotal)
+}
 
 func roleData(r *ent.Role) map[string]any { return entityData(r) }
 

@@ -458,7 +458,7 @@ func fromPosition[P ~func(*entsql.Selector)](preds []P, offset int) func(*entsql
 		}
 		sub.OrderBy(entsql.Table(s.TableName()).C("id")).Offset(offset).Limit(1)
 		s.Where(entsql.P(func(b *entsql.Builder) {
-			b.Ident(s.C("id")).WriteString(" >= ").Nested(func(b *entsql.Builder) { b.Join(sub) })
+			b.Ident(s.C("id")).WriteString(" >= ").Wrap(func(b *entsql.Builder) { b.Join(sub) })
 		}))
 	}
 }
