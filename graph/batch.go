@@ -2,15 +2,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/group"
-	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/roles"
 )
 
@@ -32,21 +29,14 @@ import (
 type batch struct {
 	client *ent.Client
 
-	mu        sync.Mutex
-	users     map[uuid.UUID]*ent.User // recorded, roles not loaded yet
-	roles     map[uuid.UUID]rolesResult
-	dirs      map[uuid.UUID]struct{} // recorded, counts not loaded yet
-	dirCounts map[uuid.UUID]countsResult
+	mu    sync.Mutex
+	users map[uuid.UUID]*ent.User // recorded, roles not loaded yet
+	roles map[uuid.UUID]rolesResult
 }
 
 type rolesResult struct {
 	roles []*ent.Role
 	err   error
-}
-
-type countsResult struct {
-	users, groups int
-	err           error
 }
 
 type batchKey struct{}
@@ -87,12 +77,10 @@ func (b *batch) reset() {
 	defer b.mu.Unlock()
 	b.users = map[uuid.UUID]*ent.User{}
 	b.roles = map[uuid.UUID]rolesResult{}
-	b.dirs = map[uuid.UUID]struct{}{}
-	b.dirCounts = map[uuid.UUID]countsResult{}
 }
 
-// observeResults is the field middleware that records the users and
-// directories every field returns.
+// observeResults is the field middleware that records the users every
+// field returns.
 func observeResults(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	if err == nil && res != nil {
@@ -103,26 +91,16 @@ func observeResults(ctx context.Context, next graphql.Resolver) (any, error) {
 	return res, err
 }
 
-// observe records the users and directories in a field's value.
+// observe records the users in a field's value.
 func (b *batch) observe(v any) {
 	switch v := v.(type) {
-	case *ent.User, *ent.Directory:
+	case *ent.User:
 		b.record(v)
 	case []*ent.User:
 		for _, u := range v {
 			b.record(u)
 		}
-	case []*ent.Directory:
-		for _, d := range v {
-			b.record(d)
-		}
 	case *ent.UserConnection:
-		for _, e := range v.Edges {
-			if e != nil {
-				b.record(e.Node)
-			}
-		}
-	case *ent.DirectoryConnection:
 		for _, e := range v.Edges {
 			if e != nil {
 				b.record(e.Node)
@@ -135,7 +113,7 @@ func (b *batch) observe(v any) {
 	}
 }
 
-// record notes one user or directory; anything else is ignored.
+// record notes one user; anything else is ignored.
 func (b *batch) record(v any) {
 	switch v := v.(type) {
 	case *ent.User:
@@ -145,15 +123,6 @@ func (b *batch) record(v any) {
 		b.mu.Lock()
 		if _, done := b.roles[v.ID]; !done {
 			b.users[v.ID] = v
-		}
-		b.mu.Unlock()
-	case *ent.Directory:
-		if v == nil {
-			return
-		}
-		b.mu.Lock()
-		if _, done := b.dirCounts[v.ID]; !done {
-			b.dirs[v.ID] = struct{}{}
 		}
 		b.mu.Unlock()
 	}
@@ -183,54 +152,4 @@ func (b *batch) userRoles(ctx context.Context, u *ent.User) ([]*ent.Role, error)
 	}
 	r := b.roles[u.ID]
 	return r.roles, r.err
-}
-
-// counts returns how many users and groups directory d holds, counting
-// those of every directory recorded and not counted yet in two
-// statements.
-func (b *batch) counts(ctx context.Context, d uuid.UUID) (users, groups int, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if c, ok := b.dirCounts[d]; ok {
-		return c.users, c.groups, c.err
-	}
-	b.dirs[d] = struct{}{}
-	ids := make([]uuid.UUID, 0, len(b.dirs))
-	for id := range b.dirs {
-		ids = append(ids, id)
-	}
-	clear(b.dirs)
-	u, g, err := countByDirectory(ctx, b.client, ids)
-	for _, id := range ids {
-		b.dirCounts[id] = countsResult{users: u[id], groups: g[id], err: err}
-	}
-	c := b.dirCounts[d]
-	return c.users, c.groups, c.err
-}
-
-// countByDirectory counts the users and the groups of each directory.
-func countByDirectory(ctx context.Context, c *ent.Client, dirs []uuid.UUID) (users, groups map[uuid.UUID]int, err error) {
-	var rows []struct {
-		DirectoryID uuid.UUID `json:"directory_id"`
-		Count       int       `json:"count"`
-	}
-	users, groups = map[uuid.UUID]int{}, map[uuid.UUID]int{}
-	err = c.User.Query().Where(user.DirectoryIDIn(dirs...)).
-		GroupBy(user.FieldDirectoryID).Aggregate(ent.Count()).Scan(ctx, &rows)
-	if err != nil {
-		return nil, nil, fmt.Errorf("count users by directory: %w", err)
-	}
-	for _, r := range rows {
-		users[r.DirectoryID] = r.Count
-	}
-	rows = rows[:0]
-	err = c.Group.Query().Where(group.DirectoryIDIn(dirs...)).
-		GroupBy(group.FieldDirectoryID).Aggregate(ent.Count()).Scan(ctx, &rows)
-	if err != nil {
-		return nil, nil, fmt.Errorf("count groups by directory: %w", err)
-	}
-	for _, r := range rows {
-		groups[r.DirectoryID] = r.Count
-	}
-	return users, groups, nil
 }

@@ -27,14 +27,12 @@ func (r *directoryResolver) ScimEndpoint(ctx context.Context, obj *ent.Directory
 
 // UserCount is the resolver for the userCount field.
 func (r *directoryResolver) UserCount(ctx context.Context, obj *ent.Directory) (int, error) {
-	users, _, err := r.batch(ctx).counts(ctx, obj.ID)
-	return users, err
+	return obj.UserTotal, nil // kept by the database in the writing transaction
 }
 
 // GroupCount is the resolver for the groupCount field.
 func (r *directoryResolver) GroupCount(ctx context.Context, obj *ent.Directory) (int, error) {
-	_, groups, err := r.batch(ctx).counts(ctx, obj.ID)
-	return groups, err
+	return obj.GroupTotal, nil
 }
 
 // DirectoryCreate is the resolver for the directoryCreate field.
