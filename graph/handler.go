@@ -302,7 +302,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
-	v, err := e.auth.APIKey(ctx, r.Header.Get("Authorization"))
+	v, err := e.authenticate(r)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			writeError(w, r, http.StatusServiceUnavailable, codeTimeout, timeoutMessage)
@@ -315,6 +315,16 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.server.ServeHTTP(w, r.WithContext(access.NewContext(ctx, v)))
+}
+
+// authenticate returns the caller's viewer: the API key of the
+// Authorization header or, without one, the Admin Portal's session cookie
+// (with its CSRF header on anything but GET).
+func (e *endpoint) authenticate(r *http.Request) (*access.Viewer, error) {
+	if r.Header.Get("Authorization") == "" && auth.HasPortalCookie(r) {
+		return e.auth.PortalRequest(r)
+	}
+	return e.auth.APIKey(r.Context(), r.Header.Get("Authorization"))
 }
 
 // readBody reads r's body, at most maxBody bytes and before the request's

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/acme/directory/ent"
@@ -80,6 +81,15 @@ type EventPageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// The cursor to read on from: the last event's, or the one given when the page is empty. Never null.
 	EndCursor string `json:"endCursor"`
+}
+
+// A portal link: opened once, before it expires, it signs its bearer into the Admin Portal as that organization's admin.
+type PortalLinkPayload struct {
+	// The link to hand to the organization's IT admin. It works once and is shown only this once.
+	URL            string    `json:"url"`
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The link works before this instant (the session it opens lasts 8 hours).
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 type RotateDirectoryTokenPayload struct {
