@@ -78,6 +78,9 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	shot := func(ctx context.Context, name string) {
 		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`)); err != nil {
+			t.Fatal(err)
+		}
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
@@ -97,6 +100,7 @@ func TestPortalInBrowser(t *testing.T) {
 	defer cancelA()
 	open(a)
 	step(a, "open the portal link",
+		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(linkA),
 		chromedp.WaitVisible(chromedp.CSS("#app")),
 		waitText("#org-name", "Acme"),

@@ -156,6 +156,7 @@ const tabs = ["scim", "roles", "users", "groups", "events"];
 const loaders = {};
 
 function selectTab(name, focus) {
+  clearAlert();
   state.tab = name;
   for (const t of tabs) {
     const on = t === name;
