@@ -79,6 +79,10 @@ type Viewer struct {
 	OrganizationID uuid.UUID // zero for Platform
 	DirectoryID    uuid.UUID // set for Provisioner only
 	CredentialID   uuid.UUID // the API key or directory token used, for audit
+	// Actor is the kind of credential events name as their actor when it
+	// is not the scope itself (a portal session acts as org_admin);
+	// empty: the scope.
+	Actor string
 }
 
 // IsPlatform reports whether the viewer may see every organization.

@@ -139,6 +139,9 @@ func actor(ctx context.Context) (string, *uuid.UUID) {
 		return string(v.Scope), nil
 	}
 	id := v.CredentialID
+	if v.Actor != "" {
+		return v.Actor, &id
+	}
 	return string(v.Scope), &id
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
@@ -54,6 +55,8 @@ type Client struct {
 	Membership *MembershipClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// PortalSession is the client for interacting with the PortalSession builders.
+	PortalSession *PortalSessionClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
 	// User is the client for interacting with the User builders.
@@ -83,6 +86,7 @@ func (c *Client) init() {
 	c.GroupRole = NewGroupRoleClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.PortalSession = NewPortalSessionClient(c.config)
 	c.Role = NewRoleClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookAttempt = NewWebhookAttemptClient(c.config)
@@ -188,6 +192,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		GroupRole:       NewGroupRoleClient(cfg),
 		Membership:      NewMembershipClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		PortalSession:   NewPortalSessionClient(cfg),
 		Role:            NewRoleClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
@@ -220,6 +225,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		GroupRole:       NewGroupRoleClient(cfg),
 		Membership:      NewMembershipClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		PortalSession:   NewPortalSessionClient(cfg),
 		Role:            NewRoleClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
@@ -255,8 +261,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Directory, c.DirectoryToken, c.Event, c.Group, c.GroupRole,
-		c.Membership, c.Organization, c.Role, c.User, c.WebhookAttempt,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.Membership, c.Organization, c.PortalSession, c.Role, c.User,
+		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -267,8 +273,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Directory, c.DirectoryToken, c.Event, c.Group, c.GroupRole,
-		c.Membership, c.Organization, c.Role, c.User, c.WebhookAttempt,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.Membership, c.Organization, c.PortalSession, c.Role, c.User,
+		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -293,6 +299,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Membership.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *PortalSessionMutation:
+		return c.PortalSession.mutate(ctx, m)
 	case *RoleMutation:
 		return c.Role.mutate(ctx, m)
 	case *UserMutation:
@@ -1632,6 +1640,156 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 	}
 }
 
+// PortalSessionClient is a client for the PortalSession schema.
+type PortalSessionClient struct {
+	config
+}
+
+// NewPortalSessionClient returns a client for the PortalSession from the given config.
+func NewPortalSessionClient(c config) *PortalSessionClient {
+	return &PortalSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `portalsession.Hooks(f(g(h())))`.
+func (c *PortalSessionClient) Use(hooks ...Hook) {
+	c.hooks.PortalSession = append(c.hooks.PortalSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `portalsession.Intercept(f(g(h())))`.
+func (c *PortalSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PortalSession = append(c.inters.PortalSession, interceptors...)
+}
+
+// Create returns a builder for creating a PortalSession entity.
+func (c *PortalSessionClient) Create() *PortalSessionCreate {
+	mutation := newPortalSessionMutation(c.config, OpCreate)
+	return &PortalSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PortalSession entities.
+func (c *PortalSessionClient) CreateBulk(builders ...*PortalSessionCreate) *PortalSessionCreateBulk {
+	return &PortalSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PortalSessionClient) MapCreateBulk(slice any, setFunc func(*PortalSessionCreate, int)) *PortalSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PortalSessionCreateBulk{err: fmt.Errorf("calling to PortalSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PortalSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PortalSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PortalSession.
+func (c *PortalSessionClient) Update() *PortalSessionUpdate {
+	mutation := newPortalSessionMutation(c.config, OpUpdate)
+	return &PortalSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PortalSessionClient) UpdateOne(_m *PortalSession) *PortalSessionUpdateOne {
+	mutation := newPortalSessionMutation(c.config, OpUpdateOne, withPortalSession(_m))
+	return &PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PortalSessionClient) UpdateOneID(id uuid.UUID) *PortalSessionUpdateOne {
+	mutation := newPortalSessionMutation(c.config, OpUpdateOne, withPortalSessionID(id))
+	return &PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PortalSession.
+func (c *PortalSessionClient) Delete() *PortalSessionDelete {
+	mutation := newPortalSessionMutation(c.config, OpDelete)
+	return &PortalSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PortalSessionClient) DeleteOne(_m *PortalSession) *PortalSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PortalSessionClient) DeleteOneID(id uuid.UUID) *PortalSessionDeleteOne {
+	builder := c.Delete().Where(portalsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PortalSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for PortalSession.
+func (c *PortalSessionClient) Query() *PortalSessionQuery {
+	return &PortalSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePortalSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PortalSession entity by its id.
+func (c *PortalSessionClient) Get(ctx context.Context, id uuid.UUID) (*PortalSession, error) {
+	return c.Query().Where(portalsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PortalSessionClient) GetX(ctx context.Context, id uuid.UUID) *PortalSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a PortalSession.
+func (c *PortalSessionClient) QueryOrganization(_m *PortalSession) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(portalsession.Table, portalsession.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, portalsession.OrganizationTable, portalsession.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PortalSessionClient) Hooks() []Hook {
+	hooks := c.hooks.PortalSession
+	return append(hooks[:len(hooks):len(hooks)], portalsession.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PortalSessionClient) Interceptors() []Interceptor {
+	return c.inters.PortalSession
+}
+
+func (c *PortalSessionClient) mutate(ctx context.Context, m *PortalSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PortalSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PortalSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PortalSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PortalSession mutation op: %q", m.Op())
+	}
+}
+
 // RoleClient is a client for the Role schema.
 type RoleClient struct {
 	config
@@ -2530,12 +2688,12 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIKey, Directory, DirectoryToken, Event, Group, GroupRole, Membership,
-		Organization, Role, User, WebhookAttempt, WebhookDelivery,
+		Organization, PortalSession, Role, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Directory, DirectoryToken, Event, Group, GroupRole, Membership,
-		Organization, Role, User, WebhookAttempt, WebhookDelivery,
+		Organization, PortalSession, Role, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}
 )

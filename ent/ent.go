@@ -20,6 +20,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
@@ -93,6 +94,7 @@ func checkColumn(t, c string) error {
 			grouprole.Table:       grouprole.ValidColumn,
 			membership.Table:      membership.ValidColumn,
 			organization.Table:    organization.ValidColumn,
+			portalsession.Table:   portalsession.ValidColumn,
 			role.Table:            role.ValidColumn,
 			user.Table:            user.ValidColumn,
 			webhookattempt.Table:  webhookattempt.ValidColumn,

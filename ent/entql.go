@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
@@ -26,7 +27,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -202,6 +203,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   portalsession.Table,
+			Columns: portalsession.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: portalsession.FieldID,
+			},
+		},
+		Type: "PortalSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			portalsession.FieldOrganizationID:   {Type: field.TypeUUID, Column: portalsession.FieldOrganizationID},
+			portalsession.FieldLinkHash:         {Type: field.TypeBytes, Column: portalsession.FieldLinkHash},
+			portalsession.FieldLinkExpiresAt:    {Type: field.TypeTime, Column: portalsession.FieldLinkExpiresAt},
+			portalsession.FieldUsedAt:           {Type: field.TypeTime, Column: portalsession.FieldUsedAt},
+			portalsession.FieldSessionHash:      {Type: field.TypeBytes, Column: portalsession.FieldSessionHash},
+			portalsession.FieldSessionExpiresAt: {Type: field.TypeTime, Column: portalsession.FieldSessionExpiresAt},
+			portalsession.FieldCreatedBy:        {Type: field.TypeUUID, Column: portalsession.FieldCreatedBy},
+			portalsession.FieldCreatedAt:        {Type: field.TypeTime, Column: portalsession.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -219,7 +241,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldDescription:    {Type: field.TypeString, Column: role.FieldDescription},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -272,7 +294,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldRaw:                    {Type: field.TypeJSON, Column: user.FieldRaw},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookattempt.Table,
 			Columns: webhookattempt.Columns,
@@ -294,7 +316,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookattempt.FieldError:          {Type: field.TypeString, Column: webhookattempt.FieldError},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -322,7 +344,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:        {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -623,6 +645,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Organization",
 		"Role",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   portalsession.OrganizationTable,
+			Columns: []string{portalsession.OrganizationColumn},
+			Bidi:    false,
+		},
+		"PortalSession",
+		"Organization",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1719,6 +1753,100 @@ func (f *OrganizationFilter) WhereHasRolesWith(preds ...predicate.Role) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PortalSessionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PortalSessionQuery builder.
+func (_q *PortalSessionQuery) Filter() *PortalSessionFilter {
+	return &PortalSessionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PortalSessionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PortalSessionMutation builder.
+func (m *PortalSessionMutation) Filter() *PortalSessionFilter {
+	return &PortalSessionFilter{config: m.config, predicateAdder: m}
+}
+
+// PortalSessionFilter provides a generic filtering capability at runtime for PortalSessionQuery.
+type PortalSessionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PortalSessionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PortalSessionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(portalsession.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *PortalSessionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(portalsession.FieldOrganizationID))
+}
+
+// WhereLinkHash applies the entql []byte predicate on the link_hash field.
+func (f *PortalSessionFilter) WhereLinkHash(p entql.BytesP) {
+	f.Where(p.Field(portalsession.FieldLinkHash))
+}
+
+// WhereLinkExpiresAt applies the entql time.Time predicate on the link_expires_at field.
+func (f *PortalSessionFilter) WhereLinkExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldLinkExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *PortalSessionFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldUsedAt))
+}
+
+// WhereSessionHash applies the entql []byte predicate on the session_hash field.
+func (f *PortalSessionFilter) WhereSessionHash(p entql.BytesP) {
+	f.Where(p.Field(portalsession.FieldSessionHash))
+}
+
+// WhereSessionExpiresAt applies the entql time.Time predicate on the session_expires_at field.
+func (f *PortalSessionFilter) WhereSessionExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldSessionExpiresAt))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *PortalSessionFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(portalsession.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PortalSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldCreatedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *PortalSessionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *PortalSessionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RoleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1747,7 +1875,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1859,7 +1987,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2155,7 +2283,7 @@ type WebhookAttemptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookAttemptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2268,7 +2396,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2425,7 +2553,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

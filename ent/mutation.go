@@ -20,6 +20,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema/schematype"
@@ -47,6 +48,7 @@ const (
 	TypeGroupRole       = "GroupRole"
 	TypeMembership      = "Membership"
 	TypeOrganization    = "Organization"
+	TypePortalSession   = "PortalSession"
 	TypeRole            = "Role"
 	TypeUser            = "User"
 	TypeWebhookAttempt  = "WebhookAttempt"
@@ -6804,6 +6806,849 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// PortalSessionMutation represents an operation that mutates the PortalSession nodes in the graph.
+type PortalSessionMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	link_hash           *[]byte
+	link_expires_at     *time.Time
+	used_at             *time.Time
+	session_hash        *[]byte
+	session_expires_at  *time.Time
+	created_by          *uuid.UUID
+	created_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*PortalSession, error)
+	predicates          []predicate.PortalSession
+}
+
+var _ ent.Mutation = (*PortalSessionMutation)(nil)
+
+// portalsessionOption allows management of the mutation configuration using functional options.
+type portalsessionOption func(*PortalSessionMutation)
+
+// newPortalSessionMutation creates new mutation for the PortalSession entity.
+func newPortalSessionMutation(c config, op Op, opts ...portalsessionOption) *PortalSessionMutation {
+	m := &PortalSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePortalSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPortalSessionID sets the ID field of the mutation.
+func withPortalSessionID(id uuid.UUID) portalsessionOption {
+	return func(m *PortalSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PortalSession
+		)
+		m.oldValue = func(ctx context.Context) (*PortalSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PortalSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPortalSession sets the old PortalSession of the mutation.
+func withPortalSession(node *PortalSession) portalsessionOption {
+	return func(m *PortalSessionMutation) {
+		m.oldValue = func(context.Context) (*PortalSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PortalSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PortalSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PortalSession entities.
+func (m *PortalSessionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PortalSessionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PortalSessionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PortalSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *PortalSessionMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *PortalSessionMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *PortalSessionMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetLinkHash sets the "link_hash" field.
+func (m *PortalSessionMutation) SetLinkHash(b []byte) {
+	m.link_hash = &b
+}
+
+// LinkHash returns the value of the "link_hash" field in the mutation.
+func (m *PortalSessionMutation) LinkHash() (r []byte, exists bool) {
+	v := m.link_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLinkHash returns the old "link_hash" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldLinkHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLinkHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLinkHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLinkHash: %w", err)
+	}
+	return oldValue.LinkHash, nil
+}
+
+// ResetLinkHash resets all changes to the "link_hash" field.
+func (m *PortalSessionMutation) ResetLinkHash() {
+	m.link_hash = nil
+}
+
+// SetLinkExpiresAt sets the "link_expires_at" field.
+func (m *PortalSessionMutation) SetLinkExpiresAt(t time.Time) {
+	m.link_expires_at = &t
+}
+
+// LinkExpiresAt returns the value of the "link_expires_at" field in the mutation.
+func (m *PortalSessionMutation) LinkExpiresAt() (r time.Time, exists bool) {
+	v := m.link_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLinkExpiresAt returns the old "link_expires_at" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldLinkExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLinkExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLinkExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLinkExpiresAt: %w", err)
+	}
+	return oldValue.LinkExpiresAt, nil
+}
+
+// ResetLinkExpiresAt resets all changes to the "link_expires_at" field.
+func (m *PortalSessionMutation) ResetLinkExpiresAt() {
+	m.link_expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *PortalSessionMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *PortalSessionMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *PortalSessionMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[portalsession.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *PortalSessionMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[portalsession.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *PortalSessionMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, portalsession.FieldUsedAt)
+}
+
+// SetSessionHash sets the "session_hash" field.
+func (m *PortalSessionMutation) SetSessionHash(b []byte) {
+	m.session_hash = &b
+}
+
+// SessionHash returns the value of the "session_hash" field in the mutation.
+func (m *PortalSessionMutation) SessionHash() (r []byte, exists bool) {
+	v := m.session_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionHash returns the old "session_hash" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldSessionHash(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionHash: %w", err)
+	}
+	return oldValue.SessionHash, nil
+}
+
+// ClearSessionHash clears the value of the "session_hash" field.
+func (m *PortalSessionMutation) ClearSessionHash() {
+	m.session_hash = nil
+	m.clearedFields[portalsession.FieldSessionHash] = struct{}{}
+}
+
+// SessionHashCleared returns if the "session_hash" field was cleared in this mutation.
+func (m *PortalSessionMutation) SessionHashCleared() bool {
+	_, ok := m.clearedFields[portalsession.FieldSessionHash]
+	return ok
+}
+
+// ResetSessionHash resets all changes to the "session_hash" field.
+func (m *PortalSessionMutation) ResetSessionHash() {
+	m.session_hash = nil
+	delete(m.clearedFields, portalsession.FieldSessionHash)
+}
+
+// SetSessionExpiresAt sets the "session_expires_at" field.
+func (m *PortalSessionMutation) SetSessionExpiresAt(t time.Time) {
+	m.session_expires_at = &t
+}
+
+// SessionExpiresAt returns the value of the "session_expires_at" field in the mutation.
+func (m *PortalSessionMutation) SessionExpiresAt() (r time.Time, exists bool) {
+	v := m.session_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionExpiresAt returns the old "session_expires_at" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldSessionExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionExpiresAt: %w", err)
+	}
+	return oldValue.SessionExpiresAt, nil
+}
+
+// ClearSessionExpiresAt clears the value of the "session_expires_at" field.
+func (m *PortalSessionMutation) ClearSessionExpiresAt() {
+	m.session_expires_at = nil
+	m.clearedFields[portalsession.FieldSessionExpiresAt] = struct{}{}
+}
+
+// SessionExpiresAtCleared returns if the "session_expires_at" field was cleared in this mutation.
+func (m *PortalSessionMutation) SessionExpiresAtCleared() bool {
+	_, ok := m.clearedFields[portalsession.FieldSessionExpiresAt]
+	return ok
+}
+
+// ResetSessionExpiresAt resets all changes to the "session_expires_at" field.
+func (m *PortalSessionMutation) ResetSessionExpiresAt() {
+	m.session_expires_at = nil
+	delete(m.clearedFields, portalsession.FieldSessionExpiresAt)
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *PortalSessionMutation) SetCreatedBy(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *PortalSessionMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldCreatedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ClearCreatedBy clears the value of the "created_by" field.
+func (m *PortalSessionMutation) ClearCreatedBy() {
+	m.created_by = nil
+	m.clearedFields[portalsession.FieldCreatedBy] = struct{}{}
+}
+
+// CreatedByCleared returns if the "created_by" field was cleared in this mutation.
+func (m *PortalSessionMutation) CreatedByCleared() bool {
+	_, ok := m.clearedFields[portalsession.FieldCreatedBy]
+	return ok
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *PortalSessionMutation) ResetCreatedBy() {
+	m.created_by = nil
+	delete(m.clearedFields, portalsession.FieldCreatedBy)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PortalSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PortalSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PortalSession entity.
+// If the PortalSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortalSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PortalSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *PortalSessionMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[portalsession.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *PortalSessionMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *PortalSessionMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *PortalSessionMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the PortalSessionMutation builder.
+func (m *PortalSessionMutation) Where(ps ...predicate.PortalSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PortalSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PortalSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PortalSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PortalSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PortalSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PortalSession).
+func (m *PortalSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PortalSessionMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.organization != nil {
+		fields = append(fields, portalsession.FieldOrganizationID)
+	}
+	if m.link_hash != nil {
+		fields = append(fields, portalsession.FieldLinkHash)
+	}
+	if m.link_expires_at != nil {
+		fields = append(fields, portalsession.FieldLinkExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, portalsession.FieldUsedAt)
+	}
+	if m.session_hash != nil {
+		fields = append(fields, portalsession.FieldSessionHash)
+	}
+	if m.session_expires_at != nil {
+		fields = append(fields, portalsession.FieldSessionExpiresAt)
+	}
+	if m.created_by != nil {
+		fields = append(fields, portalsession.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, portalsession.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PortalSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case portalsession.FieldOrganizationID:
+		return m.OrganizationID()
+	case portalsession.FieldLinkHash:
+		return m.LinkHash()
+	case portalsession.FieldLinkExpiresAt:
+		return m.LinkExpiresAt()
+	case portalsession.FieldUsedAt:
+		return m.UsedAt()
+	case portalsession.FieldSessionHash:
+		return m.SessionHash()
+	case portalsession.FieldSessionExpiresAt:
+		return m.SessionExpiresAt()
+	case portalsession.FieldCreatedBy:
+		return m.CreatedBy()
+	case portalsession.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PortalSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case portalsession.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case portalsession.FieldLinkHash:
+		return m.OldLinkHash(ctx)
+	case portalsession.FieldLinkExpiresAt:
+		return m.OldLinkExpiresAt(ctx)
+	case portalsession.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case portalsession.FieldSessionHash:
+		return m.OldSessionHash(ctx)
+	case portalsession.FieldSessionExpiresAt:
+		return m.OldSessionExpiresAt(ctx)
+	case portalsession.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case portalsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PortalSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PortalSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case portalsession.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case portalsession.FieldLinkHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLinkHash(v)
+		return nil
+	case portalsession.FieldLinkExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLinkExpiresAt(v)
+		return nil
+	case portalsession.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case portalsession.FieldSessionHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionHash(v)
+		return nil
+	case portalsession.FieldSessionExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionExpiresAt(v)
+		return nil
+	case portalsession.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case portalsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PortalSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PortalSessionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PortalSessionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PortalSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PortalSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PortalSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(portalsession.FieldUsedAt) {
+		fields = append(fields, portalsession.FieldUsedAt)
+	}
+	if m.FieldCleared(portalsession.FieldSessionHash) {
+		fields = append(fields, portalsession.FieldSessionHash)
+	}
+	if m.FieldCleared(portalsession.FieldSessionExpiresAt) {
+		fields = append(fields, portalsession.FieldSessionExpiresAt)
+	}
+	if m.FieldCleared(portalsession.FieldCreatedBy) {
+		fields = append(fields, portalsession.FieldCreatedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PortalSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PortalSessionMutation) ClearField(name string) error {
+	switch name {
+	case portalsession.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case portalsession.FieldSessionHash:
+		m.ClearSessionHash()
+		return nil
+	case portalsession.FieldSessionExpiresAt:
+		m.ClearSessionExpiresAt()
+		return nil
+	case portalsession.FieldCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PortalSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PortalSessionMutation) ResetField(name string) error {
+	switch name {
+	case portalsession.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case portalsession.FieldLinkHash:
+		m.ResetLinkHash()
+		return nil
+	case portalsession.FieldLinkExpiresAt:
+		m.ResetLinkExpiresAt()
+		return nil
+	case portalsession.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case portalsession.FieldSessionHash:
+		m.ResetSessionHash()
+		return nil
+	case portalsession.FieldSessionExpiresAt:
+		m.ResetSessionExpiresAt()
+		return nil
+	case portalsession.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case portalsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PortalSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PortalSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.organization != nil {
+		edges = append(edges, portalsession.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PortalSessionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case portalsession.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PortalSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PortalSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PortalSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedorganization {
+		edges = append(edges, portalsession.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PortalSessionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case portalsession.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PortalSessionMutation) ClearEdge(name string) error {
+	switch name {
+	case portalsession.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown PortalSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PortalSessionMutation) ResetEdge(name string) error {
+	switch name {
+	case portalsession.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown PortalSession edge %s", name)
 }
 
 // RoleMutation represents an operation that mutates the Role nodes in the graph.

@@ -12,6 +12,7 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/metrics"
+	"github.com/acme/directory/portal"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store"
 )
@@ -31,9 +32,18 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
-	gql := graph.NewHandler(domain.New(s.Client, s.Dialect), c.graphQL(a, b))
-	mux.Handle("/graphql", gql)
+	gc := c.graphQL(a, b)
+	gql := graph.NewHandler(domain.New(s.Client, s.Dialect), gc)
+	// A browser opening /graphql gets the portal's embedded explorer.
+	mux.Handle("/graphql", portal.Explorer(gql, gc.Introspection))
 	mux.Handle("GET /graphql/schema.graphql", gql) // the SDL, for code generators
+	// The Admin Portal, and / leads there.
+	ph := portal.Handler(a)
+	mux.Handle(portal.Path, ph)
+	mux.Handle(portal.Path+"/", ph)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, portal.Path+"/", http.StatusFound)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -327,6 +327,39 @@ var (
 			},
 		},
 	}
+	// PortalSessionsColumns holds the columns for the "portal_sessions" table.
+	PortalSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "link_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "link_expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "session_hash", Type: field.TypeBytes, Unique: true, Nullable: true},
+		{Name: "session_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+	}
+	// PortalSessionsTable holds the schema information for the "portal_sessions" table.
+	PortalSessionsTable = &schema.Table{
+		Name:       "portal_sessions",
+		Columns:    PortalSessionsColumns,
+		PrimaryKey: []*schema.Column{PortalSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_sessions_organizations_organization",
+				Columns:    []*schema.Column{PortalSessionsColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "portalsession_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{PortalSessionsColumns[8]},
+			},
+		},
+	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -596,6 +629,7 @@ var (
 		GroupRolesTable,
 		MembershipsTable,
 		OrganizationsTable,
+		PortalSessionsTable,
 		RolesTable,
 		UsersTable,
 		WebhookAttemptsTable,
@@ -619,6 +653,7 @@ func init() {
 	MembershipsTable.ForeignKeys[1].RefTable = GroupsTable
 	MembershipsTable.ForeignKeys[2].RefTable = UsersTable
 	OrganizationsTable.ForeignKeys[0].RefTable = RolesTable
+	PortalSessionsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.ForeignKeys[0].RefTable = DirectoriesTable
 	UsersTable.ForeignKeys[1].RefTable = OrganizationsTable

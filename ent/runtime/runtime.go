@@ -14,6 +14,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
+	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema"
 	"github.com/acme/directory/ent/user"
@@ -344,6 +345,28 @@ func init() {
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
 	organization.DefaultID = organizationDescID.Default.(func() uuid.UUID)
+	portalsessionMixin := schema.PortalSession{}.Mixin()
+	portalsession.Policy = privacy.NewPolicies(portalsessionMixin[1], schema.PortalSession{})
+	portalsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portalsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portalsessionMixinFields0 := portalsessionMixin[0].Fields()
+	_ = portalsessionMixinFields0
+	portalsessionFields := schema.PortalSession{}.Fields()
+	_ = portalsessionFields
+	// portalsessionDescCreatedAt is the schema descriptor for created_at field.
+	portalsessionDescCreatedAt := portalsessionFields[6].Descriptor()
+	// portalsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	portalsession.DefaultCreatedAt = portalsessionDescCreatedAt.Default.(func() time.Time)
+	// portalsessionDescID is the schema descriptor for id field.
+	portalsessionDescID := portalsessionMixinFields0[0].Descriptor()
+	// portalsession.DefaultID holds the default value on creation for the id field.
+	portalsession.DefaultID = portalsessionDescID.Default.(func() uuid.UUID)
 	roleMixin := schema.Role{}.Mixin()
 	role.Policy = privacy.NewPolicies(roleMixin[2], schema.Role{})
 	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -255,6 +255,7 @@ type ComplexityRoot struct {
 		CreateAPIKey                func(childComplexity int, scope access.Scope, organizationID *uuid.UUID, name *string) int
 		CreateDirectory             func(childComplexity int, input model.CreateDirectoryInput) int
 		CreateOrganization          func(childComplexity int, input model.CreateOrganizationInput) int
+		CreatePortalLink            func(childComplexity int, organizationID uuid.UUID, expiresIn *int) int
 		CreateRole                  func(childComplexity int, input model.CreateRoleInput) int
 		CreateWebhookEndpoint       func(childComplexity int, input model.CreateWebhookEndpointInput) int
 		DeleteDirectory             func(childComplexity int, id uuid.UUID) int
@@ -349,6 +350,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PortalLinkPayload struct {
+		ExpiresAt      func(childComplexity int) int
+		OrganizationID func(childComplexity int) int
+		URL            func(childComplexity int) int
 	}
 
 	Query struct {
@@ -601,6 +608,7 @@ type MutationResolver interface {
 	CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*ent.Organization, error)
 	UpdateOrganization(ctx context.Context, id uuid.UUID, input model.UpdateOrganizationInput) (*ent.Organization, error)
 	DeleteOrganization(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	CreatePortalLink(ctx context.Context, organizationID uuid.UUID, expiresIn *int) (*model.PortalLinkPayload, error)
 	RoleCreate(ctx context.Context, input model.RoleCreateInput) (*model.RoleCreatePayload, error)
 	RoleUpdate(ctx context.Context, input model.RoleUpdateInput) (*model.RoleUpdatePayload, error)
 	RoleDelete(ctx context.Context, input model.RoleDeleteInput) (*model.RoleDeletePayload, error)
@@ -1487,6 +1495,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(model.CreateOrganizationInput)), true
+	case "Mutation.createPortalLink":
+		if e.ComplexityRoot.Mutation.CreatePortalLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPortalLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePortalLink(childComplexity, args["organizationID"].(uuid.UUID), args["expiresIn"].(*int)), true
 	case "Mutation.createRole":
 		if e.ComplexityRoot.Mutation.CreateRole == nil {
 			break
@@ -2140,6 +2159,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PortalLinkPayload.expiresAt":
+		if e.ComplexityRoot.PortalLinkPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalLinkPayload.ExpiresAt(childComplexity), true
+	case "PortalLinkPayload.organizationID":
+		if e.ComplexityRoot.PortalLinkPayload.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalLinkPayload.OrganizationID(childComplexity), true
+	case "PortalLinkPayload.url":
+		if e.ComplexityRoot.PortalLinkPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalLinkPayload.URL(childComplexity), true
 
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
@@ -5609,6 +5647,30 @@ extend type Query {
   ): Organization
 }
 `, BuiltIn: false},
+	{Name: "../portal.graphql", Input: `"A portal link: opened once, before it expires, it signs its bearer into the Admin Portal as that organization's admin."
+type PortalLinkPayload {
+  "The link to hand to the organization's IT admin. It works once and is shown only this once."
+  url: String!
+  "The organization the link manages."
+  organizationID: ID!
+  "The link works before this instant (the session it opens lasts 8 hours)."
+  expiresAt: Time!
+}
+
+extend type Mutation {
+  """
+  Creates a portal link for an organization (platform keys only): a URL
+  that lets the organization's IT admin manage that one organization in the
+  Admin Portal with no API key.
+  """
+  createPortalLink(
+    "The organization whose IT admin gets the link."
+    organizationID: ID!
+    "Seconds the link stays valid: default 900, at most 604800."
+    expiresIn: Int
+  ): PortalLinkPayload
+}
+`, BuiltIn: false},
 	{Name: "../role.graphql", Input: `"A new role (deprecated createRole)."
 input CreateRoleInput {
   "The organization the role belongs to."
@@ -6860,6 +6922,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PortalLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_PortalLinkPayload_url(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_PortalLinkPayload_organizationID(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PortalLinkPayload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalLinkPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7625,6 +7699,28 @@ func (ec *executionContext) field_Mutation_createOrganization_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPortalLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expiresIn",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expiresIn"] = arg1
 	return args, nil
 }
 
@@ -13188,6 +13284,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteOrganization(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPortalLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPortalLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePortalLink(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["expiresIn"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PortalLinkPayload) graphql.Marshaler {
+			return ec.marshalOPortalLinkPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐPortalLinkPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPortalLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPortalLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_roleCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15136,6 +15276,75 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PortalLinkPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.PortalLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalLinkPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalLinkPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalLinkPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PortalLinkPayload_organizationID(ctx context.Context, field graphql.CollectedField, obj *model.PortalLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalLinkPayload_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalLinkPayload_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalLinkPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PortalLinkPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.PortalLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalLinkPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalLinkPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalLinkPayload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -28831,6 +29040,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPortalLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPortalLink(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "roleCreate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_roleCreate(ctx, field)
@@ -29379,6 +29595,49 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var portalLinkPayloadImplementors = []string{"PortalLinkPayload"}
+
+func (ec *executionContext) _PortalLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PortalLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalLinkPayload")
+		case "url":
+			out.Values[i] = ec._PortalLinkPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organizationID":
+			out.Values[i] = ec._PortalLinkPayload_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PortalLinkPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -32726,6 +32985,13 @@ func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚖgithubᚗcomᚋa
 	}
 	res, err := ec.unmarshalInputOrganizationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPortalLinkPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐPortalLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.PortalLinkPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PortalLinkPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORole2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {

@@ -354,6 +354,16 @@ type OrganizationUpdatePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A portal link: opened once, before it expires, it signs its bearer into the Admin Portal as that organization's admin.
+type PortalLinkPayload struct {
+	// The link to hand to the organization's IT admin. It works once and is shown only this once.
+	URL string `json:"url"`
+	// The organization the link manages.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The link works before this instant (the session it opens lasts 8 hours).
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 // A new role.
 type RoleCreateInput struct {
 	// The organization the role belongs to.

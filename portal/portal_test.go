@@ -1,0 +1,482 @@
+package portal_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestPortalInBrowser is issue 11's flow in headless Chromium against the
+// real server (the directory binary, built here, on SQLite): a portal link
+// signs the organization's IT admin in; the admin creates a JumpCloud
+// directory and reads its endpoint and token off the page; "JumpCloud"
+// provisions users and a group with them over SCIM; the admin creates a
+// role, maps the group to it and finds a user holding it in the Users tab.
+// Another organization's link sees none of it; a used or expired link is
+// refused. Each tab is photographed into screenshots/.
+//
+// Under CI=true it runs or fails; elsewhere it skips without Chromium.
+func TestPortalInBrowser(t *testing.T) {
+	chrome := findChromium(t)
+	srv := startServer(t)
+	platform := &gql{t: t, url: srv.base + "/graphql", key: srv.key}
+	orgA := platform.do(`mutation { createOrganization(input: {name: "Acme"}) { id } }`, nil)["createOrganization"].(map[string]any)["id"].(string)
+	orgB := platform.do(`mutation { createOrganization(input: {name: "Globex"}) { id } }`, nil)["createOrganization"].(map[string]any)["id"].(string)
+	link := func(org string, expiresIn int) string {
+		var e any // the default lifetime
+		if expiresIn > 0 {
+			e = expiresIn
+		}
+		return platform.do(`mutation($o: ID!, $e: Int) { createPortalLink(organizationID: $o, expiresIn: $e) { url } }`,
+			map[string]any{"o": org, "e": e})["createPortalLink"].(map[string]any)["url"].(string)
+	}
+	linkA, linkB := link(orgA, 0), link(orgB, 0)
+	if !strings.HasPrefix(linkA, srv.base+"/portal/login?token=dpl_") {
+		t.Fatalf("portal link %q", linkA)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.WindowSize(1280, 800))...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil { // start the browser under no deadline
+		t.Fatalf("start chromium: %v", err)
+	}
+	// open makes a tab's target under no deadline: the context of a tab's
+	// first run is the tab's life.
+	open := func(ctx context.Context) {
+		t.Helper()
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
+	}
+	step := func(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			alert, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById("alert-text")||{}).textContent||""`))
+			t.Fatalf("%s: %v (the page says: %q)", what, err, alert)
+		}
+	}
+	shot := func(ctx context.Context, name string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join("screenshots", name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// No layout break at 1280x800: nothing wider than the window.
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+		if err != nil || wide {
+			t.Errorf("%s: the page is wider than the 1280px window (err %v)", name, err)
+		}
+	}
+
+	// Admin A opens the link: the session cookie is set, the portal shows Acme.
+	a, cancelA := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer cancelA()
+	open(a)
+	step(a, "open the portal link",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(linkA),
+		chromedp.WaitVisible(chromedp.CSS("#app")),
+		waitText("#org-name", "Acme"),
+		waitText("#session-note", "portal session"))
+	// The session cookie is HttpOnly: the page sees only the CSRF cookie.
+	if c, err := chromedp.Run(a, chromedp.Evaluate[string](`document.cookie`)); err != nil ||
+		strings.Contains(c, "directory_portal=") || !strings.Contains(c, "directory_portal_csrf=") {
+		t.Errorf("the page's cookies: %q, %v; want the CSRF cookie only", c, err)
+	}
+	checkCookieFlags(t, link(orgA, 0))
+
+	// SCIM Provisioning: JumpCloud, with its steps; create the directory.
+	step(a, "create a JumpCloud directory",
+		chromedp.Click(chromedp.CSS("#provider-okta")),
+		waitText("#provider-steps", "Okta"),
+		chromedp.Click(chromedp.CSS("#provider-jumpcloud")),
+		waitText("#provider-steps", "Export users to this app (Identity Management)"),
+		waitText("#provider-steps", "Test Connection"),
+		chromedp.Click(chromedp.CSS("#create-directory")),
+		chromedp.WaitVisible(chromedp.CSS("#secret-box")),
+		waitText("#secret-box", "Shown once"),
+		waitText("#directories", "JumpCloud"))
+	endpoint, err := chromedp.Run(a, chromedp.Value(chromedp.CSS("#secret-endpoint")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := chromedp.Run(a, chromedp.Value(chromedp.CSS("#secret-token")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(endpoint, srv.base+"/scim/v2/") || !strings.HasPrefix(token, "scim_") {
+		t.Fatalf("the page shows endpoint %q and token %q", endpoint, token)
+	}
+
+	// JumpCloud provisions with what the page showed.
+	jc := &scimClient{t: t, base: endpoint, token: token}
+	ada := jc.post("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@acme.test","name":{"givenName":"Ada","familyName":"Lovelace"},"emails":[{"value":"ada@acme.test","primary":true}],"title":"Engineer"}`)
+	bob := jc.post("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob@acme.test"}`)
+	jc.post("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cat@acme.test"}`)
+	group := jc.post("/Groups", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"YourApp Admins","members":[{"value":%q},{"value":%q}]}`, ada, bob))
+
+	step(a, "see the sync on the SCIM tab",
+		chromedp.Click(chromedp.CSS("#secret-done")),
+		chromedp.Click(chromedp.CSS("#tab-roles")), chromedp.Click(chromedp.CSS("#tab-scim")),
+		waitText(".directory .user-count", "3"),
+		waitText(".directory .group-count", "1"),
+		waitText(".directory", "active"))
+	if s, _ := chromedp.Run(a, chromedp.Evaluate[string](`document.querySelector(".directory .last-sync").textContent`)); s == "never" {
+		t.Error("last sync shows never after SCIM requests")
+	}
+	shot(a, "scim")
+
+	// Roles, reached with the keyboard: create a role, map the group to it.
+	step(a, "create a role",
+		chromedp.Focus(chromedp.CSS("#tab-scim")),
+		chromedp.KeyEvent(kb.ArrowRight),
+		chromedp.WaitVisible(chromedp.CSS("#panel-roles")),
+		chromedp.SendKeys(chromedp.CSS("#role-key"), "admin"),
+		chromedp.SendKeys(chromedp.CSS("#role-name"), "Administrator"),
+		chromedp.Click(chromedp.CSS("#create-role")),
+		waitText("#roles", "Administrator"),
+		chromedp.WaitReady(chromedp.CSS("#map-role-admin")),
+		chromedp.WaitReady(chromedp.CSS(`#map-group option[value="`+group+`"]`)))
+	step(a, "map the group to the role",
+		chromedp.SetValue(chromedp.CSS("#map-group"), group),
+		chromedp.Click(chromedp.CSS("#map-role-admin")),
+		chromedp.Click(chromedp.CSS("#map-save")),
+		waitText("#alert-text", "Mapping saved"),
+		waitText("#mappings", "YourApp Admins"),
+		waitText(`#role-users tr[data-role="admin"]`, "ada@acme.test"),
+		waitText(`#role-users tr[data-role="admin"]`, "bob@acme.test"))
+	if s, _ := chromedp.Run(a, chromedp.Evaluate[string](`document.querySelector('#role-users tr[data-role="admin"]').textContent`)); strings.Contains(s, "cat@acme.test") {
+		t.Errorf("cat, in no mapped group, holds admin: %q", s)
+	}
+	shot(a, "roles")
+
+	// Users: search finds Ada with the role; the detail shows it all.
+	step(a, "find a user with the role",
+		chromedp.Click(chromedp.CSS("#tab-users")),
+		waitText("#users-count", "3 matches"),
+		chromedp.SendKeys(chromedp.CSS("#user-search"), "ada"),
+		chromedp.Click(chromedp.CSS("#user-search-go")),
+		waitText("#users-count", "1 match"),
+		waitText(`#users tr[data-user="ada@acme.test"] .roles`, "admin"),
+		chromedp.Click(chromedp.CSS(`#users tr[data-user="ada@acme.test"] button`)),
+		waitText("#user-detail", "Effective roles"),
+		waitText("#user-detail .roles", "admin"),
+		waitText("#user-detail", "YourApp Admins"),
+		waitText("#user-detail", "Engineer"))
+	shot(a, "users")
+
+	// Groups: the group with its members and roles.
+	step(a, "open the group",
+		chromedp.Click(chromedp.CSS("#tab-groups")),
+		chromedp.Click(chromedp.CSS(`#groups tr[data-group="YourApp Admins"] button`)),
+		waitText("#group-detail", "Members (2)"),
+		waitText("#group-detail", "bob@acme.test"),
+		waitText("#group-detail", "admin"))
+	shot(a, "groups")
+
+	// Events: what happened, with the portal session as an actor.
+	step(a, "read the events",
+		chromedp.Click(chromedp.CSS("#tab-events")),
+		waitText("#events", "user.roles_changed"),
+		waitText("#events", "portal_session"),
+		waitText("#events", "provisioner"),
+		waitText("#webhooks", "No webhook endpoint"))
+	shot(a, "events")
+
+	// A write without the CSRF header is refused, though the cookie is sent.
+	csrfless, err := chromedp.Run(a, chromedp.Evaluate[string](`fetch("/graphql", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({query: "mutation { deleteRole(id: \"x\") }"})}).then(r => r.status + " " + r.statusText)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(csrfless, "401") {
+		t.Errorf("a write without the CSRF header: %q, %v; want 401", csrfless, err)
+	}
+
+	// Admin B's link sees none of A's data.
+	b, cancelB := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer cancelB()
+	open(b)
+	step(b, "open the other organization's link",
+		chromedp.Navigate(linkB),
+		waitText("#org-name", "Globex"),
+		waitText("#directories", "No directory yet"),
+		chromedp.Click(chromedp.CSS("#tab-users")),
+		waitText("#users-count", "0 matches"),
+		chromedp.Click(chromedp.CSS("#tab-groups")),
+		waitText("#groups-count", "0 matches"),
+		chromedp.Click(chromedp.CSS("#tab-roles")),
+		waitText("#roles", "Nothing here yet"))
+	leak, err := chromedp.Run(b, chromedp.Evaluate[string](`document.body.innerText.includes("Acme") || document.body.innerText.includes("ada@") ? "leak" : "none"`))
+	if err != nil || leak != "none" {
+		t.Errorf("organization B's portal shows A's data (%s, %v)", leak, err)
+	}
+
+	// A used link and an expired link are refused, in words.
+	expiring := link(orgA, 1)
+	time.Sleep(1100 * time.Millisecond)
+	for name, u := range map[string]string{"used": linkA, "expired": expiring} {
+		c, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		open(c)
+		step(c, name+" link",
+			chromedp.Navigate(u),
+			waitText("#login-error", "not valid"))
+		if c, err := chromedp.Run(c, chromedp.Evaluate[string](`document.cookie`)); err != nil || c != "" {
+			t.Errorf("a %s link set cookies %q (%v)", name, c, err)
+		}
+		cancel()
+	}
+}
+
+// waitText waits until the element sel's text contains want.
+func waitText(sel, want string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.includes(%q); })()`, sel, want)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
+		if err != nil {
+			got, _ := chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||"(no element)"`, sel))(ctx, t)
+			return chromedp.Void{}, fmt.Errorf("waiting for %q in %s (it has %q): %w", want, sel, strings.TrimSpace(got), err)
+		}
+		return chromedp.Void{}, nil
+	}
+}
+
+// checkCookieFlags opens a portal link without a browser and checks the
+// cookies it sets: the session's HttpOnly, both SameSite=Strict, Secure
+// when the request came over HTTPS (X-Forwarded-Proto).
+func checkCookieFlags(t *testing.T, link string) {
+	t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/portal/" {
+		t.Fatalf("portal link: %d to %q; want 303 to /portal/", res.StatusCode, res.Header.Get("Location"))
+	}
+	got := map[string]*http.Cookie{}
+	for _, c := range res.Cookies() {
+		got[c.Name] = c
+	}
+	s, c := got["directory_portal"], got["directory_portal_csrf"]
+	switch {
+	case s == nil || c == nil:
+		t.Fatalf("cookies set: %v", res.Header.Values("Set-Cookie"))
+	case !s.HttpOnly || c.HttpOnly:
+		t.Errorf("HttpOnly: session %v, CSRF %v; want true, false", s.HttpOnly, c.HttpOnly)
+	case s.SameSite != http.SameSiteStrictMode || c.SameSite != http.SameSiteStrictMode:
+		t.Errorf("SameSite: %v, %v; want Strict", s.SameSite, c.SameSite)
+	case !s.Secure || !c.Secure:
+		t.Errorf("Secure behind an HTTPS proxy: %v, %v; want true", s.Secure, c.Secure)
+	case s.MaxAge < 7*3600 || s.MaxAge > 8*3600:
+		t.Errorf("session cookie Max-Age %d; want about 8 hours", s.MaxAge)
+	}
+}
+
+// findChromium returns the browser's path; without one the test fails
+// under CI=true and skips elsewhere.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+	}
+	t.Skip("Chromium is not installed: the browser test skips outside CI")
+	return ""
+}
+
+type server struct {
+	base, key string
+}
+
+// startServer builds the directory binary and serves it on a loopback port
+// with a fresh SQLite database; the first start prints a platform key.
+func startServer(t *testing.T) server {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "directory")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	build := exec.Command(gobin, "build", "-o", bin, "github.com/acme/directory/cmd/directory")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the server: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--public-url", base)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "DIRECTORY_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	keyRE := regexp.MustCompile(`\bdk_[A-Za-z0-9_-]+`)
+	keyc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sent := false
+		for sc.Scan() {
+			if k := keyRE.FindString(sc.Text()); k != "" && !sent {
+				keyc <- k
+				sent = true
+			}
+		}
+	}()
+	var key string
+	select {
+	case key = <-keyc:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the server printed no platform key; log:\n%s", logs.String())
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server is not ready: %v; log:\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return server{base: base, key: key}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// gql is a GraphQL client with an API key.
+type gql struct {
+	t        *testing.T
+	url, key string
+}
+
+func (c *gql) do(query string, vars map[string]any) map[string]any {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors []any          `json:"errors"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+		c.t.Fatalf("%s: %v %v", query, err, out.Errors)
+	}
+	return out.Data
+}
+
+// scimClient is an identity provider with a directory's token.
+type scimClient struct {
+	t           *testing.T
+	base, token string
+}
+
+func (c *scimClient) post(path, body string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated {
+		c.t.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.ID == "" {
+		c.t.Fatalf("POST %s: %s", path, b)
+	}
+	return out.ID
+}

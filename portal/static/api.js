@@ -1,0 +1,211 @@
+// api.js: the portal's only door to the server. Every GraphQL document the
+// portal (and the explorer) sends is in this file, so that moving to other
+// mutation forms is a change here and nowhere else.
+//
+// Credentials: an API key pasted by the admin (kept in sessionStorage, sent
+// as "Authorization: Bearer"), or the session cookie of a portal link; then
+// every request carries the X-CSRF-Token header read from /portal/session.
+
+const KEY_STORAGE = "directory.apiKey";
+let csrfToken = "";
+
+/** An error with words a person can read, and the server's code. */
+export class APIError extends Error {
+  constructor(message, code, field) {
+    super(message);
+    this.code = code || "";
+    this.field = field || "";
+  }
+}
+
+export function storedKey() {
+  return sessionStorage.getItem(KEY_STORAGE) || "";
+}
+
+export function setKey(key) {
+  if (key) sessionStorage.setItem(KEY_STORAGE, key);
+  else sessionStorage.removeItem(KEY_STORAGE);
+}
+
+/** The portal session of the cookie, or null: {organizationID, expiresAt, csrfToken}. */
+export async function portalSession() {
+  let res;
+  try {
+    res = await fetch("/portal/session", { credentials: "same-origin", cache: "no-store" });
+  } catch (e) {
+    throw new APIError("The server could not be reached: " + e.message, "NETWORK");
+  }
+  if (res.status === 401) return null;
+  if (!res.ok) throw new APIError("The session could not be checked (HTTP " + res.status + ").", "HTTP");
+  const s = await res.json();
+  csrfToken = s.csrfToken;
+  return s;
+}
+
+/** Ends the cookie session (if any) and forgets the stored key. */
+export async function signOut() {
+  setKey("");
+  if (csrfToken) {
+    await fetch("/portal/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken } });
+    csrfToken = "";
+  }
+}
+
+const FIELD_NAMES = { expiresIn: "expiry", organizationID: "organization", key: "key", name: "name" };
+
+function describe(err) {
+  const code = (err.extensions && err.extensions.code) || "";
+  const field = (err.extensions && err.extensions.field) || "";
+  let msg = err.message || "Something went wrong.";
+  if (field && !msg.toLowerCase().includes(field.toLowerCase())) msg = (FIELD_NAMES[field] || field) + ": " + msg;
+  switch (code) {
+    case "UNAUTHENTICATED": msg = "You are not signed in (or your session ended): " + msg; break;
+    case "FORBIDDEN": msg = "Not allowed: " + msg; break;
+    case "NOT_FOUND": msg = "Not found: " + msg; break;
+    case "CONFLICT": msg = "Conflict: " + msg; break;
+  }
+  return new APIError(msg, code, field);
+}
+
+/** Sends one GraphQL request; resolves to data or throws an APIError in words. */
+export async function request(query, variables = {}) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  const key = storedKey();
+  if (key) headers.Authorization = "Bearer " + key;
+  else if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let res;
+  try {
+    res = await fetch("/graphql", { method: "POST", headers, credentials: "same-origin", body: JSON.stringify({ query, variables }) });
+  } catch (e) {
+    throw new APIError("The server could not be reached: " + e.message, "NETWORK");
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    throw new APIError("The server answered HTTP " + res.status + " without a GraphQL response.", "HTTP");
+  }
+  if (body.errors && body.errors.length) throw describe(body.errors[0]);
+  if (!res.ok) throw new APIError("The server answered HTTP " + res.status + ".", "HTTP");
+  return body.data;
+}
+
+// ---- documents -------------------------------------------------------
+
+const USER_ROW = `id userName displayName givenName familyName primaryEmail active roles { id key name }`;
+
+export const docs = {
+  organizations: `query { organizations(first: 100) { totalCount edges { node { id name slug defaultRoleID } } } }`,
+  organization: `query($id: ID!) { node(id: $id) { ... on Organization { id name slug defaultRoleID } } }`,
+  directories: `query($org: ID!) { directories(first: 50, where: {organizationID: $org}) { edges { node {
+    id name provider enabled status lastSyncedAt createdAt scimEndpoint userCount groupCount
+    tokens { id prefix createdAt expiresAt lastUsedAt } } } } }`,
+  directoryCreate: `mutation($org: ID!, $provider: DirectoryProvider!, $name: String) {
+    directoryCreate(input: {organizationID: $org, provider: $provider, name: $name}) {
+      directory { id name } scimEndpoint bearerToken userErrors { field code message } } }`,
+  directoryTokenRotate: `mutation($id: ID!) { directoryTokenRotate(input: {directoryID: $id}) {
+    bearerToken directory { id scimEndpoint } userErrors { field code message } } }`,
+  directoryTokenRevoke: `mutation($id: ID!) { directoryTokenRevoke(input: {id: $id}) { deletedID userErrors { field code message } } }`,
+  directoryEnable: `mutation($id: ID!) { directoryEnable(input: {id: $id}) { directory { id enabled } userErrors { field code message } } }`,
+  directoryDisable: `mutation($id: ID!) { directoryDisable(input: {id: $id}) { directory { id enabled } userErrors { field code message } } }`,
+  directoryDelete: `mutation($id: ID!) { directoryDelete(input: {id: $id}) { deletedID userErrors { field code message } } }`,
+  roles: `query($org: ID!) { roles(first: 50, where: {organizationID: $org}) { edges { node {
+    id key name description groups { id displayName }
+    users(first: 10) { totalCount edges { node { id userName displayName } } } } } } }`,
+  roleCreate: `mutation($org: ID!, $key: String!, $name: String!, $description: String) {
+    roleCreate(input: {organizationID: $org, key: $key, name: $name, description: $description}) { role { id key } userErrors { field code message } } }`,
+  roleDelete: `mutation($id: ID!) { roleDelete(input: {id: $id}) { deletedID userErrors { field code message } } }`,
+  organizationDefaultRoleSet: `mutation($org: ID!, $role: ID) {
+    organizationDefaultRoleSet(input: {organizationID: $org, roleID: $role}) { organization { id defaultRoleID } userErrors { field code message } } }`,
+  groupRolesSet: `mutation($group: ID!, $roles: [ID!]!) {
+    groupRolesSet(input: {groupID: $group, roleIDs: $roles}) { group { id roles { id key } } userErrors { field code message } } }`,
+  mappedGroups: `query($org: ID!) { groups(first: 100, where: {organizationID: $org, hasRoles: true}, orderBy: {field: DISPLAY_NAME}) {
+    totalCount edges { node { id displayName roles { id key name } members { totalCount } } } } }`,
+  users: `query($org: ID!, $query: String, $first: Int, $after: Cursor, $last: Int, $before: Cursor, $role: ID) {
+    users(first: $first, after: $after, last: $last, before: $before, orderBy: {field: USER_NAME},
+      where: {organizationID: $org, query: $query, hasRoleID: $role}) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { node { ${USER_ROW} } } } }`,
+  user: `query($id: ID!) { node(id: $id) { ... on User {
+    ${USER_ROW} externalID directoryID createdAt updatedAt nameFormatted middleName honorificPrefix honorificSuffix
+    nickName title userType preferredLanguage locale timezone employeeNumber costCenter
+    enterpriseOrganization division department managerID managerDisplayName
+    emails { value type primary } phoneNumbers { value type primary }
+    addresses { formatted streetAddress locality region postalCode country type primary }
+    directory { id name provider }
+    groups(first: 100) { totalCount edges { node { id displayName roles { key } } } } } } }`,
+  groups: `query($org: ID!, $query: String, $first: Int, $after: Cursor, $last: Int, $before: Cursor) {
+    groups(first: $first, after: $after, last: $last, before: $before, orderBy: {field: DISPLAY_NAME},
+      where: {organizationID: $org, displayNameContainsFold: $query}) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { node { id displayName externalID roles { id key name } members { totalCount } } } } }`,
+  group: `query($id: ID!, $after: Cursor) { node(id: $id) { ... on Group {
+    id displayName externalID createdAt updatedAt directory { id name } roles { id key name }
+    members(first: 50, after: $after, orderBy: {field: USER_NAME}) { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { id userName displayName primaryEmail active } } } } } }`,
+  events: `query($org: ID!, $after: String, $types: [String!], $since: Time) {
+    events(organizationID: $org, after: $after, first: 50, types: $types, since: $since) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { cursor type subjectID actorType createdAt data } } } }`,
+  eventTypes: `query { webhookEventTypes }`,
+  webhooks: `query($org: ID!) { webhookEndpoints(organizationID: $org) { id url description enabled eventTypes failingSince createdAt
+    deliveries(first: 20) { id webhookID eventType status attemptCount nextAttemptAt lastResponseStatus lastError deliveredAt
+      attempts { number createdAt succeeded responseStatus latencyMs error } } } }`,
+  webhookEndpointCreate: `mutation($org: ID!, $url: String!) { webhookEndpointCreate(input: {organizationID: $org, url: $url}) {
+    webhookEndpoint { id } secret userErrors { field code message } } }`,
+  webhookEventResend: `mutation($endpoint: ID!, $webhook: String!) {
+    webhookEventResend(input: {endpointID: $endpoint, webhookID: $webhook}) { webhookEndpoint { id } userErrors { field code message } } }`,
+  introspection: `query { __schema { queryType { name } mutationType { name } subscriptionType { name }
+    types { kind name description fields { name description args { name type { ...T } } type { ...T } }
+      inputFields { name type { ...T } } enumValues { name } } } }
+    fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }`,
+};
+
+// ---- operations --------------------------------------------------------
+
+/**
+ * Runs the mutation docs[name] and returns its payload; an expected failure
+ * (the payload's userErrors) is thrown as an APIError in words, naming the
+ * input field at fault.
+ */
+async function mutate(name, variables) {
+  const payload = (await request(docs[name], variables))[name];
+  const ue = payload && payload.userErrors && payload.userErrors[0];
+  if (ue) {
+    const field = ue.field ? ue.field[ue.field.length - 1] : "";
+    throw describe({ message: ue.message, extensions: { code: ue.code, field } });
+  }
+  return payload;
+}
+
+const nodes = (conn) => (conn && conn.edges ? conn.edges.map((e) => e.node) : []);
+
+export const api = {
+  organizations: async () => nodes((await request(docs.organizations)).organizations),
+  organization: async (id) => (await request(docs.organization, { id })).node,
+  directories: async (org) => nodes((await request(docs.directories, { org })).directories),
+  createDirectory: (org, provider, name) => mutate("directoryCreate", { org, provider, name: name || null }),
+  rotateDirectoryToken: (id) => mutate("directoryTokenRotate", { id }),
+  revokeDirectoryToken: (id) => mutate("directoryTokenRevoke", { id }),
+  setDirectoryEnabled: (id, on) => mutate(on ? "directoryEnable" : "directoryDisable", { id }),
+  deleteDirectory: (id) => mutate("directoryDelete", { id }),
+  roles: async (org) => nodes((await request(docs.roles, { org })).roles),
+  createRole: (org, key, name, description) => mutate("roleCreate", { org, key, name, description: description || null }),
+  deleteRole: (id) => mutate("roleDelete", { id }),
+  setDefaultRole: (org, role) => mutate("organizationDefaultRoleSet", { org, role: role || null }),
+  setGroupRoles: (group, roles) => mutate("groupRolesSet", { group, roles }),
+  mappedGroups: async (org) => nodes((await request(docs.mappedGroups, { org })).groups),
+  /** page: {first, after} or {last, before} */
+  users: async (org, query, page, role) =>
+    (await request(docs.users, { org, query: query || null, role: role || null, ...page })).users,
+  user: async (id) => (await request(docs.user, { id })).node,
+  groups: async (org, query, page) => (await request(docs.groups, { org, query: query || null, ...page })).groups,
+  group: async (id, after) => (await request(docs.group, { id, after: after || null })).node,
+  events: async (org, after, types, since) =>
+    (await request(docs.events, { org, after: after || null, types: types && types.length ? types : null, since: since || null })).events,
+  eventTypes: async () => (await request(docs.eventTypes)).webhookEventTypes,
+  webhooks: async (org) => (await request(docs.webhooks, { org })).webhookEndpoints,
+  createWebhookEndpoint: (org, url) => mutate("webhookEndpointCreate", { org, url }),
+  resendWebhookEvent: (endpoint, webhook) => mutate("webhookEventResend", { endpoint, webhook }),
+  introspect: async () => (await request(docs.introspection)).__schema,
+};
