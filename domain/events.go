@@ -302,12 +302,12 @@ func userCreated(ctx context.Context, tx *ent.Client, u *ent.User) error {
 	if outboxOff(ctx) {
 		return nil
 	}
-	eff, err := roles.Effective(ctx, tx, []*ent.User{u})
+	eff, err := roles.OfNewUser(ctx, tx, u)
 	if err != nil {
 		return err
 	}
 	data := userData(u)
-	data["roles"] = nonNil(keysOf(eff[u.ID]))
+	data["roles"] = nonNil(keysOf(eff))
 	return record(ctx, tx, userEvent(EventUserCreated, u, data, nil))
 }
 

@@ -67,6 +67,19 @@ func Effective(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.
 	return out, nil
 }
 
+// OfNewUser is Effective for a user just created, and so in no group yet:
+// its organization's default role when it is active, in one statement.
+func OfNewUser(ctx context.Context, c *ent.Client, u *ent.User) ([]*ent.Role, error) {
+	out := map[uuid.UUID][]*ent.Role{}
+	if !u.Active {
+		return nil, nil
+	}
+	if err := addDefaultRoles(ctx, c, []*ent.User{u}, out); err != nil {
+		return nil, err
+	}
+	return out[u.ID], nil
+}
+
 // mappedRoles returns the roles each user gets through its groups.
 func mappedRoles(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.UUID][]*ent.Role, error) {
 	groupsOf := map[uuid.UUID][]uuid.UUID{} // user -> groups

@@ -184,3 +184,44 @@ func TestEffectiveDeactivated(t *testing.T) {
 		}
 	})
 }
+
+// TestOfNewUser: for users in no group, OfNewUser gives what Effective
+// gives (the default role when active, nothing when deactivated or when
+// the organization has no default).
+func TestOfNewUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := s.Client
+		ctx := access.PlatformContext(context.Background())
+		svc := domain.New(c, s.Dialect)
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := provision(ctx, c, dir.Directory, []string{"on", "off"}, nil)
+		seed.users["off"] = c.User.UpdateOne(seed.users["off"]).SetActive(false).SaveX(ctx)
+		check := func(when string) {
+			t.Helper()
+			eff, err := roles.Effective(ctx, c, []*ent.User{seed.users["on"], seed.users["off"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []string{"on", "off"} {
+				got, err := roles.OfNewUser(ctx, c, seed.users[n])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(eff[seed.users[n].ID]) || (len(got) == 1 && got[0].ID != eff[seed.users[n].ID][0].ID) {
+					t.Fatalf("%s, user %s: OfNewUser %v; Effective %v", when, n, got, eff[seed.users[n].ID])
+				}
+			}
+		}
+		check("no default role")
+		viewer := c.Role.Create().SetOrganizationID(org.ID).SetKey("viewer").SetName("viewer").SaveX(ctx)
+		c.Organization.UpdateOne(org).SetDefaultRoleID(viewer.ID).ExecX(ctx)
+		check("a default role")
+	})
+}

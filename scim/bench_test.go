@@ -108,3 +108,40 @@ func benchDo(b *testing.B, e *env, want int, method, path string, body any) stri
 	io.Copy(io.Discard, res.Body)
 	return ""
 }
+
+// BenchmarkHotPaths is the hot requests of issue 9 through the whole
+// handler (authentication with a warm credential cache, SQL, encoding):
+// GET of a user by id, POST of a new user, and PATCH adding one member to
+// a group of 1,000. Profile one with -cpuprofile, e.g.
+//
+//	go test -run '^$' -bench 'HotPaths/postgres/post' -cpuprofile cpu.out ./scim/
+func BenchmarkHotPaths(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, storetest.Open(b, d), "okta")
+			ids := seedUsers(b, e, 1000)
+			g := benchDo(b, e, 201, "POST", "/Groups", groupBody("Thousand"))
+			benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members",
+				patchBody(op("add", "members", memberValues(ids))))
+			b.Run("get", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					benchDo(b, e, 200, "GET", "/Users/"+ids[i%len(ids)], nil)
+				}
+			})
+			b.Run("post", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					benchDo(b, e, 201, "POST", "/Users", userBody(fmt.Sprintf("new%07d@example.com", i), "New", "User"))
+				}
+			})
+			// One member out, then back in: each PATCH a real change of a
+			// group of about 1,000.
+			b.Run("member", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					kind := map[bool]string{true: "remove", false: "add"}[i%2 == 0]
+					benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members",
+						patchBody(op(kind, "members", memberValues([]string{ids[(i/2)%len(ids)]}))))
+				}
+			})
+		})
+	}
+}

@@ -92,18 +92,23 @@ func groupsOf(ctx context.Context, c *ent.Client, dia string, ids ...uuid.UUID) 
 	return out, nil
 }
 
-// renderUser is the full document of one user, groups included.
-func (s *Server) renderUser(r *http.Request, c *ent.Client, u *ent.User) (map[string]any, error) {
-	groups, err := groupsOf(r.Context(), c, s.dialect, u.ID)
-	if err != nil {
-		return nil, err
+// renderUser is the full document of one user, its groups included unless
+// the request excludes them or the user is new (in no group yet).
+func (s *Server) renderUser(r *http.Request, c *ent.Client, u *ent.User, isNew bool) (map[string]any, error) {
+	var groups map[uuid.UUID][]groupRef
+	if !isNew && requestProjection(r).wants("groups") {
+		var err error
+		if groups, err = groupsOf(r.Context(), c, s.dialect, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	return userDoc(u, groups[u.ID], s.baseURL(r)), nil
 }
 
 // sendUser answers with a user, its ETag and, for creations, its Location.
-func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u *ent.User) {
-	doc, err := s.renderUser(r, s.client, u)
+// isNew: the request made the user, so it is in no group.
+func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u *ent.User, isNew bool) {
+	doc, err := s.renderUser(r, s.client, u, isNew)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -126,7 +131,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.sendUser(w, r, http.StatusOK, u)
+	s.sendUser(w, r, http.StatusOK, u, false)
 }
 
 // readUserDoc reads a POST or PUT body into a canonical user document.
@@ -166,12 +171,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	// A re-provisioned user (taken over rather than created) is also
 	// answered 201: the provider asked to create it, and now it exists.
-	u, _, err := s.domain.ProvisionUser(r.Context(), directoryOf(r.Context()), f)
+	u, created, err := s.domain.ProvisionUser(r.Context(), directoryOf(r.Context()), f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.sendUser(w, r, http.StatusCreated, u)
+	s.sendUser(w, r, http.StatusCreated, u, created)
 }
 
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) {
@@ -236,7 +241,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 		writeError(w, r, err)
 		return
 	}
-	s.sendUser(w, r, http.StatusOK, u)
+	s.sendUser(w, r, http.StatusOK, u, false)
 }
 
 // findUsers counts the users matching q and renders those from offset,
