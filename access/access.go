@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -55,22 +56,29 @@ func (s Scope) IsKeyScope() bool {
 // String returns the scope's value.
 func (s Scope) String() string { return string(s) }
 
-// MarshalGQL writes the scope as a GraphQL enum value.
+// GQL returns the scope's GraphQL enum value, the stored value in upper
+// case (ORG_ADMIN). The stored value itself stays lower case.
+func (s Scope) GQL() string { return strings.ToUpper(string(s)) }
+
+// MarshalGQL writes the scope as a GraphQL enum value, in upper case.
 func (s Scope) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, strconv.Quote(string(s)))
+	_, _ = io.WriteString(w, strconv.Quote(s.GQL()))
 }
 
-// UnmarshalGQL reads a GraphQL enum value: only the scopes of API keys.
+// UnmarshalGQL reads a GraphQL enum value: only the scopes of API keys,
+// in upper case or, deprecated, as stored (org_admin).
 func (s *Scope) UnmarshalGQL(v any) error {
 	str, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("scope must be a string, not %T", v)
 	}
-	if !Scope(str).IsKeyScope() {
-		return fmt.Errorf("%q is not a valid API key scope", str)
+	for _, k := range keyScopes {
+		if str == k.GQL() || str == string(k) {
+			*s = k
+			return nil
+		}
 	}
-	*s = Scope(str)
-	return nil
+	return fmt.Errorf("%q is not a valid API key scope", str)
 }
 
 // Viewer is the authenticated caller.

@@ -23,7 +23,7 @@ const (
 		createOrganization(input: {name: $name}) { id name slug }
 	}`
 	createDirectoryMutation = `mutation($org: ID!) {
-		createDirectory(input: {organizationID: $org, provider: jumpcloud}) {
+		createDirectory(input: {organizationID: $org, provider: JUMPCLOUD}) {
 			directory { id name provider status enabled }
 			scimEndpoint
 			bearerToken
@@ -148,7 +148,7 @@ func setUpFlow(t *testing.T, s *store.Store) *flow {
 	if want := testPublicURL + "/scim/v2/" + f.dirID; d.ScimEndpoint != want {
 		t.Fatalf("scimEndpoint = %q; want %q", d.ScimEndpoint, want)
 	}
-	if !strings.HasPrefix(d.BearerToken, "scim_") || d.Directory.Provider != "jumpcloud" ||
+	if !strings.HasPrefix(d.BearerToken, "scim_") || d.Directory.Provider != "JUMPCLOUD" ||
 		d.Directory.Name != "JumpCloud" || d.Directory.Status != "PENDING" || !d.Directory.Enabled {
 		t.Fatalf("created directory = %+v", d)
 	}
@@ -205,9 +205,11 @@ func (f *flow) createKey(scope access.Scope, org string) string {
 			APIKey struct{ Scope, Prefix, OrganizationID string }
 		}
 	}
+	// The stored, lower-case scope is the deprecated spelling: still read,
+	// answered in upper case.
 	f.ok(f.platform, createKeyMutation, map[string]any{"scope": string(scope), "org": org}, &k)
 	got := k.CreateAPIKey
-	if !strings.HasPrefix(got.Key, got.APIKey.Prefix) || got.APIKey.Scope != string(scope) || got.APIKey.OrganizationID != org {
+	if !strings.HasPrefix(got.Key, got.APIKey.Prefix) || got.APIKey.Scope != scope.GQL() || got.APIKey.OrganizationID != org {
 		f.t.Fatalf("created key = %+v", got)
 	}
 	return got.Key
@@ -405,7 +407,7 @@ func (f *flow) readOnly(t *testing.T) {
 		{createRoleMutation, map[string]any{"org": f.acme, "key": "sneaky"}},
 		{`mutation($id: ID!) { disableDirectory(id: $id) { id } }`, map[string]any{"id": f.dirID}},
 		{`mutation($g: ID!) { setGroupRoles(groupID: $g, roleIDs: []) { id } }`, map[string]any{"g": f.seed.groups["Admins"].ID}},
-		{createKeyMutation, map[string]any{"scope": "org_admin", "org": f.acme}},
+		{createKeyMutation, map[string]any{"scope": "ORG_ADMIN", "org": f.acme}},
 	}
 	for _, m := range mutations {
 		f.fails(f.readKey, m.query, m.vars, "FORBIDDEN", "")
@@ -455,9 +457,9 @@ func (f *flow) badInput(t *testing.T) {
 		{"taken slug", `mutation { createOrganization(input: {name: "Acme, Inc."}) { id } }`, nil, "CONFLICT", "input.slug"},
 		{"unknown organization", createDirectoryMutation, map[string]any{"org": "00000000-0000-7000-8000-000000000000"},
 			"NOT_FOUND", "input.organizationID"},
-		{"platform key with an organization", createKeyMutation, map[string]any{"scope": "platform", "org": f.acme},
+		{"platform key with an organization", createKeyMutation, map[string]any{"scope": "PLATFORM", "org": f.acme},
 			"BAD_USER_INPUT", "organizationID"},
-		{"organization key without one", createKeyMutation, map[string]any{"scope": "org_read"},
+		{"organization key without one", createKeyMutation, map[string]any{"scope": "ORG_READ"},
 			"BAD_USER_INPUT", "organizationID"},
 		{"role of another organization", `mutation($g: ID!, $r: [ID!]!) { setGroupRoles(groupID: $g, roleIDs: $r) { id } }`,
 			map[string]any{"g": f.seed.groups["Admins"].ID, "r": []string{f.roles["admin"], f.otherRole(t)}},

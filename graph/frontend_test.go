@@ -144,12 +144,12 @@ func TestViewer(t *testing.T) {
 		}
 		var p viewer
 		a.ok(a.platform, q, nil, &p)
-		if p.Viewer.Scope != "platform" || p.Viewer.Organization != nil {
+		if p.Viewer.Scope != "PLATFORM" || p.Viewer.Organization != nil {
 			t.Fatalf("platform viewer %+v", p.Viewer)
 		}
 		var o viewer
 		a.ok(newOrgKey(t, s.Client, access.OrgRead, org.ID), q, nil, &o)
-		if o.Viewer.Scope != "org_read" || o.Viewer.Organization == nil || o.Viewer.Organization.ID != org.ID.String() {
+		if o.Viewer.Scope != "ORG_READ" || o.Viewer.Organization == nil || o.Viewer.Organization.ID != org.ID.String() {
 			t.Fatalf("org_read viewer %+v; want organization %s", o.Viewer, org.ID)
 		}
 	})
@@ -231,16 +231,16 @@ func TestPersistedQueries(t *testing.T) {
 	if r := send(""); len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
 		t.Fatalf("unknown hash: %s; want PersistedQueryNotFound", r.raw)
 	}
-	if r := send(q); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "platform") {
+	if r := send(q); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "PLATFORM") {
 		t.Fatalf("query with its hash: %s", r.raw)
 	}
-	if r := send(""); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "platform") {
+	if r := send(""); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "PLATFORM") {
 		t.Fatalf("hash alone: %s", r.raw)
 	}
 	extJSON, _ := json.Marshal(ext)
 	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"?extensions="+url.QueryEscape(string(extJSON)), nil)
 	req.Header.Set("Authorization", "Bearer "+a.platform)
-	if r := a.send(req); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "platform") {
+	if r := a.send(req); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "PLATFORM") {
 		t.Fatalf("hash alone over GET: %s", r.raw)
 	}
 }
@@ -294,7 +294,7 @@ func TestHTTPSemantics(t *testing.T) {
 	})
 	t.Run("query over GET", func(t *testing.T) {
 		res, body := do(http.MethodGet, "/?query="+url.QueryEscape(`{ viewer { scope } }`), "", "", nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(body, "platform") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, "PLATFORM") {
 			t.Fatalf("status %d: %s", res.StatusCode, body)
 		}
 	})

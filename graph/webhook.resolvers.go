@@ -187,6 +187,11 @@ func (r *webhookDeliveryResolver) WebhookID(ctx context.Context, obj *ent.Webhoo
 	return domain.WebhookEventID(obj.EventID), nil
 }
 
+// Status is the resolver for the status field.
+func (r *webhookDeliveryResolver) Status(ctx context.Context, obj *ent.WebhookDelivery) (model.WebhookDeliveryStatus, error) {
+	return model.WebhookDeliveryStatusOf(obj.Status), nil
+}
+
 // Attempts is the resolver for the attempts field.
 func (r *webhookDeliveryResolver) Attempts(ctx context.Context, obj *ent.WebhookDelivery) ([]*ent.WebhookAttempt, error) {
 	return clientOf(ctx, r.client).WebhookAttempt.Query().Where(webhookattempt.DeliveryID(obj.ID)).
@@ -194,7 +199,7 @@ func (r *webhookDeliveryResolver) Attempts(ctx context.Context, obj *ent.Webhook
 }
 
 // Deliveries is the resolver for the deliveries field.
-func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *ent.WebhookEndpoint, first *int, status *webhookdelivery.Status, webhookID *string) ([]*ent.WebhookDelivery, error) {
+func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *ent.WebhookEndpoint, first *int, status *model.WebhookDeliveryStatus, webhookID *string) ([]*ent.WebhookDelivery, error) {
 	limit := 20
 	if first != nil {
 		if *first < 0 || *first > r.cfg.MaxPageSize {
@@ -204,7 +209,7 @@ func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *ent.Webho
 	}
 	q := clientOf(ctx, r.client).WebhookDelivery.Query().Where(webhookdelivery.EndpointID(obj.ID))
 	if status != nil {
-		q.Where(webhookdelivery.StatusEQ(*status))
+		q.Where(webhookdelivery.StatusEQ(status.Stored()))
 	}
 	if webhookID != nil {
 		n, err := domain.ParseWebhookEventID(*webhookID)

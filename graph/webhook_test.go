@@ -143,7 +143,7 @@ func TestWebhookEndpoints(t *testing.T) {
 		  attempts { number succeeded responseStatus latencyMs responseBody error } } } }`
 		a.ok(admin, deliveriesQuery, map[string]any{"id": id}, &got)
 		ds := got.WebhookEndpoint.Deliveries
-		if len(ds) != 1 || ds[0].EventType != "role.created" || ds[0].Status != "succeeded" || ds[0].AttemptCount != 1 ||
+		if len(ds) != 1 || ds[0].EventType != "role.created" || ds[0].Status != "SUCCEEDED" || ds[0].AttemptCount != 1 ||
 			ds[0].DeliveredAt == nil || !strings.HasPrefix(ds[0].WebhookID, "evt_") || len(ds[0].Attempts) != 1 {
 			t.Fatalf("deliveries %+v", ds)
 		}
@@ -152,6 +152,26 @@ func TestWebhookEndpoints(t *testing.T) {
 			t.Fatalf("attempt %+v", at)
 		}
 		a.fails(reader, deliveriesQuery, map[string]any{"id": id}, "FORBIDDEN", "")
+
+		// The status filter takes the upper-case values and, deprecated,
+		// the lower-case ones; the stored value is lower case either way.
+		for _, tc := range []struct {
+			status string
+			want   int
+		}{{"SUCCEEDED", 1}, {"succeeded", 1}, {"FAILED", 0}, {"pending", 0}} {
+			var byStatus struct {
+				WebhookEndpoint struct {
+					Deliveries []struct{ Status string }
+				} `json:"webhookEndpoint"`
+			}
+			a.ok(admin, `query($id: ID!, $s: WebhookDeliveryStatus) { webhookEndpoint(id: $id) { deliveries(status: $s) { status } } }`,
+				map[string]any{"id": id, "s": tc.status}, &byStatus)
+			if ds := byStatus.WebhookEndpoint.Deliveries; len(ds) != tc.want || (tc.want == 1 && ds[0].Status != "SUCCEEDED") {
+				t.Fatalf("deliveries(status: %s) = %+v; want %d", tc.status, ds, tc.want)
+			}
+		}
+		a.fails(admin, `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(status: Succeeded) { status } } }`,
+			map[string]any{"id": id}, "GRAPHQL_VALIDATION_FAILED", "")
 
 		// Resend one, then everything since an hour ago.
 		var resent struct {

@@ -35,7 +35,7 @@ func TestAdminFlow(t *testing.T) {
 		platform := &gqlClient{t: t, url: srv.URL + "/graphql", key: issued.Key}
 
 		org := platform.must(`mutation { createOrganization(input: {name: "Acme"}) { id } }`, nil)["createOrganization"].(map[string]any)["id"].(string)
-		dir := platform.must(`mutation($org: ID!) { createDirectory(input: {organizationID: $org, provider: jumpcloud}) {
+		dir := platform.must(`mutation($org: ID!) { createDirectory(input: {organizationID: $org, provider: JUMPCLOUD}) {
 			directory { id } scimEndpoint bearerToken } }`, map[string]any{"org": org})["createDirectory"].(map[string]any)
 		endpoint, token := dir["scimEndpoint"].(string), dir["bearerToken"].(string)
 		if !strings.HasPrefix(endpoint, "http://directory.test/scim/v2/") || !strings.HasPrefix(token, "scim_") {
@@ -59,7 +59,7 @@ func TestAdminFlow(t *testing.T) {
 		platform.must(`mutation($g: ID!, $r: ID!) { assignRoleToGroup(groupID: $g, roleID: $r) { id } }`, map[string]any{"g": users, "r": memberRole})
 		platform.must(`mutation($o: ID!, $r: ID) { setDefaultRole(organizationID: $o, roleID: $r) { id } }`, map[string]any{"o": org, "r": viewerRole})
 
-		readKey := platform.must(`mutation($o: ID) { createAPIKey(scope: org_read, organizationID: $o) { key } }`,
+		readKey := platform.must(`mutation($o: ID) { createAPIKey(scope: ORG_READ, organizationID: $o) { key } }`,
 			map[string]any{"o": org})["createAPIKey"].(map[string]any)["key"].(string)
 		reader := &gqlClient{t: t, url: srv.URL + "/graphql", key: readKey}
 		want := map[string]string{
@@ -84,7 +84,8 @@ func TestAdminFlow(t *testing.T) {
 
 		// Another organization's key sees none of it.
 		other := platform.must(`mutation { createOrganization(input: {name: "Globex"}) { id } }`, nil)["createOrganization"].(map[string]any)["id"].(string)
-		otherKey := platform.must(`mutation($o: ID) { createAPIKey(scope: org_read, organizationID: $o) { key } }`,
+		otherKey := platform.must(`mutation($o: ID) { createAPIKey(scope: org_read, # the deprecated spelling still works
+			organizationID: $o) { key } }`,
 			map[string]any{"o": other})["createAPIKey"].(map[string]any)["key"].(string)
 		outsider := &gqlClient{t: t, url: srv.URL + "/graphql", key: otherKey}
 		if got := userRoles(outsider); len(got) != 0 {

@@ -32,7 +32,9 @@ func (Directory) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("provider").GoType(schematype.Provider("")).
 			Comment("The identity provider, for its quirks and the admin's guidance.").
-			Annotations(entgql.OrderField("PROVIDER")),
+			// graph/directory.graphql declares the GraphQL enum by hand, in
+			// upper case with the stored values deprecated.
+			Annotations(entgql.OrderField("PROVIDER"), entgql.Skip(entgql.SkipEnumField)),
 		field.Bool("enabled").Default(true).
 			Comment("A disabled directory refuses every SCIM request."),
 		field.Time("last_synced_at").Optional().Nillable().

@@ -18,7 +18,6 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
-	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -521,7 +520,7 @@ type ComplexityRoot struct {
 
 	WebhookEndpoint struct {
 		CreatedAt               func(childComplexity int) int
-		Deliveries              func(childComplexity int, first *int, status *webhookdelivery.Status, webhookID *string) int
+		Deliveries              func(childComplexity int, first *int, status *model.WebhookDeliveryStatus, webhookID *string) int
 		Description             func(childComplexity int) int
 		Enabled                 func(childComplexity int) int
 		EventTypes              func(childComplexity int) int
@@ -668,10 +667,12 @@ type UserResolver interface {
 type WebhookDeliveryResolver interface {
 	WebhookID(ctx context.Context, obj *ent.WebhookDelivery) (string, error)
 
+	Status(ctx context.Context, obj *ent.WebhookDelivery) (model.WebhookDeliveryStatus, error)
+
 	Attempts(ctx context.Context, obj *ent.WebhookDelivery) ([]*ent.WebhookAttempt, error)
 }
 type WebhookEndpointResolver interface {
-	Deliveries(ctx context.Context, obj *ent.WebhookEndpoint, first *int, status *webhookdelivery.Status, webhookID *string) ([]*ent.WebhookDelivery, error)
+	Deliveries(ctx context.Context, obj *ent.WebhookEndpoint, first *int, status *model.WebhookDeliveryStatus, webhookID *string) ([]*ent.WebhookDelivery, error)
 }
 
 type UserWhereInputResolver interface {
@@ -2965,7 +2966,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.WebhookEndpoint.Deliveries(childComplexity, args["first"].(*int), args["status"].(*webhookdelivery.Status), args["webhookID"].(*string)), true
+		return e.ComplexityRoot.WebhookEndpoint.Deliveries(childComplexity, args["first"].(*int), args["status"].(*model.WebhookDeliveryStatus), args["webhookID"].(*string)), true
 	case "WebhookEndpoint.description":
 		if e.ComplexityRoot.WebhookEndpoint.Description == nil {
 			break
@@ -3273,14 +3274,23 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../apikey.graphql", Input: `"What an API key may do."
+	{Name: "../apikey.graphql", Input: `"""
+What an API key may do. The lower-case values are deprecated: they are
+accepted for one release, and the server answers with the upper-case ones.
+"""
 enum APIKeyScope @goModel(model: "github.com/acme/directory/access.Scope") {
   "Everything, in every organization."
-  platform
+  PLATFORM
   "Configure one organization and read its directory data."
-  org_admin
+  ORG_ADMIN
   "Read one organization's users, groups and roles."
-  org_read
+  ORG_READ
+  "Deprecated spelling of PLATFORM."
+  platform @deprecated(reason: "Use PLATFORM.")
+  "Deprecated spelling of ORG_ADMIN."
+  org_admin @deprecated(reason: "Use ORG_ADMIN.")
+  "Deprecated spelling of ORG_READ."
+  org_read @deprecated(reason: "Use ORG_READ.")
 }
 
 """
@@ -3602,6 +3612,38 @@ extend type Mutation {
     id: ID!
   ): ID! @deprecated(reason: "Use directoryDelete.")
 }
+
+"""
+The identity provider behind a directory. The lower-case values are
+deprecated: they are accepted for one release, and the server answers with
+the upper-case ones.
+"""
+enum DirectoryProvider @goModel(model: "github.com/acme/directory/ent/schema/schematype.Provider") {
+  "JumpCloud."
+  JUMPCLOUD
+  "Okta."
+  OKTA
+  "Microsoft Entra ID."
+  ENTRA
+  "OneLogin."
+  ONELOGIN
+  "PingIdentity."
+  PING
+  "Any other SCIM client."
+  GENERIC
+  "Deprecated spelling of JUMPCLOUD."
+  jumpcloud @deprecated(reason: "Use JUMPCLOUD.")
+  "Deprecated spelling of OKTA."
+  okta @deprecated(reason: "Use OKTA.")
+  "Deprecated spelling of ENTRA."
+  entra @deprecated(reason: "Use ENTRA.")
+  "Deprecated spelling of ONELOGIN."
+  onelogin @deprecated(reason: "Use ONELOGIN.")
+  "Deprecated spelling of PING."
+  ping @deprecated(reason: "Use PING.")
+  "Deprecated spelling of GENERIC."
+  generic @deprecated(reason: "Use GENERIC.")
+}
 `, BuiltIn: false},
 	{Name: "../ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -3744,17 +3786,6 @@ enum DirectoryOrderField {
   UPDATED_AT
   NAME
   PROVIDER
-}
-"""
-DirectoryProvider is enum for the field provider
-"""
-enum DirectoryProvider @goModel(model: "github.com/acme/directory/ent/schema/schematype.Provider") {
-  jumpcloud
-  okta
-  entra
-  onelogin
-  ping
-  generic
 }
 type DirectoryToken implements Node {
   id: ID!
@@ -6121,14 +6152,23 @@ type WebhookEndpoint {
   ): [WebhookDelivery!]!
 }
 
-"Where a delivery stands."
-enum WebhookDeliveryStatus @goModel(model: "github.com/acme/directory/ent/webhookdelivery.Status") {
+"""
+Where a delivery stands. The lower-case values are deprecated: they are
+accepted for one release, and the server answers with the upper-case ones.
+"""
+enum WebhookDeliveryStatus @goModel(model: "github.com/acme/directory/graph/model.WebhookDeliveryStatus") {
   "Not delivered yet: due at nextAttemptAt (or being sent)."
-  pending
+  PENDING
   "The endpoint answered 2xx."
-  succeeded
+  SUCCEEDED
   "Every attempt of the retry schedule failed."
-  failed
+  FAILED
+  "Deprecated spelling of PENDING."
+  pending @deprecated(reason: "Use PENDING.")
+  "Deprecated spelling of SUCCEEDED."
+  succeeded @deprecated(reason: "Use SUCCEEDED.")
+  "Deprecated spelling of FAILED."
+  failed @deprecated(reason: "Use FAILED.")
 }
 
 "The delivery of one event to one endpoint, with its attempts."
@@ -9174,8 +9214,8 @@ func (ec *executionContext) field_WebhookEndpoint_deliveries_args(ctx context.Co
 	}
 	args["first"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) (*webhookdelivery.Status, error) {
-			return ec.unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx, v)
+		func(ctx context.Context, v any) (*model.WebhookDeliveryStatus, error) {
+			return ec.unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18400,18 +18440,18 @@ func (ec *executionContext) _WebhookDelivery_status(ctx context.Context, field g
 			return ec.fieldContext_WebhookDelivery_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.WebhookDelivery().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v webhookdelivery.Status) graphql.Marshaler {
-			return ec.marshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.WebhookDeliveryStatus) graphql.Marshaler {
+			return ec.marshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "WebhookDeliveryStatus")
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, true, true, "WebhookDeliveryStatus")
 }
 
 func (ec *executionContext) _WebhookDelivery_attemptCount(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
@@ -18847,7 +18887,7 @@ func (ec *executionContext) _WebhookEndpoint_deliveries(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.WebhookEndpoint().Deliveries(ctx, obj, fc.Args["first"].(*int), fc.Args["status"].(*webhookdelivery.Status), fc.Args["webhookID"].(*string))
+			return ec.Resolvers.WebhookEndpoint().Deliveries(ctx, obj, fc.Args["first"].(*int), fc.Args["status"].(*model.WebhookDeliveryStatus), fc.Args["webhookID"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookDelivery) graphql.Marshaler {
@@ -30641,10 +30681,11 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._WebhookDelivery_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookDelivery_status(ctx, field, obj)
+				})
 		case "attemptCount":
 			out.Values[i] = ec._WebhookDelivery_attemptCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32168,13 +32209,13 @@ func (ec *executionContext) marshalNWebhookDelivery2ᚖgithubᚗcomᚋacmeᚋdir
 	return ec._WebhookDelivery(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx context.Context, v any) (webhookdelivery.Status, error) {
-	var res webhookdelivery.Status
+func (ec *executionContext) unmarshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx context.Context, v any) (model.WebhookDeliveryStatus, error) {
+	var res model.WebhookDeliveryStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx context.Context, sel ast.SelectionSet, v webhookdelivery.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v model.WebhookDeliveryStatus) graphql.Marshaler {
 	return v
 }
 
@@ -33272,16 +33313,16 @@ func (ec *executionContext) unmarshalOUserWhereInput2ᚖgithubᚗcomᚋacmeᚋdi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx context.Context, v any) (*webhookdelivery.Status, error) {
+func (ec *executionContext) unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx context.Context, v any) (*model.WebhookDeliveryStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(webhookdelivery.Status)
+	var res = new(model.WebhookDeliveryStatus)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚋwebhookdeliveryᚐStatus(ctx context.Context, sel ast.SelectionSet, v *webhookdelivery.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v *model.WebhookDeliveryStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -197,15 +197,15 @@ document.addEventListener("click", async (e) => {
 
 function renderProviders() {
   fill($("providers"), providers.map((p, i) =>
-    h("label", { class: "provider", for: "provider-" + p.id },
-      h("input", { type: "radio", name: "provider", id: "provider-" + p.id, value: p.id, checked: i === 0 }), p.name)));
+    h("label", { class: "provider", for: "provider-" + p.id.toLowerCase() },
+      h("input", { type: "radio", name: "provider", id: "provider-" + p.id.toLowerCase(), value: p.id, checked: i === 0 }), p.name)));
   $("providers").addEventListener("change", renderSteps);
   renderSteps();
 }
 
 function chosenProvider() {
   const r = document.querySelector('input[name="provider"]:checked');
-  return providers.find((p) => p.id === (r ? r.value : "jumpcloud"));
+  return providers.find((p) => p.id === (r ? r.value : "JUMPCLOUD"));
 }
 
 function renderSteps() {
@@ -516,7 +516,7 @@ function webhookCard(ep) {
     h("p", { class: "muted" }, "Event types: " + (ep.eventTypes.length ? ep.eventTypes.join(", ") : "every event")),
     table(["Event", "Status", "Attempts", "Last answer", ""], ep.deliveries.map((d) => h("tr", {},
       h("td", {}, h("code", {}, d.eventType), h("br"), h("span", { class: "muted" }, d.webhookID)),
-      h("td", {}, d.status, d.status === "pending" ? h("span", { class: "muted" }, " (next " + when(d.nextAttemptAt) + ")") : null),
+      h("td", {}, d.status.toLowerCase(), d.status === "PENDING" ? h("span", { class: "muted" }, " (next " + when(d.nextAttemptAt) + ")") : null),
       h("td", {}, h("details", {}, h("summary", {}, String(d.attemptCount)),
         h("ol", {}, d.attempts.map((a) => h("li", {}, when(a.createdAt), ": ", a.succeeded ? "succeeded" : "failed",
           a.responseStatus ? " (HTTP " + a.responseStatus + ")" : "", a.error ? " — " + a.error : "", ", " + a.latencyMs + " ms"))))),

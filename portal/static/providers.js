@@ -1,9 +1,10 @@
 // providers.js: the identity providers a directory can be connected to and
 // the set-up steps the admin follows in each. "the endpoint URL" and "the
-// bearer token" are what creating the directory shows, once.
+// bearer token" are what creating the directory shows, once. Each id is the
+// GraphQL DirectoryProvider value, in upper case.
 export const providers = [
   {
-    id: "jumpcloud",
+    id: "JUMPCLOUD",
     name: "JumpCloud",
     steps: [
       "In the JumpCloud Admin Portal, open SSO Applications and add a new application: choose “Custom Application”.",
@@ -15,7 +16,7 @@ export const providers = [
     ],
   },
   {
-    id: "okta",
+    id: "OKTA",
     name: "Okta",
     steps: [
       "In the Okta Admin Console, open your application (or create an app integration) and, under General, enable SCIM provisioning.",
@@ -27,7 +28,7 @@ export const providers = [
     ],
   },
   {
-    id: "entra",
+    id: "ENTRA",
     name: "Microsoft Entra ID",
     steps: [
       "In the Entra admin center, Enterprise applications → New application → Create your own application (non-gallery).",
@@ -38,7 +39,7 @@ export const providers = [
     ],
   },
   {
-    id: "onelogin",
+    id: "ONELOGIN",
     name: "OneLogin",
     steps: [
       "In OneLogin, Applications → Add App: “SCIM Provisioner with SAML (SCIM v2 Enterprise)”.",
@@ -49,7 +50,7 @@ export const providers = [
     ],
   },
   {
-    id: "ping",
+    id: "PING",
     name: "PingIdentity",
     steps: [
       "In PingOne, Integrations → Provisioning → New Connection → Identity Store → SCIM Outbound.",
@@ -59,7 +60,7 @@ export const providers = [
     ],
   },
   {
-    id: "generic",
+    id: "GENERIC",
     name: "Generic SCIM 2.0",
     steps: [
       "Give your SCIM 2.0 client the endpoint URL as its base URL.",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Provider is the identity provider behind a directory: the vocabulary is
@@ -70,20 +71,27 @@ func (p Provider) Valid() bool { return p.DisplayName() != "" }
 // String returns the stored value.
 func (p Provider) String() string { return string(p) }
 
-// MarshalGQL writes the provider as a GraphQL enum value.
+// GQL returns the provider's GraphQL enum value, the stored value in upper
+// case (JUMPCLOUD). The stored value itself stays lower case.
+func (p Provider) GQL() string { return strings.ToUpper(string(p)) }
+
+// MarshalGQL writes the provider as a GraphQL enum value, in upper case.
 func (p Provider) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, strconv.Quote(string(p)))
+	_, _ = io.WriteString(w, strconv.Quote(p.GQL()))
 }
 
-// UnmarshalGQL reads a GraphQL enum value into a provider.
+// UnmarshalGQL reads a GraphQL enum value into a provider: in upper case
+// or, deprecated, as stored (jumpcloud).
 func (p *Provider) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("provider must be a string, not %T", v)
 	}
-	if !Provider(s).Valid() {
-		return fmt.Errorf("%q is not a valid provider", s)
+	for _, e := range providers {
+		if s == e.p.GQL() || s == string(e.p) {
+			*p = e.p
+			return nil
+		}
 	}
-	*p = Provider(s)
-	return nil
+	return fmt.Errorf("%q is not a valid provider", s)
 }
