@@ -493,7 +493,7 @@ func (f *flow) orgAdmin(t *testing.T) {
 	f.fails(f.otherAdmin, `mutation($o: ID!) { setDefaultRole(organizationID: $o, roleID: null) { id } }`,
 		map[string]any{"o": f.acme}, "NOT_FOUND", "")
 	f.fails(f.otherAdmin, `mutation { createOrganization(input: {name: "Mine"}) { id } }`, nil, "FORBIDDEN", "")
-	f.fails(f.otherAdmin, createKeyMutation, map[string]any{"scope": "platform"}, "FORBIDDEN", "")
+	f.fails(f.otherAdmin, createKeyMutation, map[string]any{"scope": "PLATFORM"}, "FORBIDDEN", "")
 
 	var role struct{ CreateRole struct{ Key string } }
 	f.ok(f.otherAdmin, createRoleMutation, map[string]any{"org": f.globex, "key": "editor"}, &role)
