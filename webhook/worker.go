@@ -152,10 +152,20 @@ func New(svc *domain.Service, dia string, cfg Config) *Worker {
 		http: HTTPClient(cfg.Timeout, cfg.AllowPrivate, cfg.Resolver)}
 }
 
-// Run works until ctx ends: a round, and, when it sent nothing, a pause.
-// Failures are logged and retried at the next round.
+// Run works until ctx ends: a round, and, when it sent nothing, a pause
+// that a commit of events in this process ends early (events written
+// through another server wait for the poll). Failures are logged and
+// retried at the next round.
 func (w *Worker) Run(ctx context.Context) {
 	ctx = platform(ctx)
+	wake := make(chan struct{}, 1)
+	stop := domain.WatchCommits(func([]uuid.UUID) {
+		select {
+		case wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	})
+	defer stop()
 	lastPrune := time.Time{}
 	for {
 		n, err := w.Round(ctx)
@@ -174,6 +184,7 @@ func (w *Worker) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-wake:
 		case <-time.After(w.cfg.PollInterval):
 		}
 	}
