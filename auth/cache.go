@@ -38,9 +38,8 @@ const maxCached = 10_000
 type credCache struct {
 	ttl    time.Duration
 	gen    atomic.Uint64
-	mu     sync.RWMutex
-	tokens map[string]cachedToken
-	keys   map[string]cachedKey
+	tokens entries[cachedToken]
+	keys   entries[cachedKey]
 }
 
 // cachedToken is what a directory token decides.
@@ -49,8 +48,6 @@ type cachedToken struct {
 	id        uuid.UUID
 	dir, org  uuid.UUID
 	expiresAt *time.Time
-	gen       uint64
-	until     time.Time
 }
 
 // cachedKey is what an API key decides.
@@ -60,12 +57,47 @@ type cachedKey struct {
 	scope     access.Scope
 	org       *uuid.UUID
 	expiresAt *time.Time
-	gen       uint64
-	until     time.Time
+}
+
+// entry is a cached credential with the generation it was read under and
+// the instant it stops being trusted.
+type entry[V any] struct {
+	v     V
+	gen   uint64
+	until time.Time
+}
+
+// entries is one kind of credential, by the hash of its secret.
+type entries[V any] struct {
+	mu sync.RWMutex
+	m  map[string]entry[V]
+}
+
+// get returns the value of hash if it was read under generation gen and
+// is still trusted at now.
+func (es *entries[V]) get(hash []byte, gen uint64, now time.Time) (V, bool) {
+	es.mu.RLock()
+	e, ok := es.m[string(hash)]
+	es.mu.RUnlock()
+	if !ok || e.gen != gen || !now.Before(e.until) {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+// put remembers v for hash until until.
+func (es *entries[V]) put(hash []byte, v V, gen uint64, until time.Time) {
+	es.mu.Lock()
+	if es.m == nil || len(es.m) >= maxCached {
+		es.m = map[string]entry[V]{}
+	}
+	es.m[string(hash)] = entry[V]{v: v, gen: gen, until: until}
+	es.mu.Unlock()
 }
 
 func newCredCache(ttl time.Duration) *credCache {
-	return &credCache{ttl: ttl, tokens: map[string]cachedToken{}, keys: map[string]cachedKey{}}
+	return &credCache{ttl: ttl}
 }
 
 // invalidate forgets every entry.
@@ -76,24 +108,14 @@ func (c *credCache) token(hash []byte, now time.Time) (cachedToken, bool) {
 	if c.ttl <= 0 {
 		return cachedToken{}, false
 	}
-	c.mu.RLock()
-	e, ok := c.tokens[string(hash)]
-	c.mu.RUnlock()
-	return e, ok && e.gen == c.gen.Load() && now.Before(e.until)
+	return c.tokens.get(hash, c.gen.Load(), now)
 }
 
 // putToken remembers a token read under generation gen.
 func (c *credCache) putToken(e cachedToken, gen uint64, now time.Time) {
-	if c.ttl <= 0 {
-		return
+	if c.ttl > 0 {
+		c.tokens.put(e.hash, e, gen, now.Add(c.ttl))
 	}
-	e.gen, e.until = gen, now.Add(c.ttl)
-	c.mu.Lock()
-	if len(c.tokens) >= maxCached {
-		c.tokens = map[string]cachedToken{}
-	}
-	c.tokens[string(e.hash)] = e
-	c.mu.Unlock()
 }
 
 // key returns the cached API key of hash, if it is still good at now.
@@ -101,24 +123,14 @@ func (c *credCache) key(hash []byte, now time.Time) (cachedKey, bool) {
 	if c.ttl <= 0 {
 		return cachedKey{}, false
 	}
-	c.mu.RLock()
-	e, ok := c.keys[string(hash)]
-	c.mu.RUnlock()
-	return e, ok && e.gen == c.gen.Load() && now.Before(e.until)
+	return c.keys.get(hash, c.gen.Load(), now)
 }
 
 // putKey remembers an API key read under generation gen.
 func (c *credCache) putKey(e cachedKey, gen uint64, now time.Time) {
-	if c.ttl <= 0 {
-		return
+	if c.ttl > 0 {
+		c.keys.put(e.hash, e, gen, now.Add(c.ttl))
 	}
-	e.gen, e.until = gen, now.Add(c.ttl)
-	c.mu.Lock()
-	if len(c.keys) >= maxCached {
-		c.keys = map[string]cachedKey{}
-	}
-	c.keys[string(e.hash)] = e
-	c.mu.Unlock()
 }
 
 // lookupToken reads the directory token of hash whose directory is enabled,
