@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
+	"github.com/acme/directory/store"
 )
 
 // NewAPIKey is what creating an API key takes.
@@ -37,24 +38,30 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*IssuedAPIKey
 	case in.Scope != access.Platform && in.OrganizationID == nil:
 		return nil, fault.FieldErrorf("organizationID", "is required for an organization key")
 	}
-	if in.OrganizationID != nil {
-		if err := requireOrganization(ctx, s.db(ctx), *in.OrganizationID, "organizationID"); err != nil {
-			return nil, err
-		}
-	}
 	sec := secret.New(secret.APIKeyPrefix)
-	k, err := s.db(ctx).APIKey.Create().SetScope(in.Scope).SetNillableOrganizationID(in.OrganizationID).
-		SetName(in.Name).SetHash(sec.Hash).SetPrefix(sec.Display).Save(ctx)
+	var k *ent.APIKey
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		if in.OrganizationID != nil {
+			if err := requireOrganization(ctx, tx, *in.OrganizationID, "organizationID"); err != nil {
+				return err
+			}
+		}
+		k, err = tx.APIKey.Create().SetScope(in.Scope).SetNillableOrganizationID(in.OrganizationID).
+			SetName(in.Name).SetHash(sec.Hash).SetPrefix(sec.Display).Save(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, wrap("create API key", err)
 	}
-	return &IssuedAPIKey{APIKey: k, Key: sec.Plain}, nil
+	return &IssuedAPIKey{APIKey: store.Release(ctx, k), Key: sec.Plain}, nil
 }
 
 // RevokeAPIKey deletes an API key: it stops working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) error {
-	err := s.db(ctx).APIKey.DeleteOneID(id).Exec(ctx)
-	return wrap("revoke API key", notFoundOn(err, "id", "no such API key"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		return notFoundOn(tx.APIKey.DeleteOneID(id).Exec(ctx), "id", "no such API key")
+	})
+	return wrap("revoke API key", err)
 }
 
 // APIKeys lists the keys the viewer may see, oldest first.

@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/store"
 )
 
 // nonSlug matches the runs of characters a slug cannot hold.
@@ -40,12 +41,16 @@ func (s *Service) CreateOrganization(ctx context.Context, in NewOrganization) (*
 	if slug == "" {
 		slug = Slugify(name)
 	}
-	org, err := s.db(ctx).Organization.Create().SetName(name).SetSlug(slug).
-		SetNillableExternalID(in.ExternalID).Save(ctx)
+	var org *ent.Organization
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		org, err = tx.Organization.Create().SetName(name).SetSlug(slug).
+			SetNillableExternalID(in.ExternalID).Save(ctx)
+		return orgConflict(err, &slug, in.ExternalID) // inside: the transaction classifies what it returns
+	})
 	if err != nil {
-		return nil, wrap("create organization", orgConflict(err, &slug, in.ExternalID))
+		return nil, wrap("create organization", err)
 	}
-	return org, nil
+	return store.Release(ctx, org), nil
 }
 
 // OrganizationChange is what updating an organization takes; nil fields
@@ -66,21 +71,24 @@ func (s *Service) UpdateOrganization(ctx context.Context, id uuid.UUID, in Organ
 		// only the application (the platform) may move it.
 		return nil, &fault.Error{Code: fault.Forbidden, Field: "externalID", Message: "only a platform key changes the external id"}
 	}
-	u := s.db(ctx).Organization.UpdateOneID(id).SetNillableName(in.Name).SetNillableSlug(in.Slug)
-	var ext *string
-	switch {
-	case in.ExternalID.Set && in.ExternalID.Value == nil:
-		u.ClearExternalID()
-	case in.ExternalID.Set:
-		ext = in.ExternalID.Value
-		u.SetExternalID(*ext)
-	}
-	org, err := u.Save(ctx)
+	var org *ent.Organization
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		u := tx.Organization.UpdateOneID(id).SetNillableName(in.Name).SetNillableSlug(in.Slug)
+		var ext *string
+		switch {
+		case in.ExternalID.Set && in.ExternalID.Value == nil:
+			u.ClearExternalID()
+		case in.ExternalID.Set:
+			ext = in.ExternalID.Value
+			u.SetExternalID(*ext)
+		}
+		org, err = u.Save(ctx)
+		return orgConflict(notFoundOn(err, "id", "no such organization"), in.Slug, ext)
+	})
 	if err != nil {
-		err = notFoundOn(err, "id", "no such organization")
-		return nil, wrap("update organization", orgConflict(err, in.Slug, ext))
+		return nil, wrap("update organization", err)
 	}
-	return org, nil
+	return store.Release(ctx, org), nil
 }
 
 // orgConflict names the unique column a write collided on when only one
@@ -98,8 +106,10 @@ func orgConflict(err error, slug, externalID *string) error {
 
 // DeleteOrganization deletes an organization with everything in it.
 func (s *Service) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
-	err := s.db(ctx).Organization.DeleteOneID(id).Exec(ctx)
-	return wrap("delete organization", notFoundOn(err, "id", "no such organization"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		return notFoundOn(tx.Organization.DeleteOneID(id).Exec(ctx), "id", "no such organization")
+	})
+	return wrap("delete organization", err)
 }
 
 // Organizations lists the organizations the viewer may see, oldest first.

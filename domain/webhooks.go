@@ -178,8 +178,10 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 
 // DeleteWebhookEndpoint deletes an endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) error {
-	err := s.db(ctx).WebhookEndpoint.DeleteOneID(id).Exec(ctx)
-	return wrap("delete webhook endpoint", notFoundOn(err, "id", "no such webhook endpoint"))
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		return notFoundOn(tx.WebhookEndpoint.DeleteOneID(id).Exec(ctx), "id", "no such webhook endpoint")
+	})
+	return wrap("delete webhook endpoint", err)
 }
 
 // RotateWebhookSecret gives an endpoint a new secret. The old one keeps

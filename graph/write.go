@@ -12,7 +12,6 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/graph/model"
-	"github.com/acme/directory/store"
 )
 
 // The translations between GraphQL's input shapes and the domain's. The
@@ -46,17 +45,18 @@ func directoryStatus(d *ent.Directory) model.DirectoryStatus {
 	return model.DirectoryStatusActive
 }
 
-// mutate runs one mutation of the new form: op under a savepoint of the
-// operation's transaction (store.WithTx joins it), so that an expected
-// failure undoes op alone. It returns the payload's userErrors: empty when
+// mutate runs one mutation of the new form: op is a domain operation,
+// which runs under a savepoint of the operation's transaction (each domain
+// operation is one transaction, and store.WithTx joins the caller's), so
+// that an expected failure undoes op alone. It returns the payload's
+// userErrors: empty when
 // op succeeded, the failure when it is an expected one (fault.Invalid,
 // NotFound, Conflict), with err nil so the operation's other mutations
 // commit. Any other failure comes back as err, a top-level error that
 // rolls back the whole operation. prefix is the argument the failure's
 // field is under ("input").
 func (r *mutationResolver) mutate(ctx context.Context, prefix string, op func(ctx context.Context) error) ([]*model.UserError, error) {
-	err := store.WithTx(ctx, r.client, func(*ent.Tx) error { return op(ctx) })
-	return userErrors(prefix, err)
+	return userErrors(prefix, op(ctx))
 }
 
 // userErrors sorts err into an expected failure, returned as the payload's
