@@ -21,7 +21,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -184,12 +183,11 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Schema: schema,
 		Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
 	e := &endpoint{
-		auth:     cfg.Auth,
-		server:   newServer(client, pagedSchema{es}, cfg),
-		graphiql: cfg.Introspection,
-		timeout:  cfg.Timeout,
-		maxBody:  cfg.MaxBodyBytes,
-		cors:     map[string]bool{},
+		auth:    cfg.Auth,
+		server:  newServer(client, pagedSchema{es}, cfg),
+		timeout: cfg.Timeout,
+		maxBody: cfg.MaxBodyBytes,
+		cors:    map[string]bool{},
 	}
 	if cfg.Introspection {
 		e.sdl = schemaSDL(schema)
@@ -327,11 +325,10 @@ func sizeOf(v any) int {
 
 // endpoint is the HTTP face of the API.
 type endpoint struct {
-	auth     *auth.Authenticator
-	server   http.Handler
-	graphiql bool
-	timeout  time.Duration // of the whole request; none if zero
-	maxBody  int64         // bytes of a request body; DefaultMaxBodyBytes if zero
+	auth    *auth.Authenticator
+	server  http.Handler
+	timeout time.Duration // of the whole request; none if zero
+	maxBody int64         // bytes of a request body; DefaultMaxBodyBytes if zero
 	// sdl is the schema served at <endpoint>/schema.graphql; empty when
 	// introspection is off. sdlReadOnly: read-only keys may fetch it.
 	sdl         string
@@ -368,10 +365,6 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasSuffix(r.URL.Path, "/schema.graphql") {
 		e.serveSchema(w, r)
-		return
-	}
-	if e.graphiql && wantsGraphiQL(r) {
-		playground.Handler("Directory GraphQL", r.URL.Path)(w, r)
 		return
 	}
 	if isWebSocket(r) {
@@ -542,11 +535,4 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 	if err := json.NewEncoder(w).Encode(body); err != nil {
 		slog.DebugContext(r.Context(), "graphql: write error", "err", err)
 	}
-}
-
-// wantsGraphiQL reports whether r is a browser opening the endpoint rather
-// than a GraphQL GET request.
-func wantsGraphiQL(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.URL.Query().Get("query") == "" &&
-		strings.Contains(r.Header.Get("Accept"), "text/html")
 }
