@@ -180,6 +180,12 @@ func (a *Authenticator) APIKey(ctx context.Context, header string) (*access.View
 	return v, nil
 }
 
+// Changes returns a channel that is closed when a credential, directory
+// or organization is next written through this process's client: the
+// moment to check a long-held credential again (an open WebSocket does,
+// and also every CacheTTL for the writes of other servers).
+func (a *Authenticator) Changes() <-chan struct{} { return a.cache.changes() }
+
 // expired reports whether a credential expiring at expiresAt (nil: never)
 // is expired at now: at the instant itself and after it.
 func expired(expiresAt *time.Time, now time.Time) bool {

@@ -40,6 +40,12 @@ type credCache struct {
 	gen    atomic.Uint64
 	tokens entries[cachedToken]
 	keys   entries[cachedKey]
+
+	// changed is closed, and replaced, at every invalidation: what holds
+	// a credential for long (an open WebSocket) waits on it to check the
+	// credential again at once.
+	changedMu sync.Mutex
+	changed   chan struct{}
 }
 
 // cachedToken is what a directory token decides.
@@ -97,11 +103,24 @@ func (es *entries[V]) put(hash []byte, v V, gen uint64, until time.Time) {
 }
 
 func newCredCache(ttl time.Duration) *credCache {
-	return &credCache{ttl: ttl}
+	return &credCache{ttl: ttl, changed: make(chan struct{})}
 }
 
-// invalidate forgets every entry.
-func (c *credCache) invalidate() { c.gen.Add(1) }
+// invalidate forgets every entry and wakes whoever waits on changes.
+func (c *credCache) invalidate() {
+	c.gen.Add(1)
+	c.changedMu.Lock()
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.changedMu.Unlock()
+}
+
+// changes returns a channel closed at the next invalidation.
+func (c *credCache) changes() <-chan struct{} {
+	c.changedMu.Lock()
+	defer c.changedMu.Unlock()
+	return c.changed
+}
 
 // token returns the cached token of hash, if it is still good at now.
 func (c *credCache) token(hash []byte, now time.Time) (cachedToken, bool) {

@@ -19,8 +19,8 @@
 //     a session of its own. After the listener reconnects (it may have
 //     missed notifications) every reader is woken.
 //   - On SQLite, from other processes on the same file (the command line):
-//     Run looks at the newest event id every Tick and wakes every reader
-//     when it moved.
+//     Run looks at the newest event id every Tick and, when it moved,
+//     wakes the readers of the organizations whose events are new.
 package broker
 
 import (
@@ -260,13 +260,48 @@ func (b *Broker) watchFile(ctx context.Context) error {
 			}
 			continue
 		}
-		// The first look after readers came has nothing to compare with:
-		// wake them, as an event may have committed since they last read.
-		if newest != last {
+		switch {
+		case newest == last:
+		case last < 0:
+			// The first look after readers came has nothing to compare
+			// with: wake them, as an event may have committed since they
+			// last read.
 			b.WakeAll()
+		default:
+			// Only the organizations whose events moved: a write of one
+			// tenant wakes no other tenant's readers.
+			orgs, err := b.orgsBetween(ctx, last, newest)
+			if err != nil {
+				if ctx.Err() == nil {
+					slog.WarnContext(ctx, "events broker: read organizations of new events", "err", err)
+				}
+				b.WakeAll()
+				break
+			}
+			b.Wake(orgs...)
 		}
 		last = newest
 	}
+}
+
+// orgsBetween returns the organizations of the events with ids in
+// (after, upTo]. SQLite has one writer, so its event ids commit in order.
+func (b *Broker) orgsBetween(ctx context.Context, after, upTo int64) ([]uuid.UUID, error) {
+	rows, err := b.db.QueryContext(ctx,
+		"SELECT DISTINCT organization_id FROM events WHERE id > ? AND id <= ?", after, upTo)
+	if err != nil {
+		return nil, fmt.Errorf("broker: organizations of new events: %w", err)
+	}
+	defer rows.Close()
+	var orgs []uuid.UUID
+	for rows.Next() {
+		var org uuid.UUID
+		if err := rows.Scan(&org); err != nil {
+			return nil, fmt.Errorf("broker: organizations of new events: %w", err)
+		}
+		orgs = append(orgs, org)
+	}
+	return orgs, rows.Err()
 }
 
 // Tail calls emit with each event of org after from that matches f, in

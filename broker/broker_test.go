@@ -225,3 +225,55 @@ func TestTailOtherProcess(t *testing.T) {
 		t.Fatalf("Tail returned %v, want context.Canceled", err)
 	}
 }
+
+// TestFileWatchWakesOnlyItsOrganization: on SQLite, another process's
+// write of one organization wakes that organization's readers and no
+// other's.
+func TestFileWatchWakesOnlyItsOrganization(t *testing.T) {
+	dir := t.TempDir()
+	ctx := access.PlatformContext(context.Background())
+	s1, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	s2, err := store.Open(ctx, "file:"+filepath.Join(dir, "directory.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	svc2 := domain.New(s2.Client, s2.Dialect)
+	a, err := svc2.CreateOrganization(ctx, domain.NewOrganization{Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := svc2.CreateOrganization(ctx, domain.NewOrganization{Name: "Other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := broker.New(s1, broker.Config{Tick: 20 * time.Millisecond, IgnoreLocalCommits: true})
+	wa, cancelA := b.Subscribe(a.ID)
+	defer cancelA()
+	wo, cancelO := b.Subscribe(other.ID)
+	defer cancelO()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go b.Run(rctx)
+	// The first look wakes everyone; let it pass.
+	<-wa
+	<-wo
+	for i := range 3 {
+		key := fmt.Sprintf("r%d", i)
+		if _, err := svc2.CreateRole(ctx, domain.NewRole{OrganizationID: a.ID, Key: key, Name: key}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-wa:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("write %d: organization A's reader not woken within 5 s", i)
+		}
+		if woken(wo) {
+			t.Fatalf("write %d of organization A woke another organization's reader", i)
+		}
+	}
+}

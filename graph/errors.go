@@ -67,6 +67,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		slog.WarnContext(ctx, "graphql: request deadline", "path", gqlErr.Path.String(), "err", cause)
 		return presented(gqlErr, timeoutMessage, codeTimeout, "")
 	}
+	if errors.Is(cause, context.Canceled) && ctx.Err() != nil {
+		// The caller left (a socket closed, a request cancelled): nobody
+		// reads this, and nothing failed on the server's side.
+		return presented(gqlErr, "the request was cancelled", codeBadRequest, "")
+	}
 	classified := store.Classify(cause)
 	var fe *fault.Error
 	if !errors.As(classified, &fe) || fe.Code == fault.Internal {

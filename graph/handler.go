@@ -115,6 +115,28 @@ type Config struct {
 	// PersistedQueries is how many automatic persisted queries (by their
 	// SHA-256) the server keeps, least recently used dropped first.
 	PersistedQueries int
+	// SocketInitTimeout is how long a new WebSocket may take to send
+	// connection_init; it is then closed with 4408.
+	SocketInitTimeout time.Duration
+	// SocketIdleTimeout is how long a WebSocket may stay open without a
+	// subscription.
+	SocketIdleTimeout time.Duration
+	// MaxSockets bounds the WebSockets open on this server.
+	MaxSockets int
+	// MaxSocketsPerAddress bounds the WebSockets open from one client
+	// address (the TCP peer: behind a load balancer, its address).
+	MaxSocketsPerAddress int
+	// MaxPendingSocketsPerAddress bounds the WebSockets of one address
+	// that have not sent connection_init yet.
+	MaxPendingSocketsPerAddress int
+	// MaxSocketsPerKey bounds the WebSockets open with one API key.
+	MaxSocketsPerKey int
+	// MaxSubscriptionsPerKey bounds the subscriptions running with one
+	// API key, on all its sockets together.
+	MaxSubscriptionsPerKey int
+	// SubscriptionEventsPerSecond is how many events a key's
+	// subscriptions receive a second, all together; negative: unpaced.
+	SubscriptionEventsPerSecond float64
 	// CORSOrigins are the browser origins (https://admin.example.com) that
 	// may call the API from a page; none by default. API keys are
 	// server-side secrets: allow an origin only for a page that gets its
@@ -167,7 +189,25 @@ func (c Config) withDefaults() Config {
 	if c.PersistedQueries <= 0 {
 		c.PersistedQueries = DefaultPersistedQueries
 	}
+	c.SocketInitTimeout = orDefault(c.SocketInitTimeout, DefaultSocketInitTimeout)
+	c.SocketIdleTimeout = orDefault(c.SocketIdleTimeout, DefaultSocketIdleTimeout)
+	c.MaxSockets = orDefault(c.MaxSockets, DefaultMaxSockets)
+	c.MaxSocketsPerAddress = orDefault(c.MaxSocketsPerAddress, DefaultMaxSocketsPerAddress)
+	c.MaxPendingSocketsPerAddress = orDefault(c.MaxPendingSocketsPerAddress, DefaultMaxPendingSocketsPerAddress)
+	c.MaxSocketsPerKey = orDefault(c.MaxSocketsPerKey, DefaultMaxSocketsPerKey)
+	c.MaxSubscriptionsPerKey = orDefault(c.MaxSubscriptionsPerKey, DefaultMaxSubscriptionsPerKey)
+	if c.SubscriptionEventsPerSecond == 0 {
+		c.SubscriptionEventsPerSecond = DefaultSubscriptionEventsPerSecond
+	}
 	return c
+}
+
+// orDefault is v, or def when v is not positive.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // NewHandler returns the /graphql endpoint: API-key authentication, then
@@ -180,10 +220,12 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 		cfg.Auth = auth.New(client, auth.Config{})
 	}
 	schema := servedSchema()
+	sockets := newSocketSet(cfg)
 	es := generated.NewExecutableSchema(generated.Config{Schema: schema,
-		Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
+		Resolvers: &Resolver{client: client, domain: svc, cfg: cfg, sockets: sockets}})
 	e := &endpoint{
 		auth:    cfg.Auth,
+		sockets: sockets,
 		server:  newServer(client, pagedSchema{es}, cfg),
 		timeout: cfg.Timeout,
 		maxBody: cfg.MaxBodyBytes,
@@ -219,7 +261,7 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(websocketTransport(cfg.Auth))
+	srv.AddTransport(websocketTransport(cfg.Auth, cfg.MaxBodyBytes))
 	cache := boundedCache[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
@@ -227,6 +269,8 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	// and the query only when the server does not know it yet. First, so
 	// the limits below see the query text.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{lru.New[string](cfg.PersistedQueries)}})
+	// An operation sent on a WebSocket: its credential again, first.
+	srv.Use(socketGuard{auth: cfg.Auth})
 	// The limits, cheapest and most fundamental first; see limits.go.
 	srv.Use(documentLimit{tokens: cfg.MaxTokens, cache: cache})
 	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases})
@@ -326,6 +370,7 @@ func sizeOf(v any) int {
 // endpoint is the HTTP face of the API.
 type endpoint struct {
 	auth    *auth.Authenticator
+	sockets *socketSet
 	server  http.Handler
 	timeout time.Duration // of the whole request; none if zero
 	maxBody int64         // bytes of a request body; DefaultMaxBodyBytes if zero
@@ -334,22 +379,6 @@ type endpoint struct {
 	sdl         string
 	sdlReadOnly bool
 	cors        map[string]bool // the allowed browser origins
-}
-
-// serveSocket serves a subscription's WebSocket. It lives as long as the
-// socket, under no request deadline. Its key comes in connection_init
-// (websocketTransport) or, for clients that can set one, in the upgrade
-// request's Authorization header.
-func (e *endpoint) serveSocket(w http.ResponseWriter, r *http.Request) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		v, err := e.auth.APIKey(r.Context(), h)
-		if err != nil {
-			writeAuthError(w, r, err)
-			return
-		}
-		r = r.WithContext(access.NewContext(r.Context(), v))
-	}
-	e.server.ServeHTTP(w, r)
 }
 
 // ServeHTTP authenticates the caller and runs the GraphQL request as it,

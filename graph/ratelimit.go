@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/acme/directory/access"
@@ -138,8 +139,9 @@ func setCost(ctx context.Context, cost int) {
 }
 
 // rateLimit charges each operation's cost to its API key (see buckets). It
-// runs after shapeLimit, which measures the cost; operations over
-// WebSocket (subscriptions) are not charged.
+// runs after shapeLimit, which measures the cost, over every transport: a
+// subscription started on a WebSocket is charged as a query is (its
+// socket's context carries the requestCost).
 type rateLimit struct {
 	buckets *buckets
 }
@@ -182,7 +184,7 @@ func (l rateLimit) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 func (l rateLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	rc := requestCostOf(ctx)
-	if resp == nil || rc == nil {
+	if resp == nil || rc == nil || isSubscription(ctx) {
 		return resp
 	}
 	rc.mu.Lock()
@@ -201,6 +203,16 @@ func (l rateLimit) InterceptResponse(ctx context.Context, next graphql.ResponseH
 		"resetSeconds":       math.Ceil(rc.budget.resetAfter.Seconds()),
 	}
 	return resp
+}
+
+// isSubscription reports whether ctx runs a subscription, whose events
+// carry no cost report.
+func isSubscription(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Subscription
 }
 
 // retryAfter is a Retry-After value: whole seconds, at least 1.

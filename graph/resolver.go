@@ -11,4 +11,6 @@ type Resolver struct {
 	client *ent.Client
 	domain *domain.Service
 	cfg    Config
+	// sockets counts subscriptions by key and paces their events.
+	sockets *socketSet
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,28 +26,28 @@ import (
 // headers on a WebSocket, so the API key comes in connection_init's
 // payload, {"Authorization": "Bearer dk_..."}, and is checked there exactly
 // as an HTTP request's header is; an upgrade request that does carry the
-// header is checked by the endpoint first, as any request.
-
-// wsCloseForbidden is graphql-transport-ws's close code for a refused
-// connection_init.
-const wsCloseForbidden = 4403
+// header is checked by the endpoint first, as any request. What a socket
+// may do, and how long, is socket.go's.
 
 // isWebSocket reports whether r asks to switch protocols: the only
 // requests gqlgen's websocket transport takes (its GET and POST
 // transports refuse them).
 func isWebSocket(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
 
-// websocketTransport is the WebSocket transport, authenticating each
-// connection with a.
-func websocketTransport(a *auth.Authenticator) transport.Websocket {
+// websocketTransport is the WebSocket transport: sockets accepted through
+// socket.go's rules, authenticated with a, messages up to maxBody bytes.
+func websocketTransport(a *auth.Authenticator, maxBody int64) transport.Websocket {
 	return transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: socketAcceptor{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Any origin: the key is sent explicitly, never by the browser
 			// on its own (no cookie), so a foreign page gains nothing.
 			OriginPatterns: []string{"*"},
-		}},
-		InitFunc:    websocketInit(a),
-		InitTimeout: 10 * time.Second,
+		}}},
+		InitFunc: websocketInit(a),
+		// connection_init's deadline is the socket's (4408), not the
+		// transport's (which closes with 1002).
+		InitTimeout:      0,
+		PayloadReadLimit: &maxBody,
 		// A ping every 30 s keeps proxies from closing quiet subscriptions.
 		KeepAlivePingInterval: 30 * time.Second,
 		PingPongInterval:      30 * time.Second,
@@ -55,20 +56,25 @@ func websocketTransport(a *auth.Authenticator) transport.Websocket {
 }
 
 // websocketInit authenticates connection_init's Authorization (or
-// authorization) entry; without one, the viewer the upgrade request's
-// header authenticated stands. A refused key closes the connection with
-// 4403 Forbidden.
+// authorization) entry or, without one, the upgrade request's header. A
+// refused key closes the connection with 4403 Forbidden, a key over its
+// socket cap with 4429. The connection's operations are charged to the
+// key's rate limit as HTTP requests are.
 func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		key := p.Authorization()
-		if key == "" && access.FromContext(ctx) != nil {
-			return ctx, nil, nil
+		s := socketOf(ctx)
+		if s == nil {
+			return transport.WithWebsocketCloseCode(ctx, wsCloseForbidden), nil, errors.New("no socket")
 		}
-		v, err := a.APIKey(ctx, key)
+		v, code, err := s.authenticate(ctx, a, p.Authorization())
 		if err != nil {
-			return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, wsCloseForbidden), "Forbidden"), nil, err
+			reason := "Forbidden"
+			if code == wsCloseTooMany {
+				reason = "Too many connections for this API key"
+			}
+			return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason), nil, err
 		}
-		return access.NewContext(ctx, v), nil, nil
+		return withRequestCost(access.NewContext(ctx, v), &requestCost{}), nil, nil
 	}
 }
 
@@ -79,6 +85,9 @@ func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 // viewer cannot see is NOT_FOUND, as in every query.
 func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
 	visible, err := r.client.Organization.Query().Where(organization.ID(org)).Exist(ctx)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err() // the socket closed meanwhile: nobody to answer
+	}
 	if err != nil {
 		return nil, fmt.Errorf("events subscription: %w", err)
 	}
@@ -94,10 +103,19 @@ func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []s
 	if err != nil {
 		return nil, err
 	}
+	key := access.FromContext(ctx).CredentialID
+	release, err := r.sockets.subscribe(key)
+	if err != nil {
+		return nil, err
+	}
 	ch := make(chan *ent.Event)
 	go func() {
 		defer close(ch)
+		defer release()
 		err := r.cfg.Broker.Tail(ctx, r.client, org, from, events.Filter{Types: types}, func(e *ent.Event) error {
+			if err := r.sockets.wait(ctx, key); err != nil {
+				return err
+			}
 			select {
 			case ch <- e:
 				return nil

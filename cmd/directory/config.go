@@ -93,6 +93,18 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
 	fs.IntVar(&g.PersistedQueries, "graphql-persisted-queries", envInt("DIRECTORY_GRAPHQL_PERSISTED_QUERIES", graph.DefaultPersistedQueries),
 		"GraphQL: automatic persisted queries kept (least recently used dropped)")
+	fs.IntVar(&g.MaxSocketsPerKey, "graphql-ws-max-per-key", envInt("DIRECTORY_GRAPHQL_WS_MAX_PER_KEY", graph.DefaultMaxSocketsPerKey),
+		"GraphQL: most WebSockets open with one API key")
+	fs.IntVar(&g.MaxSocketsPerAddress, "graphql-ws-max-per-address", envInt("DIRECTORY_GRAPHQL_WS_MAX_PER_ADDRESS", graph.DefaultMaxSocketsPerAddress),
+		"GraphQL: most WebSockets open from one client address (behind a load balancer: from the balancer)")
+	fs.IntVar(&g.MaxSockets, "graphql-ws-max", envInt("DIRECTORY_GRAPHQL_WS_MAX", graph.DefaultMaxSockets),
+		"GraphQL: most WebSockets open on this server")
+	fs.IntVar(&g.MaxSubscriptionsPerKey, "graphql-max-subscriptions-per-key",
+		envInt("DIRECTORY_GRAPHQL_MAX_SUBSCRIPTIONS_PER_KEY", graph.DefaultMaxSubscriptionsPerKey),
+		"GraphQL: most subscriptions running with one API key, on all its WebSockets")
+	fs.Float64Var(&g.SubscriptionEventsPerSecond, "graphql-subscription-events-per-second",
+		envFloat("DIRECTORY_GRAPHQL_SUBSCRIPTION_EVENTS_PER_SECOND", graph.DefaultSubscriptionEventsPerSecond),
+		"GraphQL: events a key's subscriptions receive a second, together (a replay's pace; negative: unpaced)")
 	fs.StringVar(&c.graphqlCORSOrigins, "graphql-cors-origins", os.Getenv("DIRECTORY_GRAPHQL_CORS_ORIGINS"),
 		"GraphQL: browser origins allowed to call the API, comma-separated (default none; API keys are server-side secrets)")
 	fs.DurationVar(&c.webhook.poll, "webhook-poll", envDuration("DIRECTORY_WEBHOOK_POLL", webhook.DefaultPollInterval),

@@ -29,7 +29,10 @@ func TestGraphQLConfig(t *testing.T) {
 	want := graph.Config{MaxComplexity: 20000, MaxDepth: 12, MaxPageSize: 100, MaxRootFields: 50, MaxAliases: 100,
 		MaxTokens: 10000, MaxBodyBytes: 1 << 20, Timeout: 30 * time.Second, MaxWhereNodes: 200,
 		MaxWhereValues: 1000, MaxStringBytes: 4096, Introspection: true, PublicURL: "http://localhost:8080",
-		RateLimitPerSecond: graph.DefaultRateLimitPerSecond, PersistedQueries: graph.DefaultPersistedQueries}
+		RateLimitPerSecond: graph.DefaultRateLimitPerSecond, PersistedQueries: graph.DefaultPersistedQueries,
+		MaxSocketsPerKey: graph.DefaultMaxSocketsPerKey, MaxSocketsPerAddress: graph.DefaultMaxSocketsPerAddress,
+		MaxSockets: graph.DefaultMaxSockets, MaxSubscriptionsPerKey: graph.DefaultMaxSubscriptionsPerKey,
+		SubscriptionEventsPerSecond: graph.DefaultSubscriptionEventsPerSecond}
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("defaults:\n%+v\nwant\n%+v", d, want)
 	}

@@ -1,0 +1,386 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/broker"
+	"github.com/acme/directory/domain"
+	"github.com/acme/directory/ent/apikey"
+	"github.com/acme/directory/store"
+)
+
+// socketClient is a wsClient read by a goroutine of its own, so that
+// waiting for a message does not close the connection (a coder/websocket
+// read whose context ends does).
+type socketClient struct {
+	*wsClient
+	msgs chan wsMsg
+	err  chan error // the read error that ended the reader
+}
+
+// reading starts the reader of ws.
+func reading(ws *wsClient) *socketClient {
+	c := &socketClient{wsClient: ws, msgs: make(chan wsMsg, 100), err: make(chan error, 1)}
+	go func() {
+		for {
+			_, b, err := ws.conn.Read(context.Background())
+			if err != nil {
+				c.err <- err
+				return
+			}
+			var m wsMsg
+			if json.Unmarshal(b, &m) != nil || m.Type == "ping" || m.Type == "pong" {
+				continue
+			}
+			c.msgs <- m
+		}
+	}()
+	return c
+}
+
+// next returns the next message, or fails after timeout or on a close.
+func (c *socketClient) next(timeout time.Duration) wsMsg {
+	c.t.Helper()
+	select {
+	case m := <-c.msgs:
+		return m
+	case err := <-c.err:
+		c.t.Fatalf("socket ended: %v", err)
+	case <-time.After(timeout):
+		c.t.Fatalf("no message within %s", timeout)
+	}
+	return wsMsg{}
+}
+
+// answer returns the next message of operation id other than complete.
+func (c *socketClient) answer(id string, timeout time.Duration) wsMsg {
+	c.t.Helper()
+	for {
+		if m := c.next(timeout); m.ID == id && m.Type != "complete" {
+			return m
+		}
+	}
+}
+
+// silent fails when a message or a close arrives within d.
+func (c *socketClient) silent(d time.Duration) {
+	c.t.Helper()
+	select {
+	case m := <-c.msgs:
+		c.t.Fatalf("unexpected %s %s %s", m.Type, m.ID, m.Payload)
+	case err := <-c.err:
+		c.t.Fatalf("socket ended: %v", err)
+	case <-time.After(d):
+	}
+}
+
+// closedWith waits for the server to close the socket and returns the
+// close code, failing when it stays open for timeout. Messages before the
+// close are skipped unless they carry events.
+func (c *socketClient) closedWith(timeout time.Duration) websocket.StatusCode {
+	c.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m := <-c.msgs:
+			if m.Type == "next" && !strings.Contains(string(m.Payload), `"errors"`) {
+				c.t.Fatalf("an event before the close: %s", m.Payload)
+			}
+		case err := <-c.err:
+			return closeCode(err)
+		case <-deadline:
+			c.t.Fatalf("socket still open after %s", timeout)
+			return 0
+		}
+	}
+}
+
+// sendRaw writes one text message as it is.
+func (c *wsClient) sendRaw(s string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// initWith sends connection_init with key.
+func (c *wsClient) initWith(key string) {
+	p, _ := json.Marshal(map[string]any{"Authorization": "Bearer " + key})
+	c.send(wsMsg{Type: "connection_init", Payload: p})
+}
+
+// acked opens a socket to a's server and initialises it with key.
+func acked(t *testing.T, a *api, key string) *socketClient {
+	t.Helper()
+	ws := reading(dialWS(t, a.srv.URL))
+	ws.initWith(key)
+	if m := ws.next(10 * time.Second); m.Type != "connection_ack" {
+		t.Fatalf("connection_init: %+v", m)
+	}
+	return ws
+}
+
+// TestSocketCredentialPerOperation: a socket's credential is checked for
+// every operation and while its subscriptions run; a revoked key or a
+// deleted organization closes it with 4403 within a second, and queries
+// and mutations are refused on it (they go over HTTP).
+func TestSocketCredentialPerOperation(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, s *store.Store, url string) {
+		b := startBroker(t, s, broker.Config{DatabaseURL: url})
+		a := newAPI(t, s.Client, s.Dialect, Config{Broker: b})
+		svc := domain.New(s.Client, s.Dialect)
+		pctx := access.PlatformContext(context.Background())
+		org, err := svc.CreateOrganization(pctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		issue := func(scope access.Scope) *domain.IssuedAPIKey {
+			k, err := svc.CreateAPIKey(pctx, domain.NewAPIKey{Scope: scope, OrganizationID: &org.ID, Name: string(scope)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+
+		t.Run("mutations and queries are refused on a socket", func(t *testing.T) {
+			admin := issue(access.OrgAdmin)
+			ws := acked(t, a, admin.Key)
+			p, _ := json.Marshal(map[string]any{"query": `mutation($org: ID!) { apiKeyCreate(input: {organizationID: $org, name: "minted", scope: ORG_ADMIN}) { key } }`,
+				"variables": map[string]any{"org": org.ID}})
+			ws.send(wsMsg{ID: "m", Type: "subscribe", Payload: p})
+			if m := ws.answer("m", 10*time.Second); !strings.Contains(string(m.Payload), codeBadRequest) {
+				t.Fatalf("mutation on a socket: %+v; want an error %s", m, codeBadRequest)
+			}
+			if n := s.Client.APIKey.Query().Where(apikey.Name("minted")).CountX(pctx); n != 0 {
+				t.Fatalf("a mutation sent on a socket created %d keys", n)
+			}
+			p, _ = json.Marshal(map[string]any{"query": `{ organizations { totalCount } }`})
+			ws.send(wsMsg{ID: "q", Type: "subscribe", Payload: p})
+			if m := ws.answer("q", 10*time.Second); !strings.Contains(string(m.Payload), codeBadRequest) {
+				t.Fatalf("query on a socket: %+v; want an error %s", m, codeBadRequest)
+			}
+		})
+
+		t.Run("a revoked key ends its subscriptions with 4403", func(t *testing.T) {
+			read := issue(access.OrgRead)
+			ws := acked(t, a, read.Key)
+			ws.subscribe("events", map[string]any{"org": org.ID})
+			ws.silent(300 * time.Millisecond)
+			start := time.Now()
+			if err := svc.RevokeAPIKey(pctx, read.APIKey.ID); err != nil {
+				t.Fatal(err)
+			}
+			if code := ws.closedWith(5 * time.Second); code != wsCloseForbidden {
+				t.Fatalf("close code %d, want %d", code, wsCloseForbidden)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("socket closed %s after the revocation, want within 1 s", d)
+			}
+		})
+
+		t.Run("a revoked key cannot start an operation", func(t *testing.T) {
+			read := issue(access.OrgRead)
+			ws := acked(t, a, read.Key)
+			if err := svc.RevokeAPIKey(pctx, read.APIKey.ID); err != nil {
+				t.Fatal(err)
+			}
+			ws.subscribe("late", map[string]any{"org": org.ID})
+			if code := ws.closedWith(5 * time.Second); code != wsCloseForbidden {
+				t.Fatalf("close code %d, want %d", code, wsCloseForbidden)
+			}
+		})
+
+		t.Run("a deleted organization ends its subscriptions with 4403", func(t *testing.T) {
+			doomed, err := svc.CreateOrganization(pctx, domain.NewOrganization{Name: "Doomed"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := newOrgKey(t, s.Client, access.OrgRead, doomed.ID)
+			ws := acked(t, a, key)
+			ws.subscribe("events", map[string]any{"org": doomed.ID})
+			ws.silent(300 * time.Millisecond)
+			if err := svc.DeleteOrganization(pctx, doomed.ID); err != nil {
+				t.Fatal(err)
+			}
+			if code := ws.closedWith(5 * time.Second); code != wsCloseForbidden {
+				t.Fatalf("close code %d, want %d", code, wsCloseForbidden)
+			}
+		})
+	})
+}
+
+// TestSocketProtocol: graphql-transport-ws's close codes for what breaks
+// the protocol, and the server's connection closed in each case.
+func TestSocketProtocol(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, s *store.Store, url string) {
+		a := newAPI(t, s.Client, s.Dialect, Config{SocketInitTimeout: 300 * time.Millisecond})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(access.PlatformContext(context.Background()),
+			domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := newOrgKey(t, s.Client, access.OrgRead, org.ID)
+		tests := []struct {
+			name string
+			send func(ws *socketClient)
+			want websocket.StatusCode
+		}{
+			{"connection_init never sent", func(*socketClient) {}, wsCloseInitTimeout},
+			{"connection_init with a string payload", func(ws *socketClient) {
+				ws.sendRaw(`{"type":"connection_init","payload":"x"}`)
+			}, wsCloseBadRequest},
+			{"not JSON", func(ws *socketClient) { ws.sendRaw(`x`) }, wsCloseBadRequest},
+			{"an unknown message type", func(ws *socketClient) {
+				ws.initWith(key)
+				ws.sendRaw(`{"type":"bogus"}`)
+			}, wsCloseBadRequest},
+			{"subscribe before connection_init", func(ws *socketClient) {
+				ws.subscribe("1", map[string]any{"org": org.ID})
+			}, wsCloseUnauthorized},
+			{"a wrong key", func(ws *socketClient) {
+				ws.sendRaw(`{"type":"connection_init","payload":{"Authorization":"Bearer dk_wrong"}}`)
+			}, wsCloseForbidden},
+			{"connection_init twice", func(ws *socketClient) {
+				ws.initWith(key)
+				ws.initWith(key)
+			}, wsCloseTooMany},
+			{"a subscription id in use", func(ws *socketClient) {
+				ws.initWith(key)
+				ws.subscribe("1", map[string]any{"org": org.ID})
+				ws.subscribe("1", map[string]any{"org": org.ID})
+			}, wsCloseDuplicateID},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ws := reading(dialWS(t, a.srv.URL))
+				tt.send(ws)
+				if code := ws.closedWith(5 * time.Second); code != tt.want {
+					t.Fatalf("close code %d, want %d", code, tt.want)
+				}
+			})
+		}
+
+		t.Run("an id may be used again once its subscription completed", func(t *testing.T) {
+			ws := acked(t, a, key)
+			ws.subscribe("1", map[string]any{"org": org.ID})
+			ws.silent(200 * time.Millisecond)
+			ws.send(wsMsg{ID: "1", Type: "complete"})
+			if m := ws.next(5 * time.Second); m.Type != "complete" || m.ID != "1" {
+				t.Fatalf("after complete: %+v, want the server's complete", m)
+			}
+			ws.subscribe("1", map[string]any{"org": org.ID})
+			ws.silent(500 * time.Millisecond) // neither closed nor an error
+		})
+	})
+}
+
+// TestSocketLimits: the caps on sockets and subscriptions, and the rate
+// limit charged for a subscription as for a query.
+func TestSocketLimits(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, s *store.Store, url string) {
+		pctx := access.PlatformContext(context.Background())
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(pctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("subscriptions per key", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{MaxSubscriptionsPerKey: 3})
+			key := newOrgKey(t, s.Client, access.OrgRead, org.ID)
+			ws := acked(t, a, key)
+			other := acked(t, a, key) // the cap is the key's, on all its sockets
+			for i := range 3 {
+				ws.subscribe(fmt.Sprint(i), map[string]any{"org": org.ID})
+			}
+			ws.silent(300 * time.Millisecond)
+			other.subscribe("over", map[string]any{"org": org.ID})
+			if m := other.answer("over", 5*time.Second); !strings.Contains(string(m.Payload), codeRateLimited) {
+				t.Fatalf("a 4th subscription: %+v; want an error %s", m, codeRateLimited)
+			}
+			ws.send(wsMsg{ID: "0", Type: "complete"})
+			time.Sleep(200 * time.Millisecond)
+			other.subscribe("now", map[string]any{"org": org.ID})
+			other.quiet(300 * time.Millisecond) // admitted once one ended
+		})
+
+		t.Run("sockets per key", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{MaxSocketsPerKey: 2})
+			key := newOrgKey(t, s.Client, access.OrgRead, org.ID)
+			acked(t, a, key)
+			acked(t, a, key)
+			ws := reading(dialWS(t, a.srv.URL))
+			ws.initWith(key)
+			if code := ws.closedWith(5 * time.Second); code != wsCloseTooMany {
+				t.Fatalf("a 3rd socket of one key: close %d, want %d", code, wsCloseTooMany)
+			}
+		})
+
+		t.Run("sockets awaiting connection_init per address", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{MaxPendingSocketsPerAddress: 2})
+			dialWS(t, a.srv.URL)
+			dialWS(t, a.srv.URL)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.srv.URL, "http"),
+				&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+			if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("a 3rd socket awaiting connection_init: %v, %+v; want 429", err, resp)
+			}
+		})
+
+		t.Run("a subscription is charged to the rate limit", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{RateLimitPerSecond: 0.001, RateLimitBurst: 1, MaxComplexity: 100})
+			key := newOrgKey(t, s.Client, access.OrgRead, org.ID)
+			ws := acked(t, a, key)
+			for i := range 50 {
+				ws.subscribe(fmt.Sprint(i), map[string]any{"org": org.ID})
+			}
+			for {
+				if m := ws.next(5 * time.Second); strings.Contains(string(m.Payload), codeRateLimited) {
+					return
+				}
+			}
+		})
+
+		t.Run("a socket without a subscription closes when idle", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{SocketIdleTimeout: 500 * time.Millisecond})
+			ws := acked(t, a, newOrgKey(t, s.Client, access.OrgRead, org.ID))
+			if code := ws.closedWith(5 * time.Second); code != wsCloseNormal {
+				t.Fatalf("idle socket: close %d, want %d", code, wsCloseNormal)
+			}
+		})
+	})
+}
+
+// TestSubscriptionPace: a key's events come at most at its pace, whatever
+// the backlog.
+func TestSubscriptionPace(t *testing.T) {
+	ss := newSocketSet(Config{SubscriptionEventsPerSecond: 100}.withDefaults())
+	key := uuid.UUID{1}
+	start := time.Now()
+	for range 250 { // 100 at once (the burst), 150 more at 100 a second
+		if err := ss.wait(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < 1400*time.Millisecond {
+		t.Fatalf("250 events at 100 a second with a burst of 100 took %s, want at least 1.5 s", d)
+	}
+	other := uuid.UUID{2}
+	t0 := time.Now()
+	if err := ss.wait(context.Background(), other); err != nil || time.Since(t0) > 100*time.Millisecond {
+		t.Fatalf("another key waited %s (%v): the pace is per key", time.Since(t0), err)
+	}
+}
