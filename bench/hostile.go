@@ -47,7 +47,7 @@ func hostile(ctx context.Context, p plan, srv *server, db string, f *fixture, pr
 	if p.quick {
 		dur = 1500 * time.Millisecond
 	}
-	for _, a := range attacks(srv, f) {
+	for _, a := range append(attacks(srv, f), socketAttacks(srv, f)...) {
 		progress("%s: hostile: %s (%d at once, %s)", db, a.name, a.workers, dur)
 		res.hostile = append(res.hostile, runAttack(ctx, srv, db, a, dur, probeURL, probeToken))
 	}
