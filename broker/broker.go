@@ -317,6 +317,18 @@ func (b *Broker) orgsBetween(ctx context.Context, after, upTo int64) ([]uuid.UUI
 // than its own has ended (package events): when a wake-up finds nothing,
 // Tail re-reads after 50 ms, then twice as long each time, up to Poll.
 func (b *Broker) Tail(ctx context.Context, c *ent.Client, org uuid.UUID, from events.Cursor, f events.Filter, emit func(*ent.Event) error) error {
+	return b.TailGated(ctx, c, org, from, f, nil, emit)
+}
+
+// Gate is passed before each read of events: it may make the reader wait
+// (its turn among readers that share a budget, its pace) and returns what
+// to call once the read is done, with the number of events it read.
+type Gate func(ctx context.Context) (done func(read int), err error)
+
+// TailGated is Tail with each read of events passing gate first (nil: no
+// gate), so that a reader with a long backlog reads at the pace the
+// caller sets, not at the database's.
+func (b *Broker) TailGated(ctx context.Context, c *ent.Client, org uuid.UUID, from events.Cursor, f events.Filter, gate Gate, emit func(*ent.Event) error) error {
 	wake, cancel := b.Subscribe(org)
 	defer cancel()
 	poll := DefaultPoll
@@ -331,7 +343,7 @@ func (b *Broker) Tail(ctx context.Context, c *ent.Client, org uuid.UUID, from ev
 	woke := false
 	var backoff time.Duration // > 0 while waiting for a notified event to become readable
 	for {
-		n, err := drain(ctx, c, org, &cur, f, emit)
+		n, err := drain(ctx, c, org, &cur, f, gate, emit)
 		if err != nil {
 			return err
 		}
@@ -368,11 +380,19 @@ func (b *Broker) Tail(ctx context.Context, c *ent.Client, org uuid.UUID, from ev
 }
 
 // drain emits every event readable now after *cur and moves *cur past
-// each one emitted; it returns how many.
-func drain(ctx context.Context, c *ent.Client, org uuid.UUID, cur *events.Cursor, f events.Filter, emit func(*ent.Event) error) (int, error) {
+// each one emitted, each read passing gate; it returns how many.
+func drain(ctx context.Context, c *ent.Client, org uuid.UUID, cur *events.Cursor, f events.Filter, gate Gate, emit func(*ent.Event) error) (int, error) {
 	n := 0
 	for {
+		done := func(int) {}
+		if gate != nil {
+			var err error
+			if done, err = gate(ctx); err != nil {
+				return n, err
+			}
+		}
 		evs, more, err := events.After(ctx, c, org, *cur, f, pageSize)
+		done(len(evs))
 		if err != nil {
 			return n, err
 		}

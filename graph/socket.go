@@ -22,6 +22,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/fault"
 )
 
@@ -39,9 +40,10 @@ import (
 //   - Each operation's cost is charged to its key's rate limit, and the
 //     document, shape and argument limits apply as they do over HTTP (they
 //     are the server's extensions, which every transport runs).
-//   - Each subscription's events are paced per key
-//     (Config.SubscriptionEventsPerSecond), so one key's replays cannot
-//     take more than their share of the database.
+//   - Each subscription's reads of events are paced per key
+//     (Config.SubscriptionEventsPerSecond), one read at a time per key and
+//     a few at a time on the server, so one key's replays cannot take more
+//     than their share of the database.
 //   - Counts are capped: sockets in all, per client address, awaiting
 //     connection_init per address, per key; subscriptions per key.
 //
@@ -93,19 +95,35 @@ type socketLimits struct {
 	perKey, subsPerKey       int
 }
 
+// maxSubscriptionReads is how many reads of events the subscriptions of
+// all keys run at once: the rest of the database's connections stay free
+// for requests.
+const maxSubscriptionReads = 4
+
 // socketSet is the server's open sockets: their counts by address and by
-// key, the subscriptions by key, and the pace of each key's events.
+// key, and each key's subscriptions with the pace of their reads.
 type socketSet struct {
-	lim  socketLimits
-	auth *auth.Authenticator
-	pace *buckets // events a second, by key; nil: unpaced
+	lim   socketLimits
+	auth  *auth.Authenticator
+	rate  float64       // events a second per key; 0: unpaced
+	reads chan struct{} // the server's subscription read slots
 
 	mu      sync.Mutex
 	total   int
 	byAddr  map[string]int
 	pending map[string]int // awaiting connection_init
 	byKey   map[uuid.UUID]int
-	subs    map[uuid.UUID]int
+	subs    map[uuid.UUID]*keySubs
+}
+
+// keySubs are one key's running subscriptions. They read events one read
+// at a time, and at most rate events a second together: a read may
+// overdraw the budget, and the next one waits until it is repaid.
+type keySubs struct {
+	n      int
+	slot   chan struct{} // held during a read
+	tokens float64       // events the key may still read; negative: owed
+	last   time.Time     // when tokens was last refilled
 }
 
 // newSocketSet returns the socket registry of cfg (defaults filled in).
@@ -118,13 +136,12 @@ func newSocketSet(cfg Config) *socketSet {
 			perKey:            cfg.MaxSocketsPerKey, subsPerKey: cfg.MaxSubscriptionsPerKey,
 		},
 		auth:    cfg.Auth,
+		rate:    max(cfg.SubscriptionEventsPerSecond, 0),
+		reads:   make(chan struct{}, maxSubscriptionReads),
 		byAddr:  map[string]int{},
 		pending: map[string]int{},
 		byKey:   map[uuid.UUID]int{},
-		subs:    map[uuid.UUID]int{},
-	}
-	if cfg.SubscriptionEventsPerSecond > 0 {
-		ss.pace = newBuckets(cfg.SubscriptionEventsPerSecond, cfg.SubscriptionEventsPerSecond)
+		subs:    map[uuid.UUID]*keySubs{},
 	}
 	return ss
 }
@@ -180,48 +197,96 @@ func (ss *socketSet) release(addr string, pending bool, key *uuid.UUID) {
 	}
 }
 
-// subscribe counts a subscription of key and returns its release, or
-// refuses it with a RATE_LIMITED error.
-func (ss *socketSet) subscribe(key uuid.UUID) (func(), error) {
+// subscribe counts a subscription of key and returns the gate of its
+// reads and its release, or refuses it with a RATE_LIMITED error.
+func (ss *socketSet) subscribe(key uuid.UUID) (broker.Gate, func(), error) {
 	if ss == nil {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if ss.subs[key] >= ss.lim.subsPerKey {
-		err := gqlerror.Errorf("this API key has %d subscriptions open, the most it may: end one first", ss.subs[key])
-		errcode.Set(err, codeRateLimited)
-		return nil, err
+	ks := ss.subs[key]
+	if ks == nil {
+		ks = &keySubs{slot: make(chan struct{}, 1), tokens: ss.rate, last: time.Now()}
+		ss.subs[key] = ks
 	}
-	ss.subs[key]++
+	if ks.n >= ss.lim.subsPerKey {
+		err := gqlerror.Errorf("this API key has %d subscriptions open, the most it may: end one first", ks.n)
+		errcode.Set(err, codeRateLimited)
+		return nil, nil, err
+	}
+	ks.n++
 	var once sync.Once
-	return func() {
+	release := func() {
 		once.Do(func() {
 			ss.mu.Lock()
 			defer ss.mu.Unlock()
-			decrement(ss.subs, key)
+			if ks.n--; ks.n == 0 && ss.subs[key] == ks {
+				delete(ss.subs, key)
+			}
 		})
-	}, nil
+	}
+	return ss.gate(ks), release, nil
 }
 
-// wait blocks until key may receive one more event, or ctx ends.
-func (ss *socketSet) wait(ctx context.Context, key uuid.UUID) error {
-	if ss == nil || ss.pace == nil {
-		return nil
-	}
-	for {
-		b := ss.pace.take(key, 1)
-		if b.retryAfter == 0 {
-			return nil
-		}
-		t := time.NewTimer(b.retryAfter)
+// gate is the gate of a key's reads: its one read slot, then its debt
+// repaid, then one of the server's read slots.
+func (ss *socketSet) gate(ks *keySubs) broker.Gate {
+	return func(ctx context.Context) (func(int), error) {
 		select {
+		case ks.slot <- struct{}{}:
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+			return nil, ctx.Err()
 		}
+		for {
+			wait := ss.owed(ks)
+			if wait == 0 {
+				break
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				<-ks.slot
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+		}
+		select {
+		case ss.reads <- struct{}{}:
+		case <-ctx.Done():
+			<-ks.slot
+			return nil, ctx.Err()
+		}
+		return func(read int) {
+			ss.charge(ks, read)
+			<-ss.reads
+			<-ks.slot
+		}, nil
 	}
+}
+
+// owed refills ks's budget and returns how long until it is out of debt.
+func (ss *socketSet) owed(ks *keySubs) time.Duration {
+	if ss.rate <= 0 {
+		return 0
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	now := time.Now()
+	ks.tokens = min(ss.rate, ks.tokens+now.Sub(ks.last).Seconds()*ss.rate)
+	ks.last = now
+	if ks.tokens >= 0 {
+		return 0
+	}
+	return seconds(-ks.tokens / ss.rate)
+}
+
+// charge takes n events from ks's budget.
+func (ss *socketSet) charge(ks *keySubs, n int) {
+	ss.mu.Lock()
+	ks.tokens -= float64(n)
+	ss.mu.Unlock()
 }
 
 // decrement lowers m[k], dropping it at zero.

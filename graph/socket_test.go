@@ -364,23 +364,51 @@ func TestSocketLimits(t *testing.T) {
 	})
 }
 
-// TestSubscriptionPace: a key's events come at most at its pace, whatever
-// the backlog.
+// TestSubscriptionPace: a key's subscriptions read one at a time and at
+// most at the key's pace, whatever their backlog; another key is not held.
 func TestSubscriptionPace(t *testing.T) {
 	ss := newSocketSet(Config{SubscriptionEventsPerSecond: 100}.withDefaults())
-	key := uuid.UUID{1}
-	start := time.Now()
-	for range 250 { // 100 at once (the burst), 150 more at 100 a second
-		if err := ss.wait(context.Background(), key); err != nil {
-			t.Fatal(err)
+	ctx := context.Background()
+	gate, release, err := ss.subscribe(uuid.UUID{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	done, err := gate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second read of the same key waits for the first to finish.
+	second := make(chan time.Time, 1)
+	go func() {
+		d, err := gate(ctx)
+		if err != nil {
+			t.Error(err)
 		}
+		second <- time.Now()
+		d(0)
+	}()
+	select {
+	case <-second:
+		t.Fatal("two reads of one key at once")
+	case <-time.After(100 * time.Millisecond):
 	}
-	if d := time.Since(start); d < 1400*time.Millisecond {
-		t.Fatalf("250 events at 100 a second with a burst of 100 took %s, want at least 1.5 s", d)
+	// Another key reads meanwhile.
+	otherGate, otherRelease, err := ss.subscribe(uuid.UUID{2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	other := uuid.UUID{2}
-	t0 := time.Now()
-	if err := ss.wait(context.Background(), other); err != nil || time.Since(t0) > 100*time.Millisecond {
-		t.Fatalf("another key waited %s (%v): the pace is per key", time.Since(t0), err)
+	defer otherRelease()
+	od, err := otherGate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	od(0)
+	// The first read took 250 events: 100 of budget, 150 owed at 100 a
+	// second, so the next read waits about 1.5 s.
+	finished := time.Now()
+	done(250)
+	if waited := (<-second).Sub(finished); waited < 1300*time.Millisecond {
+		t.Fatalf("the read after 250 events at 100 a second waited %s, want about 1.5 s", waited)
 	}
 }

@@ -104,7 +104,7 @@ func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []s
 		return nil, err
 	}
 	key := access.FromContext(ctx).CredentialID
-	release, err := r.sockets.subscribe(key)
+	gate, release, err := r.sockets.subscribe(key)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +112,7 @@ func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []s
 	go func() {
 		defer close(ch)
 		defer release()
-		err := r.cfg.Broker.Tail(ctx, r.client, org, from, events.Filter{Types: types}, func(e *ent.Event) error {
-			if err := r.sockets.wait(ctx, key); err != nil {
-				return err
-			}
+		err := r.cfg.Broker.TailGated(ctx, r.client, org, from, events.Filter{Types: types}, gate, func(e *ent.Event) error {
 			select {
 			case ch <- e:
 				return nil
