@@ -15,6 +15,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
+	"github.com/acme/directory/broker"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/events"
@@ -84,6 +85,22 @@ func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 // privacy rules and the order of package events hold. An organization the
 // viewer cannot see is NOT_FOUND, as in every query.
 func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
+	// The key's cap first: a refused subscription costs no SQL.
+	key := access.FromContext(ctx).CredentialID
+	gate, release, err := r.sockets.subscribe(key)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.tailEvents(ctx, org, types, after, gate, release)
+	if err != nil {
+		release()
+	}
+	return ch, err
+}
+
+// tailEvents starts the events subscription of subscribeEvents, its reads
+// through gate; release ends its count.
+func (r *Resolver) tailEvents(ctx context.Context, org uuid.UUID, types []string, after *string, gate broker.Gate, release func()) (<-chan *ent.Event, error) {
 	visible, err := r.client.Organization.Query().Where(organization.ID(org)).Exist(ctx)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err() // the socket closed meanwhile: nobody to answer
@@ -100,11 +117,6 @@ func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []s
 	} else {
 		from, err = events.Latest(ctx, r.client, org)
 	}
-	if err != nil {
-		return nil, err
-	}
-	key := access.FromContext(ctx).CredentialID
-	gate, release, err := r.sockets.subscribe(key)
 	if err != nil {
 		return nil, err
 	}
