@@ -21,9 +21,10 @@
 //   - A credential found is trusted for a few seconds (Config.CacheTTL)
 //     without reading it again; a write through this process's client to
 //     a credential, directory or organization empties the cache at once, so
-//     revoking or disabling takes effect here immediately and on other
-//     servers of the same database within the TTL. Expiry is checked on
-//     every use.
+//     revoking or disabling takes effect here immediately, on the other
+//     servers of the same PostgreSQL database as soon as they hear the
+//     writing transaction's notification (Config.Announce), and within the
+//     TTL at worst. Expiry is checked on every use.
 //   - Each use is recorded, at most once per interval per credential and
 //     process: the credential's last_used_at and, for a directory token, its
 //     directory's last_synced_at. The write runs as the platform and outlives
@@ -80,6 +81,12 @@ type Config struct {
 	// without reading it again; zero is DefaultCacheTTL, less than zero
 	// turns the cache off.
 	CacheTTL time.Duration
+	// Announce tells the other servers of the same PostgreSQL database
+	// when a credential, directory or organization changes: the writing
+	// transaction sends domain.NotifyCredentials on domain.NotifyChannel,
+	// delivered on commit, on which their brokers call Invalidate. Only
+	// on PostgreSQL.
+	Announce bool
 }
 
 // Authenticator checks bearer credentials. It is safe for concurrent use;
@@ -108,6 +115,7 @@ func New(client *ent.Client, cfg Config) *Authenticator {
 		cfg.CacheTTL = DefaultCacheTTL
 	}
 	a := &Authenticator{client: client, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval), cache: newCredCache(cfg.CacheTTL)}
+	a.cache.announce = cfg.Announce
 	client.Use(a.cache.hook)
 	return a
 }
@@ -179,6 +187,11 @@ func (a *Authenticator) APIKey(ctx context.Context, header string) (*access.View
 	a.recordUse(ctx, v, now)
 	return v, nil
 }
+
+// Invalidate forgets every cached credential, as a write through this
+// process's client does: for a change another server made (its
+// notification, see Config.Announce).
+func (a *Authenticator) Invalidate() { a.cache.invalidate() }
 
 // Changes returns a channel that is closed when a credential, directory
 // or organization is next written through this process's client: the

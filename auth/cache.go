@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/ent/directory"
@@ -46,6 +48,8 @@ type credCache struct {
 	// credential again at once.
 	changedMu sync.Mutex
 	changed   chan struct{}
+
+	announce bool // notify the other servers of each change (Config.Announce)
 }
 
 // cachedToken is what a directory token decides.
@@ -201,6 +205,20 @@ func watches(m ent.Mutation) bool {
 	return len(m.AddedFields()) > 0
 }
 
+// announceChange sends the other servers domain.NotifyCredentials through
+// m's client: inside m's transaction it is delivered when that commits
+// (PostgreSQL keeps one of identical notifications of a transaction).
+func announceChange(ctx context.Context, m ent.Mutation) error {
+	cm, ok := m.(interface{ Client() *ent.Client })
+	if !ok {
+		return nil
+	}
+	if _, err := cm.Client().ExecContext(ctx, "SELECT pg_notify($1, $2)", domain.NotifyChannel, domain.NotifyCredentials); err != nil {
+		return fmt.Errorf("auth: announce a credential change: %w", err)
+	}
+	return nil
+}
+
 // hook is the mutation hook that invalidates the cache: before the write
 // (so no entry outlives it in this process) and after its transaction
 // commits (so an entry read between the write and the commit, which saw
@@ -212,6 +230,11 @@ func (c *credCache) hook(next ent.Mutator) ent.Mutator {
 		}
 		c.invalidate()
 		v, err := next.Mutate(ctx, m)
+		if err == nil && c.announce {
+			if err := announceChange(ctx, m); err != nil {
+				return nil, err
+			}
+		}
 		if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
 			if tx, terr := txm.Tx(); terr == nil {
 				tx.OnCommit(func(next ent.Committer) ent.Committer {

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,6 +89,30 @@ type Broker struct {
 
 	mu      sync.Mutex
 	waiters map[uuid.UUID]map[chan struct{}]struct{}
+	onCreds []func()
+}
+
+// OnCredentialsChanged calls f whenever another server announces that a
+// credential, directory or organization changed (domain.NotifyCredentials),
+// and after the listener reconnects (an announcement may have been
+// missed). Only on PostgreSQL.
+func (b *Broker) OnCredentialsChanged(f func()) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onCreds = append(b.onCreds, f)
+}
+
+// credentialsChanged calls the OnCredentialsChanged functions.
+func (b *Broker) credentialsChanged() {
+	b.mu.Lock()
+	fs := slices.Clone(b.onCreds)
+	b.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // New returns a broker for the events of s. Call Run to receive
@@ -217,7 +242,12 @@ func (b *Broker) listen(ctx context.Context) error {
 			return nil
 		case n := <-l.Notify:
 			if n == nil { // reconnected: notifications may have been lost
+				b.credentialsChanged()
 				b.WakeAll()
+				continue
+			}
+			if n.Extra == domain.NotifyCredentials {
+				b.credentialsChanged()
 				continue
 			}
 			org, err := uuid.Parse(n.Extra)

@@ -622,6 +622,12 @@ func distinct(ids []uuid.UUID) []uuid.UUID {
 // as payload.
 const NotifyChannel = "directory_events"
 
+// NotifyCredentials is the payload a transaction sends on NotifyChannel
+// when it changes what a credential decides (a credential, a directory or
+// an organization written): every server then drops its cached
+// credentials at once (package auth writes it, package broker hears it).
+const NotifyCredentials = "credentials"
+
 // txNote is what a transaction has announced so far.
 type txNote struct {
 	postgres bool

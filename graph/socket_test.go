@@ -13,9 +13,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/apikey"
+	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
 )
 
@@ -411,4 +413,93 @@ func TestSubscriptionPace(t *testing.T) {
 	if waited := (<-second).Sub(finished); waited < 1300*time.Millisecond {
 		t.Fatalf("the read after 250 events at 100 a second waited %s, want about 1.5 s", waited)
 	}
+}
+
+// TestRevocationAcrossServers: two servers on one PostgreSQL database. A
+// key revoked, a token revoked or a directory disabled through one stops
+// working on the other within a second — its open sockets closed with
+// 4403 — though the other's credential cache would trust them for
+// seconds more.
+func TestRevocationAcrossServers(t *testing.T) {
+	url := pgtest.New(t)
+	s1, s2 := openStore(t, url), openStore(t, url)
+	// Server 1 serves; only the database's notifications reach it.
+	b1 := startBroker(t, s1, broker.Config{DatabaseURL: url, IgnoreLocalCommits: true})
+	auth1 := auth.New(s1.Client, auth.Config{Announce: true, CacheTTL: time.Minute})
+	b1.OnCredentialsChanged(auth1.Invalidate)
+	api1 := newAPI(t, s1.Client, s1.Dialect, Config{Broker: b1, Auth: auth1})
+	// Server 2 makes the changes.
+	auth.New(s2.Client, auth.Config{Announce: true})
+	svc2 := domain.New(s2.Client, s2.Dialect)
+	pctx := access.PlatformContext(context.Background())
+	org, err := svc2.CreateOrganization(pctx, domain.NewOrganization{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within := func(what string, refused func() bool) {
+		t.Helper()
+		start := time.Now()
+		for !refused() {
+			if time.Since(start) > time.Second {
+				t.Fatalf("%s: still accepted on the other server after 1 s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	t.Run("a revoked key", func(t *testing.T) {
+		k, err := svc2.CreateAPIKey(pctx, domain.NewAPIKey{Scope: access.OrgRead, OrganizationID: &org.ID, Name: "app"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := acked(t, api1, k.Key)
+		ws.subscribe("events", map[string]any{"org": org.ID})
+		ws.silent(300 * time.Millisecond)
+		if r := api1.do(k.Key, `{ organizations { totalCount } }`, nil); r.status != http.StatusOK {
+			t.Fatalf("before the revocation: %d %s", r.status, r.raw)
+		}
+		start := time.Now()
+		if err := svc2.RevokeAPIKey(pctx, k.APIKey.ID); err != nil {
+			t.Fatal(err)
+		}
+		within("the key over HTTP", func() bool {
+			return api1.do(k.Key, `{ organizations { totalCount } }`, nil).status == http.StatusUnauthorized
+		})
+		if code := ws.closedWith(5 * time.Second); code != wsCloseForbidden {
+			t.Fatalf("close code %d, want %d", code, wsCloseForbidden)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("socket closed %s after the revocation on the other server, want within 1 s", d)
+		}
+	})
+
+	t.Run("a revoked token and a disabled directory", func(t *testing.T) {
+		issued, err := svc2.CreateDirectory(pctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "jumpcloud"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := issued.Directory.ID
+		accepted := func(token string) bool {
+			_, err := auth1.DirectoryToken(context.Background(), dir, "Bearer "+token)
+			return err == nil
+		}
+		if !accepted(issued.BearerToken) {
+			t.Fatal("a new directory's token refused")
+		}
+		rotated, err := svc2.RotateDirectoryToken(pctx, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !accepted(rotated.BearerToken) {
+			t.Fatal("the rotated token refused")
+		}
+		if err := svc2.RevokeDirectoryToken(pctx, issued.Token.ID); err != nil {
+			t.Fatal(err)
+		}
+		within("a revoked token", func() bool { return !accepted(issued.BearerToken) })
+		if _, err := svc2.SetDirectoryEnabled(pctx, dir, false); err != nil {
+			t.Fatal(err)
+		}
+		within("a disabled directory's token", func() bool { return !accepted(rotated.BearerToken) })
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
@@ -28,7 +30,8 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	// One authenticator for both edges: one clock, one last-use throttle.
-	a := auth.New(s.Client, auth.Config{})
+	a := auth.New(s.Client, auth.Config{Announce: s.Dialect == dialect.Postgres})
+	b.OnCredentialsChanged(a.Invalidate) // another server's revocation, at once
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
