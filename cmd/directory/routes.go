@@ -31,8 +31,9 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	mux.Handle("GET /metrics", m.Handler())
 	// One authenticator for both edges: one clock, one last-use throttle.
 	a := auth.New(s.Client, auth.Config{Announce: s.Dialect == dialect.Postgres})
-	b.OnCredentialsChanged(a.Invalidate) // another server's revocation, at once
-	so := c.http.scim                    // limits and timeouts (httpconfig.go)
+	// Another server's revocation holds here at once.
+	b.OnCredentialsChanged(a.Invalidate)
+	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
