@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,9 +46,14 @@ import (
 
 // The defaults of Config.
 const (
-	DefaultTick = 200 * time.Millisecond
-	DefaultPoll = 2 * time.Second
+	DefaultTick      = 200 * time.Millisecond
+	DefaultPoll      = 2 * time.Second
+	DefaultHeartbeat = 5 * time.Second
 )
+
+// heartbeatPrefix starts the payload of a server's heartbeat on
+// domain.NotifyChannel; its id follows.
+const heartbeatPrefix = "replica:"
 
 // pageSize is how many events a reader reads at once.
 const pageSize = 100
@@ -76,6 +82,11 @@ type Config struct {
 	// commits, for tests that run several servers in one process and must
 	// see that the database's notifications alone reach each of them.
 	IgnoreLocalCommits bool
+	// Heartbeat is how often, on PostgreSQL, the broker tells the other
+	// servers of the database that this one is alive (a notification,
+	// nothing written); Replicas counts the servers heard within three
+	// heartbeats.
+	Heartbeat time.Duration
 }
 
 // Broker hands out wake-ups to the readers of one database's events.
@@ -87,9 +98,48 @@ type Broker struct {
 	db      *sql.DB
 	cfg     Config
 
+	id      uuid.UUID // this server, in heartbeats
 	mu      sync.Mutex
 	waiters map[uuid.UUID]map[chan struct{}]struct{}
 	onCreds []func()
+	seen    map[uuid.UUID]time.Time // the servers heard, when last
+}
+
+// Replicas is how many servers share the database: those whose heartbeat
+// arrived within three heartbeats, this one included; 1 on SQLite, before
+// Run has heard anything, and for a nil broker.
+func (b *Broker) Replicas() int {
+	if b == nil {
+		return 1
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, since := 0, time.Now().Add(-3*b.cfg.Heartbeat)
+	for id, at := range b.seen {
+		if at.After(since) {
+			n++
+		} else {
+			delete(b.seen, id)
+		}
+	}
+	return max(n, 1)
+}
+
+// heard records a heartbeat of server id.
+func (b *Broker) heard(id uuid.UUID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seen[id] = time.Now()
+}
+
+// beat sends this server's heartbeat (delivered at once: no transaction).
+// The payload is built, not bound, so the statement has no parameters
+// (one message, whatever pools the connection).
+func (b *Broker) beat(ctx context.Context) {
+	q := fmt.Sprintf("SELECT pg_notify('%s', '%s%s')", domain.NotifyChannel, heartbeatPrefix, b.id)
+	if _, err := b.db.ExecContext(ctx, q); err != nil && ctx.Err() == nil {
+		slog.WarnContext(ctx, "events broker: heartbeat", "err", err)
+	}
 }
 
 // OnCredentialsChanged calls f whenever another server announces that a
@@ -124,7 +174,11 @@ func New(s *store.Store, cfg Config) *Broker {
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
 	}
-	return &Broker{dialect: s.Dialect, db: s.DB, cfg: cfg, waiters: map[uuid.UUID]map[chan struct{}]struct{}{}}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	return &Broker{dialect: s.Dialect, db: s.DB, cfg: cfg, id: uuid.New(),
+		waiters: map[uuid.UUID]map[chan struct{}]struct{}{}, seen: map[uuid.UUID]time.Time{}}
 }
 
 // Subscribe returns a channel that receives a value when events of org may
@@ -236,10 +290,15 @@ func (b *Broker) listen(ctx context.Context) error {
 	b.WakeAll()
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
+	heartbeat := time.NewTicker(b.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	b.beat(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-heartbeat.C:
+			b.beat(ctx)
 		case n := <-l.Notify:
 			if n == nil { // reconnected: notifications may have been lost
 				b.credentialsChanged()
@@ -248,6 +307,12 @@ func (b *Broker) listen(ctx context.Context) error {
 			}
 			if n.Extra == domain.NotifyCredentials {
 				b.credentialsChanged()
+				continue
+			}
+			if id, ok := strings.CutPrefix(n.Extra, heartbeatPrefix); ok {
+				if rid, err := uuid.Parse(id); err == nil {
+					b.heard(rid)
+				}
 				continue
 			}
 			org, err := uuid.Parse(n.Extra)

@@ -105,8 +105,8 @@ type Config struct {
 	// Broker wakes event subscriptions when events commit; nil: they poll.
 	Broker *broker.Broker
 	// RateLimitPerSecond is the cost points an API key's budget regains a
-	// second; negative turns the rate limit off. The budget is per server
-	// process (see ratelimit.go).
+	// second; negative turns the rate limit off. The servers of one
+	// database split it (see ratelimit.go).
 	RateLimitPerSecond float64
 	// RateLimitBurst is the cost points a full budget holds; at least
 	// MaxComplexity, so that every operation the limits allow can run
@@ -288,7 +288,9 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.Use(whereLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes})
 	if cfg.RateLimitPerSecond > 0 {
 		// After shapeLimit, which measures the cost it charges.
-		srv.Use(rateLimit{buckets: newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))})
+		b := newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))
+		b.share, b.minBurst = cfg.Broker.Replicas, float64(cfg.MaxComplexity)
+		srv.Use(rateLimit{buckets: b})
 	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)

@@ -28,15 +28,25 @@ const codeRateLimited = "RATE_LIMITED"
 // its cost from its key's bucket before it runs; one that finds too few
 // points is refused, 429 with Retry-After, and takes nothing.
 //
-// The buckets live in this process's memory: with several replicas behind
-// a load balancer, each replica has its own bucket per key, so a key's
-// budget across the service is up to replicas times the configured one.
+// The buckets live in this process's memory, and the limit is split
+// between the servers of the database: with n replicas (as the broker
+// counts them by their heartbeats), each one's bucket refills at rate/n
+// and holds burst/n (never less than the most one operation may cost), so
+// that behind a load balancer that spreads a key's requests, the key's
+// budget across the service is the configured one, with no write to the
+// database per request. A client whose requests all reach one replica
+// gets that replica's share. The split follows replicas as they come and
+// go, within three heartbeats.
 
 // buckets are the token buckets of the API keys.
 type buckets struct {
 	rate  float64 // points a second
 	burst float64 // points a full bucket holds
 	now   func() time.Time
+	// share is how many servers split the limit (nil: one); minBurst is
+	// the least a server's share of the burst may be.
+	share    func() int
+	minBurst float64
 
 	mu   sync.Mutex
 	keys map[uuid.UUID]*bucket
@@ -70,6 +80,7 @@ type budget struct {
 // take takes cost points from key's bucket if it holds them.
 func (b *buckets) take(key uuid.UUID, cost int) budget {
 	now := b.now()
+	rate, burst := b.shared()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bk := b.keys[key]
@@ -77,20 +88,29 @@ func (b *buckets) take(key uuid.UUID, cost int) budget {
 		if len(b.keys) >= maxIdleBuckets {
 			b.sweep(now)
 		}
-		bk = &bucket{tokens: b.burst, last: now}
+		bk = &bucket{tokens: burst, last: now}
 		b.keys[key] = bk
 	}
-	bk.tokens = math.Min(b.burst, bk.tokens+now.Sub(bk.last).Seconds()*b.rate)
+	bk.tokens = math.Min(burst, bk.tokens+now.Sub(bk.last).Seconds()*rate)
 	bk.last = now
-	out := budget{cost: cost, limit: int(b.burst), rate: b.rate}
+	out := budget{cost: cost, limit: int(burst), rate: rate}
 	if float64(cost) <= bk.tokens {
 		bk.tokens -= float64(cost)
 	} else {
-		out.retryAfter = seconds((float64(cost) - bk.tokens) / b.rate)
+		out.retryAfter = seconds((float64(cost) - bk.tokens) / rate)
 	}
 	out.remaining = int(bk.tokens)
-	out.resetAfter = seconds((b.burst - bk.tokens) / b.rate)
+	out.resetAfter = seconds((burst - bk.tokens) / rate)
 	return out
+}
+
+// shared returns this server's share of the rate and the burst.
+func (b *buckets) shared() (rate, burst float64) {
+	n := 1
+	if b.share != nil {
+		n = max(b.share(), 1)
+	}
+	return b.rate / float64(n), math.Max(b.burst/float64(n), math.Min(b.minBurst, b.burst))
 }
 
 // sweep drops the buckets that are full again by now.
