@@ -44,6 +44,9 @@ import (
 //     (Config.SubscriptionEventsPerSecond), one read at a time per key and
 //     a few at a time on the server, so one key's replays cannot take more
 //     than their share of the database.
+//   - A key starts at most socketOpsPerSecond operations a second on its
+//     sockets (after a burst of socketOpsBurst): past it, its sockets are
+//     read more slowly.
 //   - Counts are capped: sockets in all, per client address, awaiting
 //     connection_init per address, per key; subscriptions per key.
 //
@@ -95,6 +98,13 @@ type socketLimits struct {
 	perKey, subsPerKey       int
 }
 
+// socketOpsPerSecond and socketOpsBurst bound how fast one key starts
+// operations on its sockets, all together.
+const (
+	socketOpsPerSecond = 20
+	socketOpsBurst     = 100
+)
+
 // maxSubscriptionReads is how many reads of events the subscriptions of
 // all keys run at once: the rest of the database's connections stay free
 // for requests.
@@ -107,6 +117,7 @@ type socketSet struct {
 	auth  *auth.Authenticator
 	rate  float64       // events a second per key; 0: unpaced
 	reads chan struct{} // the server's subscription read slots
+	ops   *buckets      // operations started, by key
 
 	mu      sync.Mutex
 	total   int
@@ -138,6 +149,7 @@ func newSocketSet(cfg Config) *socketSet {
 		auth:    cfg.Auth,
 		rate:    max(cfg.SubscriptionEventsPerSecond, 0),
 		reads:   make(chan struct{}, maxSubscriptionReads),
+		ops:     newBuckets(socketOpsPerSecond, socketOpsBurst),
 		byAddr:  map[string]int{},
 		pending: map[string]int{},
 		byKey:   map[uuid.UUID]int{},
@@ -415,21 +427,21 @@ func (s *socket) finish() {
 
 // received checks a message the client sent against the protocol before
 // the transport reads it. A non-zero code closes the socket with reason.
-func (s *socket) received(data []byte) (code int, reason string) {
+func (s *socket) received(data []byte) (code int, reason string, op bool) {
 	var m struct {
 		Type    string          `json:"type"`
 		ID      string          `json:"id"`
 		Payload json.RawMessage `json:"payload"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return wsCloseBadRequest, "Invalid message: not a JSON object with a type"
+		return wsCloseBadRequest, "Invalid message: not a JSON object with a type", false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch m.Type {
 	case "connection_init":
 		if s.initDone {
-			return wsCloseTooMany, "Too many initialisation requests"
+			return wsCloseTooMany, "Too many initialisation requests", false
 		}
 		s.initDone = true
 		if s.pending {
@@ -437,27 +449,55 @@ func (s *socket) received(data []byte) (code int, reason string) {
 			s.set.initialized(s.addr)
 		}
 		if p := bytes.TrimSpace(m.Payload); len(p) > 0 && p[0] != '{' && string(p) != "null" {
-			return wsCloseBadRequest, "Invalid connection_init: its payload must be an object"
+			return wsCloseBadRequest, "Invalid connection_init: its payload must be an object", false
 		}
 	case "subscribe", "start":
 		if !s.initDone {
-			return wsCloseUnauthorized, "Unauthorized"
+			return wsCloseUnauthorized, "Unauthorized", false
 		}
 		if m.ID == "" || len(m.ID) > maxOperationIDBytes {
-			return wsCloseBadRequest, "Invalid subscribe: its id must be 1 to 128 bytes"
+			return wsCloseBadRequest, "Invalid subscribe: its id must be 1 to 128 bytes", false
 		}
 		if _, dup := s.active[m.ID]; dup {
-			return wsCloseDuplicateID, "Subscriber for " + m.ID + " already exists"
+			return wsCloseDuplicateID, "Subscriber for " + m.ID + " already exists", false
 		}
 		s.active[m.ID] = struct{}{}
+		return 0, "", true
 	case "complete", "stop":
 		// The id is free once the server's complete for it is sent
 		// (sent): the transport answers every stop with one.
 	case "ping", "pong", "connection_terminate":
 	default:
-		return wsCloseBadRequest, "Invalid message type: " + m.Type
+		return wsCloseBadRequest, "Invalid message type: " + m.Type, false
 	}
-	return 0, ""
+	return 0, "", false
+}
+
+// paced waits until the socket's key may start another operation: a key
+// starts at most socketOpsPerSecond a second on all its sockets (after a
+// burst), and a socket that sends faster is simply read more slowly, so a
+// flood of subscribe messages costs the server nothing but a wait. It
+// reports false when the socket ended meanwhile.
+func (s *socket) paced() bool {
+	s.mu.Lock()
+	v := s.viewer
+	s.mu.Unlock()
+	if v == nil {
+		return true
+	}
+	for {
+		b := s.set.ops.take(v.CredentialID, 1)
+		if b.retryAfter == 0 {
+			return true
+		}
+		t := time.NewTimer(b.retryAfter)
+		select {
+		case <-s.done:
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
 }
 
 // sent notes a message the server sent: an operation's complete or error
@@ -611,8 +651,12 @@ func (c *socketConn) NextReader() (int, io.Reader, error) {
 	if err != nil {
 		return typ, nil, err
 	}
-	if code, reason := c.s.received(data); code != 0 {
+	code, reason, op := c.s.received(data)
+	if code != 0 {
 		c.s.close(code, reason)
+		return typ, nil, transport.ErrWebsocketClosed
+	}
+	if op && !c.s.paced() {
 		return typ, nil, transport.ErrWebsocketClosed
 	}
 	return typ, bytes.NewReader(data), nil

@@ -356,6 +356,35 @@ func TestSocketLimits(t *testing.T) {
 			}
 		})
 
+		t.Run("a key's operations are read at its pace", func(t *testing.T) {
+			a := newAPI(t, s.Client, s.Dialect, Config{})
+			ws := acked(t, a, newOrgKey(t, s.Client, access.OrgRead, org.ID))
+			// Queries are refused on a socket, each with an answer: a
+			// count of answers is a count of operations read.
+			p, _ := json.Marshal(map[string]any{"query": `{ organizations { totalCount } }`})
+			const sent = socketOpsBurst + 3*socketOpsPerSecond
+			for i := range sent {
+				ws.send(wsMsg{ID: fmt.Sprint(i), Type: "subscribe", Payload: p})
+			}
+			answered, deadline := 0, time.After(time.Second)
+			for done := false; !done; {
+				select {
+				case m := <-ws.msgs:
+					if m.Type != "complete" {
+						answered++
+					}
+				case err := <-ws.err:
+					t.Fatalf("socket ended: %v", err)
+				case <-deadline:
+					done = true
+				}
+			}
+			if answered >= sent || answered < socketOpsBurst {
+				t.Fatalf("%d of %d operations answered within a second, want the burst (%d) and about %d a second more",
+					answered, sent, socketOpsBurst, socketOpsPerSecond)
+			}
+		})
+
 		t.Run("a socket without a subscription closes when idle", func(t *testing.T) {
 			a := newAPI(t, s.Client, s.Dialect, Config{SocketIdleTimeout: 500 * time.Millisecond})
 			ws := acked(t, a, newOrgKey(t, s.Client, access.OrgRead, org.ID))
