@@ -213,7 +213,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 // NewHandler returns the /graphql endpoint: API-key authentication, then
 // the GraphQL server. A browser's GET (Accept: text/html) gets GraphiQL
 // when introspection is on.
-func NewHandler(svc *domain.Service, cfg Config) http.Handler {
+func NewHandler(svc *domain.Service, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	client := svc.Client()
 	if cfg.Auth == nil {
@@ -240,8 +240,22 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 			e.cors[o] = true
 		}
 	}
-	return e
+	return &Handler{e: e}
 }
+
+// Handler is the /graphql endpoint (NewHandler).
+type Handler struct {
+	e *endpoint
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.e.ServeHTTP(w, r) }
+
+// CloseSockets closes every open WebSocket with 1001 Going Away, ending
+// their subscriptions, for a server that stops: their clients reconnect
+// (to another replica) and resume from their cursors. Sockets opened
+// afterwards are not affected; stop taking connections first.
+func (h *Handler) CloseSockets() { h.e.sockets.closeAll(wsCloseGoingAway, "Going away: the server is stopping") }
 
 // newServer assembles the gqlgen server: transports, limits, error
 // handling, the per-operation batch loader and mutation transactions.

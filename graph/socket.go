@@ -81,6 +81,7 @@ const (
 	wsCloseDuplicateID  = 4409
 	wsCloseTooMany      = 4429
 	wsCloseNormal       = 1000
+	wsCloseGoingAway    = 1001
 )
 
 // maxOperationIDBytes bounds a subscription's id.
@@ -120,6 +121,7 @@ type socketSet struct {
 	ops   *buckets      // operations started, by key
 
 	mu      sync.Mutex
+	open    map[*socket]struct{}
 	total   int
 	byAddr  map[string]int
 	pending map[string]int // awaiting connection_init
@@ -150,12 +152,26 @@ func newSocketSet(cfg Config) *socketSet {
 		rate:    max(cfg.SubscriptionEventsPerSecond, 0),
 		reads:   make(chan struct{}, maxSubscriptionReads),
 		ops:     newBuckets(socketOpsPerSecond, socketOpsBurst),
+		open:    map[*socket]struct{}{},
 		byAddr:  map[string]int{},
 		pending: map[string]int{},
 		byKey:   map[uuid.UUID]int{},
 		subs:    map[uuid.UUID]*keySubs{},
 	}
 	return ss
+}
+
+// closeAll closes every open socket with code and reason.
+func (ss *socketSet) closeAll(code int, reason string) {
+	ss.mu.Lock()
+	open := make([]*socket, 0, len(ss.open))
+	for s := range ss.open {
+		open = append(open, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range open {
+		s.close(code, reason)
+	}
 }
 
 // admit counts a new socket from addr, or refuses it with the reason.
@@ -194,11 +210,12 @@ func (ss *socketSet) admitKey(key uuid.UUID) bool {
 	return true
 }
 
-// release uncounts a socket of addr: still pending, or of key when it
+// release uncounts socket s of addr: still pending, or of key when it
 // was admitted for one.
-func (ss *socketSet) release(addr string, pending bool, key *uuid.UUID) {
+func (ss *socketSet) release(s *socket, addr string, pending bool, key *uuid.UUID) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	delete(ss.open, s)
 	ss.total--
 	decrement(ss.byAddr, addr)
 	if pending {
@@ -361,6 +378,9 @@ func (e *endpoint) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s := &socket{set: e.sockets, addr: addr, done: make(chan struct{}), pending: true,
 		active: map[string]struct{}{}, idleSince: time.Now()}
+	e.sockets.mu.Lock()
+	e.sockets.open[s] = struct{}{}
+	e.sockets.mu.Unlock()
 	defer s.finish()
 	ctx := context.WithValue(r.Context(), socketKey{}, s)
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -422,7 +442,7 @@ func (s *socket) finish() {
 	if conn != nil {
 		_ = conn.Close()
 	}
-	s.set.release(s.addr, pending, keyed)
+	s.set.release(s, s.addr, pending, keyed)
 }
 
 // received checks a message the client sent against the protocol before
