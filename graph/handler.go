@@ -46,6 +46,7 @@ const (
 	DefaultMaxWhereNodes  = 200
 	DefaultMaxWhereValues = 1000
 	DefaultMaxStringBytes = 4096
+	DefaultMaxListValues  = 1000
 	// DefaultRateLimitPerSecond is the cost points a key's budget regains
 	// a second: about eight pages a second of 100 users with their groups
 	// and roles, so an application syncing a large directory is not
@@ -97,8 +98,13 @@ type Config struct {
 	// MaxWhereValues bounds the values of the lists (In, NotIn) of one
 	// where argument, all lists together.
 	MaxWhereValues int
-	// MaxStringBytes bounds each string of a where argument.
+	// MaxStringBytes bounds each string of every argument, at any depth of
+	// an input object, from a literal or a variable; NUL is refused in all
+	// of them (BAD_USER_INPUT naming the field).
 	MaxStringBytes int
+	// MaxListValues bounds each list argument (and list in an input
+	// object) other than a where argument's, which MaxWhereValues bounds.
+	MaxListValues int
 	// Auth checks the API keys; nil is one with the defaults. Share one
 	// with the SCIM handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -156,6 +162,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxStringBytes <= 0 {
 		c.MaxStringBytes = DefaultMaxStringBytes
+	}
+	if c.MaxListValues <= 0 {
+		c.MaxListValues = DefaultMaxListValues
 	}
 	if c.RateLimitPerSecond == 0 {
 		c.RateLimitPerSecond = DefaultRateLimitPerSecond
@@ -241,7 +250,7 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	}
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(pageLimit{max: cfg.MaxPageSize})
-	srv.Use(whereLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes})
+	srv.Use(argLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes, list: cfg.MaxListValues})
 	if cfg.RateLimitPerSecond > 0 {
 		// After shapeLimit, which measures the cost it charges.
 		srv.Use(rateLimit{buckets: newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))})

@@ -86,7 +86,9 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&g.MaxWhereValues, "graphql-max-where-values", envInt("DIRECTORY_GRAPHQL_MAX_WHERE_VALUES", graph.DefaultMaxWhereValues),
 		"GraphQL: most values in the In/NotIn lists of one where argument, together")
 	fs.IntVar(&g.MaxStringBytes, "graphql-max-string-bytes", envInt("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", graph.DefaultMaxStringBytes),
-		"GraphQL: longest string in a where argument, in bytes")
+		"GraphQL: longest string in any argument, in bytes")
+	fs.IntVar(&g.MaxListValues, "graphql-max-list-values", envInt("DIRECTORY_GRAPHQL_MAX_LIST_VALUES", graph.DefaultMaxListValues),
+		"GraphQL: most values of one list argument (where lists: --graphql-max-where-values)")
 	fs.Float64Var(&g.RateLimitPerSecond, "graphql-rate-limit", envFloat("DIRECTORY_GRAPHQL_RATE_LIMIT", graph.DefaultRateLimitPerSecond),
 		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
 	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),

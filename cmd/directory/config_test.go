@@ -28,7 +28,7 @@ func TestGraphQLConfig(t *testing.T) {
 	d := parse(t)
 	want := graph.Config{MaxComplexity: 20000, MaxDepth: 12, MaxPageSize: 100, MaxRootFields: 50, MaxAliases: 100,
 		MaxTokens: 10000, MaxBodyBytes: 1 << 20, Timeout: 30 * time.Second, MaxWhereNodes: 200,
-		MaxWhereValues: 1000, MaxStringBytes: 4096, Introspection: true, PublicURL: "http://localhost:8080",
+		MaxWhereValues: 1000, MaxStringBytes: 4096, MaxListValues: 1000, Introspection: true, PublicURL: "http://localhost:8080",
 		RateLimitPerSecond: graph.DefaultRateLimitPerSecond, PersistedQueries: graph.DefaultPersistedQueries}
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("defaults:\n%+v\nwant\n%+v", d, want)
