@@ -55,6 +55,19 @@ const (
 	// DefaultPersistedQueries is how many automatic persisted queries the
 	// server keeps.
 	DefaultPersistedQueries = 1000
+	// DefaultScanRowsPerPoint prices a where test that reads every user
+	// or group of the organization at one point per ten rows: a search
+	// over 10,000 users costs 1,000.
+	DefaultScanRowsPerPoint = 10
+	// DefaultExpensiveConcurrency is how many expensive operations of one
+	// organization run at once.
+	DefaultExpensiveConcurrency = 2
+	// DefaultExpensiveCost is the cost above which an operation is
+	// expensive even when it does not scan.
+	DefaultExpensiveCost = 5000
+	// DefaultExpensiveWait is how long an expensive operation waits for a
+	// slot of its organization before it is refused.
+	DefaultExpensiveWait = 2 * time.Second
 )
 
 // maxCachedQueryBytes is the longest query text the parsed-query cache
@@ -118,6 +131,23 @@ type Config struct {
 	// MaxComplexity, so that every operation the limits allow can run
 	// (default: twice MaxComplexity).
 	RateLimitBurst int
+	// ScanRowsPerPoint prices the where tests that read every row they are
+	// scoped to (search box queries, substring, prefix, suffix and
+	// case-folded tests, or, not): each costs the organization's users
+	// (or groups) divided by this, a tenth of that for a search a trigram
+	// index serves on PostgreSQL (see cost.go).
+	ScanRowsPerPoint int
+	// ExpensiveConcurrency caps the expensive operations (those that scan,
+	// or cost more than ExpensiveCost) that one organization (one platform
+	// key) runs at once; negative: no cap.
+	ExpensiveConcurrency int
+	// ExpensiveCost is the cost above which an operation is expensive.
+	ExpensiveCost int
+	// ExpensiveWait is how long an expensive operation waits for a slot;
+	// then it is refused, RATE_LIMITED (HTTP 429 with Retry-After).
+	ExpensiveWait time.Duration
+	// scan is the scan pricer NewHandler makes for the database.
+	scan *scanPricer
 	// PersistedQueries is how many automatic persisted queries (by their
 	// SHA-256) the server keeps, least recently used dropped first.
 	PersistedQueries int
@@ -176,6 +206,18 @@ func (c Config) withDefaults() Config {
 	if c.PersistedQueries <= 0 {
 		c.PersistedQueries = DefaultPersistedQueries
 	}
+	if c.ScanRowsPerPoint <= 0 {
+		c.ScanRowsPerPoint = DefaultScanRowsPerPoint
+	}
+	if c.ExpensiveConcurrency == 0 {
+		c.ExpensiveConcurrency = DefaultExpensiveConcurrency
+	}
+	if c.ExpensiveCost <= 0 {
+		c.ExpensiveCost = DefaultExpensiveCost
+	}
+	if c.ExpensiveWait <= 0 {
+		c.ExpensiveWait = DefaultExpensiveWait
+	}
 	return c
 }
 
@@ -188,6 +230,7 @@ func NewHandler(svc *domain.Service, cfg Config) http.Handler {
 	if cfg.Auth == nil {
 		cfg.Auth = auth.New(client, auth.Config{})
 	}
+	cfg.scan = newScanPricer(svc, cfg.ScanRowsPerPoint)
 	schema := servedSchema()
 	es := generated.NewExecutableSchema(generated.Config{Schema: schema,
 		Resolvers: &Resolver{client: client, domain: svc, cfg: cfg}})
@@ -238,7 +281,8 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{lru.New[string](cfg.PersistedQueries)}})
 	// The limits, cheapest and most fundamental first; see limits.go.
 	srv.Use(documentLimit{tokens: cfg.MaxTokens, cache: cache})
-	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases})
+	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases,
+		scan: cfg.scan})
 	switch {
 	case !cfg.Introspection:
 		srv.Use(noIntrospection{})
@@ -254,6 +298,11 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	if cfg.RateLimitPerSecond > 0 {
 		// After shapeLimit, which measures the cost it charges.
 		srv.Use(rateLimit{buckets: newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))})
+	}
+	if cfg.ExpensiveConcurrency > 0 {
+		// Before the Transactioner: an operation waits for its slot
+		// holding no transaction (see cost.go).
+		srv.Use(newExpensiveSlots(cfg.ExpensiveConcurrency, cfg.ExpensiveCost, cfg.ExpensiveWait))
 	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
@@ -413,8 +462,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := &requestCost{}
-	cw := &costWriter{ResponseWriter: w, rc: rc, get: r.Method == http.MethodGet}
-	e.server.ServeHTTP(cw, r.WithContext(withRequestCost(access.NewContext(ctx, v), rc)))
+	bw := &busyWriter{ResponseWriter: w}
+	cw := &costWriter{ResponseWriter: bw, rc: rc, get: r.Method == http.MethodGet}
+	e.server.ServeHTTP(cw, r.WithContext(withBusy(withRequestCost(access.NewContext(ctx, v), rc), bw)))
 }
 
 // applyCORS answers for the browser policy: an Origin on the allow-list

@@ -159,6 +159,9 @@ func countNames(set ast.SelectionSet, counts map[string]int) *ast.Field {
 type shapeLimit struct {
 	maxComplexity, maxRootFields, maxAliases int
 	es                                       graphql.ExecutableSchema
+	// scan prices the where arguments that read every row (cost.go);
+	// nil: they cost nothing more.
+	scan *scanPricer
 }
 
 var _ interface {
@@ -180,9 +183,10 @@ func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
 // limit.
 func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	w := shapeWalker{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: oc.Variables,
-		maxNames: l.maxRootFields, memo: map[string]*shape{}}
+		maxNames: l.maxRootFields, memo: map[string]*shape{}, scan: l.scan}
 	sh := w.set(oc.Operation.SelectionSet)
 	setCost(ctx, sh.cost)
+	oc.Stats.SetExtension(opScanExtension, opScan{cost: sh.cost, scans: w.scans})
 	var err *gqlerror.Error
 	switch pos := oc.Operation.Position; {
 	case len(sh.names) > l.maxRootFields:
@@ -194,8 +198,8 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 		err = gqlerror.ErrorPosf(pos, "operation has %d __schema and __type fields, more than the limit of %d",
 			sh.introspection, maxIntrospectionFields)
 	case sh.cost > l.maxComplexity:
-		err = gqlerror.ErrorPosf(pos, "operation has complexity %d, which exceeds the limit of %d",
-			sh.cost, l.maxComplexity)
+		err = gqlerror.ErrorPosf(pos, "operation has complexity %d%s, which exceeds the limit of %d",
+			sh.cost, describeScan(sh.scan), l.maxComplexity)
 	}
 	if err != nil {
 		errcode.Set(err, codeTooComplex)
@@ -206,6 +210,9 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 // shape is what shapeLimit measures of a selection set.
 type shape struct {
 	cost, aliases, introspection int
+	// scan is the part of cost that prices scans (scanPricer), counted
+	// as written, for the refusal's message.
+	scan int
 	// names are the distinct response names of the set's own level,
 	// through fragments; no more than maxNames+1 are kept.
 	names map[string]struct{}
@@ -214,6 +221,7 @@ type shape struct {
 // add adds o to s, saturating.
 func (s *shape) add(o *shape, maxNames int) {
 	s.cost = safeAdd(s.cost, o.cost)
+	s.scan = safeAdd(s.scan, o.scan)
 	s.aliases = safeAdd(s.aliases, o.aliases)
 	s.introspection = safeAdd(s.introspection, o.introspection)
 	for n := range o.names {
@@ -238,6 +246,11 @@ type shapeWalker struct {
 	vars     map[string]any
 	maxNames int
 	memo     map[string]*shape
+	scan     *scanPricer
+	// scans: some where argument of the operation scans; totals are the
+	// rows it may read, read on the first such argument.
+	scans  bool
+	totals *totals
 }
 
 // set measures one selection set.
@@ -256,7 +269,9 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 			if s.Name == "__schema" || s.Name == "__type" {
 				out.introspection = safeAdd(out.introspection, 1)
 			}
-			out.cost = safeAdd(out.cost, w.fieldCost(s, child.cost))
+			cost, scan := w.fieldCost(s, child.cost)
+			out.cost = safeAdd(out.cost, cost)
+			out.scan = safeAdd(out.scan, safeAdd(scan, child.scan))
 		case *ast.InlineFragment:
 			sub := w.set(s.SelectionSet)
 			out.add(sub, w.maxNames)
@@ -278,20 +293,32 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 // fieldCost prices one field as gqlgen's complexity calculator does: the
 // schema's complexity function when it has one, else one plus the
 // children; a field of an interface costs what it costs on the dearest
-// implementation.
-func (w *shapeWalker) fieldCost(f *ast.Field, child int) int {
+// implementation. To that it adds the price of its where arguments' scans
+// (scanPricer), also returned alone.
+func (w *shapeWalker) fieldCost(f *ast.Field, child int) (cost, scan int) {
 	if f.Definition == nil || f.ObjectDefinition == nil {
-		return safeAdd(1, child)
+		return safeAdd(1, child), 0
 	}
 	args := f.ArgumentMap(w.vars)
+	scan, scans := w.scan.scanCost(f, args, f.ObjectDefinition.Name == "Query", w.rows)
+	w.scans = w.scans || scans
 	if f.ObjectDefinition.Kind != ast.Interface {
-		return w.typedCost(f.ObjectDefinition.Name, f.Name, child, args)
+		return safeAdd(w.typedCost(f.ObjectDefinition.Name, f.Name, child, args), scan), scan
 	}
 	dearest := 0
 	for _, t := range w.schema.GetPossibleTypes(f.ObjectDefinition) {
 		dearest = max(dearest, w.typedCost(t.Name, f.Name, child, args))
 	}
-	return dearest
+	return safeAdd(dearest, scan), scan
+}
+
+// rows returns the totals that price scans, read once per operation.
+func (w *shapeWalker) rows() totals {
+	if w.totals == nil {
+		t := w.scan.rowsFor(w.ctx)
+		w.totals = &t
+	}
+	return *w.totals
 }
 
 // typedCost prices a field of a concrete type.

@@ -93,6 +93,14 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
 	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),
 		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
+	fs.IntVar(&g.ScanRowsPerPoint, "graphql-scan-rows-per-point", envInt("DIRECTORY_GRAPHQL_SCAN_ROWS_PER_POINT", graph.DefaultScanRowsPerPoint),
+		"GraphQL: rows a scanning where test (search, substring, or) may read per cost point")
+	fs.IntVar(&g.ExpensiveConcurrency, "graphql-expensive-concurrency", envInt("DIRECTORY_GRAPHQL_EXPENSIVE_CONCURRENCY", graph.DefaultExpensiveConcurrency),
+		"GraphQL: expensive operations (scans, or cost over --graphql-expensive-cost) one organization runs at once (negative: no cap)")
+	fs.IntVar(&g.ExpensiveCost, "graphql-expensive-cost", envInt("DIRECTORY_GRAPHQL_EXPENSIVE_COST", graph.DefaultExpensiveCost),
+		"GraphQL: cost above which an operation is expensive")
+	fs.DurationVar(&g.ExpensiveWait, "graphql-expensive-wait", envDuration("DIRECTORY_GRAPHQL_EXPENSIVE_WAIT", graph.DefaultExpensiveWait),
+		"GraphQL: how long an expensive operation waits for its organization's slot (then 429)")
 	fs.IntVar(&g.PersistedQueries, "graphql-persisted-queries", envInt("DIRECTORY_GRAPHQL_PERSISTED_QUERIES", graph.DefaultPersistedQueries),
 		"GraphQL: automatic persisted queries kept (least recently used dropped)")
 	fs.StringVar(&c.graphqlCORSOrigins, "graphql-cors-origins", os.Getenv("DIRECTORY_GRAPHQL_CORS_ORIGINS"),
