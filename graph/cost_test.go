@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -168,6 +169,13 @@ func (g *gate) Query(ctx context.Context, query string, args, v any) error {
 		g.mu.Unlock()
 	}
 	return g.Driver.Query(ctx, query, args, v)
+}
+
+// QueryContext implements the raw queries of ent's execquery feature.
+func (g *gate) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return g.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
 }
 
 // waiters is how many searches wait at the gate.
