@@ -16,10 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"strings"
 
 	"ariga.io/atlas/sql/migrate"
-	atlas "ariga.io/atlas/sql/schema"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
@@ -27,6 +25,7 @@ import (
 
 	entmigrate "github.com/acme/directory/ent/migrate"
 	"github.com/acme/directory/pgtest"
+	"github.com/acme/directory/store"
 )
 
 func main() {
@@ -94,7 +93,7 @@ func diff(ctx context.Context, drv *entsql.Driver, dia, dir, name string) error 
 		schema.WithFormatter(migrate.DefaultFormatter),
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
-		schema.WithDiffHook(keepHandIndexes),
+		schema.WithDiffHook(store.KeepHandIndexes),
 	)
 	if err != nil {
 		return fmt.Errorf("%s: %w", dia, err)
@@ -119,37 +118,4 @@ func writeSum(dir string) error {
 		return fmt.Errorf("write %s/atlas.sum: %w", dir, err)
 	}
 	return nil
-}
-
-// handIndexSuffix ends the names of the indexes that hand-written
-// migrations add and the ent schema cannot describe (PostgreSQL's trigram
-// indexes): the diff never drops them.
-const handIndexSuffix = "_trgm"
-
-// keepHandIndexes removes from the diff the drops of hand-written indexes
-// (see handIndexSuffix), and the table changes left empty by it.
-func keepHandIndexes(next schema.Differ) schema.Differ {
-	return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
-		changes, err := next.Diff(current, desired)
-		if err != nil {
-			return nil, err
-		}
-		out := changes[:0]
-		for _, c := range changes {
-			if m, ok := c.(*atlas.ModifyTable); ok {
-				kept := m.Changes[:0]
-				for _, tc := range m.Changes {
-					if d, ok := tc.(*atlas.DropIndex); ok && strings.HasSuffix(d.I.Name, handIndexSuffix) {
-						continue
-					}
-					kept = append(kept, tc)
-				}
-				if m.Changes = kept; len(kept) == 0 {
-					continue
-				}
-			}
-			out = append(out, c)
-		}
-		return out, nil
-	})
 }
