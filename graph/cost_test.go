@@ -280,3 +280,39 @@ func post(a *api, key, query string) (posted, error) {
 	out := posted{result: result{status: res.StatusCode, raw: string(raw)}, retryAfter: res.Header.Get("Retry-After")}
 	return out, json.Unmarshal(raw, &out.result)
 }
+
+// TestScanCounting: which where tests count as scans, and which a trigram
+// index serves on PostgreSQL.
+func TestScanCounting(t *testing.T) {
+	cases := []struct {
+		name          string
+		where         map[string]any
+		full, indexed int // on PostgreSQL
+		sqliteFull    int
+	}{
+		{"equality", map[string]any{"userName": "a", "active": true}, 0, 0, 0},
+		{"in list", map[string]any{"userNameIn": []any{"a", "b"}}, 0, 0, 0},
+		{"short search", map[string]any{"query": "ab"}, 1, 0, 1},
+		{"blank search", map[string]any{"query": "  "}, 0, 0, 0},
+		{"search with a trigram", map[string]any{"query": "user0042"}, 0, 1, 1},
+		{"search with a quote", map[string]any{"query": `abc"def`}, 1, 0, 1},
+		{"substring and prefix", map[string]any{"and": []any{
+			map[string]any{"displayNameContains": "x"}, map[string]any{"givenNameHasPrefix": "y"}}}, 2, 0, 2},
+		{"case-folded equality", map[string]any{"familyNameEqualFold": "x"}, 1, 0, 1},
+		{"or of equalities", map[string]any{"or": []any{map[string]any{"userName": "a"}, map[string]any{"displayName": "b"}}}, 1, 0, 1},
+		{"or of four searches", map[string]any{"or": []any{map[string]any{"query": "ab"}, map[string]any{"query": "@"},
+			map[string]any{"query": "user1"}, map[string]any{"query": "x.y"}}}, 3, 1, 4},
+		{"not", map[string]any{"not": map[string]any{"userName": "a"}}, 1, 0, 1},
+		{"not of a search", map[string]any{"not": map[string]any{"query": "user0042"}}, 1, 0, 1},
+		{"through an edge", map[string]any{"hasGroupsWith": []any{map[string]any{"displayNameContainsFold": "eng"}}}, 1, 0, 1},
+	}
+	pg, lite := &scanPricer{postgres: true, rowsPerPoint: 10}, &scanPricer{rowsPerPoint: 10}
+	for _, c := range cases {
+		if f, i := pg.countScans(c.where); f != c.full || i != c.indexed {
+			t.Errorf("%s on PostgreSQL: %d full, %d indexed; want %d, %d", c.name, f, i, c.full, c.indexed)
+		}
+		if f, i := lite.countScans(c.where); f != c.sqliteFull || i != 0 {
+			t.Errorf("%s on SQLite: %d full, %d indexed; want %d, 0", c.name, f, i, c.sqliteFull)
+		}
+	}
+}
