@@ -40,14 +40,15 @@ type hostileResult struct {
 	peakRSS        int64
 }
 
-// hostile runs the attacks on fixture f, probing the other tenant at
-// probeURL with probeToken.
-func hostile(ctx context.Context, p plan, srv *server, db string, f *fixture, probeURL, probeToken string, res *results) {
+// hostile runs the attacks on fixture f (and large, whose group holds all
+// its users), probing the other tenant at probeURL with probeToken. The
+// first row is the baseline: the probes with no attack.
+func hostile(ctx context.Context, p plan, srv *server, db string, f, large *fixture, probeURL, probeToken string, res *results) {
 	dur := 3 * time.Second
 	if p.quick {
 		dur = 1500 * time.Millisecond
 	}
-	for _, a := range append(attacks(srv, f), socketAttacks(srv, f)...) {
+	for _, a := range append(attacks(srv, f, large), socketAttacks(srv, f)...) {
 		progress("%s: hostile: %s (%d at once, %s)", db, a.name, a.workers, dur)
 		res.hostile = append(res.hostile, runAttack(ctx, srv, db, a, dur, probeURL, probeToken))
 	}
@@ -111,16 +112,18 @@ func timed(hc *http.Client, u, token string) (time.Duration, bool) {
 	return time.Since(start), res.StatusCode == http.StatusOK
 }
 
-// attacks are issue 8's hostile inputs, as one tenant would send them.
-func attacks(srv *server, f *fixture) []attack {
+// attacks are issue 8's and issue 15's hostile inputs, as one tenant
+// would send them; the first is none, the probes' baseline.
+func attacks(srv *server, f, large *fixture) []attack {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	scimBase := srv.url + domain.SCIMPath + f.dirID.String()
-	gql := func(query string) func(ctx context.Context) string {
+	gqlAs := func(key, query string) func(ctx context.Context) string {
 		body, _ := json.Marshal(map[string]any{"query": query})
 		return func(ctx context.Context) string {
-			return send(ctx, hc, http.MethodPost, srv.url+"/graphql", f.readKey, "application/json", string(body))
+			return sendGraphQL(ctx, hc, srv.url+"/graphql", key, string(body))
 		}
 	}
+	gql := func(query string) func(ctx context.Context) string { return gqlAs(f.readKey, query) }
 	scimGet := func(path string) func(ctx context.Context) string {
 		return func(ctx context.Context) string {
 			return send(ctx, hc, http.MethodGet, scimBase+path, f.token, "", "")
@@ -150,7 +153,16 @@ func attacks(srv *server, f *fixture) []attack {
 	for i := range or {
 		or[i] = fmt.Sprintf(`userName eq "u%d"`, i)
 	}
+	var bomb strings.Builder
+	bomb.WriteString("{")
+	for i := range 50 {
+		fmt.Fprintf(&bomb, ` a%d: users(where: {or: [{query: "b%d"} {query: "u00%d"} {query: "bench"} {query: "@"}]}) { totalCount }`,
+			i, i, i)
+	}
+	bomb.WriteString("}")
+	largeBase := srv.url + domain.SCIMPath + large.dirID.String()
 	return []attack{
+		{"none: the probes alone (baseline)", 0, nil},
 		{"GraphQL: 26 levels of nested fragment spreads", 8, gql(frags.String())},
 		{"GraphQL: 5,000 aliased root fields", 8, gql("{ " + aliases.String() + "}")},
 		{"GraphQL: 20,000 `__typename` (220 KB)", 8, gql("{" + strings.Repeat(" __typename", 20000) + "}")},
@@ -159,7 +171,9 @@ func attacks(srv *server, f *fixture) []attack {
 		{"SCIM: `and` of 300 `emails[value co …]`", 8, scimGet("/Users?filter=" + url.QueryEscape(strings.Join(co, " and ")))},
 		{"SCIM: `or` of 1,000 clauses", 8, scimGet("/Users?filter=" + url.QueryEscape(strings.Join(or, " or ")))},
 		{"HTTP: slow bodies, one byte every 2 s", 200, slowBody(srv, scimBase, f.token)},
-		{"HTTP: clients that never read a large group", 40, neverRead(srv, scimBase, f)},
+		{fmt.Sprintf("GraphQL: cost bomb, 50 aliases of `users(where: {or: [4 × query]})` over %s users", comma(large.users)),
+			8, gqlAs(large.readKey, bomb.String())},
+		{fmt.Sprintf("HTTP: clients that never read a %s-member group", comma(large.size50k)), 40, neverRead(srv, largeBase, large)},
 	}
 }
 
@@ -184,6 +198,35 @@ func send(ctx context.Context, hc *http.Client, method, u, token, contentType, b
 	io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
 	res.Body.Close()
 	return fmt.Sprint(res.StatusCode)
+}
+
+// sendGraphQL POSTs a GraphQL request and names its outcome: the status
+// and, when the response has errors, the first one's code (a refusal
+// answered 200 is told from a success).
+func sendGraphQL(ctx context.Context, hc *http.Client, u, key, body string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+	if err != nil {
+		return "error"
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "unfinished"
+		}
+		return "error"
+	}
+	defer res.Body.Close()
+	var out struct {
+		Errors []struct {
+			Extensions struct{ Code string } `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&out); err != nil || len(out.Errors) == 0 {
+		return fmt.Sprint(res.StatusCode)
+	}
+	return fmt.Sprintf("%d %s", res.StatusCode, out.Errors[0].Extensions.Code)
 }
 
 // slowBody sends a PATCH whose body trickles in, one byte every two

@@ -12,7 +12,9 @@
 //
 // Environment: BENCH_QUICK=1, BENCH_DBS=sqlite,postgres (which databases),
 // BENCH_DURATION=2s (per measurement), BENCH_OUT=bench/results,
-// BENCH_HOSTILE=0 (skip the hostile-callers phase).
+// BENCH_HOSTILE=0 (skip the hostile-callers phase), BENCH_HOSTILE_USERS=40000
+// (the users of the hostile phase's large fixture: its group holds them
+// all; default 40,000, 10,000 with BENCH_QUICK).
 package main
 
 import (
@@ -31,6 +33,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,6 +57,9 @@ type plan struct {
 	syncGroups int
 	out        string
 	bin        string
+	// hostileUsers are the users (and the largest group's members) of the
+	// fixture the cost bomb and the never-reading clients attack.
+	hostileUsers int
 }
 
 func main() {
@@ -68,6 +74,18 @@ func main() {
 		p.sizes, p.dur, p.syncUsers, p.syncGroups = []int{1000}, 400*time.Millisecond, 1000, 10
 	} else {
 		p.sizes, p.dur, p.syncUsers, p.syncGroups = []int{1000, 100000}, 1500*time.Millisecond, 10000, 50
+	}
+	p.hostileUsers = 40000
+	if p.quick {
+		p.hostileUsers = 10000
+	}
+	if v := os.Getenv("BENCH_HOSTILE_USERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			fmt.Fprintln(os.Stderr, "bench: BENCH_HOSTILE_USERS: want a positive number")
+			os.Exit(2)
+		}
+		p.hostileUsers = n
 	}
 	if v := os.Getenv("BENCH_DBS"); v != "" {
 		p.dbs = strings.Split(v, ",")
@@ -176,6 +194,14 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		}
 		fixtures = append(fixtures, f)
 	}
+	var large *fixture
+	if os.Getenv("BENCH_HOSTILE") != "0" {
+		progress("%s: seeding the hostile phase's %d users and %d-member group", db, p.hostileUsers, p.hostileUsers)
+		if large, err = seed(ctx, st, p.hostileUsers); err != nil {
+			st.Close()
+			return err
+		}
+	}
 	_, syncDir, syncToken, _, err := newOrg(accessCtx(ctx), domain.New(st.Client, st.Dialect), "Bench sync")
 	st.Close()
 	if err != nil {
@@ -219,7 +245,7 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		res.memory[memKey{db, f.users}] = [2]int64{rss, peak}
 	}
 	if os.Getenv("BENCH_HOSTILE") != "0" {
-		hostile(ctx, p, srv, db, fixtures[0], srv.url+domain.SCIMPath+syncDir.String()+"/Users?count=1", syncToken, res)
+		hostile(ctx, p, srv, db, fixtures[0], large, srv.url+domain.SCIMPath+syncDir.String()+"/Users?count=1", syncToken, res)
 	}
 	for i, c := range p.clients {
 		table := fmt.Sprintf("bench_raw_%d", i)

@@ -31,13 +31,17 @@ type Service struct {
 	// PostgreSQL needs (and has) them: SQLite write transactions start
 	// IMMEDIATE and run one at a time.
 	rowLocks bool
+	dialect  string
 }
 
 // New returns the operations over client, whose database speaks the ent
 // dialect dia (dialect.SQLite or dialect.Postgres).
 func New(client *ent.Client, dia string) *Service {
-	return &Service{client: client, rowLocks: dia == dialect.Postgres}
+	return &Service{client: client, rowLocks: dia == dialect.Postgres, dialect: dia}
 }
+
+// Dialect is the ent dialect of the database, as given to New.
+func (s *Service) Dialect() string { return s.dialect }
 
 // Client is the client reads go through; writes go through the operations.
 func (s *Service) Client() *ent.Client { return s.client }

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -86,7 +87,9 @@ func HasEmail(email string) predicate.User {
 }
 
 // Matching is the users a search box finds for query: a part of the
-// userName, a name or an email, without regard to case.
+// userName, a name or an email, without regard to case. On PostgreSQL each
+// of its tests is served by a trigram index (migration
+// user_search_trigrams) when the query holds a trigram (IndexedSearch).
 func Matching(query string) predicate.User {
 	q := strings.TrimSpace(query)
 	return user.Or(
@@ -107,6 +110,13 @@ func emailsContain(s string, part bool) predicate.User {
 		col := sel.C(user.FieldEmails)
 		pg := sel.Dialect() == dialect.Postgres
 		sel.Where(sql.P(func(b *sql.Builder) {
+			if pg && part && jsonVerbatim(s) {
+				// The emails' JSON text holds s wherever one email does,
+				// since s has no character JSON escapes: a test that the
+				// trigram index user_emails_trgm serves, before the exact
+				// one.
+				b.WriteString("(" + col + ")::text ILIKE ").Arg("%" + likeEscape(strings.ToLower(s)) + "%").WriteString(" AND ")
+			}
 			if pg {
 				b.WriteString("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(" + col +
 					") = 'array' THEN " + col + " ELSE '[]'::jsonb END) AS e WHERE lower(e->>'value')")
@@ -122,6 +132,35 @@ func emailsContain(s string, part bool) predicate.User {
 			b.WriteString(")")
 		}))
 	})
+}
+
+// jsonVerbatim reports whether s appears as itself in the JSON text of
+// any string that contains it: it holds no quote, backslash or control
+// character, the characters JSON escapes.
+func jsonVerbatim(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 })
+}
+
+// IndexedSearch reports whether a trigram index can serve Matching(query)
+// on PostgreSQL: a LIKE pattern yields trigrams only from a run of at
+// least three letters or digits (ASCII ones are such in every locale),
+// and the emails' test needs jsonVerbatim. Otherwise the search reads every user it is scoped to.
+func IndexedSearch(query string) bool {
+	q := strings.TrimSpace(query)
+	if !jsonVerbatim(q) {
+		return false
+	}
+	run := 0
+	for _, r := range q {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if run++; run >= 3 {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
 }
 
 // likeEscape escapes LIKE's wildcards in s.

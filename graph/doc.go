@@ -4,8 +4,10 @@
 // NewHandler serves it: it authenticates the API key (Authorization: Bearer
 // dk_...), puts the caller's access.Viewer in the request context so the data
 // layer's privacy rules scope every read and write to the key's
-// organization, and runs the operation under depth, page-size and
-// complexity limits. Errors carry extensions.code (UNAUTHENTICATED,
+// organization, and runs the operation under depth, page-size, argument
+// (limits.go) and complexity limits, the complexity including the rows that
+// scanning where tests read (cost.go), with a per-organization cap on
+// expensive operations running at once. Errors carry extensions.code (UNAUTHENTICATED,
 // FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, CONFLICT, INTERNAL_SERVER_ERROR).
 //
 // The schema lives in the *.graphql files of this folder: ent.graphql is

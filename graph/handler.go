@@ -46,6 +46,7 @@ const (
 	DefaultMaxWhereNodes  = 200
 	DefaultMaxWhereValues = 1000
 	DefaultMaxStringBytes = 4096
+	DefaultMaxListValues  = 1000
 	// DefaultRateLimitPerSecond is the cost points a key's budget regains
 	// a second: about eight pages a second of 100 users with their groups
 	// and roles, so an application syncing a large directory is not
@@ -54,6 +55,19 @@ const (
 	// DefaultPersistedQueries is how many automatic persisted queries the
 	// server keeps.
 	DefaultPersistedQueries = 1000
+	// DefaultScanRowsPerPoint prices a where test that reads every user
+	// or group of the organization at one point per ten rows: a search
+	// over 10,000 users costs 1,000.
+	DefaultScanRowsPerPoint = 10
+	// DefaultExpensiveConcurrency is how many expensive operations of one
+	// organization run at once.
+	DefaultExpensiveConcurrency = 2
+	// DefaultExpensiveCost is the cost above which an operation is
+	// expensive even when it does not scan.
+	DefaultExpensiveCost = 5000
+	// DefaultExpensiveWait is how long an expensive operation waits for a
+	// slot of its organization before it is refused.
+	DefaultExpensiveWait = 2 * time.Second
 )
 
 // maxCachedQueryBytes is the longest query text the parsed-query cache
@@ -97,8 +111,13 @@ type Config struct {
 	// MaxWhereValues bounds the values of the lists (In, NotIn) of one
 	// where argument, all lists together.
 	MaxWhereValues int
-	// MaxStringBytes bounds each string of a where argument.
+	// MaxStringBytes bounds each string of every argument, at any depth of
+	// an input object, from a literal or a variable; NUL is refused in all
+	// of them (BAD_USER_INPUT naming the field).
 	MaxStringBytes int
+	// MaxListValues bounds each list argument (and list in an input
+	// object) other than a where argument's, which MaxWhereValues bounds.
+	MaxListValues int
 	// Auth checks the API keys; nil is one with the defaults. Share one
 	// with the SCIM handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -112,6 +131,23 @@ type Config struct {
 	// MaxComplexity, so that every operation the limits allow can run
 	// (default: twice MaxComplexity).
 	RateLimitBurst int
+	// ScanRowsPerPoint prices the where tests that read every row they are
+	// scoped to (search box queries, substring, prefix, suffix and
+	// case-folded tests, or, not): each costs the organization's users
+	// (or groups) divided by this, a tenth of that for a search a trigram
+	// index serves on PostgreSQL (see cost.go).
+	ScanRowsPerPoint int
+	// ExpensiveConcurrency caps the expensive operations (those that scan,
+	// or cost more than ExpensiveCost) that one organization (one platform
+	// key) runs at once; negative: no cap.
+	ExpensiveConcurrency int
+	// ExpensiveCost is the cost above which an operation is expensive.
+	ExpensiveCost int
+	// ExpensiveWait is how long an expensive operation waits for a slot;
+	// then it is refused, RATE_LIMITED (HTTP 429 with Retry-After).
+	ExpensiveWait time.Duration
+	// scan is the scan pricer NewHandler makes for the database.
+	scan *scanPricer
 	// PersistedQueries is how many automatic persisted queries (by their
 	// SHA-256) the server keeps, least recently used dropped first.
 	PersistedQueries int
@@ -179,6 +215,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxStringBytes <= 0 {
 		c.MaxStringBytes = DefaultMaxStringBytes
 	}
+	if c.MaxListValues <= 0 {
+		c.MaxListValues = DefaultMaxListValues
+	}
 	if c.RateLimitPerSecond == 0 {
 		c.RateLimitPerSecond = DefaultRateLimitPerSecond
 	}
@@ -198,6 +237,18 @@ func (c Config) withDefaults() Config {
 	c.MaxSubscriptionsPerKey = orDefault(c.MaxSubscriptionsPerKey, DefaultMaxSubscriptionsPerKey)
 	if c.SubscriptionEventsPerSecond == 0 {
 		c.SubscriptionEventsPerSecond = DefaultSubscriptionEventsPerSecond
+	}
+	if c.ScanRowsPerPoint <= 0 {
+		c.ScanRowsPerPoint = DefaultScanRowsPerPoint
+	}
+	if c.ExpensiveConcurrency == 0 {
+		c.ExpensiveConcurrency = DefaultExpensiveConcurrency
+	}
+	if c.ExpensiveCost <= 0 {
+		c.ExpensiveCost = DefaultExpensiveCost
+	}
+	if c.ExpensiveWait <= 0 {
+		c.ExpensiveWait = DefaultExpensiveWait
 	}
 	return c
 }
@@ -219,6 +270,7 @@ func NewHandler(svc *domain.Service, cfg Config) *Handler {
 	if cfg.Auth == nil {
 		cfg.Auth = auth.New(client, auth.Config{})
 	}
+	cfg.scan = newScanPricer(svc, cfg.ScanRowsPerPoint)
 	schema := servedSchema()
 	sockets := newSocketSet(cfg)
 	es := generated.NewExecutableSchema(generated.Config{Schema: schema,
@@ -287,7 +339,8 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	srv.Use(socketGuard{auth: cfg.Auth})
 	// The limits, cheapest and most fundamental first; see limits.go.
 	srv.Use(documentLimit{tokens: cfg.MaxTokens, cache: cache})
-	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases})
+	srv.Use(&shapeLimit{maxComplexity: cfg.MaxComplexity, maxRootFields: cfg.MaxRootFields, maxAliases: cfg.MaxAliases,
+		scan: cfg.scan})
 	switch {
 	case !cfg.Introspection:
 		srv.Use(noIntrospection{})
@@ -299,12 +352,17 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	}
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(pageLimit{max: cfg.MaxPageSize})
-	srv.Use(whereLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes})
+	srv.Use(argLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes, list: cfg.MaxListValues})
 	if cfg.RateLimitPerSecond > 0 {
 		// After shapeLimit, which measures the cost it charges.
 		b := newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))
 		b.share, b.minBurst = cfg.Broker.Replicas, float64(cfg.MaxComplexity)
 		srv.Use(rateLimit{buckets: b})
+	}
+	if cfg.ExpensiveConcurrency > 0 {
+		// Before the Transactioner: an operation waits for its slot
+		// holding no transaction (see cost.go).
+		srv.Use(newExpensiveSlots(cfg.ExpensiveConcurrency, cfg.ExpensiveCost, cfg.ExpensiveWait))
 	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
@@ -449,8 +507,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := &requestCost{}
-	cw := &costWriter{ResponseWriter: w, rc: rc, get: r.Method == http.MethodGet}
-	e.server.ServeHTTP(cw, r.WithContext(withRequestCost(access.NewContext(ctx, v), rc)))
+	bw := &busyWriter{ResponseWriter: w}
+	cw := &costWriter{ResponseWriter: bw, rc: rc, get: r.Method == http.MethodGet}
+	e.server.ServeHTTP(cw, r.WithContext(withBusy(withRequestCost(access.NewContext(ctx, v), rc), bw)))
 }
 
 // applyCORS answers for the browser policy: an Origin on the allow-list

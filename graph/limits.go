@@ -23,7 +23,7 @@ import (
 // quadratic); the others run after validation and before any resolver:
 // shapeLimit (complexity with the page-aware costs of pagedSchema, root
 // fields, aliases, introspection fields), depthLimit, pageLimit and
-// whereLimit. Each walks a fragment once, however often it is spread, so
+// argLimit. Each walks a fragment once, however often it is spread, so
 // that no operation costs more to check than its text is long.
 
 // Fixed bounds (the configurable ones are in Config).
@@ -159,6 +159,9 @@ func countNames(set ast.SelectionSet, counts map[string]int) *ast.Field {
 type shapeLimit struct {
 	maxComplexity, maxRootFields, maxAliases int
 	es                                       graphql.ExecutableSchema
+	// scan prices the where arguments that read every row (cost.go);
+	// nil: they cost nothing more.
+	scan *scanPricer
 }
 
 var _ interface {
@@ -180,9 +183,10 @@ func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
 // limit.
 func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	w := shapeWalker{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: oc.Variables,
-		maxNames: l.maxRootFields, memo: map[string]*shape{}}
+		maxNames: l.maxRootFields, memo: map[string]*shape{}, scan: l.scan}
 	sh := w.set(oc.Operation.SelectionSet)
 	setCost(ctx, sh.cost)
+	oc.Stats.SetExtension(opScanExtension, opScan{cost: sh.cost, scans: w.scans})
 	var err *gqlerror.Error
 	switch pos := oc.Operation.Position; {
 	case len(sh.names) > l.maxRootFields:
@@ -194,8 +198,8 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 		err = gqlerror.ErrorPosf(pos, "operation has %d __schema and __type fields, more than the limit of %d",
 			sh.introspection, maxIntrospectionFields)
 	case sh.cost > l.maxComplexity:
-		err = gqlerror.ErrorPosf(pos, "operation has complexity %d, which exceeds the limit of %d",
-			sh.cost, l.maxComplexity)
+		err = gqlerror.ErrorPosf(pos, "operation has complexity %d%s, which exceeds the limit of %d",
+			sh.cost, describeScan(sh.scan), l.maxComplexity)
 	}
 	if err != nil {
 		errcode.Set(err, codeTooComplex)
@@ -206,6 +210,9 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 // shape is what shapeLimit measures of a selection set.
 type shape struct {
 	cost, aliases, introspection int
+	// scan is the part of cost that prices scans (scanPricer), counted
+	// as written, for the refusal's message.
+	scan int
 	// names are the distinct response names of the set's own level,
 	// through fragments; no more than maxNames+1 are kept.
 	names map[string]struct{}
@@ -214,6 +221,7 @@ type shape struct {
 // add adds o to s, saturating.
 func (s *shape) add(o *shape, maxNames int) {
 	s.cost = safeAdd(s.cost, o.cost)
+	s.scan = safeAdd(s.scan, o.scan)
 	s.aliases = safeAdd(s.aliases, o.aliases)
 	s.introspection = safeAdd(s.introspection, o.introspection)
 	for n := range o.names {
@@ -238,6 +246,11 @@ type shapeWalker struct {
 	vars     map[string]any
 	maxNames int
 	memo     map[string]*shape
+	scan     *scanPricer
+	// scans: some where argument of the operation scans; totals are the
+	// rows it may read, read on the first such argument.
+	scans  bool
+	totals *totals
 }
 
 // set measures one selection set.
@@ -256,7 +269,9 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 			if s.Name == "__schema" || s.Name == "__type" {
 				out.introspection = safeAdd(out.introspection, 1)
 			}
-			out.cost = safeAdd(out.cost, w.fieldCost(s, child.cost))
+			cost, scan := w.fieldCost(s, child.cost)
+			out.cost = safeAdd(out.cost, cost)
+			out.scan = safeAdd(out.scan, safeAdd(scan, child.scan))
 		case *ast.InlineFragment:
 			sub := w.set(s.SelectionSet)
 			out.add(sub, w.maxNames)
@@ -278,20 +293,32 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 // fieldCost prices one field as gqlgen's complexity calculator does: the
 // schema's complexity function when it has one, else one plus the
 // children; a field of an interface costs what it costs on the dearest
-// implementation.
-func (w *shapeWalker) fieldCost(f *ast.Field, child int) int {
+// implementation. To that it adds the price of its where arguments' scans
+// (scanPricer), also returned alone.
+func (w *shapeWalker) fieldCost(f *ast.Field, child int) (cost, scan int) {
 	if f.Definition == nil || f.ObjectDefinition == nil {
-		return safeAdd(1, child)
+		return safeAdd(1, child), 0
 	}
 	args := f.ArgumentMap(w.vars)
+	scan, scans := w.scan.scanCost(f, args, f.ObjectDefinition.Name == "Query", w.rows)
+	w.scans = w.scans || scans
 	if f.ObjectDefinition.Kind != ast.Interface {
-		return w.typedCost(f.ObjectDefinition.Name, f.Name, child, args)
+		return safeAdd(w.typedCost(f.ObjectDefinition.Name, f.Name, child, args), scan), scan
 	}
 	dearest := 0
 	for _, t := range w.schema.GetPossibleTypes(f.ObjectDefinition) {
 		dearest = max(dearest, w.typedCost(t.Name, f.Name, child, args))
 	}
-	return dearest
+	return safeAdd(dearest, scan), scan
+}
+
+// rows returns the totals that price scans, read once per operation.
+func (w *shapeWalker) rows() totals {
+	if w.totals == nil {
+		t := w.scan.rowsFor(w.ctx)
+		w.totals = &t
+	}
+	return *w.totals
 }
 
 // typedCost prices a field of a concrete type.
@@ -574,34 +601,40 @@ func findField(set ast.SelectionSet, seen map[string]bool, names ...string) *ast
 	return nil
 }
 
-// whereLimit bounds every where argument (an input object of a type named
-// ...WhereInput) before any SQL is built from it: its conditions (each
-// field set, at any depth), the values of its lists taken together, and
-// each string. Databases refuse what goes past them with errors of their
-// own (SQLite's expression depth and variable count, for one), and a
-// condition no stored value can meet costs a scan for nothing.
-type whereLimit struct {
-	nodes, values, bytes int
+// argLimit bounds every argument of every field before any resolver runs,
+// from literals and variables alike (after coercion): each string, at any
+// depth, is at most bytes long and holds no NUL (neither database stores
+// one the same way: PostgreSQL refuses it, SQLite keeps it), and each
+// list argument holds at most list values (a list of strings becomes one
+// SQL parameter each). Where arguments (input objects of a type named
+// ...WhereInput) are bounded further before any SQL is built from them:
+// their conditions (each field set, at any depth) and the values of their
+// lists taken together. Databases refuse what goes past them with errors
+// of their own (SQLite's expression depth and variable count, PostgreSQL's
+// 65,535 parameters), and a condition no stored value can meet costs a
+// scan for nothing.
+type argLimit struct {
+	nodes, values, bytes, list int
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = whereLimit{}
+} = argLimit{}
 
 // ExtensionName implements graphql.HandlerExtension.
-func (whereLimit) ExtensionName() string { return "WhereLimit" }
+func (argLimit) ExtensionName() string { return "ArgumentLimit" }
 
 // Validate implements graphql.HandlerExtension.
-func (whereLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (argLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext checks the where arguments of every field, each
+// MutateOperationContext checks the arguments of every field, each
 // fragment once.
-func (l whereLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (l argLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	return l.check(oc.Operation.SelectionSet, oc.Variables, map[string]bool{})
 }
 
-func (l whereLimit) check(set ast.SelectionSet, vars map[string]any, seen map[string]bool) *gqlerror.Error {
+func (l argLimit) check(set ast.SelectionSet, vars map[string]any, seen map[string]bool) *gqlerror.Error {
 	for _, sel := range set {
 		var err *gqlerror.Error
 		switch s := sel.(type) {
@@ -624,49 +657,55 @@ func (l whereLimit) check(set ast.SelectionSet, vars map[string]any, seen map[st
 	return nil
 }
 
-// checkField checks the where arguments of one field.
-func (l whereLimit) checkField(f *ast.Field, vars map[string]any) *gqlerror.Error {
-	if f.Definition == nil {
+// checkField checks the arguments of one field.
+func (l argLimit) checkField(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	if f.Definition == nil || len(f.Definition.Arguments) == 0 {
 		return nil
 	}
-	var args map[string]any
+	args := f.ArgumentMap(vars)
 	for _, def := range f.Definition.Arguments {
-		if !strings.HasSuffix(def.Type.Name(), "WhereInput") {
+		v, ok := args[def.Name]
+		if !ok || v == nil {
 			continue
 		}
-		if args == nil {
-			args = f.ArgumentMap(vars)
-		}
-		w := whereWalk{limit: l, pos: f.Position}
-		if err := w.walk(args[def.Name], def.Name); err != nil {
+		w := argWalk{limit: l, pos: f.Position, where: strings.HasSuffix(def.Type.Name(), "WhereInput")}
+		if err := w.walk(v, def.Name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// whereWalk counts one where argument against the limits.
-type whereWalk struct {
-	limit         whereLimit
-	pos           *ast.Position
+// argWalk counts one argument against the limits.
+type argWalk struct {
+	limit argLimit
+	pos   *ast.Position
+	// where: the argument is a where input, whose conditions and list
+	// values (all lists together) are counted.
+	where         bool
 	nodes, values int
 }
 
 // walk checks v, found at path, and what it holds. Object fields are
 // walked in name order, so the same input is refused at the same place.
-func (w *whereWalk) walk(v any, path string) *gqlerror.Error {
+func (w *argWalk) walk(v any, path string) *gqlerror.Error {
 	switch v := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if w.nodes++; w.nodes > w.limit.nodes {
-				root, _, _ := strings.Cut(path, ".")
-				return limitError(w.pos, root, "%s: more than %d conditions", root, w.limit.nodes)
+			if w.where {
+				if w.nodes++; w.nodes > w.limit.nodes {
+					root, _, _ := strings.Cut(path, ".")
+					return limitError(w.pos, root, "%s: more than %d conditions", root, w.limit.nodes)
+				}
 			}
 			if err := w.walk(v[k], path+"."+k); err != nil {
 				return err
 			}
 		}
 	case []any:
+		if !w.where && len(v) > w.limit.list {
+			return limitError(w.pos, path, "%s: more than %d values", path, w.limit.list)
+		}
 		for i, e := range v {
 			if _, ok := e.(map[string]any); ok {
 				if err := w.walk(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
@@ -674,8 +713,10 @@ func (w *whereWalk) walk(v any, path string) *gqlerror.Error {
 				}
 				continue
 			}
-			if w.values++; w.values > w.limit.values {
-				return limitError(w.pos, path, "%s: more than %d values in the lists of one where", path, w.limit.values)
+			if w.where {
+				if w.values++; w.values > w.limit.values {
+					return limitError(w.pos, path, "%s: more than %d values in the lists of one where", path, w.limit.values)
+				}
 			}
 			if err := w.walk(e, path); err != nil {
 				return err
@@ -684,6 +725,9 @@ func (w *whereWalk) walk(v any, path string) *gqlerror.Error {
 	case string:
 		if len(v) > w.limit.bytes {
 			return limitError(w.pos, path, "%s: longer than %d bytes", path, w.limit.bytes)
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return limitError(w.pos, path, "%s: holds a NUL character (\\u0000)", path)
 		}
 	}
 	return nil

@@ -341,6 +341,11 @@ func appendJSONString(buf []byte, s string) []byte {
 // user id after ("" from the first). The rows are closed before it returns,
 // so no connection is held between pages.
 func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([]member, error) {
+	release, err := s.memberReads.acquire(ctx, directoryOf(ctx))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	b := entsql.Dialect(s.dialect)
 	m, u := b.Table("memberships").As("m"), b.Table("users").As("u")
 	where := entsql.EQ(m.C("group_id"), gid)

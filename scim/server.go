@@ -38,6 +38,11 @@ type Options struct {
 	// reading is disconnected. Member lists are read in pages between
 	// writes, so such a client never holds a database connection.
 	RequestTimeout time.Duration
+	// MemberReadsPerDirectory bounds the pages of group members that one
+	// directory's requests read at once (see memberReads), so that clients
+	// that never read a large group cannot take the database and the CPU
+	// from other tenants.
+	MemberReadsPerDirectory int
 	// Auth checks the directory tokens; nil is one with the defaults. Share
 	// one with the GraphQL handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -52,6 +57,9 @@ const (
 	DefaultMaxFilterClauses = 100
 	DefaultBodyTimeout      = 30 * time.Second
 	DefaultRequestTimeout   = 60 * time.Second
+	// DefaultMemberReadsPerDirectory is the default of
+	// Options.MemberReadsPerDirectory.
+	DefaultMemberReadsPerDirectory = 2
 )
 
 // Server serves SCIM for every directory.
@@ -62,6 +70,8 @@ type Server struct {
 	opts    Options
 	auth    *auth.Authenticator
 	mux     *http.ServeMux
+	// memberReads bounds each directory's member pages read at once.
+	memberReads *memberReads
 }
 
 // NewHandler returns the SCIM handler for the store, to be mounted at
@@ -89,11 +99,14 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = DefaultRequestTimeout
 	}
+	if opts.MemberReadsPerDirectory <= 0 {
+		opts.MemberReadsPerDirectory = DefaultMemberReadsPerDirectory
+	}
 	if opts.Auth == nil {
 		opts.Auth = auth.New(client, auth.Config{})
 	}
 	s := &Server{client: client, domain: domain.New(client, st.Dialect), opts: opts,
-		dialect: st.Dialect, auth: opts.Auth}
+		dialect: st.Dialect, auth: opts.Auth, memberReads: newMemberReads(opts.MemberReadsPerDirectory)}
 	s.routes()
 	return s
 }

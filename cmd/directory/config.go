@@ -86,11 +86,21 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&g.MaxWhereValues, "graphql-max-where-values", envInt("DIRECTORY_GRAPHQL_MAX_WHERE_VALUES", graph.DefaultMaxWhereValues),
 		"GraphQL: most values in the In/NotIn lists of one where argument, together")
 	fs.IntVar(&g.MaxStringBytes, "graphql-max-string-bytes", envInt("DIRECTORY_GRAPHQL_MAX_STRING_BYTES", graph.DefaultMaxStringBytes),
-		"GraphQL: longest string in a where argument, in bytes")
+		"GraphQL: longest string in any argument, in bytes")
+	fs.IntVar(&g.MaxListValues, "graphql-max-list-values", envInt("DIRECTORY_GRAPHQL_MAX_LIST_VALUES", graph.DefaultMaxListValues),
+		"GraphQL: most values of one list argument (where lists: --graphql-max-where-values)")
 	fs.Float64Var(&g.RateLimitPerSecond, "graphql-rate-limit", envFloat("DIRECTORY_GRAPHQL_RATE_LIMIT", graph.DefaultRateLimitPerSecond),
 		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
 	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),
 		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
+	fs.IntVar(&g.ScanRowsPerPoint, "graphql-scan-rows-per-point", envInt("DIRECTORY_GRAPHQL_SCAN_ROWS_PER_POINT", graph.DefaultScanRowsPerPoint),
+		"GraphQL: rows a scanning where test (search, substring, or) may read per cost point")
+	fs.IntVar(&g.ExpensiveConcurrency, "graphql-expensive-concurrency", envInt("DIRECTORY_GRAPHQL_EXPENSIVE_CONCURRENCY", graph.DefaultExpensiveConcurrency),
+		"GraphQL: expensive operations (scans, or cost over --graphql-expensive-cost) one organization runs at once (negative: no cap)")
+	fs.IntVar(&g.ExpensiveCost, "graphql-expensive-cost", envInt("DIRECTORY_GRAPHQL_EXPENSIVE_COST", graph.DefaultExpensiveCost),
+		"GraphQL: cost above which an operation is expensive")
+	fs.DurationVar(&g.ExpensiveWait, "graphql-expensive-wait", envDuration("DIRECTORY_GRAPHQL_EXPENSIVE_WAIT", graph.DefaultExpensiveWait),
+		"GraphQL: how long an expensive operation waits for its organization's slot (then 429)")
 	fs.IntVar(&g.PersistedQueries, "graphql-persisted-queries", envInt("DIRECTORY_GRAPHQL_PERSISTED_QUERIES", graph.DefaultPersistedQueries),
 		"GraphQL: automatic persisted queries kept (least recently used dropped)")
 	fs.IntVar(&g.MaxSocketsPerKey, "graphql-ws-max-per-key", envInt("DIRECTORY_GRAPHQL_WS_MAX_PER_KEY", graph.DefaultMaxSocketsPerKey),

@@ -41,6 +41,9 @@ func (h *httpConfig) flags(fs *flag.FlagSet) {
 		envInt("DIRECTORY_SCIM_MAX_FILTER_BYTES", scim.DefaultMaxFilterBytes), "longest SCIM filter (400 invalidFilter above)")
 	fs.IntVar(&h.scim.MaxFilterClauses, "scim-max-filter-clauses",
 		envInt("DIRECTORY_SCIM_MAX_FILTER_CLAUSES", scim.DefaultMaxFilterClauses), "most comparisons in a SCIM filter (400 invalidFilter above)")
+	fs.IntVar(&h.scim.MemberReadsPerDirectory, "scim-member-reads-per-directory",
+		envInt("DIRECTORY_SCIM_MEMBER_READS_PER_DIRECTORY", scim.DefaultMemberReadsPerDirectory),
+		"pages of group members one directory's requests read at once")
 }
 
 // server is the HTTP server of handler with the configured timeouts. It has

@@ -13,10 +13,11 @@ func TestHTTPConfigFlags(t *testing.T) {
 	var h httpConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	h.flags(fs)
-	if err := parse(fs, []string{"--scim-body-timeout", "5s", "--scim-max-filter-clauses", "50", "--http-idle-timeout", "1m"}); err != nil {
+	if err := parse(fs, []string{"--scim-body-timeout", "5s", "--scim-max-filter-clauses", "50", "--http-idle-timeout", "1m", "--scim-member-reads-per-directory", "3"}); err != nil {
 		t.Fatal(err)
 	}
-	if h.scim.BodyTimeout != 5*time.Second || h.scim.MaxFilterClauses != 50 || h.idleTimeout != time.Minute {
+	if h.scim.BodyTimeout != 5*time.Second || h.scim.MaxFilterClauses != 50 || h.idleTimeout != time.Minute ||
+		h.scim.MemberReadsPerDirectory != 3 {
 		t.Errorf("parsed %+v", h)
 	}
 	if h.scim.RequestTimeout <= 0 || h.scim.MaxBodyBytes <= 0 || h.readHeaderTimeout <= 0 {

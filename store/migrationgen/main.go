@@ -25,6 +25,7 @@ import (
 
 	entmigrate "github.com/acme/directory/ent/migrate"
 	"github.com/acme/directory/pgtest"
+	"github.com/acme/directory/store"
 )
 
 func main() {
@@ -92,6 +93,7 @@ func diff(ctx context.Context, drv *entsql.Driver, dia, dir, name string) error 
 		schema.WithFormatter(migrate.DefaultFormatter),
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
+		schema.WithDiffHook(store.KeepHandIndexes),
 	)
 	if err != nil {
 		return fmt.Errorf("%s: %w", dia, err)
