@@ -307,7 +307,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.e.ServeH
 // their subscriptions, for a server that stops: their clients reconnect
 // (to another replica) and resume from their cursors. Sockets opened
 // afterwards are not affected; stop taking connections first.
-func (h *Handler) CloseSockets() { h.e.sockets.closeAll(wsCloseGoingAway, "Going away: the server is stopping") }
+func (h *Handler) CloseSockets() {
+	h.e.sockets.closeAll(wsCloseGoingAway, "Going away: the server is stopping")
+}
 
 // newServer assembles the gqlgen server: transports, limits, error
 // handling, the per-operation batch loader and mutation transactions.
