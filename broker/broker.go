@@ -488,6 +488,11 @@ func drain(ctx context.Context, c *ent.Client, org uuid.UUID, cur *events.Cursor
 		}
 		evs, more, err := events.After(ctx, c, org, *cur, f, pageSize)
 		done(len(evs))
+		if err != nil && ctx.Err() != nil {
+			// Cancelled mid-read: the driver's error (PostgreSQL's 57014,
+			// say) is the cancellation's.
+			return n, ctx.Err()
+		}
 		if err != nil {
 			return n, err
 		}
