@@ -217,9 +217,9 @@ var (
 				Columns: []*schema.Column{GroupsColumns[8], GroupsColumns[4]},
 			},
 			{
-				Name:    "group_organization_id",
+				Name:    "group_organization_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{GroupsColumns[9]},
+				Columns: []*schema.Column{GroupsColumns[9], GroupsColumns[0]},
 			},
 		},
 	}
@@ -486,9 +486,9 @@ var (
 				Columns: []*schema.Column{UsersColumns[39], UsersColumns[22]},
 			},
 			{
-				Name:    "user_organization_id",
+				Name:    "user_organization_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[40]},
+				Columns: []*schema.Column{UsersColumns[40], UsersColumns[0]},
 			},
 		},
 	}

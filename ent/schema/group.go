@@ -64,7 +64,9 @@ func (Group) Indexes() []ent.Index {
 		index.Fields("directory_id", "created_at"),
 		index.Fields("directory_id", "updated_at"),
 		index.Fields("directory_id", "external_id"),
-		index.Fields("organization_id"),
+		// GraphQL's organization-wide connections, ordered by id: a page
+		// reads its own rows, not every group of the organization.
+		index.Fields("organization_id", "id"),
 	}
 }
 

@@ -120,7 +120,9 @@ func (User) Indexes() []ent.Index {
 		index.Fields("directory_id", "updated_at"),
 		index.Fields("directory_id", "external_id"),
 		index.Fields("directory_id", "primary_email"),
-		index.Fields("organization_id"),
+		// GraphQL's organization-wide connections, ordered by id: a page
+		// reads its own rows, not every user of the organization.
+		index.Fields("organization_id", "id"),
 	}
 }
 
