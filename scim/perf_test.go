@@ -281,3 +281,48 @@ func badPlan(dia, plan string) string {
 	}
 	return ""
 }
+
+// TestGroupMembersPlan: the members of a group are read from the group's
+// memberships and looked up by primary key, never by scanning the
+// directory's users (with fresh statistics PostgreSQL preferred a hash
+// join over all of them: a group GET grew with its directory).
+func TestGroupMembersPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, rec := countedEnv(t, st)
+		ids := seedUsers(t, e, 3000)
+		g := e.must(201, "POST", "/Groups", groupBody("Big", ids[2000:]...))
+		ctx := context.Background()
+		if st.Dialect == dialect.Postgres {
+			if _, err := st.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := st.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.must(200, "GET", "/Users?count=1", nil) // warms the credential cache
+		rec.reset()
+		r := e.must(200, "GET", "/Groups/"+id(g), nil)
+		if n := len(r.body["members"].([]any)); n != 1000 {
+			t.Fatalf("%d members; want 1000", n)
+		}
+		rec.mu.Lock()
+		qs := rec.queries
+		rec.mu.Unlock()
+		explained := 0
+		for _, q := range qs {
+			if !strings.Contains(q.query, "memberships") {
+				continue
+			}
+			explained++
+			plan := explain(t, st, q)
+			full := strings.Contains(plan, `"Seq Scan"`) && strings.Contains(plan, `"Relation Name": "users"`) ||
+				strings.Contains(plan, "SCAN u\n") || strings.Contains(plan, "SCAN u ")
+			if full {
+				t.Errorf("the member read scans the users table\nquery: %s\nplan: %s", q.query, plan)
+			}
+		}
+		if explained == 0 {
+			t.Fatal("no member read ran")
+		}
+	})
+}
