@@ -9,7 +9,7 @@ import (
 
 // The discovery endpoints (RFC 7644 §4) describe exactly what this server
 // does: PATCH yes, bulk and password change no, filters and sorting yes,
-// ETags yes.
+// ETags yes, paging by index and by cursor (RFC 9865).
 
 func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -20,7 +20,13 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 		"filter":           map[string]any{"supported": true, "maxResults": s.opts.MaxResults},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": true},
-		"etag":             map[string]any{"supported": true},
+		// RFC 9865 §4: both ways to page; startIndex unless cursor is sent.
+		"pagination": map[string]any{
+			"cursor": true, "index": true, "defaultPaginationMethod": "index",
+			"defaultPageSize": s.opts.DefaultCount, "maxPageSize": s.opts.MaxResults,
+			"cursorTimeout": int(cursorTimeout.Seconds()),
+		},
+		"etag": map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "OAuth Bearer Token", "primary": true,
 			"description": "The directory's bearer token (scim_...), sent as Authorization: Bearer <token>.",
@@ -79,6 +85,11 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) {
 	q, err := s.parseSearch(w, r)
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if q.cursor != nil {
+		writeError(w, r, errorf(http.StatusBadRequest, invalidValue,
+			"cursor paging is per resource type: search /Users/.search or /Groups/.search, or page with startIndex"))
 		return
 	}
 	q.anyType = true

@@ -424,7 +424,7 @@ func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (i
 				return 0, err
 			}
 			return d.GroupTotal, nil
-		})
+		}, func(g *ent.Group) uuid.UUID { return g.ID })
 	if err != nil || len(groups) == 0 {
 		return total, nil, err
 	}

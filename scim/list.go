@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 
 	"github.com/acme/directory/scim/filter"
 	"github.com/acme/directory/scim/schema"
@@ -26,25 +29,46 @@ type listQuery struct {
 	// anyType: a search across resource types (POST /.search at the root),
 	// where an attribute a type lacks matches none of its resources.
 	anyType bool
+	// cursor is the requested position of cursor paging (cursor.go); nil
+	// under startIndex paging. digest names the query for its cursors;
+	// page sets next and prev, the cursors of the pages around this one.
+	cursor     *pageCursor
+	digest     string
+	next, prev *pageCursor
 }
 
 // listResponse is the ListResponse message.
+// Under cursor paging it has no startIndex, and the cursors of the pages
+// around it (RFC 9865 §2).
 type listResponse struct {
-	Schemas      []string `json:"schemas"`
-	TotalResults int      `json:"totalResults"`
-	StartIndex   int      `json:"startIndex"`
-	ItemsPerPage int      `json:"itemsPerPage"`
-	Resources    []any    `json:"Resources"`
+	Schemas        []string `json:"schemas"`
+	TotalResults   int      `json:"totalResults"`
+	StartIndex     int      `json:"startIndex,omitempty"`
+	ItemsPerPage   int      `json:"itemsPerPage"`
+	NextCursor     string   `json:"nextCursor,omitempty"`
+	PreviousCursor string   `json:"previousCursor,omitempty"`
+	Resources      []any    `json:"Resources"`
 }
 
 func newListResponse(q *listQuery, total int, resources []any) listResponse {
 	if resources == nil {
 		resources = []any{}
 	}
-	return listResponse{
+	out := listResponse{
 		Schemas: []string{schema.ListResponseURN}, TotalResults: total,
 		StartIndex: q.startIndex, ItemsPerPage: len(resources), Resources: resources,
 	}
+	if q.cursor != nil {
+		now := time.Now()
+		out.StartIndex = 0
+		if q.next != nil {
+			out.NextCursor = q.next.encode(q.digest, now)
+		}
+		if q.prev != nil {
+			out.PreviousCursor = q.prev.encode(q.digest, now)
+		}
+	}
+	return out
 }
 
 // finder counts the resources matching q and renders a page of them from
@@ -104,11 +128,18 @@ func requestProjection(r *http.Request) projection {
 // parseListQuery reads a GET list request's query parameters.
 func (s *Server) parseListQuery(r *http.Request) (*listQuery, error) {
 	get := func(name string) string { return queryParam(r, name) }
-	return s.newListQuery(searchParams{
+	p := searchParams{
 		Filter: get("filter"), SortBy: get("sortBy"), SortOrder: get("sortOrder"),
 		StartIndex: get("startIndex"), Count: get("count"),
 		Attributes: get("attributes"), ExcludedAttributes: get("excludedAttributes"),
-	})
+	}
+	for k := range r.URL.Query() {
+		if strings.EqualFold(k, "cursor") { // "?cursor" alone asks for the first page
+			c := get("cursor")
+			p.Cursor = &c
+		}
+	}
+	return s.newListQuery(r, p)
 }
 
 // parseSearch reads a POST .search request body (RFC 7644 §3.4.3).
@@ -126,13 +157,14 @@ func (s *Server) parseSearch(w http.ResponseWriter, r *http.Request) (*listQuery
 			return nil, err
 		}
 	}
-	return s.newListQuery(p)
+	return s.newListQuery(r, p)
 }
 
 // searchParams are the list parameters as text, from a query string or a
 // search body.
 type searchParams struct {
 	Filter, SortBy, SortOrder, StartIndex, Count, Attributes, ExcludedAttributes string
+	Cursor                                                                       *string // nil: not cursor paging
 }
 
 func (p *searchParams) set(key string, val any) error {
@@ -175,6 +207,9 @@ func (p *searchParams) set(key string, val any) error {
 		dst = &p.Attributes
 	case "excludedattributes":
 		dst = &p.ExcludedAttributes
+	case "cursor":
+		var c string
+		p.Cursor, dst = &c, &c
 	default:
 		return errorf(http.StatusBadRequest, invalidSyntax, "unknown search request attribute "+strconv.Quote(key))
 	}
@@ -183,7 +218,7 @@ func (p *searchParams) set(key string, val any) error {
 	return err
 }
 
-func (s *Server) newListQuery(p searchParams) (*listQuery, error) {
+func (s *Server) newListQuery(r *http.Request, p searchParams) (*listQuery, error) {
 	q := &listQuery{startIndex: 1, count: s.opts.DefaultCount, sortBy: p.SortBy}
 	if p.Filter != "" {
 		e, err := s.parseFilter(p.Filter)
@@ -207,9 +242,37 @@ func (s *Server) newListQuery(p searchParams) (*listQuery, error) {
 	if q.count, err = intParam("count", p.Count, q.count); err != nil {
 		return nil, err
 	}
+	if p.Cursor != nil {
+		if err := s.cursorPaging(r, q, p); err != nil {
+			return nil, err
+		}
+	}
 	q.count = min(max(q.count, 0), s.opts.MaxResults)
 	q.proj = newProjection(p.Attributes, p.ExcludedAttributes)
 	return q, nil
+}
+
+// cursorPaging sets q up for cursor paging (cursor.go): startIndex is the
+// other way to page, so not both; count is at least 1 and at most the
+// largest page.
+func (s *Server) cursorPaging(r *http.Request, q *listQuery, p searchParams) error {
+	if p.StartIndex != "" {
+		return errorf(http.StatusBadRequest, invalidValue, "startIndex and cursor are two ways to page: send one of them")
+	}
+	if p.Count != "" && (q.count < 1 || q.count > s.opts.MaxResults) {
+		return errorf(http.StatusBadRequest, invalidCount,
+			"count must be between 1 and "+strconv.Itoa(s.opts.MaxResults)+" under cursor paging")
+	}
+	q.digest = queryDigest(r, p)
+	c, err := decodeCursor(*p.Cursor, q.digest, time.Now())
+	if err != nil {
+		return err
+	}
+	if c.Offset > 0 && p.SortBy == "" || (c.After != nil || c.Before != nil) && p.SortBy != "" {
+		return errorf(http.StatusBadRequest, invalidCursor, "the cursor belongs to another query: send the same filter and sort as the request that returned it")
+	}
+	q.cursor = c
+	return nil
 }
 
 // parseFilter parses a list filter within the Options' bounds: at most
@@ -397,7 +460,7 @@ type listKind[P, O ~func(*entsql.Selector)] struct {
 //     for walking the index.
 func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 	ctx context.Context, query func() Q, scope P, kind listKind[P, O], q *listQuery, offset, limit int,
-	total func(context.Context) (int, error),
+	total func(context.Context) (int, error), idOf func(E) uuid.UUID,
 ) (int, []E, error) {
 	preds := []P{scope}
 	if q.filter != nil {
@@ -429,6 +492,14 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 		}
 		order, byID = O(o), false
 	}
+	if q.cursor != nil {
+		rows, err := cursorPage(ctx, query().Where(preds...), q, order, byID, limit, idOf)
+		if err != nil {
+			return 0, nil, err
+		}
+		n, err := count()
+		return n, rows, err
+	}
 	pq := query().Where(preds...)
 	if byID && offset > 0 {
 		pq = pq.Where(P(fromPosition(preds, offset)))
@@ -444,6 +515,63 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 	}
 	n, err := count()
 	return n, rows, err
+}
+
+// cursorPage reads the page of q's cursor from pq, the resources that
+// match: in id order, the ids after or before the cursor's (keyset, one
+// read of limit+1 rows); under sortBy, from the cursor's offset. It sets
+// q.next and q.prev.
+func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
+	ctx context.Context, pq Q, q *listQuery, order O, byID bool, limit int, idOf func(E) uuid.UUID,
+) ([]E, error) {
+	c := q.cursor
+	if !byID {
+		rows, err := pq.Offset(c.Offset).Limit(limit + 1).Order(order).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) > limit {
+			rows = rows[:limit]
+			q.next = &pageCursor{Offset: c.Offset + limit}
+		}
+		if c.Offset > 0 {
+			q.prev = &pageCursor{Offset: max(0, c.Offset-limit)}
+		}
+		return rows, nil
+	}
+	backward := c.Before != nil
+	switch {
+	case c.After != nil:
+		after := *c.After
+		pq = pq.Where(P(func(s *entsql.Selector) { s.Where(entsql.GT(s.C("id"), after)) }))
+	case backward:
+		before := *c.Before
+		pq = pq.Where(P(func(s *entsql.Selector) { s.Where(entsql.LT(s.C("id"), before)) }))
+		order = O(func(s *entsql.Selector) { s.OrderBy(entsql.Desc(s.C("id"))) })
+	}
+	rows, err := pq.Limit(limit + 1).Order(order).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	hasNext, hasPrev := more, c.After != nil
+	if backward {
+		slices.Reverse(rows)
+		hasNext, hasPrev = true, more
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	if hasNext {
+		last := idOf(rows[len(rows)-1])
+		q.next = &pageCursor{After: &last}
+	}
+	if hasPrev {
+		first := idOf(rows[0])
+		q.prev = &pageCursor{Before: &first}
+	}
+	return rows, nil
 }
 
 // fromPosition selects the rows from the offset-th (0-based) in id order

@@ -185,9 +185,16 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.must(200, "GET", "/Users?count=1", nil) // warms the credential cache
+		// A cursor 2,000 users in (RFC 9865): its page reads from the index.
+		deep := ""
+		for range 2 {
+			r := e.must(200, "GET", "/Users?count=1000&cursor="+deep, nil)
+			deep = r.body["nextCursor"].(string)
+		}
 		for _, path := range []string{
 			"/Users?count=50", "/Users?startIndex=2900&count=50",
 			"/Users?sortBy=meta.created&count=50", "/Users?sortBy=meta.lastModified&sortOrder=descending&count=50",
+			"/Users?count=50&cursor=" + deep,
 		} {
 			rec.reset()
 			e.must(200, "GET", path, nil)

@@ -257,7 +257,7 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 				return 0, err
 			}
 			return d.UserTotal, nil
-		})
+		}, func(u *ent.User) uuid.UUID { return u.ID })
 	if err != nil || len(users) == 0 {
 		return total, nil, err
 	}
