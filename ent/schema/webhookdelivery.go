@@ -42,7 +42,9 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.Enum("status").Values("pending", "succeeded", "failed").Default("pending"),
 		field.Int("attempt_count").Default(0).NonNegative(),
 		field.Time("next_attempt_at").Default(time.Now).
-			Comment("When the delivery is due; while an attempt runs, the end of its lease."),
+			Comment("When the delivery is due (again)."),
+		field.Time("lease_expires_at").Optional().Nillable().
+			Comment("While an attempt runs, when its worker's lease ends: the worker extends it while the request runs, and another worker may claim the delivery once it has passed (its holder died)."),
 		field.Time("last_attempt_at").Optional().Nillable(),
 		field.Int("last_response_status").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(2000),
