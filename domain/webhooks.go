@@ -164,7 +164,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		if ch.Enabled != nil {
 			up.SetEnabled(*ch.Enabled)
 			if *ch.Enabled && !was.Enabled {
-				up.ClearFailingSince()
+				up.ClearFailingSince().SetConsecutiveFailures(0).ClearBreakerOpenUntil()
 			}
 		}
 		ep, err = up.Save(ctx)
@@ -418,6 +418,23 @@ func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reas
 		return record(ctx, tx, change{typ: EventWebhookEndpointDisabled, org: ep.OrganizationID, subject: ep.ID, data: data})
 	})
 	return acted, wrap("disable webhook endpoint", err)
+}
+
+// ExtendWebhookLeases moves the lease of deliveries a worker is still
+// sending to until: the worker's heartbeat. A lease that has already run
+// out (at now) is not revived, since another worker may have claimed the
+// delivery; it returns how many leases it extended. Run it as the
+// platform.
+func (s *Service) ExtendWebhookLeases(ctx context.Context, ids []uuid.UUID, now, until time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		var err error
+		n, err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(ids...),
+			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).
+			SetLeaseExpiresAt(until).Save(ctx)
+		return err
+	})
+	return n, wrap("extend webhook leases", err)
 }
 
 // checkWebhookURL accepts an absolute http or https URL without

@@ -147,8 +147,10 @@ func TestWebhookEndpoints(t *testing.T) {
 			ds[0].DeliveredAt == nil || !strings.HasPrefix(ds[0].WebhookID, "evt_") || len(ds[0].Attempts) != 1 {
 			t.Fatalf("deliveries %+v", ds)
 		}
+		// The receiver is on loopback, a private target: its status is
+		// shown, its body ("thanks") is neither stored nor shown.
 		if at := ds[0].Attempts[0]; at.Number != 1 || !at.Succeeded || at.ResponseStatus == nil || *at.ResponseStatus != 202 ||
-			at.ResponseBody != "thanks" || at.Error != "" {
+			at.ResponseBody != "" || at.Error != "" {
 			t.Fatalf("attempt %+v", at)
 		}
 		a.fails(reader, deliveriesQuery, map[string]any{"id": id}, "FORBIDDEN", "")

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookattempt"
@@ -40,11 +43,16 @@ var DefaultSchedule = []time.Duration{
 
 // The defaults of Config.
 const (
-	DefaultPollInterval = time.Second
-	DefaultTimeout      = 10 * time.Second
-	DefaultDisableAfter = 72 * time.Hour
-	DefaultBatch        = 100
-	DefaultConcurrency  = 8
+	DefaultPollInterval      = time.Second
+	DefaultTimeout           = 10 * time.Second
+	DefaultDisableAfter      = 72 * time.Hour
+	DefaultBatch             = 100
+	DefaultConcurrency       = 8
+	DefaultPerEndpoint       = 2
+	DefaultLease             = 6 * time.Second
+	DefaultBreakerThreshold  = 5
+	DefaultBreakerBackoff    = 30 * time.Second
+	DefaultBreakerMaxBackoff = 15 * time.Minute
 )
 
 // responseKeep is how much of a response body an attempt keeps.
@@ -68,14 +76,37 @@ type Config struct {
 	DisableAfter time.Duration
 	// Timeout bounds one request, connection to last byte.
 	Timeout time.Duration
+	// ConnectTimeout bounds establishing the connection; 0:
+	// DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 	// AllowPrivate lets deliveries reach loopback and private addresses
 	// (tests, or receivers on the operator's own network). Link-local
-	// (cloud metadata), multicast and unspecified addresses stay refused.
+	// (cloud metadata), documentation, reserved, multicast and the rest
+	// of package egress's table, and the host's own non-loopback
+	// addresses, stay refused.
 	AllowPrivate bool
-	// Batch is how many deliveries one round claims at most.
+	// Batch is how many deliveries one Round claims at most.
 	Batch int
 	// Concurrency is how many requests one worker sends at once.
 	Concurrency int
+	// PerEndpoint is how many deliveries to one endpoint may be in flight
+	// at once, over every worker: a slow endpoint holds at most this many
+	// of a worker's Concurrency.
+	PerEndpoint int
+	// Lease is how long a claimed delivery stays out of other workers'
+	// reach without news of its worker: the worker extends it every
+	// Lease/3 while the request runs, so a delivery whose worker died is
+	// claimed again within a Lease.
+	Lease time.Duration
+	// BreakerThreshold is how many consecutive failed attempts open an
+	// endpoint's circuit breaker: none of its deliveries is claimed until
+	// the back-off ends, then one at a time until one succeeds.
+	BreakerThreshold int
+	// BreakerBackoff is how long the breaker stays open when it opens;
+	// each further failure while half-open doubles it, up to
+	// BreakerMaxBackoff.
+	BreakerBackoff    time.Duration
+	BreakerMaxBackoff time.Duration
 	// Retention is how long finished deliveries (and their attempts) are
 	// kept; 0: as long as events (events.DefaultRetention).
 	Retention time.Duration
@@ -85,6 +116,8 @@ type Config struct {
 	Jitter func(time.Duration) time.Duration
 	// Resolver resolves endpoint host names; nil: the system's.
 	Resolver *net.Resolver
+	// OwnAddrs lists the host's own addresses; nil: egress.OwnAddrs.
+	OwnAddrs func() []netip.Addr
 }
 
 func (c Config) withDefaults() Config {
@@ -100,11 +133,29 @@ func (c Config) withDefaults() Config {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
 	if c.Batch <= 0 {
 		c.Batch = DefaultBatch
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
+	}
+	if c.PerEndpoint <= 0 {
+		c.PerEndpoint = DefaultPerEndpoint
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
+	}
+	if c.BreakerThreshold <= 0 {
+		c.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if c.BreakerBackoff <= 0 {
+		c.BreakerBackoff = DefaultBreakerBackoff
+	}
+	if c.BreakerMaxBackoff <= 0 {
+		c.BreakerMaxBackoff = DefaultBreakerMaxBackoff
 	}
 	if c.Retention <= 0 {
 		c.Retention = events.DefaultRetention
@@ -139,38 +190,78 @@ func ParseSchedule(s string) ([]time.Duration, error) {
 type Worker struct {
 	svc    *domain.Service
 	client *ent.Client
+	dia    string
 	locks  bool // FOR UPDATE SKIP LOCKED (PostgreSQL)
 	cfg    Config
+	policy egress.Policy
 	http   *http.Client
+
+	mu     sync.Mutex
+	leased map[uuid.UUID]struct{} // deliveries this worker is sending: their leases are extended
 }
 
 // New returns a worker over svc's database, which speaks the ent dialect
 // dia.
 func New(svc *domain.Service, dia string, cfg Config) *Worker {
 	cfg = cfg.withDefaults()
-	return &Worker{svc: svc, client: svc.Client(), locks: dia == dialect.Postgres, cfg: cfg,
-		http: HTTPClient(cfg.Timeout, cfg.AllowPrivate, cfg.Resolver)}
+	pol := egress.Policy{AllowPrivate: cfg.AllowPrivate, Resolver: cfg.Resolver, Own: cfg.OwnAddrs}
+	return &Worker{svc: svc, client: svc.Client(), dia: dia, locks: dia == dialect.Postgres, cfg: cfg, policy: pol,
+		http:   NewHTTPClient(ClientConfig{Timeout: cfg.Timeout, ConnectTimeout: cfg.ConnectTimeout, Policy: pol}),
+		leased: map[uuid.UUID]struct{}{}}
 }
 
-// Run works until ctx ends: a round, and, when it sent nothing, a pause
-// that a commit of events in this process ends early (events written
-// through another server wait for the poll). Failures are logged and
-// retried at the next round.
+// Run works until ctx ends. It keeps up to Concurrency requests in
+// flight: whenever a slot is free it claims due deliveries for the free
+// slots (at most PerEndpoint in flight per endpoint, rotated between
+// endpoints and organizations), so a request that hangs holds its slot
+// only, never the others. It dispatches new events at start, on every
+// commit of events in this process and every PollInterval (events
+// written through another server wait for the poll). Failures are logged
+// and retried at the next pass. When ctx ends, requests in flight are
+// abandoned unrecorded: their leases run out within Lease and another
+// worker sends them again.
 func (w *Worker) Run(ctx context.Context) {
 	ctx = platform(ctx)
-	wake := make(chan struct{}, 1)
-	stop := domain.WatchCommits(func([]uuid.UUID) {
+	commits := make(chan struct{}, 1)
+	freed := make(chan struct{}, 1)
+	poke := func(c chan struct{}) {
 		select {
-		case wake <- struct{}{}:
+		case c <- struct{}{}:
 		default: // a wake-up is pending already
 		}
-	})
+	}
+	stop := domain.WatchCommits(func([]uuid.UUID) { poke(commits) })
 	defer stop()
+	stopBeat := w.heartbeat(ctx)
+	defer stopBeat()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, w.cfg.Concurrency)
 	lastPrune := time.Time{}
+	dispatch := true
 	for {
-		n, err := w.Round(ctx)
-		if err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "webhook: round failed", "err", err)
+		if dispatch {
+			if _, err := w.svc.DispatchWebhookEvents(ctx, w.cfg.Now()); err != nil && ctx.Err() == nil {
+				slog.ErrorContext(ctx, "webhook: dispatch failed", "err", err)
+			}
+		}
+		free := cap(slots) - len(slots)
+		claimed := 0
+		if free > 0 {
+			jobs, err := w.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				slog.ErrorContext(ctx, "webhook: claim failed", "err", err)
+			}
+			claimed = len(jobs)
+			for _, j := range jobs {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-slots; poke(freed) }()
+					if err := w.deliver(ctx, j); err != nil && ctx.Err() == nil {
+						slog.ErrorContext(ctx, "webhook: record attempt failed", "delivery", j.d.ID, "err", err)
+					}
+				})
+			}
 		}
 		if now := w.cfg.Now(); now.Sub(lastPrune) >= pruneEvery {
 			lastPrune = now
@@ -178,30 +269,38 @@ func (w *Worker) Run(ctx context.Context) {
 				slog.ErrorContext(ctx, "webhook: prune failed", "err", err)
 			}
 		}
-		if n > 0 && err == nil {
-			continue
+		dispatch = false
+		if claimed > 0 && claimed == free {
+			continue // there may be more; the slots are full now, so this waits below
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-wake:
+		case <-commits:
+			dispatch = true
+		case <-freed:
 		case <-time.After(w.cfg.PollInterval):
+			dispatch = true
 		}
 	}
 }
 
 // Round dispatches new events to deliveries, then claims the due
-// deliveries, sends them and records the outcomes. It returns how many it
-// sent.
+// deliveries (at most Batch, PerEndpoint per endpoint), sends them,
+// Concurrency at a time, and records the outcomes. It returns how many it
+// sent. Run does the same without waiting for a whole round; Round is for
+// tests and one-off passes.
 func (w *Worker) Round(ctx context.Context) (int, error) {
 	ctx = platform(ctx)
 	if _, err := w.svc.DispatchWebhookEvents(ctx, w.cfg.Now()); err != nil {
 		return 0, err
 	}
-	jobs, err := w.claim(ctx)
+	jobs, err := w.claim(ctx, w.cfg.Batch)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	stopBeat := w.heartbeat(ctx)
+	defer stopBeat()
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -211,7 +310,7 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := w.record(ctx, j, w.send(ctx, j)); err != nil {
+			if err := w.deliver(ctx, j); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -225,6 +324,58 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 	return len(jobs), nil
 }
 
+// deliver sends one claimed delivery, its lease extended meanwhile, and
+// records the outcome, unless ctx ended (the worker is stopping: the
+// lease runs out and another worker sends it).
+func (w *Worker) deliver(ctx context.Context, j job) error {
+	w.mu.Lock()
+	w.leased[j.d.ID] = struct{}{}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.leased, j.d.ID)
+		w.mu.Unlock()
+	}()
+	o := w.send(ctx, j)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return w.record(ctx, j, o)
+}
+
+// heartbeat extends the leases of the deliveries this worker is sending,
+// every Lease/3, until the returned stop is called.
+func (w *Worker) heartbeat(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(w.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			w.mu.Lock()
+			ids := make([]uuid.UUID, 0, len(w.leased))
+			for id := range w.leased {
+				ids = append(ids, id)
+			}
+			w.mu.Unlock()
+			if len(ids) == 0 {
+				continue
+			}
+			now := w.cfg.Now()
+			if _, err := w.svc.ExtendWebhookLeases(ctx, ids, now, now.Add(w.cfg.Lease)); err != nil && ctx.Err() == nil {
+				slog.ErrorContext(ctx, "webhook: extend leases failed", "deliveries", len(ids), "err", err)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
 // job is a claimed delivery with what sending it needs.
 type job struct {
 	d  *ent.WebhookDelivery
@@ -232,42 +383,58 @@ type job struct {
 	ev *ent.Event // nil when the event is no longer kept
 }
 
-// lease is how long a claimed delivery stays out of other workers' reach:
-// if its worker dies, another sends it after this.
-func (w *Worker) lease() time.Duration { return w.cfg.Timeout + time.Minute }
-
-// claim takes the due deliveries whose subject has no earlier delivery
-// pending to the same endpoint, and leases them: their next attempt moves
-// past the lease, in the claiming transaction, so no other worker takes
-// them. On PostgreSQL the read locks its rows with SKIP LOCKED, so
-// workers claiming at once take different rows.
-func (w *Worker) claim(ctx context.Context) ([]job, error) {
+// claim takes up to limit due deliveries and leases them for Lease: their
+// lease is set, in the claiming transaction, so no other worker takes
+// them until it ends. A delivery is due when it is pending, its
+// next attempt time has come, no lease on it runs, no earlier delivery of
+// its subject to its endpoint is pending, and its endpoint is enabled with
+// its circuit breaker closed (or half-open). Each endpoint gets at most
+// PerEndpoint deliveries in flight, counting those other workers hold (1
+// while its breaker is half-open), and the picks rotate: every
+// organization's first pick before any organization's second, and within
+// an organization every endpoint's first before any endpoint's second.
+// On PostgreSQL the rows are then locked with SKIP LOCKED, so workers
+// claiming at once take different rows.
+func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 	now := w.cfg.Now()
 	var jobs []job
 	err := store.WithTx(ctx, w.client, func(tx *ent.Tx) error {
+		ids, err := w.candidates(ctx, tx, now, limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
 		q := tx.WebhookDelivery.Query().Where(
+			webhookdelivery.IDIn(ids...),
 			webhookdelivery.StatusEQ(webhookdelivery.StatusPending),
 			webhookdelivery.NextAttemptAtLTE(now),
-			webhookdelivery.HasEndpointWith(webhookendpoint.Enabled(true)),
-			firstOfSubject(),
-		).Order(ent.Asc(webhookdelivery.FieldNextAttemptAt), ent.Asc(webhookdelivery.FieldEventTxid),
-			ent.Asc(webhookdelivery.FieldEventID)).Limit(w.cfg.Batch)
+			webhookdelivery.Or(webhookdelivery.LeaseExpiresAtIsNil(), webhookdelivery.LeaseExpiresAtLTE(now)),
+		)
 		if w.locks {
 			q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
 		}
-		ds, err := q.All(ctx)
-		if err != nil || len(ds) == 0 {
+		got, err := q.All(ctx)
+		if err != nil || len(got) == 0 {
 			return err
 		}
-		ids := make([]uuid.UUID, len(ds))
+		byID := make(map[uuid.UUID]*ent.WebhookDelivery, len(got))
+		for _, d := range got {
+			byID[d.ID] = d
+		}
+		var ds []*ent.WebhookDelivery
+		for _, id := range ids { // the candidates' order: the rotation
+			if d, ok := byID[id]; ok {
+				ds = append(ds, d)
+			}
+		}
+		leased := make([]uuid.UUID, len(ds))
 		epIDs := make([]uuid.UUID, 0, len(ds))
 		evIDs := make([]int64, len(ds))
 		for i, d := range ds {
-			ids[i], evIDs[i] = d.ID, d.EventID
+			leased[i], evIDs[i] = d.ID, d.EventID
 			epIDs = append(epIDs, d.EndpointID)
 		}
-		err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(ids...)).
-			AddAttemptCount(1).SetNextAttemptAt(now.Add(w.lease())).SetLastAttemptAt(now).Exec(ctx)
+		err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(leased...)).
+			AddAttemptCount(1).SetLeaseExpiresAt(now.Add(w.cfg.Lease)).SetLastAttemptAt(now).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("lease deliveries: %w", err)
 		}
@@ -300,25 +467,74 @@ func (w *Worker) claim(ctx context.Context) ([]job, error) {
 	return jobs, nil
 }
 
-// firstOfSubject keeps the deliveries with no pending delivery of the
-// same subject to the same endpoint before them in event order.
-func firstOfSubject() func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		p := sql.Table(webhookdelivery.Table).As("prior")
-		earlier := sql.Select(p.C(webhookdelivery.FieldID)).From(p).Where(sql.And(
-			sql.ColumnsEQ(p.C(webhookdelivery.FieldEndpointID), s.C(webhookdelivery.FieldEndpointID)),
-			sql.ColumnsEQ(p.C(webhookdelivery.FieldSubjectID), s.C(webhookdelivery.FieldSubjectID)),
-			sql.EQ(p.C(webhookdelivery.FieldStatus), webhookdelivery.StatusPending),
-			sql.Or(
-				sql.ColumnsLT(p.C(webhookdelivery.FieldEventTxid), s.C(webhookdelivery.FieldEventTxid)),
-				sql.And(
-					sql.ColumnsEQ(p.C(webhookdelivery.FieldEventTxid), s.C(webhookdelivery.FieldEventTxid)),
-					sql.ColumnsLT(p.C(webhookdelivery.FieldEventID), s.C(webhookdelivery.FieldEventID)),
-				),
-			),
-		))
-		s.Where(sql.Not(sql.Exists(earlier)))
+// candidatesSQL picks the due deliveries in rotation (see claim). The
+// innermost query keeps the due deliveries of endpoints whose breaker is
+// closed or half-open and ranks them per endpoint (ep_rank); room is how
+// many more the endpoint may have in flight. The middle one keeps those
+// within room and ranks them per organization, each endpoint's first
+// before any endpoint's second (org_rank). The outer one orders by
+// org_rank: one pick per organization in turn. Parameters: the breaker
+// threshold, PerEndpoint, now (four times), the limit. Window functions
+// cannot be combined with FOR UPDATE on PostgreSQL: claim locks the rows
+// it picked with a second query.
+const candidatesSQL = `
+SELECT o.id FROM (
+  SELECT c.id, c.ep_rank, c.next_attempt_at, c.event_txid, c.event_id,
+    ROW_NUMBER() OVER (PARTITION BY c.organization_id
+      ORDER BY c.ep_rank, c.next_attempt_at, c.event_txid, c.event_id) AS org_rank
+  FROM (
+    SELECT d.id, d.organization_id, d.next_attempt_at, d.event_txid, d.event_id,
+      ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
+        ORDER BY d.next_attempt_at, d.event_txid, d.event_id) AS ep_rank,
+      (CASE WHEN e.consecutive_failures >= {p} THEN 1 ELSE {p} END) - (
+        SELECT COUNT(*) FROM webhook_deliveries f
+        WHERE f.endpoint_id = d.endpoint_id AND f.status = 'pending' AND f.lease_expires_at > {p}) AS room
+    FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= {p}
+      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= {p})
+      AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= {p})
+      AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries p
+        WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.status = 'pending'
+          AND (p.event_txid < d.event_txid OR (p.event_txid = d.event_txid AND p.event_id < d.event_id)))
+  ) c WHERE c.ep_rank <= c.room
+) o ORDER BY o.org_rank, o.ep_rank, o.next_attempt_at, o.event_txid, o.event_id
+LIMIT {p}`
+
+// candidates runs candidatesSQL: the ids of up to limit due deliveries,
+// in the order they should go.
+func (w *Worker) candidates(ctx context.Context, tx *ent.Tx, now time.Time, limit int) ([]uuid.UUID, error) {
+	args := []any{w.cfg.BreakerThreshold, w.cfg.PerEndpoint, now, now, now, now, limit}
+	n := 0
+	query := candidatesSQL
+	for strings.Contains(query, "{p}") {
+		n++
+		ph := "?"
+		if w.dia == dialect.Postgres {
+			ph = "$" + strconv.Itoa(n)
+		}
+		query = strings.Replace(query, "{p}", ph, 1)
 	}
+	if n != len(args) {
+		return nil, fmt.Errorf("candidates: %d placeholders for %d arguments", n, len(args))
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("pick due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("pick due deliveries: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pick due deliveries: %w", err)
+	}
+	return ids, nil
 }
 
 // Payload is the JSON body of a delivery: the event as the GraphQL API
@@ -350,7 +566,7 @@ type outcome struct {
 	at      time.Time
 	status  *int
 	latency time.Duration
-	body    string
+	body    string // empty when the target was private: see send
 	err     string
 	ok      bool
 }
@@ -394,6 +610,13 @@ func (w *Worker) send(ctx context.Context, j job) outcome {
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, sig)
+	// The address the request went to: a private one (reached only
+	// because AllowPrivate) keeps its status but not its body, so the
+	// delivery log cannot be used to read the operator's own network.
+	var remote net.Addr
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(ci httptrace.GotConnInfo) { remote = ci.Conn.RemoteAddr() },
+	}))
 	start := time.Now()
 	res, err := w.http.Do(req)
 	if err != nil {
@@ -405,12 +628,25 @@ func (w *Worker) send(ctx context.Context, j job) outcome {
 	res.Body.Close()
 	o.latency = time.Since(start)
 	o.status = &res.StatusCode
-	o.body = clip(string(raw), responseKeep)
+	if public(remote) {
+		o.body = clip(string(raw), responseKeep)
+	}
 	o.ok = res.StatusCode >= 200 && res.StatusCode < 300
 	if !o.ok {
 		o.err = "response status " + strconv.Itoa(res.StatusCode)
 	}
 	return o
+}
+
+// public reports whether a connection's remote address is one the table
+// allows without AllowPrivate: only then is a response body kept.
+func public(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	ip, ok := netip.AddrFromSlice(ta.IP)
+	return ok && egress.Check(ip.Unmap(), false) == nil
 }
 
 // clip makes s storable: valid UTF-8 without NUL bytes, at most n bytes.
@@ -427,10 +663,14 @@ func clip(s string, n int) string {
 
 // record stores an attempt and moves its delivery on: succeeded, due
 // again after the schedule's wait, or failed when the schedule is spent;
-// and the endpoint's failure record with it. An endpoint failing for
-// longer than DisableAfter is disabled, with an event.
+// its lease ends. The endpoint's failure record moves with it: a success
+// closes its circuit breaker and clears its failures; a failure counts
+// one more consecutive failure, and at BreakerThreshold opens the breaker
+// for the back-off. An endpoint failing for longer than DisableAfter is
+// disabled, with an event.
 func (w *Worker) record(ctx context.Context, j job, o outcome) error {
-	disable := false
+	disable, since := false, time.Time{}
+	var opened *ent.WebhookEndpoint
 	err := store.WithTx(ctx, w.client, func(tx *ent.Tx) error {
 		n, err := tx.WebhookAttempt.Query().Where(webhookattempt.DeliveryID(j.d.ID)).Count(ctx)
 		if err != nil {
@@ -444,52 +684,100 @@ func (w *Worker) record(ctx context.Context, j job, o outcome) error {
 		}
 		up := tx.WebhookDelivery.Update().Where(webhookdelivery.ID(j.d.ID),
 			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.AttemptCount(j.d.AttemptCount)).
-			SetNillableLastResponseStatus(o.status).SetLastError(clip(o.err, errorKeep))
+			SetNillableLastResponseStatus(o.status).SetLastError(clip(o.err, errorKeep)).ClearLeaseExpiresAt()
 		if o.status == nil {
 			up.ClearLastResponseStatus()
 		}
-		epUp := tx.WebhookEndpoint.Update().Where(webhookendpoint.ID(j.ep.ID))
+		failed := false
 		switch {
 		case o.ok:
 			up.SetStatus(webhookdelivery.StatusSucceeded).SetDeliveredAt(o.at)
-			epUp.Where(webhookendpoint.FailingSinceNotNil()).ClearFailingSince()
 		case j.ev == nil || j.d.AttemptCount > len(w.cfg.Schedule):
 			up.SetStatus(webhookdelivery.StatusFailed)
+			failed = true
 		default:
 			up.SetNextAttemptAt(o.at.Add(w.cfg.Jitter(w.cfg.Schedule[j.d.AttemptCount-1])))
-		}
-		if !o.ok {
-			switch {
-			case j.ep.FailingSince == nil:
-				epUp.Where(webhookendpoint.FailingSinceIsNil()).SetFailingSince(o.at)
-			case o.at.Sub(*j.ep.FailingSince) >= w.cfg.DisableAfter:
-				disable = true
-			}
 		}
 		if err := up.Exec(ctx); err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}
-		if len(epUp.Mutation().Fields()) > 0 || len(epUp.Mutation().ClearedFields()) > 0 {
-			if err := epUp.Exec(ctx); err != nil {
+		if failed {
+			slog.WarnContext(ctx, "webhook: delivery failed", "delivery", j.d.ID, "endpoint", j.ep.ID,
+				"organization", j.d.OrganizationID, "event", domain.WebhookEventID(j.d.EventID),
+				"attempts", j.d.AttemptCount, "err", clip(o.err, errorKeep))
+		}
+		if o.ok {
+			err := tx.WebhookEndpoint.Update().Where(webhookendpoint.ID(j.ep.ID), webhookendpoint.Or(
+				webhookendpoint.FailingSinceNotNil(), webhookendpoint.ConsecutiveFailuresGT(0),
+				webhookendpoint.BreakerOpenUntilNotNil())).
+				ClearFailingSince().SetConsecutiveFailures(0).ClearBreakerOpenUntil().Exec(ctx)
+			if err != nil {
 				return fmt.Errorf("update endpoint: %w", err)
 			}
+			return nil
+		}
+		ep, err := tx.WebhookEndpoint.UpdateOneID(j.ep.ID).AddConsecutiveFailures(1).Save(ctx)
+		if ent.IsNotFound(err) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("count endpoint failure: %w", err)
+		}
+		epUp := tx.WebhookEndpoint.UpdateOneID(j.ep.ID)
+		if ep.ConsecutiveFailures >= w.cfg.BreakerThreshold {
+			epUp.SetBreakerOpenUntil(o.at.Add(w.backoff(ep.ConsecutiveFailures)))
+		}
+		switch {
+		case ep.FailingSince == nil:
+			epUp.SetFailingSince(o.at)
+		case o.at.Sub(*ep.FailingSince) >= w.cfg.DisableAfter:
+			disable, since = true, *ep.FailingSince
+		}
+		if len(epUp.Mutation().Fields()) == 0 {
+			return nil
+		}
+		if ep, err = epUp.Save(ctx); err != nil {
+			return fmt.Errorf("update endpoint: %w", err)
+		}
+		if ep.BreakerOpenUntil != nil {
+			opened = ep.Unwrap()
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if opened != nil {
+		slog.WarnContext(ctx, "webhook: endpoint circuit breaker open", "endpoint", opened.ID,
+			"organization", opened.OrganizationID, "consecutive_failures", opened.ConsecutiveFailures,
+			"until", opened.BreakerOpenUntil.UTC().Format(time.RFC3339), "err", clip(o.err, errorKeep))
+	}
 	if disable {
-		reason := fmt.Sprintf("every attempt has failed since %s", j.ep.FailingSince.UTC().Format(time.RFC3339))
+		reason := "every attempt has failed since " + since.UTC().Format(time.RFC3339)
 		acted, err := w.svc.DisableWebhookEndpoint(ctx, j.ep.ID, reason)
 		if err != nil {
 			return err
 		}
 		if acted {
-			slog.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", j.ep.ID, "reason", reason)
+			slog.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", j.ep.ID,
+				"organization", j.ep.OrganizationID, "reason", reason)
 		}
 	}
 	return nil
+}
+
+// backoff is how long the breaker stays open after the given number of
+// consecutive failures: BreakerBackoff at the threshold, doubling with
+// each failure beyond, at most BreakerMaxBackoff.
+func (w *Worker) backoff(failures int) time.Duration {
+	d := w.cfg.BreakerBackoff
+	for range failures - w.cfg.BreakerThreshold {
+		if d >= w.cfg.BreakerMaxBackoff {
+			break
+		}
+		d *= 2
+	}
+	return min(d, w.cfg.BreakerMaxBackoff)
 }
 
 // prune deletes finished deliveries (with their attempts) older than the

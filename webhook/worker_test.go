@@ -332,8 +332,10 @@ func TestRetriesBackOff(t *testing.T) {
 			t.Fatalf("%d attempts recorded (%v); want %d", len(atts), err, len(schedule)+1)
 		}
 		for i, a := range atts {
+			// The receiver is on loopback (a private target, reached only
+			// with AllowPrivate): the status is kept, its body is not.
 			if a.Number != i+1 || a.Succeeded || a.ResponseStatus == nil || *a.ResponseStatus != 500 ||
-				a.Error != "response status 500" || len(a.ResponseBody) > 1024 || !strings.HasPrefix(a.ResponseBody, "éé") {
+				a.Error != "response status 500" || a.ResponseBody != "" {
 				t.Errorf("attempt %d: %+v", i+1, a)
 			}
 		}
@@ -397,7 +399,7 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		rcv.mu.Lock()
 		rcv.fail = nil
 		rcv.mu.Unlock()
-		for range 3 {
+		for range 6 { // at most PerEndpoint (2) a round
 			if _, err := w.Round(f.ctx); err != nil {
 				t.Fatal(err)
 			}
