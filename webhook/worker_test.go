@@ -118,9 +118,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, s *store.Store, url string, types ...string) *fixture {
 	t.Helper()
+	return newOrgFixture(t, s, "Acme", url, types...)
+}
+
+// newOrgFixture is newFixture with the organization's name.
+func newOrgFixture(t *testing.T, s *store.Store, name, url string, types ...string) *fixture {
+	t.Helper()
 	svc := domain.New(s.Client, s.Dialect)
 	ctx := access.PlatformContext(context.Background())
-	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
