@@ -9,7 +9,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,6 +21,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -90,7 +93,7 @@ type IssuedWebhookSecret struct {
 // CreateWebhookEndpoint creates an endpoint with a fresh secret. It
 // receives the events written after it is created.
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, in NewWebhookEndpoint) (*IssuedWebhookSecret, error) {
-	u, err := checkWebhookURL(in.URL)
+	u, err := s.checkWebhookURL(ctx, in.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +140,13 @@ func lastEvent(ctx context.Context, tx *ent.Client, org uuid.UUID) (events.Curso
 // UpdateWebhookEndpoint changes an endpoint. Enabling it again clears its
 // failure record, and it resumes from where it stopped.
 func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch WebhookEndpointChange) (*ent.WebhookEndpoint, error) {
+	var u string
+	if ch.URL != nil { // before the transaction: it may resolve a name
+		var err error
+		if u, err = s.checkWebhookURL(ctx, *ch.URL); err != nil {
+			return nil, err
+		}
+	}
 	var ep *ent.WebhookEndpoint
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
@@ -145,10 +155,6 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		}
 		up := tx.WebhookEndpoint.UpdateOne(was)
 		if ch.URL != nil {
-			u, err := checkWebhookURL(*ch.URL)
-			if err != nil {
-				return err
-			}
 			up.SetURL(u)
 		}
 		if ch.Description != nil {
@@ -438,19 +444,52 @@ func (s *Service) ExtendWebhookLeases(ctx context.Context, ids []uuid.UUID, now,
 }
 
 // checkWebhookURL accepts an absolute http or https URL without
-// credentials. Where it may point is checked when it is dialled.
-func checkWebhookURL(raw string) (string, error) {
+// credentials whose host the webhook target policy allows: a literal
+// address by itself, a name by every address it resolves to now. A name
+// that does not resolve (yet) is accepted; the worker checks every
+// connection's address again when it is dialled, whatever DNS says then.
+func (s *Service) checkWebhookURL(ctx context.Context, raw string) (string, error) {
+	u, err := parseWebhookURL(raw)
+	if err != nil {
+		return "", err
+	}
+	host := u.Hostname()
+	if ip, perr := netip.ParseAddr(host); perr == nil {
+		if err := s.webhookTargets.Check(ip); err != nil {
+			return "", fault.FieldErrorf("url", "points at a refused address: %s", refusal(err))
+		}
+		return u.String(), nil
+	}
+	// A name that does not resolve now passes: the dialer decides.
+	if err := s.webhookTargets.CheckHost(ctx, host); errors.Is(err, egress.ErrForbiddenAddress) {
+		return "", fault.FieldErrorf("url", "points at a refused address: %s resolves to %s", host, refusal(err))
+	}
+	return u.String(), nil
+}
+
+// refusal is the reason in a policy's error: what the address is.
+func refusal(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, egress.ErrForbiddenAddress.Error()+": "); i >= 0 {
+		return msg[i+len(egress.ErrForbiddenAddress.Error())+2:]
+	}
+	return msg
+}
+
+// parseWebhookURL accepts an absolute http or https URL without
+// credentials.
+func parseWebhookURL(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil, u.Host == "", u.Scheme != "https" && u.Scheme != "http":
-		return "", fault.FieldErrorf("url", "must be an absolute http or https URL")
+	case err != nil, u.Host == "", u.Hostname() == "", u.Scheme != "https" && u.Scheme != "http":
+		return nil, fault.FieldErrorf("url", "must be an absolute http or https URL")
 	case u.User != nil:
-		return "", fault.FieldErrorf("url", "must not carry credentials")
+		return nil, fault.FieldErrorf("url", "must not carry credentials")
 	case len(raw) > 2048:
-		return "", fault.FieldErrorf("url", "must be at most 2048 characters")
+		return nil, fault.FieldErrorf("url", "must be at most 2048 characters")
 	}
-	return u.String(), nil
+	return u, nil
 }
 
 // checkEventTypes accepts known types, each once, sorted.

@@ -179,8 +179,12 @@ type Policy struct {
 	// unique-local addresses (tests, or receivers on the operator's own
 	// network).
 	AllowPrivate bool
-	// Resolver resolves host names at check time; nil: the system's.
+	// Resolver resolves host names (at check time and, in package
+	// webhook's dialer, at connect time); nil: the system's.
 	Resolver *net.Resolver
+	// LookupHost, when set, resolves host names at check time instead of
+	// Resolver (tests replace DNS with it).
+	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Own lists the host's own addresses; nil: OwnAddrs.
 	Own func() []netip.Addr
 }
@@ -218,13 +222,19 @@ func (p Policy) CheckHost(ctx context.Context, host string) error {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return p.Check(ip)
 	}
-	res := p.Resolver
-	if res == nil {
-		res = net.DefaultResolver
+	lookup := p.LookupHost
+	if lookup == nil {
+		res := p.Resolver
+		if res == nil {
+			res = net.DefaultResolver
+		}
+		lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return res.LookupNetIP(ctx, "ip", host)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := res.LookupNetIP(ctx, "ip", host)
+	addrs, err := lookup(ctx, host)
 	if err != nil {
 		return fmt.Errorf("resolve %s: %w", host, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 	"github.com/acme/directory/webhook"
@@ -26,6 +27,10 @@ const createWebhookMutation = `mutation($org: ID!, $url: String!, $types: [Strin
 
 const rotateWebhookMutation = `mutation($id: ID!, $overlap: Int) {
   rotateWebhookSecret(id: $id, overlapSeconds: $overlap) { webhookEndpoint { id previousSecretExpiresAt } secret } }`
+
+// loopbackWebhooks lets the API's webhook endpoints point at the tests'
+// receivers on 127.0.0.1.
+var loopbackWebhooks = domain.WebhookTargets(egress.Policy{AllowPrivate: true})
 
 type webhookSecretPayload struct {
 	WebhookEndpoint struct {

@@ -43,7 +43,7 @@ func BenchmarkDeliveryLag(b *testing.B) {
 				arrived <- struct{}{}
 			}))
 			defer rcv.Close()
-			svc := domain.New(st.Client, st.Dialect)
+			svc := domain.New(st.Client, st.Dialect, loopbackTargets)
 			ctx := access.PlatformContext(context.Background())
 			org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Lag " + db})
 			if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookattempt"
@@ -29,6 +30,10 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// loopbackTargets lets endpoints point at the tests' receivers on
+// 127.0.0.1.
+var loopbackTargets = domain.WebhookTargets(egress.Policy{AllowPrivate: true})
 
 // clock is a settable test clock.
 type clock struct {
@@ -124,7 +129,7 @@ func newFixture(t *testing.T, s *store.Store, url string, types ...string) *fixt
 // newOrgFixture is newFixture with the organization's name.
 func newOrgFixture(t *testing.T, s *store.Store, name, url string, types ...string) *fixture {
 	t.Helper()
-	svc := domain.New(s.Client, s.Dialect)
+	svc := domain.New(s.Client, s.Dialect, loopbackTargets)
 	ctx := access.PlatformContext(context.Background())
 	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: name})
 	if err != nil {
