@@ -469,14 +469,15 @@ func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 
 // candidatesSQL picks the due deliveries in rotation (see claim). The
 // innermost query keeps the due deliveries of endpoints whose breaker is
-// closed or half-open and ranks them per endpoint (ep_rank); room is how
-// many more the endpoint may have in flight. The middle one keeps those
-// within room and ranks them per organization, each endpoint's first
+// closed or half-open and that have room: fewer in flight (leases
+// running, counted once per endpoint by the grouped join) than they may
+// have. It ranks them per endpoint (ep_rank). The middle one keeps those
+// within the room and ranks them per organization, each endpoint's first
 // before any endpoint's second (org_rank). The outer one orders by
-// org_rank: one pick per organization in turn. Parameters: the breaker
-// threshold, PerEndpoint, now (four times), the limit. Window functions
-// cannot be combined with FOR UPDATE on PostgreSQL: claim locks the rows
-// it picked with a second query.
+// org_rank: one pick per organization in turn. {name} marks a parameter
+// (candidates binds them). Window functions cannot be combined with FOR
+// UPDATE on PostgreSQL: claim locks the rows it picked with a second
+// query.
 const candidatesSQL = `
 SELECT o.id FROM (
   SELECT c.id, c.ep_rank, c.next_attempt_at, c.event_txid, c.event_id,
@@ -486,39 +487,53 @@ SELECT o.id FROM (
     SELECT d.id, d.organization_id, d.next_attempt_at, d.event_txid, d.event_id,
       ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
         ORDER BY d.next_attempt_at, d.event_txid, d.event_id) AS ep_rank,
-      (CASE WHEN e.consecutive_failures >= {p} THEN 1 ELSE {p} END) - (
-        SELECT COUNT(*) FROM webhook_deliveries f
-        WHERE f.endpoint_id = d.endpoint_id AND f.status = 'pending' AND f.lease_expires_at > {p}) AS room
-    FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= {p}
-      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= {p})
-      AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= {p})
+      (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END) - COALESCE(f.n, 0) AS room
+    FROM webhook_deliveries d
+    JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    LEFT JOIN (
+      SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
+      WHERE lease_expires_at > {now} AND status = 'pending' GROUP BY endpoint_id
+    ) f ON f.endpoint_id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= {now}
+      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= {now})
+      AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= {now})
+      AND COALESCE(f.n, 0) < (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END)
       AND NOT EXISTS (
         SELECT 1 FROM webhook_deliveries p
         WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.status = 'pending'
           AND (p.event_txid < d.event_txid OR (p.event_txid = d.event_txid AND p.event_id < d.event_id)))
   ) c WHERE c.ep_rank <= c.room
 ) o ORDER BY o.org_rank, o.ep_rank, o.next_attempt_at, o.event_txid, o.event_id
-LIMIT {p}`
+LIMIT {limit}`
 
 // candidates runs candidatesSQL: the ids of up to limit due deliveries,
 // in the order they should go.
 func (w *Worker) candidates(ctx context.Context, tx *ent.Tx, now time.Time, limit int) ([]uuid.UUID, error) {
-	args := []any{w.cfg.BreakerThreshold, w.cfg.PerEndpoint, now, now, now, now, limit}
-	n := 0
-	query := candidatesSQL
-	for strings.Contains(query, "{p}") {
-		n++
-		ph := "?"
-		if w.dia == dialect.Postgres {
-			ph = "$" + strconv.Itoa(n)
+	values := map[string]any{"threshold": w.cfg.BreakerThreshold, "per": w.cfg.PerEndpoint, "now": now, "limit": limit}
+	var query strings.Builder
+	var args []any
+	rest := candidatesSQL
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			query.WriteString(rest)
+			break
 		}
-		query = strings.Replace(query, "{p}", ph, 1)
+		j := strings.IndexByte(rest[i:], '}') + i
+		v, ok := values[rest[i+1:j]]
+		if !ok {
+			return nil, fmt.Errorf("candidates: no value for %s", rest[i:j+1])
+		}
+		args = append(args, v)
+		query.WriteString(rest[:i])
+		if w.dia == dialect.Postgres {
+			query.WriteString("$" + strconv.Itoa(len(args)))
+		} else {
+			query.WriteString("?")
+		}
+		rest = rest[j+1:]
 	}
-	if n != len(args) {
-		return nil, fmt.Errorf("candidates: %d placeholders for %d arguments", n, len(args))
-	}
-	rows, err := tx.QueryContext(ctx, query, args...)
+	rows, err := tx.QueryContext(ctx, query.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("pick due deliveries: %w", err)
 	}

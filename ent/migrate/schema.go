@@ -587,6 +587,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{WebhookDeliveriesColumns[16], WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[7]},
 			},
+			{
+				Name:    "webhookdelivery_lease_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[10]},
+			},
 		},
 	}
 	// WebhookEndpointsColumns holds the columns for the "webhook_endpoints" table.

@@ -68,6 +68,8 @@ func (WebhookDelivery) Indexes() []ent.Index {
 		index.Fields("status", "next_attempt_at"),
 		index.Fields("endpoint_id", "event_id").Unique(),
 		index.Fields("endpoint_id", "subject_id", "status"),
+		// The deliveries in flight: a claim counts them per endpoint.
+		index.Fields("lease_expires_at"),
 	}
 }
 
