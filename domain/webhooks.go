@@ -24,6 +24,7 @@ import (
 	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
+	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 	"github.com/acme/directory/events"
@@ -336,7 +337,23 @@ func enqueue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs [
 // share the endpoints rather than wait for each other. The deliveries are
 // due at now. Run it as the platform.
 func (s *Service) DispatchWebhookEvents(ctx context.Context, now time.Time) (int, error) {
-	ids, err := s.client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).IDs(ctx)
+	return s.dispatch(ctx, now, webhookendpoint.Enabled(true))
+}
+
+// DispatchWebhookEventsOf is DispatchWebhookEvents for the endpoints of
+// some organizations only: those whose commits woke the worker, so that
+// one organization's long backlog is not read again for another's
+// change.
+func (s *Service) DispatchWebhookEventsOf(ctx context.Context, now time.Time, orgs []uuid.UUID) (int, error) {
+	if len(orgs) == 0 {
+		return 0, nil
+	}
+	return s.dispatch(ctx, now, webhookendpoint.Enabled(true), webhookendpoint.OrganizationIDIn(orgs...))
+}
+
+// dispatch runs dispatchEndpoint on each endpoint that matches ps.
+func (s *Service) dispatch(ctx context.Context, now time.Time, ps ...predicate.WebhookEndpoint) (int, error) {
+	ids, err := s.client.WebhookEndpoint.Query().Where(ps...).IDs(ctx)
 	if err != nil {
 		return 0, wrap("list webhook endpoints", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -214,9 +215,10 @@ func New(svc *domain.Service, dia string, cfg Config) *Worker {
 // flight: whenever a slot is free it claims due deliveries for the free
 // slots (at most PerEndpoint in flight per endpoint, rotated between
 // endpoints and organizations), so a request that hangs holds its slot
-// only, never the others. It dispatches new events at start, on every
-// commit of events in this process and every PollInterval (events
-// written through another server wait for the poll). Failures are logged
+// only, never the others. It dispatches new events of every endpoint at
+// start and every PollInterval (events written through another server
+// wait for the poll), and those of the organizations whose events this
+// process commits at once. Failures are logged
 // and retried at the next pass. When ctx ends, requests in flight are
 // abandoned unrecorded: their leases run out within Lease and another
 // worker sends them again.
@@ -230,7 +232,16 @@ func (w *Worker) Run(ctx context.Context) {
 		default: // a wake-up is pending already
 		}
 	}
-	stop := domain.WatchCommits(func([]uuid.UUID) { poke(commits) })
+	var committedMu sync.Mutex
+	committed := map[uuid.UUID]struct{}{} // organizations with events since the last dispatch
+	stop := domain.WatchCommits(func(orgs []uuid.UUID) {
+		committedMu.Lock()
+		for _, o := range orgs {
+			committed[o] = struct{}{}
+		}
+		committedMu.Unlock()
+		poke(commits)
+	})
 	defer stop()
 	stopBeat := w.heartbeat(ctx)
 	defer stopBeat()
@@ -238,12 +249,24 @@ func (w *Worker) Run(ctx context.Context) {
 	defer wg.Wait()
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	lastPrune := time.Time{}
-	dispatch := true
+	all := true // dispatch every endpoint: at start and on each poll
 	for {
-		if dispatch {
-			if _, err := w.svc.DispatchWebhookEvents(ctx, w.cfg.Now()); err != nil && ctx.Err() == nil {
-				slog.ErrorContext(ctx, "webhook: dispatch failed", "err", err)
-			}
+		committedMu.Lock()
+		orgs := make([]uuid.UUID, 0, len(committed))
+		for o := range committed {
+			orgs = append(orgs, o)
+		}
+		clear(committed)
+		committedMu.Unlock()
+		var err error
+		switch {
+		case all:
+			_, err = w.svc.DispatchWebhookEvents(ctx, w.cfg.Now())
+		case len(orgs) > 0:
+			_, err = w.svc.DispatchWebhookEventsOf(ctx, w.cfg.Now(), orgs)
+		}
+		if err != nil && ctx.Err() == nil {
+			slog.ErrorContext(ctx, "webhook: dispatch failed", "err", err)
 		}
 		free := cap(slots) - len(slots)
 		claimed := 0
@@ -269,7 +292,7 @@ func (w *Worker) Run(ctx context.Context) {
 				slog.ErrorContext(ctx, "webhook: prune failed", "err", err)
 			}
 		}
-		dispatch = false
+		all = false
 		if claimed > 0 && claimed == free {
 			continue // there may be more; the slots are full now, so this waits below
 		}
@@ -277,10 +300,9 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-commits:
-			dispatch = true
 		case <-freed:
 		case <-time.After(w.cfg.PollInterval):
-			dispatch = true
+			all = true
 		}
 	}
 }
@@ -385,46 +407,65 @@ type job struct {
 
 // claim takes up to limit due deliveries and leases them for Lease: their
 // lease is set, in the claiming transaction, so no other worker takes
-// them until it ends. A delivery is due when it is pending, its
-// next attempt time has come, no lease on it runs, no earlier delivery of
-// its subject to its endpoint is pending, and its endpoint is enabled with
+// them until it ends. A delivery is due when it is pending, its next
+// attempt time has come, no lease on it runs, no earlier delivery of its
+// subject to its endpoint is pending, and its endpoint is enabled with
 // its circuit breaker closed (or half-open). Each endpoint gets at most
 // PerEndpoint deliveries in flight, counting those other workers hold (1
 // while its breaker is half-open), and the picks rotate: every
 // organization's first pick before any organization's second, and within
 // an organization every endpoint's first before any endpoint's second.
-// On PostgreSQL the rows are then locked with SKIP LOCKED, so workers
-// claiming at once take different rows.
+//
+// It works in two steps, each cheap however long one endpoint's queue:
+// endpoints (candidateEndpoints), then each chosen endpoint's first due
+// deliveries through the index on (endpoint_id, status, next_attempt_at).
+// On PostgreSQL the endpoint's row and then the deliveries are locked with
+// SKIP LOCKED, so workers claiming at once take different endpoints and
+// rows, and the in-flight count read under the endpoint's lock is exact.
 func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 	now := w.cfg.Now()
 	var jobs []job
 	err := store.WithTx(ctx, w.client, func(tx *ent.Tx) error {
-		ids, err := w.candidates(ctx, tx, now, limit)
-		if err != nil || len(ids) == 0 {
+		eps, err := w.candidateEndpoints(ctx, tx, now, limit)
+		if err != nil || len(eps) == 0 {
 			return err
 		}
-		q := tx.WebhookDelivery.Query().Where(
-			webhookdelivery.IDIn(ids...),
-			webhookdelivery.StatusEQ(webhookdelivery.StatusPending),
-			webhookdelivery.NextAttemptAtLTE(now),
-			webhookdelivery.Or(webhookdelivery.LeaseExpiresAtIsNil(), webhookdelivery.LeaseExpiresAtLTE(now)),
-		)
-		if w.locks {
-			q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
+		// Allot the limit round-robin: one each in the endpoints' order,
+		// then a second each, up to each endpoint's room.
+		allot := make([]int, len(eps))
+		for left, round := limit, 1; left > 0; round++ {
+			gave := false
+			for i, e := range eps {
+				if left > 0 && e.room >= round {
+					allot[i]++
+					left--
+					gave = true
+				}
+			}
+			if !gave {
+				break
+			}
 		}
-		got, err := q.All(ctx)
-		if err != nil || len(got) == 0 {
-			return err
-		}
-		byID := make(map[uuid.UUID]*ent.WebhookDelivery, len(got))
-		for _, d := range got {
-			byID[d.ID] = d
+		picked := make([][]*ent.WebhookDelivery, len(eps))
+		for i, e := range eps {
+			if picked[i], err = w.pick(ctx, tx, e.id, allot[i], now); err != nil {
+				return err
+			}
 		}
 		var ds []*ent.WebhookDelivery
-		for _, id := range ids { // the candidates' order: the rotation
-			if d, ok := byID[id]; ok {
-				ds = append(ds, d)
+		for round := 0; ; round++ { // the rotation: first picks, then second picks
+			more := false
+			for _, p := range picked {
+				if round < len(p) {
+					ds, more = append(ds, p[round]), true
+				}
 			}
+			if !more {
+				break
+			}
+		}
+		if len(ds) == 0 {
+			return nil
 		}
 		leased := make([]uuid.UUID, len(ds))
 		epIDs := make([]uuid.UUID, 0, len(ds))
@@ -438,7 +479,7 @@ func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 		if err != nil {
 			return fmt.Errorf("lease deliveries: %w", err)
 		}
-		eps, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.IDIn(epIDs...)).All(ctx)
+		epRows, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.IDIn(epIDs...)).All(ctx)
 		if err != nil {
 			return fmt.Errorf("endpoints of deliveries: %w", err)
 		}
@@ -447,7 +488,7 @@ func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 			return fmt.Errorf("events of deliveries: %w", err)
 		}
 		epOf := map[uuid.UUID]*ent.WebhookEndpoint{}
-		for _, ep := range eps {
+		for _, ep := range epRows {
 			epOf[ep.ID] = ep.Unwrap()
 		}
 		evOf := map[int64]*ent.Event{}
@@ -467,89 +508,225 @@ func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
 	return jobs, nil
 }
 
-// candidatesSQL picks the due deliveries in rotation (see claim). The
-// innermost query keeps the due deliveries of endpoints whose breaker is
-// closed or half-open and that have room: fewer in flight (leases
-// running, counted once per endpoint by the grouped join) than they may
-// have. It ranks them per endpoint (ep_rank). The middle one keeps those
-// within the room and ranks them per organization, each endpoint's first
-// before any endpoint's second (org_rank). The outer one orders by
-// org_rank: one pick per organization in turn. {name} marks a parameter
-// (candidates binds them). Window functions cannot be combined with FOR
-// UPDATE on PostgreSQL: claim locks the rows it picked with a second
-// query.
-const candidatesSQL = `
-SELECT o.id FROM (
-  SELECT c.id, c.ep_rank, c.next_attempt_at, c.event_txid, c.event_id,
-    ROW_NUMBER() OVER (PARTITION BY c.organization_id
-      ORDER BY c.ep_rank, c.next_attempt_at, c.event_txid, c.event_id) AS org_rank
-  FROM (
-    SELECT d.id, d.organization_id, d.next_attempt_at, d.event_txid, d.event_id,
-      ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
-        ORDER BY d.next_attempt_at, d.event_txid, d.event_id) AS ep_rank,
-      (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END) - COALESCE(f.n, 0) AS room
-    FROM webhook_deliveries d
-    JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    LEFT JOIN (
-      SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
-      WHERE lease_expires_at > {now} AND status = 'pending' GROUP BY endpoint_id
-    ) f ON f.endpoint_id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= {now}
-      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= {now})
-      AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= {now})
-      AND COALESCE(f.n, 0) < (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END)
-      AND NOT EXISTS (
-        SELECT 1 FROM webhook_deliveries p
-        WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.status = 'pending'
-          AND (p.event_txid < d.event_txid OR (p.event_txid = d.event_txid AND p.event_id < d.event_id)))
-  ) c WHERE c.ep_rank <= c.room
-) o ORDER BY o.org_rank, o.ep_rank, o.next_attempt_at, o.event_txid, o.event_id
-LIMIT {limit}`
-
-// candidates runs candidatesSQL: the ids of up to limit due deliveries,
-// in the order they should go.
-func (w *Worker) candidates(ctx context.Context, tx *ent.Tx, now time.Time, limit int) ([]uuid.UUID, error) {
-	values := map[string]any{"threshold": w.cfg.BreakerThreshold, "per": w.cfg.PerEndpoint, "now": now, "limit": limit}
-	var query strings.Builder
-	var args []any
-	rest := candidatesSQL
-	for {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			query.WriteString(rest)
-			break
-		}
-		j := strings.IndexByte(rest[i:], '}') + i
-		v, ok := values[rest[i+1:j]]
-		if !ok {
-			return nil, fmt.Errorf("candidates: no value for %s", rest[i:j+1])
-		}
-		args = append(args, v)
-		query.WriteString(rest[:i])
-		if w.dia == dialect.Postgres {
-			query.WriteString("$" + strconv.Itoa(len(args)))
-		} else {
-			query.WriteString("?")
-		}
-		rest = rest[j+1:]
+// pick takes up to n of an endpoint's due deliveries, oldest first, within
+// its room re-read under its lock (PostgreSQL: FOR UPDATE SKIP LOCKED on
+// the endpoint, then on the deliveries; an endpoint another worker is
+// claiming from is skipped).
+func (w *Worker) pick(ctx context.Context, tx *ent.Tx, ep uuid.UUID, n int, now time.Time) ([]*ent.WebhookDelivery, error) {
+	if n <= 0 {
+		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, query.String(), args...)
+	if w.locks {
+		ids, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(ep)).
+			ForUpdate(sql.WithLockAction(sql.SkipLocked)).IDs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("lock endpoint: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		e, err := tx.WebhookEndpoint.Get(ctx, ep)
+		if err != nil {
+			return nil, fmt.Errorf("read endpoint: %w", err)
+		}
+		busy, err := tx.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(ep),
+			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count deliveries in flight: %w", err)
+		}
+		n = min(n, w.capacity(e.ConsecutiveFailures)-busy)
+		if n <= 0 || !e.Enabled || (e.BreakerOpenUntil != nil && e.BreakerOpenUntil.After(now)) {
+			return nil, nil
+		}
+	}
+	ids, err := w.firstDue(ctx, tx, ep, n, now, pickWindow)
+	if err == nil && len(ids) < n {
+		// Fewer than asked among the oldest: the rest of the window may
+		// wait behind earlier deliveries of their subjects. Look at
+		// every due delivery (cheap when few are due, which is when this
+		// happens, but for a subject with a long retry ahead).
+		ids, err = w.firstDue(ctx, tx, ep, n, now, 0)
+	}
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	q := tx.WebhookDelivery.Query().Where(
+		webhookdelivery.IDIn(ids...),
+		webhookdelivery.StatusEQ(webhookdelivery.StatusPending),
+		webhookdelivery.NextAttemptAtLTE(now),
+		webhookdelivery.Or(webhookdelivery.LeaseExpiresAtIsNil(), webhookdelivery.LeaseExpiresAtLTE(now)),
+	).Order(ent.Asc(webhookdelivery.FieldNextAttemptAt), ent.Asc(webhookdelivery.FieldEventTxid),
+		ent.Asc(webhookdelivery.FieldEventID))
+	if w.locks {
+		q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
+	}
+	ds, err := q.All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pick due deliveries: %w", err)
+		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
+	}
+	return ds, nil
+}
+
+// pickWindow is how many of an endpoint's oldest due deliveries pick
+// looks at first for ones no earlier delivery of their subject holds
+// back: the cost of a claim stays bounded however long the queue.
+const pickWindow = 64
+
+// firstDueSQL is an endpoint's first due deliveries, oldest first, that
+// no pending delivery of their subject precedes in event order, among its
+// {window} oldest due ones. {name} marks a parameter (bind).
+const firstDueSQL = `
+SELECT d.id FROM (
+  SELECT id, subject_id, event_txid, event_id, next_attempt_at FROM webhook_deliveries {index webhookdelivery_endpoint_id_status_next_attempt_at}
+  WHERE endpoint_id = {ep} AND status = 'pending' AND next_attempt_at <= {now}
+    AND (lease_expires_at IS NULL OR lease_expires_at <= {now})
+  ORDER BY next_attempt_at, event_txid, event_id
+  LIMIT {window}
+) d
+WHERE NOT EXISTS (
+  SELECT 1 FROM webhook_deliveries p
+  WHERE p.endpoint_id = {ep} AND p.subject_id = d.subject_id AND p.status = 'pending'
+    AND (p.event_txid < d.event_txid OR (p.event_txid = d.event_txid AND p.event_id < d.event_id)))
+ORDER BY d.next_attempt_at, d.event_txid, d.event_id
+LIMIT {n}`
+
+// firstDue runs firstDueSQL; window 0 looks at every due delivery.
+func (w *Worker) firstDue(ctx context.Context, tx *ent.Tx, ep uuid.UUID, n int, now time.Time, window int) ([]uuid.UUID, error) {
+	if window <= 0 {
+		window = math.MaxInt32
+	}
+	query, args, err := w.bind(firstDueSQL, map[string]any{"ep": ep, "now": now, "window": window, "n": n})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
 	}
 	defer rows.Close()
 	var ids []uuid.UUID
 	for rows.Next() {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("pick due deliveries: %w", err)
+			return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
 		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pick due deliveries: %w", err)
+		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
 	}
 	return ids, nil
+}
+
+// capacity is how many deliveries an endpoint with this many consecutive
+// failures may have in flight: PerEndpoint, 1 while half-open.
+func (w *Worker) capacity(failures int) int {
+	if failures >= w.cfg.BreakerThreshold {
+		return 1
+	}
+	return w.cfg.PerEndpoint
+}
+
+// candidate is an endpoint with due deliveries and room for more in
+// flight.
+type candidate struct {
+	id   uuid.UUID
+	room int
+}
+
+// candidateEndpointsSQL lists the endpoints that may be sent to now, in
+// rotation: enabled, breaker closed or half-open, a pending delivery due
+// (its oldest next_attempt_at: the first entry of the index on
+// (endpoint_id, status, next_attempt_at), not a scan), and room: fewer in flight (leases running, counted
+// once per endpoint by the grouped join on the lease index) than they may
+// have. They are ranked per organization by their oldest due delivery
+// (org_rank) and ordered by that rank: one endpoint per organization in
+// turn. {name} marks a parameter (candidateEndpoints binds them).
+const candidateEndpointsSQL = `
+SELECT x.id, x.room FROM (
+  SELECT e.id, e.first_due,
+    (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END) - COALESCE(f.n, 0) AS room,
+    ROW_NUMBER() OVER (PARTITION BY e.organization_id ORDER BY e.first_due, e.id) AS org_rank
+  FROM (
+    SELECT w.id, w.organization_id, w.consecutive_failures,
+      (SELECT d.next_attempt_at FROM webhook_deliveries d {index webhookdelivery_endpoint_id_status_next_attempt_at}
+        WHERE d.endpoint_id = w.id AND d.status = 'pending'
+        ORDER BY d.next_attempt_at LIMIT 1) AS first_due
+    FROM webhook_endpoints w
+    WHERE w.enabled AND (w.breaker_open_until IS NULL OR w.breaker_open_until <= {now})
+  ) e
+  LEFT JOIN (
+    SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries {index webhookdelivery_lease_expires_at}
+    WHERE lease_expires_at > {now} AND status = 'pending' GROUP BY endpoint_id
+  ) f ON f.endpoint_id = e.id
+  WHERE e.first_due <= {now}
+) x WHERE x.room > 0
+ORDER BY x.org_rank, x.first_due, x.id
+LIMIT {limit}`
+
+// bind replaces each {name} in query with the dialect's placeholder and
+// appends values[name] to the arguments. {index NAME} becomes SQLite's
+// INDEXED BY NAME and nothing on PostgreSQL: SQLite, without statistics,
+// would rather walk the index on (status, next_attempt_at) through every
+// endpoint's queue; PostgreSQL's planner finds the right index unaided.
+func (w *Worker) bind(query string, values map[string]any) (string, []any, error) {
+	var out strings.Builder
+	var args []any
+	for {
+		i := strings.IndexByte(query, '{')
+		if i < 0 {
+			out.WriteString(query)
+			return out.String(), args, nil
+		}
+		j := strings.IndexByte(query[i:], '}') + i
+		if name, ok := strings.CutPrefix(query[i+1:j], "index "); ok {
+			out.WriteString(query[:i])
+			if w.dia != dialect.Postgres {
+				out.WriteString("INDEXED BY " + name)
+			}
+			query = query[j+1:]
+			continue
+		}
+		v, ok := values[query[i+1:j]]
+		if !ok {
+			return "", nil, fmt.Errorf("webhook: no value for %s", query[i:j+1])
+		}
+		args = append(args, v)
+		out.WriteString(query[:i])
+		if w.dia == dialect.Postgres {
+			out.WriteString("$" + strconv.Itoa(len(args)))
+		} else {
+			out.WriteString("?")
+		}
+		query = query[j+1:]
+	}
+}
+
+// candidateEndpoints runs candidateEndpointsSQL: up to limit endpoints
+// with their room, in the order they should be served.
+func (w *Worker) candidateEndpoints(ctx context.Context, tx *ent.Tx, now time.Time, limit int) ([]candidate, error) {
+	query, args, err := w.bind(candidateEndpointsSQL, map[string]any{"threshold": w.cfg.BreakerThreshold,
+		"per": w.cfg.PerEndpoint, "now": now, "limit": limit})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("candidate endpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.id, &c.room); err != nil {
+			return nil, fmt.Errorf("candidate endpoints: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("candidate endpoints: %w", err)
+	}
+	return out, nil
 }
 
 // Payload is the JSON body of a delivery: the event as the GraphQL API

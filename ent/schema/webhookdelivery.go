@@ -70,6 +70,8 @@ func (WebhookDelivery) Indexes() []ent.Index {
 		index.Fields("endpoint_id", "subject_id", "status"),
 		// The deliveries in flight: a claim counts them per endpoint.
 		index.Fields("lease_expires_at"),
+		// An endpoint's oldest due deliveries: a claim reads them in order.
+		index.Fields("endpoint_id", "status", "next_attempt_at"),
 	}
 }
 
