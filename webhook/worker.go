@@ -56,6 +56,14 @@ const (
 	DefaultBreakerMaxBackoff = 15 * time.Minute
 )
 
+// dispatchRetries and dispatchRetryWait: how often, and how soon, a
+// commit's organizations are dispatched again when their events were not
+// readable yet (Run).
+const (
+	dispatchRetries   = 5
+	dispatchRetryWait = 20 * time.Millisecond
+)
+
 // responseKeep is how much of a response body an attempt keeps.
 const responseKeep = 1024
 
@@ -250,6 +258,11 @@ func (w *Worker) Run(ctx context.Context) {
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	lastPrune := time.Time{}
 	all := true // dispatch every endpoint: at start and on each poll
+	// On PostgreSQL a committed event is read only once every transaction
+	// older than it has ended: when a commit's dispatch found nothing, its
+	// organizations are tried again shortly, a few times, rather than at
+	// the next poll.
+	retries := map[uuid.UUID]int{}
 	for {
 		committedMu.Lock()
 		orgs := make([]uuid.UUID, 0, len(committed))
@@ -262,8 +275,34 @@ func (w *Worker) Run(ctx context.Context) {
 		switch {
 		case all:
 			_, err = w.svc.DispatchWebhookEvents(ctx, w.cfg.Now())
+			clear(retries)
 		case len(orgs) > 0:
-			_, err = w.svc.DispatchWebhookEventsOf(ctx, w.cfg.Now(), orgs)
+			var n int
+			n, err = w.svc.DispatchWebhookEventsOf(ctx, w.cfg.Now(), orgs)
+			if n > 0 || err != nil {
+				for _, o := range orgs {
+					delete(retries, o)
+				}
+				break
+			}
+			again := false
+			for _, o := range orgs {
+				if retries[o]++; retries[o] <= dispatchRetries {
+					again = true
+				} else {
+					delete(retries, o)
+				}
+			}
+			if again {
+				time.AfterFunc(dispatchRetryWait, func() {
+					committedMu.Lock()
+					for _, o := range orgs {
+						committed[o] = struct{}{}
+					}
+					committedMu.Unlock()
+					poke(commits)
+				})
+			}
 		}
 		if err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "webhook: dispatch failed", "err", err)
