@@ -245,7 +245,14 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		res.memory[memKey{db, f.users}] = [2]int64{rss, peak}
 	}
 	if os.Getenv("BENCH_HOSTILE") != "0" {
-		hostile(ctx, p, srv, db, fixtures[0], large, srv.url+domain.SCIMPath+syncDir.String()+"/Users?count=1", syncToken, res)
+		probeURL := srv.url + domain.SCIMPath + syncDir.String() + "/Users?count=1"
+		hostile(ctx, p, srv, db, fixtures[0], large, probeURL, syncToken, res)
+		progress("%s: hostile: %s", db, deadWebhookName)
+		h, err := deadWebhook(ctx, p, srv, db, dbURL, dataDir, probeURL, syncToken)
+		if err != nil {
+			return err
+		}
+		res.hostile = append(res.hostile, h)
 	}
 	for i, c := range p.clients {
 		table := fmt.Sprintf("bench_raw_%d", i)

@@ -49,7 +49,7 @@ func startServer(ctx context.Context, bin, workDir string, dbArgs ...string) (*s
 	// which is what the per-key budget exists to stop; the harness measures
 	// the server, not the budget.
 	args := append([]string{"serve", "--addr", addr, "--public-url", "http://" + addr,
-		"--graphql-rate-limit", "-1"}, dbArgs...)
+		"--graphql-rate-limit", "-1", "--webhook-allow-private"}, dbArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = workDir

@@ -19,6 +19,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
@@ -32,12 +33,29 @@ type Service struct {
 	// IMMEDIATE and run one at a time.
 	rowLocks bool
 	dialect  string
+	// webhookTargets is where webhook endpoints may point.
+	webhookTargets egress.Policy
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WebhookTargets sets where webhook endpoint URLs may point, checked when
+// an endpoint is created or its URL changed (the delivery worker checks
+// again at connect time). Without it, private and loopback targets are
+// refused.
+func WebhookTargets(p egress.Policy) Option {
+	return func(s *Service) { s.webhookTargets = p }
 }
 
 // New returns the operations over client, whose database speaks the ent
 // dialect dia (dialect.SQLite or dialect.Postgres).
-func New(client *ent.Client, dia string) *Service {
-	return &Service{client: client, rowLocks: dia == dialect.Postgres, dialect: dia}
+func New(client *ent.Client, dia string, opts ...Option) *Service {
+	s := &Service{client: client, rowLocks: dia == dialect.Postgres, dialect: dia}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Dialect is the ent dialect of the database, as given to New.

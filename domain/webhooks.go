@@ -9,7 +9,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,8 +21,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
+	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/ent/webhookendpoint"
 	"github.com/acme/directory/events"
@@ -90,7 +94,7 @@ type IssuedWebhookSecret struct {
 // CreateWebhookEndpoint creates an endpoint with a fresh secret. It
 // receives the events written after it is created.
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, in NewWebhookEndpoint) (*IssuedWebhookSecret, error) {
-	u, err := checkWebhookURL(in.URL)
+	u, err := s.checkWebhookURL(ctx, in.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +141,13 @@ func lastEvent(ctx context.Context, tx *ent.Client, org uuid.UUID) (events.Curso
 // UpdateWebhookEndpoint changes an endpoint. Enabling it again clears its
 // failure record, and it resumes from where it stopped.
 func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch WebhookEndpointChange) (*ent.WebhookEndpoint, error) {
+	var u string
+	if ch.URL != nil { // before the transaction: it may resolve a name
+		var err error
+		if u, err = s.checkWebhookURL(ctx, *ch.URL); err != nil {
+			return nil, err
+		}
+	}
 	var ep *ent.WebhookEndpoint
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
@@ -145,10 +156,6 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		}
 		up := tx.WebhookEndpoint.UpdateOne(was)
 		if ch.URL != nil {
-			u, err := checkWebhookURL(*ch.URL)
-			if err != nil {
-				return err
-			}
 			up.SetURL(u)
 		}
 		if ch.Description != nil {
@@ -164,7 +171,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		if ch.Enabled != nil {
 			up.SetEnabled(*ch.Enabled)
 			if *ch.Enabled && !was.Enabled {
-				up.ClearFailingSince()
+				up.ClearFailingSince().SetConsecutiveFailures(0).ClearBreakerOpenUntil()
 			}
 		}
 		ep, err = up.Save(ctx)
@@ -330,7 +337,23 @@ func enqueue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs [
 // share the endpoints rather than wait for each other. The deliveries are
 // due at now. Run it as the platform.
 func (s *Service) DispatchWebhookEvents(ctx context.Context, now time.Time) (int, error) {
-	ids, err := s.client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).IDs(ctx)
+	return s.dispatch(ctx, now, webhookendpoint.Enabled(true))
+}
+
+// DispatchWebhookEventsOf is DispatchWebhookEvents for the endpoints of
+// some organizations only: those whose commits woke the worker, so that
+// one organization's long backlog is not read again for another's
+// change.
+func (s *Service) DispatchWebhookEventsOf(ctx context.Context, now time.Time, orgs []uuid.UUID) (int, error) {
+	if len(orgs) == 0 {
+		return 0, nil
+	}
+	return s.dispatch(ctx, now, webhookendpoint.Enabled(true), webhookendpoint.OrganizationIDIn(orgs...))
+}
+
+// dispatch runs dispatchEndpoint on each endpoint that matches ps.
+func (s *Service) dispatch(ctx context.Context, now time.Time, ps ...predicate.WebhookEndpoint) (int, error) {
+	ids, err := s.client.WebhookEndpoint.Query().Where(ps...).IDs(ctx)
 	if err != nil {
 		return 0, wrap("list webhook endpoints", err)
 	}
@@ -420,20 +443,70 @@ func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reas
 	return acted, wrap("disable webhook endpoint", err)
 }
 
+// ExtendWebhookLeases moves the lease of deliveries a worker is still
+// sending to until: the worker's heartbeat. A lease that has already run
+// out (at now) is not revived, since another worker may have claimed the
+// delivery; it returns how many leases it extended. Run it as the
+// platform.
+func (s *Service) ExtendWebhookLeases(ctx context.Context, ids []uuid.UUID, now, until time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *ent.Client) error {
+		var err error
+		n, err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(ids...),
+			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).
+			SetLeaseExpiresAt(until).Save(ctx)
+		return err
+	})
+	return n, wrap("extend webhook leases", err)
+}
+
 // checkWebhookURL accepts an absolute http or https URL without
-// credentials. Where it may point is checked when it is dialled.
-func checkWebhookURL(raw string) (string, error) {
+// credentials whose host the webhook target policy allows: a literal
+// address by itself, a name by every address it resolves to now. A name
+// that does not resolve (yet) is accepted; the worker checks every
+// connection's address again when it is dialled, whatever DNS says then.
+func (s *Service) checkWebhookURL(ctx context.Context, raw string) (string, error) {
+	u, err := parseWebhookURL(raw)
+	if err != nil {
+		return "", err
+	}
+	host := u.Hostname()
+	if ip, perr := netip.ParseAddr(host); perr == nil {
+		if err := s.webhookTargets.Check(ip); err != nil {
+			return "", fault.FieldErrorf("url", "points at a refused address: %s", refusal(err))
+		}
+		return u.String(), nil
+	}
+	// A name that does not resolve now passes: the dialer decides.
+	if err := s.webhookTargets.CheckHost(ctx, host); errors.Is(err, egress.ErrForbiddenAddress) {
+		return "", fault.FieldErrorf("url", "points at a refused address: %s resolves to %s", host, refusal(err))
+	}
+	return u.String(), nil
+}
+
+// refusal is the reason in a policy's error: what the address is.
+func refusal(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, egress.ErrForbiddenAddress.Error()+": "); i >= 0 {
+		return msg[i+len(egress.ErrForbiddenAddress.Error())+2:]
+	}
+	return msg
+}
+
+// parseWebhookURL accepts an absolute http or https URL without
+// credentials.
+func parseWebhookURL(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil, u.Host == "", u.Scheme != "https" && u.Scheme != "http":
-		return "", fault.FieldErrorf("url", "must be an absolute http or https URL")
+	case err != nil, u.Host == "", u.Hostname() == "", u.Scheme != "https" && u.Scheme != "http":
+		return nil, fault.FieldErrorf("url", "must be an absolute http or https URL")
 	case u.User != nil:
-		return "", fault.FieldErrorf("url", "must not carry credentials")
+		return nil, fault.FieldErrorf("url", "must not carry credentials")
 	case len(raw) > 2048:
-		return "", fault.FieldErrorf("url", "must be at most 2048 characters")
+		return nil, fault.FieldErrorf("url", "must be at most 2048 characters")
 	}
-	return u.String(), nil
+	return u, nil
 }
 
 // checkEventTypes accepts known types, each once, sorted.

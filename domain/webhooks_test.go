@@ -1,12 +1,17 @@
 package domain_test
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -125,6 +130,86 @@ func TestWebhookEndpointOperations(t *testing.T) {
 		}
 		if c, _ := a.client.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(ep.ID)).Count(a.platform); c != 0 {
 			t.Fatalf("%d deliveries outlive their endpoint", c)
+		}
+	})
+}
+
+// TestWebhookURLTargetsAreCheckedAtCreate: an endpoint's URL is refused
+// when it points, literally or through DNS, at a special-purpose address
+// (documentation, link-local, reserved, ...), at a private one unless
+// allowed, or at this host; the error is Invalid on the field url and
+// says why.
+func TestWebhookURLTargetsAreCheckedAtCreate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newTenant(t, s, "Acme")
+		dns := map[string][]netip.Addr{
+			"public.test":   {netip.MustParseAddr("93.184.216.34")},
+			"internal.test": {netip.MustParseAddr("10.0.0.1")},
+			"meta.test":     {netip.MustParseAddr("169.254.169.254")},
+			"self.test":     {netip.MustParseAddr("93.184.216.99")},
+		}
+		policy := egress.Policy{
+			LookupHost: func(_ context.Context, host string) ([]netip.Addr, error) {
+				if ips, ok := dns[host]; ok {
+					return ips, nil
+				}
+				return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+			},
+			Own: func() []netip.Addr { return []netip.Addr{netip.MustParseAddr("93.184.216.99")} },
+		}
+		strict := domain.New(s.Client, s.Dialect, domain.WebhookTargets(policy))
+		policy.AllowPrivate = true
+		lenient := domain.New(s.Client, s.Dialect, domain.WebhookTargets(policy))
+		for _, tt := range []struct {
+			svc    *domain.Service
+			url    string
+			reason string // "": accepted
+		}{
+			{strict, "https://public.test/hooks", ""},
+			{strict, "https://93.184.216.34/hooks", ""},
+			{strict, "https://unknown.test/hooks", ""}, // does not resolve yet: the dialer decides
+			{strict, "http://192.0.2.2:8080/hooks", "documentation"},
+			{lenient, "http://192.0.2.2:8080/hooks", "documentation"},
+			{lenient, "http://[2001:db8::1]/hooks", "documentation"},
+			{lenient, "http://240.1.2.3/", "reserved"},
+			{lenient, "http://198.18.0.1/", "benchmarking"},
+			{lenient, "http://169.254.169.254/latest/meta-data/", "link-local"},
+			{lenient, "https://meta.test/", "link-local"},
+			{lenient, "http://[::ffff:169.254.169.254]/", "link-local"},
+			{lenient, "http://[64:ff9b::a9fe:a9fe]/", "link-local"},
+			{strict, "http://10.0.0.1/", "private"},
+			{strict, "https://internal.test/", "private"},
+			{strict, "http://127.0.0.1:9000/", "loopback"},
+			{lenient, "http://10.0.0.1/", ""},
+			{lenient, "https://internal.test/", ""},
+			{lenient, "https://self.test/", "this host"},
+			{lenient, "https://93.184.216.99/", "this host"},
+		} {
+			is, err := tt.svc.CreateWebhookEndpoint(a.platform, domain.NewWebhookEndpoint{OrganizationID: a.org.ID, URL: tt.url})
+			if tt.reason == "" {
+				if err != nil {
+					t.Errorf("create %s: %v; want it accepted", tt.url, err)
+				} else if err := tt.svc.DeleteWebhookEndpoint(a.platform, is.Endpoint.ID); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			var fe *fault.Error
+			if !errors.As(err, &fe) || fe.Code != fault.Invalid || fe.Field != "url" || !strings.Contains(fe.Message, tt.reason) {
+				t.Errorf("create %s: %v; want Invalid on url saying %q", tt.url, err, tt.reason)
+			}
+		}
+		// An update to a refused URL is refused too, and changes nothing.
+		is, err := strict.CreateWebhookEndpoint(a.platform, domain.NewWebhookEndpoint{OrganizationID: a.org.ID, URL: "https://public.test/hooks"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := "https://meta.test/"
+		_, err = strict.UpdateWebhookEndpoint(a.platform, is.Endpoint.ID, domain.WebhookEndpointChange{URL: &bad})
+		code(t, "update to a link-local target", err, fault.Invalid)
+		ep, err := a.client.WebhookEndpoint.Get(a.platform, is.Endpoint.ID)
+		if err != nil || ep.URL != "https://public.test/hooks" {
+			t.Fatalf("after the refused update: %v, %v", ep, err)
 		}
 	})
 }

@@ -338,6 +338,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldStatus:             {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
 			webhookdelivery.FieldAttemptCount:       {Type: field.TypeInt, Column: webhookdelivery.FieldAttemptCount},
 			webhookdelivery.FieldNextAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldNextAttemptAt},
+			webhookdelivery.FieldLeaseExpiresAt:     {Type: field.TypeTime, Column: webhookdelivery.FieldLeaseExpiresAt},
 			webhookdelivery.FieldLastAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldLastAttemptAt},
 			webhookdelivery.FieldLastResponseStatus: {Type: field.TypeInt, Column: webhookdelivery.FieldLastResponseStatus},
 			webhookdelivery.FieldLastError:          {Type: field.TypeString, Column: webhookdelivery.FieldLastError},
@@ -368,6 +369,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookendpoint.FieldLastEventTxid:           {Type: field.TypeInt64, Column: webhookendpoint.FieldLastEventTxid},
 			webhookendpoint.FieldLastEventID:             {Type: field.TypeInt64, Column: webhookendpoint.FieldLastEventID},
 			webhookendpoint.FieldFailingSince:            {Type: field.TypeTime, Column: webhookendpoint.FieldFailingSince},
+			webhookendpoint.FieldConsecutiveFailures:     {Type: field.TypeInt, Column: webhookendpoint.FieldConsecutiveFailures},
+			webhookendpoint.FieldBreakerOpenUntil:        {Type: field.TypeTime, Column: webhookendpoint.FieldBreakerOpenUntil},
 		},
 	}
 	graph.MustAddE(
@@ -2462,6 +2465,11 @@ func (f *WebhookDeliveryFilter) WhereNextAttemptAt(p entql.TimeP) {
 	f.Where(p.Field(webhookdelivery.FieldNextAttemptAt))
 }
 
+// WhereLeaseExpiresAt applies the entql time.Time predicate on the lease_expires_at field.
+func (f *WebhookDeliveryFilter) WhereLeaseExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldLeaseExpiresAt))
+}
+
 // WhereLastAttemptAt applies the entql time.Time predicate on the last_attempt_at field.
 func (f *WebhookDeliveryFilter) WhereLastAttemptAt(p entql.TimeP) {
 	f.Where(p.Field(webhookdelivery.FieldLastAttemptAt))
@@ -2627,6 +2635,16 @@ func (f *WebhookEndpointFilter) WhereLastEventID(p entql.Int64P) {
 // WhereFailingSince applies the entql time.Time predicate on the failing_since field.
 func (f *WebhookEndpointFilter) WhereFailingSince(p entql.TimeP) {
 	f.Where(p.Field(webhookendpoint.FieldFailingSince))
+}
+
+// WhereConsecutiveFailures applies the entql int predicate on the consecutive_failures field.
+func (f *WebhookEndpointFilter) WhereConsecutiveFailures(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldConsecutiveFailures))
+}
+
+// WhereBreakerOpenUntil applies the entql time.Time predicate on the breaker_open_until field.
+func (f *WebhookEndpointFilter) WhereBreakerOpenUntil(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldBreakerOpenUntil))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -12865,6 +12865,7 @@ type WebhookDeliveryMutation struct {
 	attempt_count           *int
 	addattempt_count        *int
 	next_attempt_at         *time.Time
+	lease_expires_at        *time.Time
 	last_attempt_at         *time.Time
 	last_response_status    *int
 	addlast_response_status *int
@@ -13443,6 +13444,55 @@ func (m *WebhookDeliveryMutation) ResetNextAttemptAt() {
 	m.next_attempt_at = nil
 }
 
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (m *WebhookDeliveryMutation) SetLeaseExpiresAt(t time.Time) {
+	m.lease_expires_at = &t
+}
+
+// LeaseExpiresAt returns the value of the "lease_expires_at" field in the mutation.
+func (m *WebhookDeliveryMutation) LeaseExpiresAt() (r time.Time, exists bool) {
+	v := m.lease_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseExpiresAt returns the old "lease_expires_at" field's value of the WebhookDelivery entity.
+// If the WebhookDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookDeliveryMutation) OldLeaseExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseExpiresAt: %w", err)
+	}
+	return oldValue.LeaseExpiresAt, nil
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (m *WebhookDeliveryMutation) ClearLeaseExpiresAt() {
+	m.lease_expires_at = nil
+	m.clearedFields[webhookdelivery.FieldLeaseExpiresAt] = struct{}{}
+}
+
+// LeaseExpiresAtCleared returns if the "lease_expires_at" field was cleared in this mutation.
+func (m *WebhookDeliveryMutation) LeaseExpiresAtCleared() bool {
+	_, ok := m.clearedFields[webhookdelivery.FieldLeaseExpiresAt]
+	return ok
+}
+
+// ResetLeaseExpiresAt resets all changes to the "lease_expires_at" field.
+func (m *WebhookDeliveryMutation) ResetLeaseExpiresAt() {
+	m.lease_expires_at = nil
+	delete(m.clearedFields, webhookdelivery.FieldLeaseExpiresAt)
+}
+
 // SetLastAttemptAt sets the "last_attempt_at" field.
 func (m *WebhookDeliveryMutation) SetLastAttemptAt(t time.Time) {
 	m.last_attempt_at = &t
@@ -13802,7 +13852,7 @@ func (m *WebhookDeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookDeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, webhookdelivery.FieldCreatedAt)
 	}
@@ -13835,6 +13885,9 @@ func (m *WebhookDeliveryMutation) Fields() []string {
 	}
 	if m.next_attempt_at != nil {
 		fields = append(fields, webhookdelivery.FieldNextAttemptAt)
+	}
+	if m.lease_expires_at != nil {
+		fields = append(fields, webhookdelivery.FieldLeaseExpiresAt)
 	}
 	if m.last_attempt_at != nil {
 		fields = append(fields, webhookdelivery.FieldLastAttemptAt)
@@ -13878,6 +13931,8 @@ func (m *WebhookDeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.AttemptCount()
 	case webhookdelivery.FieldNextAttemptAt:
 		return m.NextAttemptAt()
+	case webhookdelivery.FieldLeaseExpiresAt:
+		return m.LeaseExpiresAt()
 	case webhookdelivery.FieldLastAttemptAt:
 		return m.LastAttemptAt()
 	case webhookdelivery.FieldLastResponseStatus:
@@ -13917,6 +13972,8 @@ func (m *WebhookDeliveryMutation) OldField(ctx context.Context, name string) (en
 		return m.OldAttemptCount(ctx)
 	case webhookdelivery.FieldNextAttemptAt:
 		return m.OldNextAttemptAt(ctx)
+	case webhookdelivery.FieldLeaseExpiresAt:
+		return m.OldLeaseExpiresAt(ctx)
 	case webhookdelivery.FieldLastAttemptAt:
 		return m.OldLastAttemptAt(ctx)
 	case webhookdelivery.FieldLastResponseStatus:
@@ -14010,6 +14067,13 @@ func (m *WebhookDeliveryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNextAttemptAt(v)
+		return nil
+	case webhookdelivery.FieldLeaseExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseExpiresAt(v)
 		return nil
 	case webhookdelivery.FieldLastAttemptAt:
 		v, ok := value.(time.Time)
@@ -14120,6 +14184,9 @@ func (m *WebhookDeliveryMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *WebhookDeliveryMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(webhookdelivery.FieldLeaseExpiresAt) {
+		fields = append(fields, webhookdelivery.FieldLeaseExpiresAt)
+	}
 	if m.FieldCleared(webhookdelivery.FieldLastAttemptAt) {
 		fields = append(fields, webhookdelivery.FieldLastAttemptAt)
 	}
@@ -14146,6 +14213,9 @@ func (m *WebhookDeliveryMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *WebhookDeliveryMutation) ClearField(name string) error {
 	switch name {
+	case webhookdelivery.FieldLeaseExpiresAt:
+		m.ClearLeaseExpiresAt()
+		return nil
 	case webhookdelivery.FieldLastAttemptAt:
 		m.ClearLastAttemptAt()
 		return nil
@@ -14198,6 +14268,9 @@ func (m *WebhookDeliveryMutation) ResetField(name string) error {
 		return nil
 	case webhookdelivery.FieldNextAttemptAt:
 		m.ResetNextAttemptAt()
+		return nil
+	case webhookdelivery.FieldLeaseExpiresAt:
+		m.ResetLeaseExpiresAt()
 		return nil
 	case webhookdelivery.FieldLastAttemptAt:
 		m.ResetLastAttemptAt()
@@ -14356,6 +14429,9 @@ type WebhookEndpointMutation struct {
 	last_event_id              *int64
 	addlast_event_id           *int64
 	failing_since              *time.Time
+	consecutive_failures       *int
+	addconsecutive_failures    *int
+	breaker_open_until         *time.Time
 	clearedFields              map[string]struct{}
 	organization               *uuid.UUID
 	clearedorganization        bool
@@ -15060,6 +15136,111 @@ func (m *WebhookEndpointMutation) ResetFailingSince() {
 	delete(m.clearedFields, webhookendpoint.FieldFailingSince)
 }
 
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (m *WebhookEndpointMutation) SetConsecutiveFailures(i int) {
+	m.consecutive_failures = &i
+	m.addconsecutive_failures = nil
+}
+
+// ConsecutiveFailures returns the value of the "consecutive_failures" field in the mutation.
+func (m *WebhookEndpointMutation) ConsecutiveFailures() (r int, exists bool) {
+	v := m.consecutive_failures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsecutiveFailures returns the old "consecutive_failures" field's value of the WebhookEndpoint entity.
+// If the WebhookEndpoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookEndpointMutation) OldConsecutiveFailures(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsecutiveFailures is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsecutiveFailures requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsecutiveFailures: %w", err)
+	}
+	return oldValue.ConsecutiveFailures, nil
+}
+
+// AddConsecutiveFailures adds i to the "consecutive_failures" field.
+func (m *WebhookEndpointMutation) AddConsecutiveFailures(i int) {
+	if m.addconsecutive_failures != nil {
+		*m.addconsecutive_failures += i
+	} else {
+		m.addconsecutive_failures = &i
+	}
+}
+
+// AddedConsecutiveFailures returns the value that was added to the "consecutive_failures" field in this mutation.
+func (m *WebhookEndpointMutation) AddedConsecutiveFailures() (r int, exists bool) {
+	v := m.addconsecutive_failures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetConsecutiveFailures resets all changes to the "consecutive_failures" field.
+func (m *WebhookEndpointMutation) ResetConsecutiveFailures() {
+	m.consecutive_failures = nil
+	m.addconsecutive_failures = nil
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (m *WebhookEndpointMutation) SetBreakerOpenUntil(t time.Time) {
+	m.breaker_open_until = &t
+}
+
+// BreakerOpenUntil returns the value of the "breaker_open_until" field in the mutation.
+func (m *WebhookEndpointMutation) BreakerOpenUntil() (r time.Time, exists bool) {
+	v := m.breaker_open_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBreakerOpenUntil returns the old "breaker_open_until" field's value of the WebhookEndpoint entity.
+// If the WebhookEndpoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookEndpointMutation) OldBreakerOpenUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBreakerOpenUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBreakerOpenUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBreakerOpenUntil: %w", err)
+	}
+	return oldValue.BreakerOpenUntil, nil
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (m *WebhookEndpointMutation) ClearBreakerOpenUntil() {
+	m.breaker_open_until = nil
+	m.clearedFields[webhookendpoint.FieldBreakerOpenUntil] = struct{}{}
+}
+
+// BreakerOpenUntilCleared returns if the "breaker_open_until" field was cleared in this mutation.
+func (m *WebhookEndpointMutation) BreakerOpenUntilCleared() bool {
+	_, ok := m.clearedFields[webhookendpoint.FieldBreakerOpenUntil]
+	return ok
+}
+
+// ResetBreakerOpenUntil resets all changes to the "breaker_open_until" field.
+func (m *WebhookEndpointMutation) ResetBreakerOpenUntil() {
+	m.breaker_open_until = nil
+	delete(m.clearedFields, webhookendpoint.FieldBreakerOpenUntil)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *WebhookEndpointMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -15175,7 +15356,7 @@ func (m *WebhookEndpointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookEndpointMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, webhookendpoint.FieldCreatedAt)
 	}
@@ -15215,6 +15396,12 @@ func (m *WebhookEndpointMutation) Fields() []string {
 	if m.failing_since != nil {
 		fields = append(fields, webhookendpoint.FieldFailingSince)
 	}
+	if m.consecutive_failures != nil {
+		fields = append(fields, webhookendpoint.FieldConsecutiveFailures)
+	}
+	if m.breaker_open_until != nil {
+		fields = append(fields, webhookendpoint.FieldBreakerOpenUntil)
+	}
 	return fields
 }
 
@@ -15249,6 +15436,10 @@ func (m *WebhookEndpointMutation) Field(name string) (ent.Value, bool) {
 		return m.LastEventID()
 	case webhookendpoint.FieldFailingSince:
 		return m.FailingSince()
+	case webhookendpoint.FieldConsecutiveFailures:
+		return m.ConsecutiveFailures()
+	case webhookendpoint.FieldBreakerOpenUntil:
+		return m.BreakerOpenUntil()
 	}
 	return nil, false
 }
@@ -15284,6 +15475,10 @@ func (m *WebhookEndpointMutation) OldField(ctx context.Context, name string) (en
 		return m.OldLastEventID(ctx)
 	case webhookendpoint.FieldFailingSince:
 		return m.OldFailingSince(ctx)
+	case webhookendpoint.FieldConsecutiveFailures:
+		return m.OldConsecutiveFailures(ctx)
+	case webhookendpoint.FieldBreakerOpenUntil:
+		return m.OldBreakerOpenUntil(ctx)
 	}
 	return nil, fmt.Errorf("unknown WebhookEndpoint field %s", name)
 }
@@ -15384,6 +15579,20 @@ func (m *WebhookEndpointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFailingSince(v)
 		return nil
+	case webhookendpoint.FieldConsecutiveFailures:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsecutiveFailures(v)
+		return nil
+	case webhookendpoint.FieldBreakerOpenUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBreakerOpenUntil(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WebhookEndpoint field %s", name)
 }
@@ -15398,6 +15607,9 @@ func (m *WebhookEndpointMutation) AddedFields() []string {
 	if m.addlast_event_id != nil {
 		fields = append(fields, webhookendpoint.FieldLastEventID)
 	}
+	if m.addconsecutive_failures != nil {
+		fields = append(fields, webhookendpoint.FieldConsecutiveFailures)
+	}
 	return fields
 }
 
@@ -15410,6 +15622,8 @@ func (m *WebhookEndpointMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedLastEventTxid()
 	case webhookendpoint.FieldLastEventID:
 		return m.AddedLastEventID()
+	case webhookendpoint.FieldConsecutiveFailures:
+		return m.AddedConsecutiveFailures()
 	}
 	return nil, false
 }
@@ -15433,6 +15647,13 @@ func (m *WebhookEndpointMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddLastEventID(v)
 		return nil
+	case webhookendpoint.FieldConsecutiveFailures:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddConsecutiveFailures(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WebhookEndpoint numeric field %s", name)
 }
@@ -15455,6 +15676,9 @@ func (m *WebhookEndpointMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(webhookendpoint.FieldFailingSince) {
 		fields = append(fields, webhookendpoint.FieldFailingSince)
+	}
+	if m.FieldCleared(webhookendpoint.FieldBreakerOpenUntil) {
+		fields = append(fields, webhookendpoint.FieldBreakerOpenUntil)
 	}
 	return fields
 }
@@ -15484,6 +15708,9 @@ func (m *WebhookEndpointMutation) ClearField(name string) error {
 		return nil
 	case webhookendpoint.FieldFailingSince:
 		m.ClearFailingSince()
+		return nil
+	case webhookendpoint.FieldBreakerOpenUntil:
+		m.ClearBreakerOpenUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown WebhookEndpoint nullable field %s", name)
@@ -15531,6 +15758,12 @@ func (m *WebhookEndpointMutation) ResetField(name string) error {
 		return nil
 	case webhookendpoint.FieldFailingSince:
 		m.ResetFailingSince()
+		return nil
+	case webhookendpoint.FieldConsecutiveFailures:
+		m.ResetConsecutiveFailures()
+		return nil
+	case webhookendpoint.FieldBreakerOpenUntil:
+		m.ResetBreakerOpenUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown WebhookEndpoint field %s", name)

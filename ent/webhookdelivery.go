@@ -40,8 +40,10 @@ type WebhookDelivery struct {
 	Status webhookdelivery.Status `json:"status,omitempty"`
 	// AttemptCount holds the value of the "attempt_count" field.
 	AttemptCount int `json:"attempt_count,omitempty"`
-	// When the delivery is due; while an attempt runs, the end of its lease.
+	// When the delivery is due (again).
 	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
+	// While an attempt runs, when its worker's lease ends: the worker extends it while the request runs, and another worker may claim the delivery once it has passed (its holder died).
+	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
 	// LastAttemptAt holds the value of the "last_attempt_at" field.
 	LastAttemptAt *time.Time `json:"last_attempt_at,omitempty"`
 	// LastResponseStatus holds the value of the "last_response_status" field.
@@ -113,7 +115,7 @@ func (*WebhookDelivery) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case webhookdelivery.FieldEventType, webhookdelivery.FieldStatus, webhookdelivery.FieldLastError:
 			values[i] = new(sql.NullString)
-		case webhookdelivery.FieldCreatedAt, webhookdelivery.FieldUpdatedAt, webhookdelivery.FieldNextAttemptAt, webhookdelivery.FieldLastAttemptAt, webhookdelivery.FieldDeliveredAt:
+		case webhookdelivery.FieldCreatedAt, webhookdelivery.FieldUpdatedAt, webhookdelivery.FieldNextAttemptAt, webhookdelivery.FieldLeaseExpiresAt, webhookdelivery.FieldLastAttemptAt, webhookdelivery.FieldDeliveredAt:
 			values[i] = new(sql.NullTime)
 		case webhookdelivery.FieldID, webhookdelivery.FieldOrganizationID, webhookdelivery.FieldEndpointID, webhookdelivery.FieldSubjectID:
 			values[i] = new(uuid.UUID)
@@ -203,6 +205,13 @@ func (_m *WebhookDelivery) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field next_attempt_at", values[i])
 			} else if value.Valid {
 				_m.NextAttemptAt = value.Time
+			}
+		case webhookdelivery.FieldLeaseExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field lease_expires_at", values[i])
+			} else if value.Valid {
+				_m.LeaseExpiresAt = new(time.Time)
+				*_m.LeaseExpiresAt = value.Time
 			}
 		case webhookdelivery.FieldLastAttemptAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -314,6 +323,11 @@ func (_m *WebhookDelivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("next_attempt_at=")
 	builder.WriteString(_m.NextAttemptAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.LeaseExpiresAt; v != nil {
+		builder.WriteString("lease_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	if v := _m.LastAttemptAt; v != nil {
 		builder.WriteString("last_attempt_at=")

@@ -149,6 +149,20 @@ func (_c *WebhookDeliveryCreate) SetNillableNextAttemptAt(v *time.Time) *Webhook
 	return _c
 }
 
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (_c *WebhookDeliveryCreate) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryCreate {
+	_c.mutation.SetLeaseExpiresAt(v)
+	return _c
+}
+
+// SetNillableLeaseExpiresAt sets the "lease_expires_at" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableLeaseExpiresAt(v *time.Time) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetLeaseExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetLastAttemptAt sets the "last_attempt_at" field.
 func (_c *WebhookDeliveryCreate) SetLastAttemptAt(v time.Time) *WebhookDeliveryCreate {
 	_c.mutation.SetLastAttemptAt(v)
@@ -456,6 +470,10 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
 		_node.NextAttemptAt = value
 	}
+	if value, ok := _c.mutation.LeaseExpiresAt(); ok {
+		_spec.SetField(webhookdelivery.FieldLeaseExpiresAt, field.TypeTime, value)
+		_node.LeaseExpiresAt = &value
+	}
 	if value, ok := _c.mutation.LastAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldLastAttemptAt, field.TypeTime, value)
 		_node.LastAttemptAt = &value
@@ -625,6 +643,24 @@ func (u *WebhookDeliveryUpsert) SetNextAttemptAt(v time.Time) *WebhookDeliveryUp
 // UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
 func (u *WebhookDeliveryUpsert) UpdateNextAttemptAt() *WebhookDeliveryUpsert {
 	u.SetExcluded(webhookdelivery.FieldNextAttemptAt)
+	return u
+}
+
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsert) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryUpsert {
+	u.Set(webhookdelivery.FieldLeaseExpiresAt, v)
+	return u
+}
+
+// UpdateLeaseExpiresAt sets the "lease_expires_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsert) UpdateLeaseExpiresAt() *WebhookDeliveryUpsert {
+	u.SetExcluded(webhookdelivery.FieldLeaseExpiresAt)
+	return u
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsert) ClearLeaseExpiresAt() *WebhookDeliveryUpsert {
+	u.SetNull(webhookdelivery.FieldLeaseExpiresAt)
 	return u
 }
 
@@ -835,6 +871,27 @@ func (u *WebhookDeliveryUpsertOne) SetNextAttemptAt(v time.Time) *WebhookDeliver
 func (u *WebhookDeliveryUpsertOne) UpdateNextAttemptAt() *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.UpdateNextAttemptAt()
+	})
+}
+
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsertOne) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetLeaseExpiresAt(v)
+	})
+}
+
+// UpdateLeaseExpiresAt sets the "lease_expires_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertOne) UpdateLeaseExpiresAt() *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateLeaseExpiresAt()
+	})
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsertOne) ClearLeaseExpiresAt() *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.ClearLeaseExpiresAt()
 	})
 }
 
@@ -1225,6 +1282,27 @@ func (u *WebhookDeliveryUpsertBulk) SetNextAttemptAt(v time.Time) *WebhookDelive
 func (u *WebhookDeliveryUpsertBulk) UpdateNextAttemptAt() *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.UpdateNextAttemptAt()
+	})
+}
+
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsertBulk) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetLeaseExpiresAt(v)
+	})
+}
+
+// UpdateLeaseExpiresAt sets the "lease_expires_at" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertBulk) UpdateLeaseExpiresAt() *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateLeaseExpiresAt()
+	})
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (u *WebhookDeliveryUpsertBulk) ClearLeaseExpiresAt() *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.ClearLeaseExpiresAt()
 	})
 }
 

@@ -85,6 +85,26 @@ func (_u *WebhookDeliveryUpdate) SetNillableNextAttemptAt(v *time.Time) *Webhook
 	return _u
 }
 
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (_u *WebhookDeliveryUpdate) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryUpdate {
+	_u.mutation.SetLeaseExpiresAt(v)
+	return _u
+}
+
+// SetNillableLeaseExpiresAt sets the "lease_expires_at" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdate) SetNillableLeaseExpiresAt(v *time.Time) *WebhookDeliveryUpdate {
+	if v != nil {
+		_u.SetLeaseExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (_u *WebhookDeliveryUpdate) ClearLeaseExpiresAt() *WebhookDeliveryUpdate {
+	_u.mutation.ClearLeaseExpiresAt()
+	return _u
+}
+
 // SetLastAttemptAt sets the "last_attempt_at" field.
 func (_u *WebhookDeliveryUpdate) SetLastAttemptAt(v time.Time) *WebhookDeliveryUpdate {
 	_u.mutation.SetLastAttemptAt(v)
@@ -308,6 +328,12 @@ func (_u *WebhookDeliveryUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.NextAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.LeaseExpiresAt(); ok {
+		_spec.SetField(webhookdelivery.FieldLeaseExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseExpiresAtCleared() {
+		_spec.ClearField(webhookdelivery.FieldLeaseExpiresAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.LastAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldLastAttemptAt, field.TypeTime, value)
 	}
@@ -452,6 +478,26 @@ func (_u *WebhookDeliveryUpdateOne) SetNillableNextAttemptAt(v *time.Time) *Webh
 	if v != nil {
 		_u.SetNextAttemptAt(*v)
 	}
+	return _u
+}
+
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (_u *WebhookDeliveryUpdateOne) SetLeaseExpiresAt(v time.Time) *WebhookDeliveryUpdateOne {
+	_u.mutation.SetLeaseExpiresAt(v)
+	return _u
+}
+
+// SetNillableLeaseExpiresAt sets the "lease_expires_at" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdateOne) SetNillableLeaseExpiresAt(v *time.Time) *WebhookDeliveryUpdateOne {
+	if v != nil {
+		_u.SetLeaseExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (_u *WebhookDeliveryUpdateOne) ClearLeaseExpiresAt() *WebhookDeliveryUpdateOne {
+	_u.mutation.ClearLeaseExpiresAt()
 	return _u
 }
 
@@ -707,6 +753,12 @@ func (_u *WebhookDeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if value, ok := _u.mutation.NextAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldNextAttemptAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.LeaseExpiresAt(); ok {
+		_spec.SetField(webhookdelivery.FieldLeaseExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseExpiresAtCleared() {
+		_spec.ClearField(webhookdelivery.FieldLeaseExpiresAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.LastAttemptAt(); ok {
 		_spec.SetField(webhookdelivery.FieldLastAttemptAt, field.TypeTime, value)

@@ -46,6 +46,10 @@ type WebhookEndpoint struct {
 	LastEventID int64 `json:"last_event_id,omitempty"`
 	// The first failed attempt since the last success; the endpoint is disabled when it is too old.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
+	// Failed attempts since the last success: the circuit breaker opens at a threshold.
+	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
+	// While the circuit breaker is open, when it ends: no delivery to the endpoint is claimed before.
+	BreakerOpenUntil *time.Time `json:"breaker_open_until,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WebhookEndpointQuery when eager-loading is set.
 	Edges        WebhookEndpointEdges `json:"edges"`
@@ -96,11 +100,11 @@ func (*WebhookEndpoint) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case webhookendpoint.FieldEnabled:
 			values[i] = new(sql.NullBool)
-		case webhookendpoint.FieldLastEventTxid, webhookendpoint.FieldLastEventID:
+		case webhookendpoint.FieldLastEventTxid, webhookendpoint.FieldLastEventID, webhookendpoint.FieldConsecutiveFailures:
 			values[i] = new(sql.NullInt64)
 		case webhookendpoint.FieldURL, webhookendpoint.FieldDescription, webhookendpoint.FieldSecret, webhookendpoint.FieldPreviousSecret:
 			values[i] = new(sql.NullString)
-		case webhookendpoint.FieldCreatedAt, webhookendpoint.FieldUpdatedAt, webhookendpoint.FieldPreviousSecretExpiresAt, webhookendpoint.FieldFailingSince:
+		case webhookendpoint.FieldCreatedAt, webhookendpoint.FieldUpdatedAt, webhookendpoint.FieldPreviousSecretExpiresAt, webhookendpoint.FieldFailingSince, webhookendpoint.FieldBreakerOpenUntil:
 			values[i] = new(sql.NullTime)
 		case webhookendpoint.FieldID, webhookendpoint.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
@@ -208,6 +212,19 @@ func (_m *WebhookEndpoint) assignValues(columns []string, values []any) error {
 				_m.FailingSince = new(time.Time)
 				*_m.FailingSince = value.Time
 			}
+		case webhookendpoint.FieldConsecutiveFailures:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field consecutive_failures", values[i])
+			} else if value.Valid {
+				_m.ConsecutiveFailures = int(value.Int64)
+			}
+		case webhookendpoint.FieldBreakerOpenUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field breaker_open_until", values[i])
+			} else if value.Valid {
+				_m.BreakerOpenUntil = new(time.Time)
+				*_m.BreakerOpenUntil = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -292,6 +309,14 @@ func (_m *WebhookEndpoint) String() string {
 	builder.WriteString(", ")
 	if v := _m.FailingSince; v != nil {
 		builder.WriteString("failing_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("consecutive_failures=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConsecutiveFailures))
+	builder.WriteString(", ")
+	if v := _m.BreakerOpenUntil; v != nil {
+		builder.WriteString("breaker_open_until=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

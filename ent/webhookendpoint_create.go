@@ -176,6 +176,34 @@ func (_c *WebhookEndpointCreate) SetNillableFailingSince(v *time.Time) *WebhookE
 	return _c
 }
 
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (_c *WebhookEndpointCreate) SetConsecutiveFailures(v int) *WebhookEndpointCreate {
+	_c.mutation.SetConsecutiveFailures(v)
+	return _c
+}
+
+// SetNillableConsecutiveFailures sets the "consecutive_failures" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillableConsecutiveFailures(v *int) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetConsecutiveFailures(*v)
+	}
+	return _c
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (_c *WebhookEndpointCreate) SetBreakerOpenUntil(v time.Time) *WebhookEndpointCreate {
+	_c.mutation.SetBreakerOpenUntil(v)
+	return _c
+}
+
+// SetNillableBreakerOpenUntil sets the "breaker_open_until" field if the given value is not nil.
+func (_c *WebhookEndpointCreate) SetNillableBreakerOpenUntil(v *time.Time) *WebhookEndpointCreate {
+	if v != nil {
+		_c.SetBreakerOpenUntil(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *WebhookEndpointCreate) SetID(v uuid.UUID) *WebhookEndpointCreate {
 	_c.mutation.SetID(v)
@@ -273,6 +301,10 @@ func (_c *WebhookEndpointCreate) defaults() error {
 		v := webhookendpoint.DefaultLastEventID
 		_c.mutation.SetLastEventID(v)
 	}
+	if _, ok := _c.mutation.ConsecutiveFailures(); !ok {
+		v := webhookendpoint.DefaultConsecutiveFailures
+		_c.mutation.SetConsecutiveFailures(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if webhookendpoint.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized webhookendpoint.DefaultID (forgotten import ent/runtime?)")
@@ -318,6 +350,14 @@ func (_c *WebhookEndpointCreate) check() error {
 	}
 	if _, ok := _c.mutation.LastEventID(); !ok {
 		return &ValidationError{Name: "last_event_id", err: errors.New(`ent: missing required field "WebhookEndpoint.last_event_id"`)}
+	}
+	if _, ok := _c.mutation.ConsecutiveFailures(); !ok {
+		return &ValidationError{Name: "consecutive_failures", err: errors.New(`ent: missing required field "WebhookEndpoint.consecutive_failures"`)}
+	}
+	if v, ok := _c.mutation.ConsecutiveFailures(); ok {
+		if err := webhookendpoint.ConsecutiveFailuresValidator(v); err != nil {
+			return &ValidationError{Name: "consecutive_failures", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.consecutive_failures": %w`, err)}
+		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "WebhookEndpoint.organization"`)}
@@ -405,6 +445,14 @@ func (_c *WebhookEndpointCreate) createSpec() (*WebhookEndpoint, *sqlgraph.Creat
 	if value, ok := _c.mutation.FailingSince(); ok {
 		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
 		_node.FailingSince = &value
+	}
+	if value, ok := _c.mutation.ConsecutiveFailures(); ok {
+		_spec.SetField(webhookendpoint.FieldConsecutiveFailures, field.TypeInt, value)
+		_node.ConsecutiveFailures = value
+	}
+	if value, ok := _c.mutation.BreakerOpenUntil(); ok {
+		_spec.SetField(webhookendpoint.FieldBreakerOpenUntil, field.TypeTime, value)
+		_node.BreakerOpenUntil = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -665,6 +713,42 @@ func (u *WebhookEndpointUpsert) ClearFailingSince() *WebhookEndpointUpsert {
 	return u
 }
 
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (u *WebhookEndpointUpsert) SetConsecutiveFailures(v int) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldConsecutiveFailures, v)
+	return u
+}
+
+// UpdateConsecutiveFailures sets the "consecutive_failures" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateConsecutiveFailures() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldConsecutiveFailures)
+	return u
+}
+
+// AddConsecutiveFailures adds v to the "consecutive_failures" field.
+func (u *WebhookEndpointUpsert) AddConsecutiveFailures(v int) *WebhookEndpointUpsert {
+	u.Add(webhookendpoint.FieldConsecutiveFailures, v)
+	return u
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (u *WebhookEndpointUpsert) SetBreakerOpenUntil(v time.Time) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldBreakerOpenUntil, v)
+	return u
+}
+
+// UpdateBreakerOpenUntil sets the "breaker_open_until" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateBreakerOpenUntil() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldBreakerOpenUntil)
+	return u
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (u *WebhookEndpointUpsert) ClearBreakerOpenUntil() *WebhookEndpointUpsert {
+	u.SetNull(webhookendpoint.FieldBreakerOpenUntil)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -919,6 +1003,48 @@ func (u *WebhookEndpointUpsertOne) UpdateFailingSince() *WebhookEndpointUpsertOn
 func (u *WebhookEndpointUpsertOne) ClearFailingSince() *WebhookEndpointUpsertOne {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.ClearFailingSince()
+	})
+}
+
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (u *WebhookEndpointUpsertOne) SetConsecutiveFailures(v int) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetConsecutiveFailures(v)
+	})
+}
+
+// AddConsecutiveFailures adds v to the "consecutive_failures" field.
+func (u *WebhookEndpointUpsertOne) AddConsecutiveFailures(v int) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddConsecutiveFailures(v)
+	})
+}
+
+// UpdateConsecutiveFailures sets the "consecutive_failures" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateConsecutiveFailures() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateConsecutiveFailures()
+	})
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (u *WebhookEndpointUpsertOne) SetBreakerOpenUntil(v time.Time) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetBreakerOpenUntil(v)
+	})
+}
+
+// UpdateBreakerOpenUntil sets the "breaker_open_until" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateBreakerOpenUntil() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateBreakerOpenUntil()
+	})
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (u *WebhookEndpointUpsertOne) ClearBreakerOpenUntil() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearBreakerOpenUntil()
 	})
 }
 
@@ -1343,6 +1469,48 @@ func (u *WebhookEndpointUpsertBulk) UpdateFailingSince() *WebhookEndpointUpsertB
 func (u *WebhookEndpointUpsertBulk) ClearFailingSince() *WebhookEndpointUpsertBulk {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.ClearFailingSince()
+	})
+}
+
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (u *WebhookEndpointUpsertBulk) SetConsecutiveFailures(v int) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetConsecutiveFailures(v)
+	})
+}
+
+// AddConsecutiveFailures adds v to the "consecutive_failures" field.
+func (u *WebhookEndpointUpsertBulk) AddConsecutiveFailures(v int) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.AddConsecutiveFailures(v)
+	})
+}
+
+// UpdateConsecutiveFailures sets the "consecutive_failures" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateConsecutiveFailures() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateConsecutiveFailures()
+	})
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (u *WebhookEndpointUpsertBulk) SetBreakerOpenUntil(v time.Time) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetBreakerOpenUntil(v)
+	})
+}
+
+// UpdateBreakerOpenUntil sets the "breaker_open_until" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateBreakerOpenUntil() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateBreakerOpenUntil()
+	})
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (u *WebhookEndpointUpsertBulk) ClearBreakerOpenUntil() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearBreakerOpenUntil()
 	})
 }
 

@@ -219,6 +219,47 @@ func (_u *WebhookEndpointUpdate) ClearFailingSince() *WebhookEndpointUpdate {
 	return _u
 }
 
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (_u *WebhookEndpointUpdate) SetConsecutiveFailures(v int) *WebhookEndpointUpdate {
+	_u.mutation.ResetConsecutiveFailures()
+	_u.mutation.SetConsecutiveFailures(v)
+	return _u
+}
+
+// SetNillableConsecutiveFailures sets the "consecutive_failures" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillableConsecutiveFailures(v *int) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetConsecutiveFailures(*v)
+	}
+	return _u
+}
+
+// AddConsecutiveFailures adds value to the "consecutive_failures" field.
+func (_u *WebhookEndpointUpdate) AddConsecutiveFailures(v int) *WebhookEndpointUpdate {
+	_u.mutation.AddConsecutiveFailures(v)
+	return _u
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (_u *WebhookEndpointUpdate) SetBreakerOpenUntil(v time.Time) *WebhookEndpointUpdate {
+	_u.mutation.SetBreakerOpenUntil(v)
+	return _u
+}
+
+// SetNillableBreakerOpenUntil sets the "breaker_open_until" field if the given value is not nil.
+func (_u *WebhookEndpointUpdate) SetNillableBreakerOpenUntil(v *time.Time) *WebhookEndpointUpdate {
+	if v != nil {
+		_u.SetBreakerOpenUntil(*v)
+	}
+	return _u
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (_u *WebhookEndpointUpdate) ClearBreakerOpenUntil() *WebhookEndpointUpdate {
+	_u.mutation.ClearBreakerOpenUntil()
+	return _u
+}
+
 // AddDeliveryIDs adds the "deliveries" edge to the WebhookDelivery entity by IDs.
 func (_u *WebhookEndpointUpdate) AddDeliveryIDs(ids ...uuid.UUID) *WebhookEndpointUpdate {
 	_u.mutation.AddDeliveryIDs(ids...)
@@ -314,6 +355,11 @@ func (_u *WebhookEndpointUpdate) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConsecutiveFailures(); ok {
+		if err := webhookendpoint.ConsecutiveFailuresValidator(v); err != nil {
+			return &ValidationError{Name: "consecutive_failures", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.consecutive_failures": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "WebhookEndpoint.organization"`)
 	}
@@ -390,6 +436,18 @@ func (_u *WebhookEndpointUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.FailingSinceCleared() {
 		_spec.ClearField(webhookendpoint.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ConsecutiveFailures(); ok {
+		_spec.SetField(webhookendpoint.FieldConsecutiveFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedConsecutiveFailures(); ok {
+		_spec.AddField(webhookendpoint.FieldConsecutiveFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.BreakerOpenUntil(); ok {
+		_spec.SetField(webhookendpoint.FieldBreakerOpenUntil, field.TypeTime, value)
+	}
+	if _u.mutation.BreakerOpenUntilCleared() {
+		_spec.ClearField(webhookendpoint.FieldBreakerOpenUntil, field.TypeTime)
 	}
 	if _u.mutation.DeliveriesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -644,6 +702,47 @@ func (_u *WebhookEndpointUpdateOne) ClearFailingSince() *WebhookEndpointUpdateOn
 	return _u
 }
 
+// SetConsecutiveFailures sets the "consecutive_failures" field.
+func (_u *WebhookEndpointUpdateOne) SetConsecutiveFailures(v int) *WebhookEndpointUpdateOne {
+	_u.mutation.ResetConsecutiveFailures()
+	_u.mutation.SetConsecutiveFailures(v)
+	return _u
+}
+
+// SetNillableConsecutiveFailures sets the "consecutive_failures" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillableConsecutiveFailures(v *int) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetConsecutiveFailures(*v)
+	}
+	return _u
+}
+
+// AddConsecutiveFailures adds value to the "consecutive_failures" field.
+func (_u *WebhookEndpointUpdateOne) AddConsecutiveFailures(v int) *WebhookEndpointUpdateOne {
+	_u.mutation.AddConsecutiveFailures(v)
+	return _u
+}
+
+// SetBreakerOpenUntil sets the "breaker_open_until" field.
+func (_u *WebhookEndpointUpdateOne) SetBreakerOpenUntil(v time.Time) *WebhookEndpointUpdateOne {
+	_u.mutation.SetBreakerOpenUntil(v)
+	return _u
+}
+
+// SetNillableBreakerOpenUntil sets the "breaker_open_until" field if the given value is not nil.
+func (_u *WebhookEndpointUpdateOne) SetNillableBreakerOpenUntil(v *time.Time) *WebhookEndpointUpdateOne {
+	if v != nil {
+		_u.SetBreakerOpenUntil(*v)
+	}
+	return _u
+}
+
+// ClearBreakerOpenUntil clears the value of the "breaker_open_until" field.
+func (_u *WebhookEndpointUpdateOne) ClearBreakerOpenUntil() *WebhookEndpointUpdateOne {
+	_u.mutation.ClearBreakerOpenUntil()
+	return _u
+}
+
 // AddDeliveryIDs adds the "deliveries" edge to the WebhookDelivery entity by IDs.
 func (_u *WebhookEndpointUpdateOne) AddDeliveryIDs(ids ...uuid.UUID) *WebhookEndpointUpdateOne {
 	_u.mutation.AddDeliveryIDs(ids...)
@@ -752,6 +851,11 @@ func (_u *WebhookEndpointUpdateOne) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConsecutiveFailures(); ok {
+		if err := webhookendpoint.ConsecutiveFailuresValidator(v); err != nil {
+			return &ValidationError{Name: "consecutive_failures", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.consecutive_failures": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "WebhookEndpoint.organization"`)
 	}
@@ -845,6 +949,18 @@ func (_u *WebhookEndpointUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if _u.mutation.FailingSinceCleared() {
 		_spec.ClearField(webhookendpoint.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ConsecutiveFailures(); ok {
+		_spec.SetField(webhookendpoint.FieldConsecutiveFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedConsecutiveFailures(); ok {
+		_spec.AddField(webhookendpoint.FieldConsecutiveFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.BreakerOpenUntil(); ok {
+		_spec.SetField(webhookendpoint.FieldBreakerOpenUntil, field.TypeTime, value)
+	}
+	if _u.mutation.BreakerOpenUntilCleared() {
+		_spec.ClearField(webhookendpoint.FieldBreakerOpenUntil, field.TypeTime)
 	}
 	if _u.mutation.DeliveriesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -39,7 +39,7 @@ func newAPI(t testing.TB, client *ent.Client, dialect string, cfg Config) *api {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = testPublicURL
 	}
-	svc := domain.New(client, dialect)
+	svc := domain.New(client, dialect, loopbackWebhooks)
 	srv := httptest.NewServer(NewHandler(svc, cfg))
 	t.Cleanup(srv.Close)
 	k, err := svc.CreateAPIKey(access.PlatformContext(context.Background()), domain.NewAPIKey{Scope: access.Platform, Name: "test"})

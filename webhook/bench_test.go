@@ -9,11 +9,16 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/webhookdelivery"
 	"github.com/acme/directory/store/storetest"
 	"github.com/acme/directory/webhook"
 )
@@ -43,7 +48,7 @@ func BenchmarkDeliveryLag(b *testing.B) {
 				arrived <- struct{}{}
 			}))
 			defer rcv.Close()
-			svc := domain.New(st.Client, st.Dialect)
+			svc := domain.New(st.Client, st.Dialect, loopbackTargets)
 			ctx := access.PlatformContext(context.Background())
 			org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Lag " + db})
 			if err != nil {
@@ -78,4 +83,131 @@ func BenchmarkDeliveryLag(b *testing.B) {
 			b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
+}
+
+// BenchmarkDeadEndpointLag measures another organization's delivery lag
+// (from the commit to the arrival) while one organization's endpoint
+// never answers with 10,000 deliveries queued for it, against the lag
+// with nothing queued, measured in the same run. It reports both p50s,
+// the worst of each, and their ratios (issue 15's target: within 2×).
+//
+//	go test -run '^$' -bench DeadEndpointLag -benchtime 1x ./webhook/
+func BenchmarkDeadEndpointLag(b *testing.B) {
+	for _, db := range storetest.Dialects {
+		b.Run(db, func(b *testing.B) {
+			for b.Loop() {
+				idle, busy := deadEndpointLag(b, db, 10000, 20)
+				b.ReportMetric(ms(pct(idle, 50)), "idle-p50-ms")
+				b.ReportMetric(ms(pct(busy, 50)), "dead-p50-ms")
+				b.ReportMetric(ms(slices.Max(idle)), "idle-max-ms")
+				b.ReportMetric(ms(slices.Max(busy)), "dead-max-ms")
+				b.ReportMetric(float64(pct(busy, 50))/float64(pct(idle, 50)), "p50-ratio")
+			}
+		})
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// pct is the p-th percentile of ds.
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+// deadEndpointLag runs a worker with the defaults on a fresh database of
+// dialect db: n changes of organization C, each waited for, then queued
+// deliveries to organization A's endpoint that never answers (written as
+// events, directly), then n changes of C again. It returns C's lags.
+func deadEndpointLag(b *testing.B, db string, queued, n int) (idle, busy []time.Duration) {
+	st := storetest.Open(b, db)
+	block := make(chan struct{})
+	var held atomic.Int32
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held.Add(1)
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	defer dead.Close()
+	defer close(block)
+	arrived := make(chan time.Time, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+		arrived <- time.Now()
+	}))
+	defer rcv.Close()
+	svc := domain.New(st.Client, st.Dialect, loopbackTargets)
+	ctx := access.PlatformContext(context.Background())
+	orgA, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Dead A " + db})
+	if err != nil {
+		b.Fatal(err)
+	}
+	orgC, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Victim C " + db})
+	if err != nil {
+		b.Fatal(err)
+	}
+	epA, err := svc.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: orgA.ID, URL: dead.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: orgC.ID, URL: rcv.URL,
+		EventTypes: []string{domain.EventRoleCreated}}); err != nil {
+		b.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	w := webhook.New(svc, st.Dialect, webhook.Config{AllowPrivate: true})
+	done := make(chan struct{})
+	go func() { w.Run(wctx); close(done) }()
+	defer func() { stop(); <-done }()
+	change := func(key string) time.Duration {
+		start := time.Now()
+		if _, err := svc.CreateRole(ctx, domain.NewRole{OrganizationID: orgC.ID, Key: key, Name: key}); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case at := <-arrived:
+			return at.Sub(start)
+		case <-time.After(60 * time.Second):
+			b.Fatalf("C's delivery of %s did not arrive within a minute", key)
+			return 0
+		}
+	}
+	change("warm-up") // the worker's first pass
+	for i := range n {
+		idle = append(idle, change(fmt.Sprintf("idle%d", i)))
+	}
+	// The queue: events of A's distinct subjects, so each delivery is due
+	// at once (none waits for an earlier one of its subject).
+	for start := 0; start < queued; start += 500 {
+		rows := make([]*ent.EventCreate, 0, 500)
+		for i := start; i < min(start+500, queued); i++ {
+			rows = append(rows, st.Client.Event.Create().SetOrganizationID(orgA.ID).SetType(domain.EventRoleCreated).
+				SetSubjectID(uuid.New()).SetData(map[string]any{"key": fmt.Sprintf("a%d", i)}))
+		}
+		if err := st.Client.Event.CreateBulk(rows...).Exec(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		n, err := st.Client.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(epA.Endpoint.ID)).Count(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n >= queued && held.Load() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d deliveries queued, %d held, after 2 minutes", n, queued, held.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i := range n {
+		busy = append(busy, change(fmt.Sprintf("busy%d", i)))
+	}
+	return idle, busy
 }

@@ -9,9 +9,11 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/webhook"
 )
 
@@ -44,6 +46,15 @@ func TestCheckAddr(t *testing.T) {
 		{"224.0.0.1", true, false},
 		{"ff02::1", true, false},
 		{"255.255.255.255", true, false},
+		// Issue 15: documentation, reserved and benchmarking ranges are
+		// refused whatever the setting (the full table: package egress).
+		{"192.0.2.2", true, false},
+		{"198.51.100.1", true, false},
+		{"203.0.113.9", true, false},
+		{"240.0.0.1", true, false},
+		{"198.18.0.1", true, false},
+		{"2001:db8::1", true, false},
+		{"64:ff9b::c000:202", true, false},
 	}
 	for _, tt := range tests {
 		err := webhook.CheckAddr(netip.MustParseAddr(tt.ip), tt.allowPrivate)
@@ -199,5 +210,81 @@ func TestClientTimeout(t *testing.T) {
 	_, err := webhook.HTTPClient(200*time.Millisecond, true, nil).Post(srv.URL, "application/json", strings.NewReader("{}"))
 	if err == nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("err %v after %s; want a timeout after about 200ms", err, time.Since(start))
+	}
+}
+
+// TestHostOwnAddressIsRefusedWithoutSending: a delivery to one of this
+// host's own interface addresses (here 192.0.2.2 and fd00::2, the
+// addresses of issue 15) is refused by the dialer's Control, before the
+// connect: a listener on the address sees no connection, even with
+// private addresses allowed.
+func TestHostOwnAddressIsRefusedWithoutSending(t *testing.T) {
+	var tried int
+	for _, a := range egress.OwnAddrs() {
+		if a.IsLoopback() || a.IsLinkLocalUnicast() {
+			continue
+		}
+		ln, err := net.Listen("tcp", netip.AddrPortFrom(a, 0).String())
+		if err != nil {
+			t.Logf("listen on %s: %v", a, err)
+			continue
+		}
+		var accepted atomic.Int32
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepted.Add(1)
+				c.Close()
+			}
+		}()
+		tried++
+		u := "http://" + ln.Addr().String() + "/hooks"
+		res, err := webhook.HTTPClient(2*time.Second, true, nil).Post(u, "application/json", strings.NewReader("{}"))
+		if res != nil {
+			res.Body.Close()
+		}
+		if !errors.Is(err, webhook.ErrForbiddenAddress) || !strings.Contains(err.Error(), a.String()) {
+			t.Errorf("POST %s: %v; want ErrForbiddenAddress naming %s", u, err, a)
+		}
+		// A plain dial shows the listener works: the refusal was the
+		// policy's, and nothing reached it before.
+		if accepted.Load() != 0 {
+			t.Errorf("%s: the listener accepted %d connections; want none", a, accepted.Load())
+		}
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatalf("plain dial %s: %v", ln.Addr(), err)
+		}
+		c.Close()
+		for i := 0; accepted.Load() == 0 && i < 200; i++ {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if accepted.Load() != 1 {
+			t.Errorf("%s: the plain dial was not accepted: the test proves nothing", a)
+		}
+		ln.Close()
+	}
+	if tried == 0 {
+		t.Skip("this host has no non-loopback address to listen on")
+	}
+}
+
+// TestClientDoesNotReachARedirectTarget: a receiver answering with a
+// redirect to a forbidden address gets its 3xx recorded; no hop is made.
+func TestClientDoesNotReachARedirectTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	res, err := webhook.HTTPClient(2*time.Second, true, nil).Post(srv.URL, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("status %d; want the 302 itself", res.StatusCode)
 	}
 }

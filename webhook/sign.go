@@ -6,14 +6,75 @@
 // signs, space-separated).
 //
 // A Worker dispatches (moves each endpoint's cursor over the events
-// outbox, package events, and queues deliveries), claims due deliveries
-// (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers on several servers
-// never send one attempt twice), sends them through a dialer that refuses
-// private, loopback and link-local addresses at connect time, records
-// each attempt, and retries failures on a schedule with jitter. A
-// delivery waits while an earlier delivery of its subject to its
-// endpoint is pending, so a receiver gets each subject's events in order.
-// All state is in the database: any number of workers may run.
+// outbox, package events, and queues deliveries), claims due deliveries,
+// sends them through a dialer that refuses every range of package
+// egress's table and the host's own addresses at connect time (before any
+// packet leaves), records each attempt, and retries failures on a
+// schedule with jitter. A delivery waits while an earlier delivery of its
+// subject to its endpoint is pending, so a receiver gets each subject's
+// events in order. All state is in the database: any number of workers,
+// on any number of servers, may run.
+//
+// # Fairness
+//
+// A worker keeps up to Concurrency requests in flight and claims again
+// whenever one ends; it never waits for a whole batch. A claim takes at
+// most PerEndpoint deliveries in flight per endpoint (counting every
+// worker's leases) and rotates: every organization's first pick before
+// any organization's second, every endpoint's first before its second
+// (ROW_NUMBER per endpoint, then per organization). So an endpoint that
+// hangs holds PerEndpoint slots for at most Timeout each, a dead host
+// fails within ConnectTimeout, and an endpoint that keeps failing is cut
+// off by its circuit breaker without holding any slot.
+//
+// # A delivery's states
+//
+// The columns of webhook_deliveries that carry the state are status,
+// next_attempt_at, lease_expires_at and attempt_count:
+//
+//	queued    status=pending, lease none, next_attempt_at=now
+//	          (dispatch; a resend makes a finished delivery queued again)
+//	due       queued or waiting, next_attempt_at <= now, no earlier
+//	          pending delivery of its subject to its endpoint, the
+//	          endpoint enabled and its breaker not open
+//	leased    due -> claimed: attempt_count+1, lease_expires_at =
+//	          now+Lease, extended every Lease/3 by its worker's heartbeat
+//	          while the request runs (FOR UPDATE SKIP LOCKED on PostgreSQL:
+//	          one claimer per row)
+//	expired   leased whose lease passed (its worker died or stopped):
+//	          due again at once, claimed by any worker; the dead
+//	          attempt counts as one attempt
+//	succeeded leased -> 2xx: delivered_at set, lease cleared (final)
+//	waiting   leased -> failure (no answer, refused address, non-2xx,
+//	          redirect) with schedule left: next_attempt_at = now +
+//	          Schedule[attempt_count-1] ±jitter, lease cleared
+//	failed    leased -> failure with the schedule spent, or its event
+//	          no longer kept (final; the subject's next deliveries go on)
+//
+// An attempt's outcome is recorded only if the delivery is still the
+// worker's (pending with the attempt_count it claimed), so an attempt that
+// outlived its lease cannot overwrite a newer one's.
+//
+// # An endpoint's circuit breaker
+//
+// webhook_endpoints.consecutive_failures counts failed attempts since the
+// last success; breaker_open_until is set when it reaches
+// BreakerThreshold:
+//
+//	closed     consecutive_failures < BreakerThreshold: up to PerEndpoint
+//	           in flight
+//	open       breaker_open_until > now: none of its deliveries is claimed
+//	half-open  breaker_open_until <= now, failures >= threshold: one
+//	           delivery in flight at a time
+//	open again half-open -> failure: breaker_open_until = now +
+//	           BreakerBackoff·2^(failures-threshold), at most
+//	           BreakerMaxBackoff
+//	closed     any success: failures 0, breaker_open_until cleared
+//
+// Separately, failing_since marks the first failure since the last
+// success; an endpoint still failing DisableAfter later is disabled (a
+// webhook.endpoint_disabled event), and enabling it again clears its
+// failure record and breaker.
 package webhook
 
 import (

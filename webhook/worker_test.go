@@ -18,6 +18,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookattempt"
@@ -29,6 +30,10 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// loopbackTargets lets endpoints point at the tests' receivers on
+// 127.0.0.1.
+var loopbackTargets = domain.WebhookTargets(egress.Policy{AllowPrivate: true})
 
 // clock is a settable test clock.
 type clock struct {
@@ -118,9 +123,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, s *store.Store, url string, types ...string) *fixture {
 	t.Helper()
-	svc := domain.New(s.Client, s.Dialect)
+	return newOrgFixture(t, s, "Acme", url, types...)
+}
+
+// newOrgFixture is newFixture with the organization's name.
+func newOrgFixture(t *testing.T, s *store.Store, name, url string, types ...string) *fixture {
+	t.Helper()
+	svc := domain.New(s.Client, s.Dialect, loopbackTargets)
 	ctx := access.PlatformContext(context.Background())
-	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,8 +343,10 @@ func TestRetriesBackOff(t *testing.T) {
 			t.Fatalf("%d attempts recorded (%v); want %d", len(atts), err, len(schedule)+1)
 		}
 		for i, a := range atts {
+			// The receiver is on loopback (a private target, reached only
+			// with AllowPrivate): the status is kept, its body is not.
 			if a.Number != i+1 || a.Succeeded || a.ResponseStatus == nil || *a.ResponseStatus != 500 ||
-				a.Error != "response status 500" || len(a.ResponseBody) > 1024 || !strings.HasPrefix(a.ResponseBody, "éé") {
+				a.Error != "response status 500" || a.ResponseBody != "" {
 				t.Errorf("attempt %d: %+v", i+1, a)
 			}
 		}
@@ -397,7 +410,7 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		rcv.mu.Lock()
 		rcv.fail = nil
 		rcv.mu.Unlock()
-		for range 3 {
+		for range 6 { // at most PerEndpoint (2) a round
 			if _, err := w.Round(f.ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/broker"
 	"github.com/acme/directory/domain"
+	"github.com/acme/directory/egress"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/metrics"
 	"github.com/acme/directory/portal"
@@ -37,7 +38,7 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
-	gql := graph.NewHandler(domain.New(s.Client, s.Dialect), gc)
+	gql := graph.NewHandler(domain.New(s.Client, s.Dialect, domain.WebhookTargets(egress.Policy{AllowPrivate: c.webhook.allowPrivate})), gc)
 	// A browser opening /graphql gets the portal's embedded explorer.
 	mux.Handle("/graphql", portal.Explorer(gql, gc.Introspection))
 	mux.Handle("GET /graphql/schema.graphql", gql) // the SDL, for code generators

@@ -544,6 +544,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "succeeded", "failed"}, Default: "pending"},
 		{Name: "attempt_count", Type: field.TypeInt, Default: 0},
 		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_attempt_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_response_status", Type: field.TypeInt, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
@@ -559,13 +560,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "webhook_deliveries_organizations_organization",
-				Columns:    []*schema.Column{WebhookDeliveriesColumns[14]},
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "webhook_deliveries_webhook_endpoints_deliveries",
-				Columns:    []*schema.Column{WebhookDeliveriesColumns[15]},
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[16]},
 				RefColumns: []*schema.Column{WebhookEndpointsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -579,12 +580,22 @@ var (
 			{
 				Name:    "webhookdelivery_endpoint_id_event_id",
 				Unique:  true,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[15], WebhookDeliveriesColumns[3]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[16], WebhookDeliveriesColumns[3]},
 			},
 			{
 				Name:    "webhookdelivery_endpoint_id_subject_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[15], WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[7]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[16], WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[7]},
+			},
+			{
+				Name:    "webhookdelivery_lease_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[10]},
+			},
+			{
+				Name:    "webhookdelivery_endpoint_id_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[16], WebhookDeliveriesColumns[7], WebhookDeliveriesColumns[9]},
 			},
 		},
 	}
@@ -603,6 +614,8 @@ var (
 		{Name: "last_event_txid", Type: field.TypeInt64, Default: 0},
 		{Name: "last_event_id", Type: field.TypeInt64, Default: 0},
 		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
+		{Name: "consecutive_failures", Type: field.TypeInt, Default: 0},
+		{Name: "breaker_open_until", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// WebhookEndpointsTable holds the schema information for the "webhook_endpoints" table.
@@ -613,7 +626,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "webhook_endpoints_organizations_organization",
-				Columns:    []*schema.Column{WebhookEndpointsColumns[13]},
+				Columns:    []*schema.Column{WebhookEndpointsColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},

@@ -595,7 +595,7 @@ func init() {
 	// webhookdelivery.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
 	webhookdelivery.DefaultNextAttemptAt = webhookdeliveryDescNextAttemptAt.Default.(func() time.Time)
 	// webhookdeliveryDescLastError is the schema descriptor for last_error field.
-	webhookdeliveryDescLastError := webhookdeliveryFields[10].Descriptor()
+	webhookdeliveryDescLastError := webhookdeliveryFields[11].Descriptor()
 	// webhookdelivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	webhookdelivery.LastErrorValidator = webhookdeliveryDescLastError.Validators[0].(func(string) error)
 	// webhookdeliveryDescID is the schema descriptor for id field.
@@ -662,6 +662,12 @@ func init() {
 	webhookendpointDescLastEventID := webhookendpointFields[8].Descriptor()
 	// webhookendpoint.DefaultLastEventID holds the default value on creation for the last_event_id field.
 	webhookendpoint.DefaultLastEventID = webhookendpointDescLastEventID.Default.(int64)
+	// webhookendpointDescConsecutiveFailures is the schema descriptor for consecutive_failures field.
+	webhookendpointDescConsecutiveFailures := webhookendpointFields[10].Descriptor()
+	// webhookendpoint.DefaultConsecutiveFailures holds the default value on creation for the consecutive_failures field.
+	webhookendpoint.DefaultConsecutiveFailures = webhookendpointDescConsecutiveFailures.Default.(int)
+	// webhookendpoint.ConsecutiveFailuresValidator is a validator for the "consecutive_failures" field. It is called by the builders before save.
+	webhookendpoint.ConsecutiveFailuresValidator = webhookendpointDescConsecutiveFailures.Validators[0].(func(int) error)
 	// webhookendpointDescID is the schema descriptor for id field.
 	webhookendpointDescID := webhookendpointMixinFields0[0].Descriptor()
 	// webhookendpoint.DefaultID holds the default value on creation for the id field.

@@ -42,7 +42,9 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.Enum("status").Values("pending", "succeeded", "failed").Default("pending"),
 		field.Int("attempt_count").Default(0).NonNegative(),
 		field.Time("next_attempt_at").Default(time.Now).
-			Comment("When the delivery is due; while an attempt runs, the end of its lease."),
+			Comment("When the delivery is due (again)."),
+		field.Time("lease_expires_at").Optional().Nillable().
+			Comment("While an attempt runs, when its worker's lease ends: the worker extends it while the request runs, and another worker may claim the delivery once it has passed (its holder died)."),
 		field.Time("last_attempt_at").Optional().Nillable(),
 		field.Int("last_response_status").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(2000),
@@ -66,6 +68,10 @@ func (WebhookDelivery) Indexes() []ent.Index {
 		index.Fields("status", "next_attempt_at"),
 		index.Fields("endpoint_id", "event_id").Unique(),
 		index.Fields("endpoint_id", "subject_id", "status"),
+		// The deliveries in flight: a claim counts them per endpoint.
+		index.Fields("lease_expires_at"),
+		// An endpoint's oldest due deliveries: a claim reads them in order.
+		index.Fields("endpoint_id", "status", "next_attempt_at"),
 	}
 }
 

@@ -42,6 +42,10 @@ func (WebhookEndpoint) Fields() []ent.Field {
 		field.Int64("last_event_id").Default(0),
 		field.Time("failing_since").Optional().Nillable().
 			Comment("The first failed attempt since the last success; the endpoint is disabled when it is too old."),
+		field.Int("consecutive_failures").Default(0).NonNegative().
+			Comment("Failed attempts since the last success: the circuit breaker opens at a threshold."),
+		field.Time("breaker_open_until").Optional().Nillable().
+			Comment("While the circuit breaker is open, when it ends: no delivery to the endpoint is claimed before."),
 	}
 }
 

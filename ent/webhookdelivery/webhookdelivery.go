@@ -41,6 +41,8 @@ const (
 	FieldAttemptCount = "attempt_count"
 	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
 	FieldNextAttemptAt = "next_attempt_at"
+	// FieldLeaseExpiresAt holds the string denoting the lease_expires_at field in the database.
+	FieldLeaseExpiresAt = "lease_expires_at"
 	// FieldLastAttemptAt holds the string denoting the last_attempt_at field in the database.
 	FieldLastAttemptAt = "last_attempt_at"
 	// FieldLastResponseStatus holds the string denoting the last_response_status field in the database.
@@ -94,6 +96,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldAttemptCount,
 	FieldNextAttemptAt,
+	FieldLeaseExpiresAt,
 	FieldLastAttemptAt,
 	FieldLastResponseStatus,
 	FieldLastError,
@@ -228,6 +231,11 @@ func ByAttemptCount(opts ...sql.OrderTermOption) OrderOption {
 // ByNextAttemptAt orders the results by the next_attempt_at field.
 func ByNextAttemptAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNextAttemptAt, opts...).ToFunc()
+}
+
+// ByLeaseExpiresAt orders the results by the lease_expires_at field.
+func ByLeaseExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaseExpiresAt, opts...).ToFunc()
 }
 
 // ByLastAttemptAt orders the results by the last_attempt_at field.

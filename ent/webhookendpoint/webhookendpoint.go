@@ -42,6 +42,10 @@ const (
 	FieldLastEventID = "last_event_id"
 	// FieldFailingSince holds the string denoting the failing_since field in the database.
 	FieldFailingSince = "failing_since"
+	// FieldConsecutiveFailures holds the string denoting the consecutive_failures field in the database.
+	FieldConsecutiveFailures = "consecutive_failures"
+	// FieldBreakerOpenUntil holds the string denoting the breaker_open_until field in the database.
+	FieldBreakerOpenUntil = "breaker_open_until"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
@@ -80,6 +84,8 @@ var Columns = []string{
 	FieldLastEventTxid,
 	FieldLastEventID,
 	FieldFailingSince,
+	FieldConsecutiveFailures,
+	FieldBreakerOpenUntil,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -116,6 +122,10 @@ var (
 	DefaultLastEventTxid int64
 	// DefaultLastEventID holds the default value on creation for the "last_event_id" field.
 	DefaultLastEventID int64
+	// DefaultConsecutiveFailures holds the default value on creation for the "consecutive_failures" field.
+	DefaultConsecutiveFailures int
+	// ConsecutiveFailuresValidator is a validator for the "consecutive_failures" field. It is called by the builders before save.
+	ConsecutiveFailuresValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -186,6 +196,16 @@ func ByLastEventID(opts ...sql.OrderTermOption) OrderOption {
 // ByFailingSince orders the results by the failing_since field.
 func ByFailingSince(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFailingSince, opts...).ToFunc()
+}
+
+// ByConsecutiveFailures orders the results by the consecutive_failures field.
+func ByConsecutiveFailures(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsecutiveFailures, opts...).ToFunc()
+}
+
+// ByBreakerOpenUntil orders the results by the breaker_open_until field.
+func ByBreakerOpenUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBreakerOpenUntil, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -116,6 +116,16 @@ func FailingSince(v time.Time) predicate.WebhookEndpoint {
 	return predicate.WebhookEndpoint(sql.FieldEQ(FieldFailingSince, v))
 }
 
+// ConsecutiveFailures applies equality check predicate on the "consecutive_failures" field. It's identical to ConsecutiveFailuresEQ.
+func ConsecutiveFailures(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldEQ(FieldConsecutiveFailures, v))
+}
+
+// BreakerOpenUntil applies equality check predicate on the "breaker_open_until" field. It's identical to BreakerOpenUntilEQ.
+func BreakerOpenUntil(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldEQ(FieldBreakerOpenUntil, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.WebhookEndpoint {
 	return predicate.WebhookEndpoint(sql.FieldEQ(FieldCreatedAt, v))
@@ -694,6 +704,96 @@ func FailingSinceIsNil() predicate.WebhookEndpoint {
 // FailingSinceNotNil applies the NotNil predicate on the "failing_since" field.
 func FailingSinceNotNil() predicate.WebhookEndpoint {
 	return predicate.WebhookEndpoint(sql.FieldNotNull(FieldFailingSince))
+}
+
+// ConsecutiveFailuresEQ applies the EQ predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresEQ(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldEQ(FieldConsecutiveFailures, v))
+}
+
+// ConsecutiveFailuresNEQ applies the NEQ predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresNEQ(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNEQ(FieldConsecutiveFailures, v))
+}
+
+// ConsecutiveFailuresIn applies the In predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresIn(vs ...int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldIn(FieldConsecutiveFailures, vs...))
+}
+
+// ConsecutiveFailuresNotIn applies the NotIn predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresNotIn(vs ...int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNotIn(FieldConsecutiveFailures, vs...))
+}
+
+// ConsecutiveFailuresGT applies the GT predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresGT(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldGT(FieldConsecutiveFailures, v))
+}
+
+// ConsecutiveFailuresGTE applies the GTE predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresGTE(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldGTE(FieldConsecutiveFailures, v))
+}
+
+// ConsecutiveFailuresLT applies the LT predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresLT(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldLT(FieldConsecutiveFailures, v))
+}
+
+// ConsecutiveFailuresLTE applies the LTE predicate on the "consecutive_failures" field.
+func ConsecutiveFailuresLTE(v int) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldLTE(FieldConsecutiveFailures, v))
+}
+
+// BreakerOpenUntilEQ applies the EQ predicate on the "breaker_open_until" field.
+func BreakerOpenUntilEQ(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldEQ(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilNEQ applies the NEQ predicate on the "breaker_open_until" field.
+func BreakerOpenUntilNEQ(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNEQ(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilIn applies the In predicate on the "breaker_open_until" field.
+func BreakerOpenUntilIn(vs ...time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldIn(FieldBreakerOpenUntil, vs...))
+}
+
+// BreakerOpenUntilNotIn applies the NotIn predicate on the "breaker_open_until" field.
+func BreakerOpenUntilNotIn(vs ...time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNotIn(FieldBreakerOpenUntil, vs...))
+}
+
+// BreakerOpenUntilGT applies the GT predicate on the "breaker_open_until" field.
+func BreakerOpenUntilGT(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldGT(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilGTE applies the GTE predicate on the "breaker_open_until" field.
+func BreakerOpenUntilGTE(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldGTE(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilLT applies the LT predicate on the "breaker_open_until" field.
+func BreakerOpenUntilLT(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldLT(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilLTE applies the LTE predicate on the "breaker_open_until" field.
+func BreakerOpenUntilLTE(v time.Time) predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldLTE(FieldBreakerOpenUntil, v))
+}
+
+// BreakerOpenUntilIsNil applies the IsNil predicate on the "breaker_open_until" field.
+func BreakerOpenUntilIsNil() predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldIsNull(FieldBreakerOpenUntil))
+}
+
+// BreakerOpenUntilNotNil applies the NotNil predicate on the "breaker_open_until" field.
+func BreakerOpenUntilNotNil() predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNotNull(FieldBreakerOpenUntil))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
