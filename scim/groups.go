@@ -89,7 +89,8 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.updateGroup(w, r, requestProjection(r), func(*ent.Group) (map[string]any, []patch.MemberChange, error) {
+	proj := requestProjection(r)
+	s.updateGroup(w, r, &proj, func(*ent.Group) (map[string]any, []patch.MemberChange, error) {
 		return doc, changes, nil
 	})
 }
@@ -116,8 +117,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateGroup replaces a group with what next computes from it, members
-// included, in one transaction, honouring If-Match.
-func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, proj projection,
+// included, in one transaction, honouring If-Match, and answers with the
+// group as proj selects it, or 204 No Content when proj is nil.
+func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, proj *projection,
 	next func(*ent.Group) (map[string]any, []patch.MemberChange, error)) {
 	id, err := resourceID(r, "group")
 	if err != nil {
@@ -136,7 +138,12 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, proj projec
 		writeError(w, r, err)
 		return
 	}
-	s.sendGroupAs(w, r, http.StatusOK, g, proj)
+	if proj == nil {
+		w.Header().Set("ETag", etag(g.Version))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.sendGroupAs(w, r, http.StatusOK, g, *proj)
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
@@ -169,20 +176,21 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, status int, g
 	s.sendGroupAs(w, r, status, g, requestProjection(r))
 }
 
-// patchProjection is the selection of a PATCH response: the request's, or
-// when it names no attributes, the group without its members. RFC 7644
-// §3.5.2 lets a PATCH be answered 204 with no body; a 200 with the group
-// (id, displayName, meta and the ETag) serves every provider we know:
-// Okta and Entra ignore the body, JumpCloud reads the group back. Reading
-// and sending a large group's members after each change is what made
-// member PATCHes slow; a client that wants them asks with
-// attributes=members.
-func patchProjection(r *http.Request) projection {
+// patchProjection is the selection of a PATCH response: the request's,
+// or nil — 204 No Content — when it names no attributes. RFC 7644 §3.5.2
+// allows a PATCH either a 200 with the whole resource (members included:
+// /Schemas marks them returned by default) or a 204; reading and sending a
+// large group's members after every change is what made member PATCHes
+// slow, and no provider reads the body (Okta and Entra expect 204 or
+// ignore it, JumpCloud reads the group back). A client that wants the
+// group asks with attributes or excludedAttributes
+// (excludedAttributes=members: the group without its members).
+func patchProjection(r *http.Request) *projection {
 	p := requestProjection(r)
 	if len(p.include) == 0 && len(p.exclude) == 0 {
-		p.exclude = map[string]bool{membersAttr: true}
+		return nil
 	}
-	return p
+	return &p
 }
 
 // sendGroupAs is sendGroup with the selection proj.

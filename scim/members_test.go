@@ -67,7 +67,7 @@ func TestUnknownMembersAreSkipped(t *testing.T) {
 		if got := e.memberIDs(id(g)); len(got) != 1 || got[0] != id(u) {
 			t.Fatalf("members = %v; want only %s", got, id(u))
 		}
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members", memberValues([]string{uuid.NewString(), id(foreign)}))))
+		e.must(204, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members", memberValues([]string{uuid.NewString(), id(foreign)}))))
 		if got := e.memberIDs(id(g)); len(got) != 1 {
 			t.Fatalf("members after adding unknown ids = %v", got)
 		}
@@ -88,6 +88,33 @@ func TestUserNameConflicts(t *testing.T) {
 		}
 		if got := e.user(id(u)).UserName; got != "free@example.com" {
 			t.Fatalf("userName = %q after refused changes", got)
+		}
+	})
+}
+
+// TestPatchGroupAnswer: RFC 7644 §3.5.2 — a PATCH answers 204 No Content
+// (with the new ETag) when the client asks for nothing back, and a 200
+// with the group as asked otherwise: members included when they are
+// asked for or not excluded.
+func TestPatchGroupAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "generic")
+		a := id(e.must(201, "POST", "/Users", userBody("a@example.com", "A", "A")))
+		b := id(e.must(201, "POST", "/Users", userBody("b@example.com", "B", "B")))
+		g := id(e.must(201, "POST", "/Groups", groupBody("Team", a)))
+		add := patchBody(op("add", "members", memberValues([]string{b})))
+
+		r := e.must(204, "PATCH", "/Groups/"+g, add)
+		if r.raw != "" || r.header.Get("ETag") == "" {
+			t.Fatalf("204: body %q, ETag %q", r.raw, r.header.Get("ETag"))
+		}
+		r = e.must(200, "PATCH", "/Groups/"+g+"?attributes=members", patchBody(op("replace", "displayName", "Team 2")))
+		if ms, _ := r.body["members"].([]any); len(ms) != 2 {
+			t.Fatalf("attributes=members: %d members in %s", len(ms), r.raw)
+		}
+		r = e.must(200, "PATCH", "/Groups/"+g+"?excludedAttributes=members", patchBody(op("replace", "displayName", "Team 3")))
+		if _, has := r.body["members"]; has || r.body["displayName"] != "Team 3" {
+			t.Fatalf("excludedAttributes=members: %s", r.raw)
 		}
 	})
 }

@@ -73,9 +73,9 @@ func TestJumpCloud(t *testing.T) {
 		if !sameSet(e.memberIDs(id(g)), []string{id(ada), id(bob)}) {
 			t.Fatalf("members after create = %v", e.memberIDs(id(g)))
 		}
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "displayName", "YourApp Owners")))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members", []any{map[string]any{"value": id(cat)}})))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("remove", "members", []any{map[string]any{"value": id(bob)}})))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "displayName", "YourApp Owners")))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members", []any{map[string]any{"value": id(cat)}})))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("remove", "members", []any{map[string]any{"value": id(bob)}})))
 		if !sameSet(e.memberIDs(id(g)), []string{id(ada), id(cat)}) {
 			t.Fatalf("members after add cat, remove bob = %v; want ada, cat", e.memberIDs(id(g)))
 		}
@@ -94,7 +94,7 @@ func TestJumpCloud(t *testing.T) {
 		}
 
 		// Disassociation: every member removed in one update; the group stays.
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("remove", "members",
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("remove", "members",
 			[]any{map[string]any{"value": id(ada)}, map[string]any{"value": id(cat)}, map[string]any{"value": id(bob)}})))
 		if n := len(e.memberIDs(id(g))); n != 0 {
 			t.Fatalf("members after disassociation = %d; want 0", n)
@@ -147,14 +147,14 @@ func TestOkta(t *testing.T) {
 		a := e.must(201, "POST", "/Users", userBody("a@example.com", "A", "A"))
 		b := e.must(201, "POST", "/Users", userBody("b@example.com", "B", "B"))
 		g := e.must(201, "POST", "/Groups", groupBody("Engineering"))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members",
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("add", "members",
 			[]any{map[string]any{"value": id(a)}, map[string]any{"value": id(b)}, map[string]any{"value": id(u)}})))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("remove", fmt.Sprintf(`members[value eq "%s"]`, id(a)), nil)))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("remove", fmt.Sprintf(`members[value eq "%s"]`, id(a)), nil)))
 		if !sameSet(e.memberIDs(id(g)), []string{id(b), id(u)}) {
 			t.Fatalf("members after filtered remove = %v", e.memberIDs(id(g)))
 		}
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "displayName", "Eng")))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "members", []any{})))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "displayName", "Eng")))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "members", []any{})))
 		if n := len(e.memberIDs(id(g))); n != 0 {
 			t.Fatalf("members after replace [] = %d; want 0", n)
 		}
@@ -225,7 +225,7 @@ func TestEntraID(t *testing.T) {
 		if _, has := res[0].(map[string]any)["members"]; has {
 			t.Fatalf("excludedAttributes=members still returned members")
 		}
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("Remove", "members", []any{map[string]any{"value": id(m)}})))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("Remove", "members", []any{map[string]any{"value": id(m)}})))
 		if !sameSet(e.memberIDs(id(g)), []string{id(u)}) {
 			t.Fatalf("Entra removal by value: members = %v; want only %s", e.memberIDs(id(g)), id(u))
 		}
@@ -245,7 +245,7 @@ func TestOneLoginAndPing(t *testing.T) {
 			t.Fatalf("OneLogin deprovisioning left the user active")
 		}
 		g := e.must(201, "POST", "/Groups", groupBody("Ping Group", id(u)))
-		e.must(200, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "members", []any{})))
+		e.must(http.StatusNoContent, "PATCH", "/Groups/"+id(g), patchBody(op("replace", "members", []any{})))
 		if n := len(e.memberIDs(id(g))); n != 0 {
 			t.Fatalf("Ping clear: %d members left", n)
 		}
