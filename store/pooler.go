@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -67,7 +69,8 @@ import (
 // pgConnector opens lib/pq connections that send statements with
 // arguments outside a transaction in one message.
 type pgConnector struct {
-	pq *pq.Connector
+	pq     *pq.Connector
+	dialer *trackingDialer
 }
 
 // newPGConnector is the connector of dsn.
@@ -76,7 +79,68 @@ func newPGConnector(dsn string) (*pgConnector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres connection string: %w", err)
 	}
-	return &pgConnector{pq: c}, nil
+	d := &trackingDialer{}
+	c.Dialer(d)
+	return &pgConnector{pq: c, dialer: d}, nil
+}
+
+// trackingDialer dials lib/pq's connections, cancel requests included, and
+// counts those still open, so that a closing store can wait for its
+// cancel requests: lib/pq sends one on a connection of its own when a
+// statement's context ends, from a goroutine nothing waits for, and
+// PgBouncer 1.18 crashes ("FATAL ... disconnect_client(): bad client state")
+// when such a client goes away before its cancel request is done, which is
+// what happens when the process exits right after stopping its work.
+type trackingDialer struct {
+	net.Dialer
+	open sync.WaitGroup
+}
+
+// Dial dials address.
+func (d *trackingDialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
+}
+
+// DialTimeout dials address within timeout.
+func (d *trackingDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.DialContext(ctx, network, address)
+}
+
+// DialContext dials address and counts the connection until it is closed.
+func (d *trackingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := d.Dialer.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	d.open.Add(1)
+	return &trackedConn{Conn: c, closed: sync.OnceFunc(d.open.Done)}, nil
+}
+
+// wait waits up to timeout for every connection to be closed and reports
+// whether they were.
+func (d *trackingDialer) wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { d.open.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// trackedConn tells its dialer when it is closed.
+type trackedConn struct {
+	net.Conn
+	closed func()
+}
+
+// Close closes the connection.
+func (c *trackedConn) Close() error {
+	defer c.closed()
+	return c.Conn.Close()
 }
 
 // Connect opens a connection.

@@ -83,6 +83,8 @@ type Store struct {
 	// jitSet: a connection string sets jit itself (the operator's choice
 	// stands).
 	jitSet bool
+	// dialer dials the PostgreSQL connections (see trackingDialer).
+	dialer *trackingDialer
 }
 
 // OptimizeInterval is how often a SQLite store refreshes the planner's
@@ -101,8 +103,16 @@ func (s *Store) Close() error {
 			slog.Warn("store: refresh statistics at close", "err", err)
 		}
 	}
-	return s.Client.Close()
+	err := s.Client.Close()
+	if s.dialer != nil && !s.dialer.wait(closeWait) {
+		slog.Warn("store: connections (cancel requests) still open at close", "waited", closeWait)
+	}
+	return err
 }
+
+// closeWait bounds how long Close waits for lib/pq's cancel requests in
+// flight (lib/pq gives each 10 seconds).
+const closeWait = 3 * time.Second
 
 // Optimize refreshes the query planner's statistics where they are stale
 // (SQLite's PRAGMA optimize, its analysis bounded by analysis_limit so it
@@ -288,13 +298,17 @@ func connect(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	var db *sql.DB
+	var (
+		db     *sql.DB
+		dialer *trackingDialer
+	)
 	if dia == dialect.Postgres {
 		c, err := newPGConnector(dsn)
 		if err != nil {
 			return nil, err
 		}
 		db = sql.OpenDB(c)
+		dialer = c.dialer
 	} else if db, err = sql.Open(driverName, dsn); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
@@ -322,7 +336,7 @@ func connect(ctx context.Context, cfg Config) (*Store, error) {
 	if dia == dialect.SQLite {
 		drv = serialize(drv)
 	}
-	s := &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv}
+	s := &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv, dialer: dialer}
 	if dia == dialect.Postgres {
 		s.DirectURL, s.databaseURL = directURL, cfg.DatabaseURL
 		s.jitSet = setsJIT(cfg.DatabaseURL) || setsJIT(directURL)
