@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ const (
 	simConcurrency = 8
 	drain          = 1500 * time.Millisecond
 	webhookWait    = 90 * time.Second // for redelivery after the kill (the lease)
+	churnFor       = 30 * time.Second // the faults take about 20 s of it
 )
 
 // window is a span of the run during which a fault was under way.
@@ -176,8 +178,13 @@ func TestCluster(t *testing.T) {
 	reader := &gqlClient{url: lb.url(), key: key, http: httpc("graphql_read", 2)}
 	consumers.Go(func() {
 		for consumeCtx.Err() == nil {
-			_ = reader.do(consumeCtx, `query($id: ID!) { node(id: $id) { ... on Organization { users(first: 20) { edges { node { id userName } } } } } }`,
+			start := time.Now()
+			err := reader.do(consumeCtx, `query($id: ID!) { node(id: $id) { ... on Organization { users(first: 20) { edges { node { id userName } } } } } }`,
 				map[string]any{"id": orgID}, nil)
+			if err != nil && consumeCtx.Err() == nil && !strings.Contains(err.Error(), "graphql: status") {
+				// An error in a 200 answer (the status is logged already).
+				reqs.add(request{kind: "graphql_error", method: http.MethodPost, start: start, end: time.Now()})
+			}
 			select {
 			case <-consumeCtx.Done():
 			case <-time.After(50 * time.Millisecond):
@@ -197,10 +204,11 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("initial sync: %v", err)
 	}
 	syncEnd := time.Now()
-	churnCtx, stopChurn := context.WithCancel(ctx)
+	// Churn runs for a set time, not until cancelled: the simulator stops
+	// between changes, so that its model knows the outcome of each.
 	churnDone := make(chan struct{})
 	churnStart := time.Now()
-	go func() { defer close(churnDone); sim.Churn(churnCtx, 10*time.Minute) }()
+	go func() { defer close(churnDone); sim.Churn(ctx, churnFor) }()
 
 	var windows []window
 	fault := func(name string, f func() error) {
@@ -255,8 +263,6 @@ func TestCluster(t *testing.T) {
 		}
 		return bouncer.Start()
 	})
-	time.Sleep(2 * time.Second)
-	stopChurn()
 	<-churnDone
 	churnEnd := time.Now()
 
@@ -482,7 +488,36 @@ func TestCluster(t *testing.T) {
 	for _, w := range windows {
 		fmt.Fprintf(&b, "fault %-24s %v\n", w.name+":", w.end.Sub(w.start).Round(time.Millisecond))
 	}
+	for _, e := range replicaErrors(replicas, 6) {
+		fmt.Fprintf(&b, "replica log error: %s\n", e)
+	}
 	fmt.Fprintf(&b, "total %v\n", time.Since(began).Round(time.Second))
 	fmt.Fprint(os.Stdout, "\n"+b.String())
 	failed = t.Failed()
+}
+
+// replicaErrors returns the most frequent errors the replicas logged, with
+// their counts.
+func replicaErrors(replicas []*replica, n int) []string {
+	counts := map[string]int{}
+	errRE := regexp.MustCompile(`level=ERROR msg="([^"]*)".* err="(.*)"$`)
+	idRE := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|:\d{4,5}\b`)
+	for _, r := range replicas {
+		b, _ := os.ReadFile(filepath.Join(r.dir, r.name+".log"))
+		for _, line := range strings.Split(string(b), "\n") {
+			if m := errRE.FindStringSubmatch(line); m != nil {
+				counts[idRE.ReplaceAllString(m[1]+": "+m[2], "…")]++
+			}
+		}
+	}
+	var out []string
+	for e, c := range counts {
+		out = append(out, fmt.Sprintf("%5d× %s", c, e))
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

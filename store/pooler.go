@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -108,14 +109,34 @@ func (d *trackingDialer) DialTimeout(network, address string, timeout time.Durat
 	return d.DialContext(ctx, network, address)
 }
 
+// dialRetry is how long a refused connection is tried again: a pooler
+// restarting (a PgBouncer restart takes a fraction of a second) costs
+// latency, not failed requests.
+const dialRetry = 3 * time.Second
+
 // DialContext dials address and counts the connection until it is closed.
+// A refused connection is tried again every 100 ms for dialRetry.
 func (d *trackingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	c, err := d.Dialer.DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
+	deadline := time.Now().Add(dialRetry)
+	for {
+		c, err := d.Dialer.DialContext(ctx, network, address)
+		if err == nil {
+			d.open.Add(1)
+			tc := &trackedConn{Conn: c, closed: sync.OnceFunc(d.open.Done)}
+			if slot, ok := ctx.Value(connSlotKey{}).(*connSlot); ok {
+				slot.conn = c
+			}
+			return tc, nil
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) || time.Now().After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	d.open.Add(1)
-	return &trackedConn{Conn: c, closed: sync.OnceFunc(d.open.Done)}, nil
 }
 
 // wait waits up to timeout for every connection to be closed and reports
@@ -145,21 +166,30 @@ func (c *trackedConn) Close() error {
 
 // Connect opens a connection.
 func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.pq.Connect(ctx)
+	slot := &connSlot{}
+	conn, err := c.pq.Connect(context.WithValue(ctx, connSlotKey{}, slot))
 	if err != nil {
 		return nil, err
 	}
-	return &pgConn{Conn: conn}, nil
+	return &pgConn{Conn: conn, net: slot.conn}, nil
 }
+
+// connSlot receives the network connection Connect's dial made.
+type connSlot struct{ conn net.Conn }
+
+type connSlotKey struct{}
 
 // Driver is lib/pq's driver.
 func (c *pgConnector) Driver() driver.Driver { return c.pq.Driver() }
 
 // pgConn is a lib/pq connection whose statements with arguments outside a
-// transaction go as one message.
+// transaction go as one message, and which the pool does not reuse once
+// its server has closed it.
 type pgConn struct {
 	driver.Conn
 	inTx bool
+	// net is its network connection (nil if unknown).
+	net net.Conn
 }
 
 // The interfaces database/sql looks for; lib/pq's connection has them all.
@@ -226,8 +256,16 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 // Ping checks the connection.
 func (c *pgConn) Ping(ctx context.Context) error { return c.pq().Ping(ctx) }
 
-// ResetSession is lib/pq's check before the pool reuses the connection.
-func (c *pgConn) ResetSession(ctx context.Context) error { return c.pq().ResetSession(ctx) }
+// ResetSession is the check before the pool reuses the connection: one
+// that its server (or pooler) closed while it sat idle, say a PgBouncer
+// restart, is refused (driver.ErrBadConn), so database/sql takes or opens
+// another instead of failing the statement sent on it.
+func (c *pgConn) ResetSession(ctx context.Context) error {
+	if c.net != nil && !idleConnAlive(c.net) {
+		return driver.ErrBadConn
+	}
+	return c.pq().ResetSession(ctx)
+}
 
 // IsValid reports whether the pool may reuse the connection.
 func (c *pgConn) IsValid() bool { return c.pq().IsValid() }

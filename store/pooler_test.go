@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,4 +278,68 @@ func BenchmarkPooledStatement(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPooledSurvivesPgBouncerRestart restarts PgBouncer (a safe shutdown,
+// then a start on the same port) under a store that runs statements
+// without pause: the pool drops the connections PgBouncer closed, and a
+// connection refused while it is down is tried again, so no statement
+// fails.
+func TestPooledSurvivesPgBouncerRestart(t *testing.T) {
+	direct := pgtest.New(t)
+	b, err := pgtest.StartPgBouncer(direct, "transaction")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	s, err := store.OpenConfig(context.Background(), store.Config{DatabaseURL: b.DSN(direct), DirectURL: direct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		errs   []error
+		before int
+		n      atomic.Int64
+	)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				var got int
+				err := s.DB.QueryRowContext(context.Background(), "SELECT $1::int FROM pg_sleep(0.005)", int64(w*1000+i)).Scan(&got)
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+				n.Add(1)
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	before = int(n.Load())
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := b.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stop()
+	wg.Wait()
+	if before == 0 || int(n.Load()) <= before {
+		t.Fatalf("statements: %d before the restart, %d in all", before, n.Load())
+	}
+	for _, err := range errs {
+		t.Error(err)
+	}
 }
