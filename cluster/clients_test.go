@@ -167,6 +167,7 @@ type subscriber struct {
 	got         []received
 	connects    int
 	closeCodes  map[int]int
+	disconnects []disconnect
 	lastCursor  string
 	lastErr     error
 	dialRetries int
@@ -182,7 +183,9 @@ func (s *subscriber) run(ctx context.Context) {
 		}
 		s.mu.Lock()
 		s.lastErr = err
-		s.closeCodes[int(websocket.CloseStatus(err))]++
+		code := int(websocket.CloseStatus(err))
+		s.closeCodes[code]++
+		s.disconnects = append(s.disconnects, disconnect{at: time.Now(), code: code, err: err})
 		s.mu.Unlock()
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -259,6 +262,14 @@ func (s *subscriber) session(ctx context.Context) error {
 			return fmt.Errorf("%s: %s %s", s.name, m.Type, m.Payload)
 		}
 	}
+}
+
+// disconnect is one end of a subscriber's connection: its close code (-1:
+// none, the connection just broke).
+type disconnect struct {
+	at   time.Time
+	code int
+	err  error
 }
 
 // count is how many events the subscriber got.
