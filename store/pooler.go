@@ -214,9 +214,18 @@ func (c *pgConn) pq() pqConn { return c.Conn.(pqConn) }
 
 // BeginTx starts a transaction; until it ends, statements go as lib/pq
 // sends them (the proxy keeps the server connection for it).
+//
+// A BEGIN that fails on the network (the server or pooler closed the
+// connection: a PgBouncer restart) is reported as driver.ErrBadConn, so
+// database/sql begins again on another connection: nothing of the
+// transaction has run.
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.pq().BeginTx(ctx, opts)
 	if err != nil {
+		var op *net.OpError
+		if ctx.Err() == nil && errors.As(err, &op) {
+			return nil, driver.ErrBadConn
+		}
 		return nil, err
 	}
 	c.inTx = true
