@@ -65,7 +65,10 @@ import (
 //
 // A $n that is inside a string constant, a quoted identifier, a
 // dollar-quoted string, a comment, or an identifier (PostgreSQL allows $
-// in identifiers) is left alone.
+// in identifiers) is left alone. The query text around the placeholders is
+// read as PostgreSQL reads it with standard_conforming_strings on (its
+// default since 9.1: a backslash escapes only inside E'...'); the constants
+// written in do not depend on that setting.
 
 // pgConnector opens lib/pq connections that send statements with
 // arguments outside a transaction in one message.
