@@ -7,7 +7,7 @@ GO       ?= go
 # (golang/go#75804) though nothing was found.
 FUZZTIME ?= 200000x
 
-.PHONY: run build test generate migration bench bench-go fuzz lint ci
+.PHONY: run build test test-cluster generate migration bench bench-go fuzz lint ci
 
 ## run: serve on :8080 with the embedded SQLite database under ./data
 run:
@@ -20,6 +20,11 @@ build:
 ## test: every test, on SQLite and on a throwaway PostgreSQL (subtests named sqlite / postgres)
 test:
 	$(GO) test -count=1 -v ./... 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|.*INFO applied migration)' ; exit $${PIPESTATUS[0]}
+
+## test-cluster: PostgreSQL, PgBouncer (transaction pooling), three replicas and HAProxy on loopback ports,
+## with a kill -9, a rolling restart and a PgBouncer restart under load; prints a table (cluster/, build tag cluster)
+test-cluster:
+	$(GO) test -count=1 -v -tags cluster -run '^TestCluster$$' -timeout 12m ./cluster/ 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT))' ; exit $${PIPESTATUS[0]}
 
 ## generate: regenerate ent and gqlgen code (committed; CI checks it is current)
 generate:
@@ -50,4 +55,6 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags cluster ./cluster/
 	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags cluster ./cluster/

@@ -31,6 +31,11 @@
 // environment variable CI is "true": tests under CI must never skip, so New
 // fails the test instead.
 //
+// [NewPooled] also puts a PgBouncer of its own (transaction pooling) in
+// front of the fresh database, and [StartPgBouncer] starts one in front of
+// any server; both need the pgbouncer executable (Debian: the pgbouncer
+// package).
+//
 // # Leftovers
 //
 // The postgres process runs in its own process group (so a Ctrl-C in the

@@ -21,3 +21,6 @@ func killGroup(p *os.Process) { _ = p.Kill() }
 
 // reachable reports true: ownership is not checked here.
 func reachable(string, *osUser) bool { return true }
+
+// The signals of PgBouncer's immediate and safe shutdowns.
+var sigTerm, sigInt os.Signal = os.Kill, os.Interrupt

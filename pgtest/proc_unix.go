@@ -90,3 +90,6 @@ func reachable(dir string, u *osUser) bool {
 		dir = parent
 	}
 }
+
+// The signals of PgBouncer's immediate and safe shutdowns.
+var sigTerm, sigInt os.Signal = syscall.SIGTERM, syscall.SIGINT

@@ -25,5 +25,5 @@ func MigrateFS(ctx context.Context, db *sql.DB, dia string, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	return migrateDir(ctx, db, dia, dir)
+	return migrateDir(ctx, db, dia, dir, nil)
 }

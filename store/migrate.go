@@ -54,7 +54,7 @@ func Migrate(ctx context.Context, db *sql.DB, dia string) error {
 	if err != nil {
 		return err
 	}
-	return migrateDir(ctx, db, dia, dir)
+	return migrateDir(ctx, db, dia, dir, nil)
 }
 
 // Pending lists the migrations ("<version>_<name>") the database has not
@@ -116,8 +116,9 @@ func folderOf(dia string) string {
 	return "sqlite"
 }
 
-// migrateDir applies the pending migrations of dir.
-func migrateDir(ctx context.Context, db *sql.DB, dia string, dir migrate.Dir) error {
+// migrateDir applies the pending migrations of dir, then runs then (when
+// not nil) on the same session, under the same lock.
+func migrateDir(ctx context.Context, db *sql.DB, dia string, dir migrate.Dir, then func(context.Context, *sql.Conn) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
@@ -144,6 +145,9 @@ func migrateDir(ctx context.Context, db *sql.DB, dia string, dir migrate.Dir) er
 		}
 		slog.InfoContext(ctx, "applied migration", "version", strings.TrimSuffix(f.Name(), ".sql"),
 			"dialect", dia, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if then != nil {
+		return then(ctx, conn)
 	}
 	return nil
 }

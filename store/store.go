@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -72,8 +73,18 @@ type Store struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	// driver is what Client sends its statements through (see Instrument).
 	driver dialect.Driver
+	// DirectURL is the PostgreSQL URL of a direct session (for LISTEN):
+	// Config.DirectURL, or the URL queries go through when it is empty.
+	DirectURL string
 	// stopOptimize ends the periodic statistics refresh (SQLite).
 	stopOptimize func()
+	// databaseURL is the URL queries go through (PostgreSQL).
+	databaseURL string
+	// jitSet: a connection string sets jit itself (the operator's choice
+	// stands).
+	jitSet bool
+	// dialer dials the PostgreSQL connections (see trackingDialer).
+	dialer *trackingDialer
 }
 
 // OptimizeInterval is how often a SQLite store refreshes the planner's
@@ -92,8 +103,16 @@ func (s *Store) Close() error {
 			slog.Warn("store: refresh statistics at close", "err", err)
 		}
 	}
-	return s.Client.Close()
+	err := s.Client.Close()
+	if s.dialer != nil && !s.dialer.wait(closeWait) {
+		slog.Warn("store: connections (cancel requests) still open at close", "waited", closeWait)
+	}
+	return err
 }
+
+// closeWait bounds how long Close waits for lib/pq's cancel requests in
+// flight (lib/pq gives each 10 seconds).
+const closeWait = 3 * time.Second
 
 // Optimize refreshes the query planner's statistics where they are stale
 // (SQLite's PRAGMA optimize, its analysis bounded by analysis_limit so it
@@ -140,15 +159,43 @@ func (s *Store) keepOptimized() {
 	}()
 }
 
+// Config says where a store's database is and what to do once it is
+// migrated.
+type Config struct {
+	// DatabaseURL is what queries go through: a postgres:// URL (a
+	// PostgreSQL server, or a pooler in front of it such as PgBouncer in
+	// transaction pooling mode), a file: URL of a SQLite file, or empty for
+	// the SQLite file directory.db under DataDir.
+	DatabaseURL string
+	// DirectURL is a direct session to the same PostgreSQL database, for
+	// what needs a session of its own: the migrations' advisory lock and
+	// (in package broker) LISTEN. Empty: DatabaseURL, which must then be
+	// direct too. Unused on SQLite.
+	DirectURL string
+	// DataDir is the folder of the embedded SQLite database.
+	DataDir string
+	// Setup, when set, runs once the migrations are applied, still under
+	// their lock: replicas starting at once run it one after the other
+	// (the first platform key is made there).
+	Setup func(ctx context.Context, s *Store) error
+}
+
 // Open connects to databaseURL, or, when it is empty, to the SQLite file
 // directory.db under dataDir (created if missing), and applies pending
 // migrations.
 func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
-	s, err := Connect(ctx, databaseURL, dataDir)
+	return OpenConfig(ctx, Config{DatabaseURL: databaseURL, DataDir: dataDir})
+}
+
+// OpenConfig connects to the database of cfg and applies pending
+// migrations (on PostgreSQL through cfg.DirectURL, under an advisory lock),
+// then runs cfg.Setup under the same lock.
+func OpenConfig(ctx context.Context, cfg Config) (*Store, error) {
+	s, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := Migrate(ctx, s.DB, s.Dialect); err != nil {
+	if err := s.migrate(ctx, cfg.Setup); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -160,14 +207,109 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	return s, nil
 }
 
+// migrate applies the pending migrations and then runs setup, if any, under
+// the migrations' lock. On PostgreSQL it works on a session of
+// s.DirectURL: an advisory lock belongs to a session, which a
+// transaction-pooling proxy does not keep between transactions.
+func (s *Store) migrate(ctx context.Context, setup func(context.Context, *Store) error) error {
+	var then func(context.Context, *sql.Conn) error
+	if setup != nil || s.Dialect == dialect.Postgres {
+		then = func(ctx context.Context, conn *sql.Conn) error {
+			if s.Dialect == dialect.Postgres && !s.jitSet {
+				defaultJITOff(ctx, conn)
+			}
+			if setup == nil {
+				return nil
+			}
+			return setup(ctx, s)
+		}
+	}
+	dir, err := embeddedDir(s.Dialect)
+	if err != nil {
+		return err
+	}
+	db := s.DB
+	if s.Dialect == dialect.Postgres && s.DirectURL != s.databaseURL {
+		direct, err := sql.Open("postgres", s.DirectURL)
+		if err != nil {
+			return fmt.Errorf("store: open the direct session: %w", err)
+		}
+		defer direct.Close()
+		direct.SetMaxOpenConns(1)
+		db = direct
+	}
+	return migrateDir(ctx, db, s.Dialect, dir, then)
+}
+
+// defaultJITOff makes jit=off the default of the database's new sessions
+// (ALTER DATABASE, or, for a role that does not own the database, ALTER
+// ROLE CURRENT_USER IN DATABASE): sessions opened through a pooler do not
+// get the connection string's options (PostgresDSN). It only warns when
+// neither is allowed.
+func defaultJITOff(ctx context.Context, conn *sql.Conn) {
+	var set bool
+	err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s
+		JOIN pg_database d ON d.oid = s.setdatabase
+		WHERE d.datname = current_database() AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user))
+		AND 'jit=off' = ANY (s.setconfig))`).Scan(&set)
+	if err != nil {
+		slog.WarnContext(ctx, "store: look up the database's jit default", "err", err)
+		return
+	}
+	if set {
+		return
+	}
+	var errs []error
+	for _, stmt := range []string{
+		`DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET jit = off', current_database()); END$$`,
+		`DO $$BEGIN EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET jit = off', current_database()); END$$`,
+	} {
+		_, err := conn.ExecContext(ctx, stmt)
+		if err == nil {
+			slog.InfoContext(ctx, "store: jit is now off by default for the database's new sessions")
+			return
+		}
+		errs = append(errs, err)
+	}
+	slog.WarnContext(ctx, "store: cannot turn jit off for the database's sessions; "+
+		"sessions through a pooler keep PostgreSQL's JIT compiler, which can spend seconds on large filter queries: "+
+		"have the database's owner run ALTER DATABASE <name> SET jit = off", "err", errors.Join(errs...))
+}
+
 // Connect is Open without the migrations.
 func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
-	driver, dsn, dia, err := resolve(databaseURL, dataDir)
+	return connect(ctx, Config{DatabaseURL: databaseURL, DataDir: dataDir})
+}
+
+// connect opens the database of cfg.
+func connect(ctx context.Context, cfg Config) (*Store, error) {
+	directURL := cfg.DirectURL
+	if directURL == "" {
+		directURL = cfg.DatabaseURL
+	}
+	// Only a connection string that is also the direct session's takes
+	// options: a pooler refuses them (PgBouncer: "unsupported startup
+	// parameter: options").
+	dsnOf := PostgresDSN
+	if directURL != cfg.DatabaseURL {
+		dsnOf = func(u string) string { return u }
+	}
+	driverName, dsn, dia, err := resolve(cfg.DatabaseURL, cfg.DataDir, dsnOf)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
+	var (
+		db     *sql.DB
+		dialer *trackingDialer
+	)
+	if dia == dialect.Postgres {
+		c, err := newPGConnector(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db = sql.OpenDB(c)
+		dialer = c.dialer
+	} else if db, err = sql.Open(driverName, dsn); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
 	if dia == dialect.Postgres {
@@ -194,7 +336,11 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	if dia == dialect.SQLite {
 		drv = serialize(drv)
 	}
-	s := &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv}
+	s := &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: dia, driver: drv, dialer: dialer}
+	if dia == dialect.Postgres {
+		s.DirectURL, s.databaseURL = directURL, cfg.DatabaseURL
+		s.jitSet = setsJIT(cfg.DatabaseURL) || setsJIT(directURL)
+	}
 	if dia == dialect.SQLite {
 		s.keepOptimized()
 	}
@@ -203,10 +349,10 @@ func Connect(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 
 // resolve turns the configuration into a database/sql driver name, DSN and
 // ent dialect.
-func resolve(databaseURL, dataDir string) (driver, dsn, dia string, err error) {
+func resolve(databaseURL, dataDir string, dsnOf func(string) string) (driver, dsn, dia string, err error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return "postgres", PostgresDSN(databaseURL), dialect.Postgres, nil
+		return "postgres", dsnOf(databaseURL), dialect.Postgres, nil
 	case databaseURL == "":
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return "", "", "", fmt.Errorf("store: create data directory: %w", err)
@@ -260,6 +406,16 @@ func PostgresDSN(databaseURL string) string {
 	q.Set("options", strings.TrimSpace(opts+" -c jit=off"))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// setsJIT reports whether a connection string sets jit itself.
+func setsJIT(databaseURL string) bool {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return false
+	}
+	q := u.Query()
+	return q.Has("jit") || strings.Contains(q.Get("options"), "jit")
 }
 
 // checkFoldCollation makes sure PostgresFoldCollation exists: case-

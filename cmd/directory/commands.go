@@ -132,7 +132,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // open opens and migrates the configured store.
 func (c *config) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, c.databaseURL, c.dataDir)
+	return c.openWith(ctx, nil)
+}
+
+// openWith opens the store and runs setup, once migrated, under the
+// migrations' lock (see store.Config.Setup).
+func (c *config) openWith(ctx context.Context, setup func(context.Context, *store.Store) error) (*store.Store, error) {
+	return store.OpenConfig(ctx, store.Config{
+		DatabaseURL: c.databaseURL, DirectURL: c.listenDatabaseURL, DataDir: c.dataDir, Setup: setup,
+	})
 }
 
 func migrate(ctx context.Context, args []string, out io.Writer) error {

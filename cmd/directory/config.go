@@ -19,9 +19,13 @@ import (
 // itself to admins. Flags override the environment.
 type config struct {
 	databaseURL string
-	dataDir     string
-	addr        string
-	publicURL   string
+	// listenDatabaseURL is a direct session to the same PostgreSQL
+	// database, for LISTEN and the migrations' lock, when databaseURL goes
+	// through a transaction-pooling proxy; empty: databaseURL.
+	listenDatabaseURL string
+	dataDir           string
+	addr              string
+	publicURL         string
 	// graphqlIntrospection serves the GraphQL schema (and GraphiQL); turn
 	// it off in production if the schema should not be browsable.
 	graphqlIntrospection bool
@@ -54,6 +58,8 @@ type webhookConfig struct {
 // environment as defaults.
 func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "postgres:// URL; empty: SQLite under -data-dir")
+	fs.StringVar(&c.listenDatabaseURL, "listen-database-url", os.Getenv("DIRECTORY_LISTEN_DATABASE_URL"),
+		"postgres:// URL of a direct session (LISTEN, migrations) when --database-url is a transaction-pooling proxy such as PgBouncer; empty: --database-url")
 	fs.StringVar(&c.dataDir, "data-dir", envOr("DIRECTORY_DATA_DIR", "data"), "folder of the embedded SQLite database")
 	fs.StringVar(&c.addr, "addr", envOr("DIRECTORY_ADDR", ":8080"), "listen address")
 	fs.StringVar(&c.publicURL, "public-url", os.Getenv("DIRECTORY_PUBLIC_URL"), "base URL shown to admins")
@@ -203,6 +209,16 @@ func envInt(key string, def int) int {
 func envDuration(key string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(os.Getenv(key))
 	if err != nil || d <= 0 {
+		return def
+	}
+	return d
+}
+
+// envDurationOrZero reads a duration variable that may be 0; unset,
+// unreadable or negative, it is def.
+func envDurationOrZero(key string, def time.Duration) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(key))
+	if err != nil || d < 0 {
 		return def
 	}
 	return d

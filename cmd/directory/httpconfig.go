@@ -16,13 +16,21 @@ type httpConfig struct {
 	// the next request.
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
-	scim              scim.Options
+	// drain is how long a stopping server keeps serving, with /healthz
+	// failing, before it stops accepting connections: the load balancer's
+	// health check takes it out of rotation meanwhile.
+	drain time.Duration
+	// shutdownGrace is how long in-flight requests then get to finish.
+	shutdownGrace time.Duration
+	scim          scim.Options
 }
 
 // Defaults of the HTTP server.
 const (
 	defaultReadHeaderTimeout = 10 * time.Second
 	defaultIdleTimeout       = 2 * time.Minute
+	defaultDrain             = 3 * time.Second
+	defaultShutdownGrace     = 15 * time.Second
 )
 
 // flags registers the HTTP and SCIM limit flags on fs.
@@ -31,6 +39,11 @@ func (h *httpConfig) flags(fs *flag.FlagSet) {
 		envDuration("DIRECTORY_HTTP_READ_HEADER_TIMEOUT", defaultReadHeaderTimeout), "time a client has to send request headers")
 	fs.DurationVar(&h.idleTimeout, "http-idle-timeout",
 		envDuration("DIRECTORY_HTTP_IDLE_TIMEOUT", defaultIdleTimeout), "time a kept-alive connection may wait for its next request")
+	fs.DurationVar(&h.drain, "shutdown-drain", envDurationOrZero("DIRECTORY_SHUTDOWN_DRAIN", defaultDrain),
+		"on SIGTERM, how long to keep serving with /healthz failing (503) before closing the listener, "+
+			"so a load balancer's health check takes the server out first (0: no wait)")
+	fs.DurationVar(&h.shutdownGrace, "shutdown-grace", envDuration("DIRECTORY_SHUTDOWN_GRACE", defaultShutdownGrace),
+		"on SIGTERM, after the drain, how long in-flight requests get to finish")
 	fs.DurationVar(&h.scim.BodyTimeout, "scim-body-timeout",
 		envDuration("DIRECTORY_SCIM_BODY_TIMEOUT", scim.DefaultBodyTimeout), "time a SCIM request body has to arrive (408 after)")
 	fs.DurationVar(&h.scim.RequestTimeout, "scim-request-timeout",

@@ -50,6 +50,8 @@ every command takes the flags of the environment below (--database-url, --data-d
 
 environment:
   DATABASE_URL          postgres://... for PostgreSQL; unset: SQLite under DIRECTORY_DATA_DIR
+  DIRECTORY_LISTEN_DATABASE_URL  direct postgres://... session for LISTEN and migrations when
+                        DATABASE_URL is a transaction-pooling proxy (PgBouncer); default DATABASE_URL
   DIRECTORY_DATA_DIR    folder of the SQLite database (default ./data)
   DIRECTORY_ADDR        listen address (default :8080)
   DIRECTORY_PUBLIC_URL  base URL shown to admins (default http://localhost:<port>)
