@@ -25,7 +25,7 @@ import (
 // key sees none of it.
 func TestAdminFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := httptest.NewServer(routes(st, &config{publicURL: "http://directory.test"}, nil))
+		srv := httptest.NewServer(routes(st, &config{publicURL: "http://directory.test"}, nil, nil))
 		t.Cleanup(srv.Close)
 		issued, err := domain.New(st.Client, st.Dialect).CreateAPIKey(access.PlatformContext(context.Background()),
 			domain.NewAPIKey{Scope: access.Platform, Name: "test"})

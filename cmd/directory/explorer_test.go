@@ -17,7 +17,7 @@ import (
 func TestExplorer(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	for _, on := range []bool{true, false} {
-		srv := httptest.NewServer(routes(st, &config{graphqlIntrospection: on}, nil))
+		srv := httptest.NewServer(routes(st, &config{graphqlIntrospection: on}, nil, nil))
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/graphql", nil)
 		req.Header.Set("Accept", "text/html,application/xhtml+xml")
 		res, err := srv.Client().Do(req)

@@ -152,8 +152,8 @@ func TestServeDrains(t *testing.T) {
 		t.Fatalf("stopped %v after the signal; want the 1s drain first", took)
 	}
 	err = <-closed
-	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway && code != websocket.StatusNormalClosure {
-		t.Fatalf("WebSocket ended with %v (code %d); want a close frame", err, code)
+	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
+		t.Fatalf("WebSocket ended with %v (code %d); want 1001 Going Away", err, code)
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("still accepting connections after the shutdown")

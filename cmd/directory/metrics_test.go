@@ -22,7 +22,7 @@ import (
 // scimEnv is the real server with one JumpCloud directory.
 func scimEnv(t *testing.T, st *store.Store) (srv *httptest.Server, dirID, base, token string) {
 	t.Helper()
-	srv = httptest.NewServer(routes(st, &config{}, nil))
+	srv = httptest.NewServer(routes(st, &config{}, nil, nil))
 	t.Cleanup(srv.Close)
 	ctx := access.PlatformContext(context.Background())
 	svc := domain.New(st.Client, st.Dialect)

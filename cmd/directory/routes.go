@@ -22,7 +22,7 @@ import (
 
 // routes is the whole HTTP surface of the server. Every request is
 // measured; /metrics serves the figures in the Prometheus format.
-func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
+func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Handler {
 	m := metrics.New()
 	s.Instrument(metrics.CountStatements)
 	if err := m.WatchDB(s.DB, s.Dialect); err != nil {
@@ -39,6 +39,9 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
 	gql := graph.NewHandler(domain.New(s.Client, s.Dialect, domain.WebhookTargets(egress.Policy{AllowPrivate: c.webhook.allowPrivate})), gc)
+	if lc != nil {
+		lc.goingAway = gql.CloseSockets // a stopping server's sockets end with 1001
+	}
 	// A browser opening /graphql gets the portal's embedded explorer.
 	mux.Handle("/graphql", portal.Explorer(gql, gc.Introspection))
 	mux.Handle("GET /graphql/schema.graphql", gql) // the SDL, for code generators

@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}()
 	lc := newLifecycle()
-	srv := c.http.server(lc.handler(routes(s, &c, b)))
+	srv := c.http.server(lc.handler(routes(s, &c, b, lc)))
 	slog.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "public_url", c.base(), "database", s.Dialect)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -104,6 +104,9 @@ type lifecycle struct {
 	sockets      context.Context
 	closeSockets context.CancelFunc
 	upgraded     sync.WaitGroup
+	// goingAway closes the GraphQL WebSockets with 1001 Going Away
+	// (graph.Handler.CloseSockets), before their contexts end.
+	goingAway func()
 }
 
 func newLifecycle() *lifecycle {
@@ -146,10 +149,9 @@ func isWebSocket(r *http.Request) bool {
 // flight get grace to finish while the WebSockets are closed (their
 // subscribers resume elsewhere with their cursors).
 //
-// The sockets are ended through their request contexts, and gqlgen's
-// transport closes a socket whose context ends with 1000 "terminated";
-// 1001 (Going Away) needs a hook in package graph (see the report of
-// issue 18).
+// The GraphQL sockets are closed with 1001 Going Away first (their
+// clients reconnect to another replica and resume from their cursors);
+// then every upgraded request's context ends.
 func (l *lifecycle) shutdown(srv *http.Server, drain, grace time.Duration) error {
 	l.draining.Store(true)
 	slog.Info("shutting down: draining (health check failing)", "drain", drain, "grace", grace)
@@ -157,6 +159,9 @@ func (l *lifecycle) shutdown(srv *http.Server, drain, grace time.Duration) error
 	slog.Info("shutting down: closing the listener and WebSockets, finishing requests in flight")
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	if l.goingAway != nil {
+		l.goingAway()
+	}
 	l.closeSockets()
 	err := srv.Shutdown(ctx)
 	sockets := make(chan struct{})
