@@ -211,3 +211,49 @@ func deadEndpointLag(b *testing.B, db string, queued, n int) (idle, busy []time.
 	}
 	return idle, busy
 }
+
+// BenchmarkDeliveryThroughput measures how many deliveries a second one
+// worker makes to one healthy endpoint: b.N events (roles, each its own
+// subject) are written first, then the worker drains them.
+//
+//	go test -run '^$' -bench DeliveryThroughput -benchtime 2000x ./webhook/
+func BenchmarkDeliveryThroughput(b *testing.B) {
+	for _, db := range storetest.Dialects {
+		b.Run(db, func(b *testing.B) {
+			st := storetest.Open(b, db)
+			var got atomic.Int64
+			rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				got.Add(1)
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer rcv.Close()
+			svc := domain.New(st.Client, st.Dialect, loopbackTargets)
+			ctx := access.PlatformContext(context.Background())
+			org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Throughput " + db})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: org.ID, URL: rcv.URL}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range b.N {
+				if _, err := svc.CreateRole(ctx, domain.NewRole{OrganizationID: org.ID, Key: fmt.Sprintf("t%d", i), Name: "T"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			wctx, stop := context.WithCancel(ctx)
+			defer stop()
+			go webhook.New(svc, st.Dialect, webhook.Config{AllowPrivate: true}).Run(wctx)
+			for got.Load() < int64(b.N) {
+				if time.Since(start) > 5*time.Minute {
+					b.Fatalf("%d of %d deliveries in 5 minutes", got.Load(), b.N)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+		})
+	}
+}

@@ -173,6 +173,7 @@ func TestDeadEndpointIsBackedOff(t *testing.T) {
 		clk := newClock()
 		cfg := quick(clk, time.Second, time.Second, time.Second, time.Second, time.Second, time.Second, time.Second, time.Second)
 		cfg.BreakerThreshold, cfg.BreakerBackoff = 3, time.Minute
+		cfg.PerEndpoint = 2 // two attempts a round: the counts below
 		w := webhook.New(a.svc, s.Dialect, cfg)
 		a.roles(t, 8, 0)
 		round := func() int {
@@ -235,8 +236,8 @@ func TestDeadEndpointIsBackedOff(t *testing.T) {
 			t.Fatalf("after a success: %d failures, open until %v; want the breaker closed", fails, until)
 		}
 		clk.Add(time.Second)
-		if n := round(); n != webhook.DefaultPerEndpoint {
-			t.Fatalf("closed again: a round sent %d; want %d", n, webhook.DefaultPerEndpoint)
+		if n := round(); n != cfg.PerEndpoint {
+			t.Fatalf("closed again: a round sent %d; want %d", n, cfg.PerEndpoint)
 		}
 		drain(t, w, a.ctx)
 		left, err := a.client.WebhookDelivery.Query().Where(webhookdelivery.StatusNEQ(webhookdelivery.StatusSucceeded)).Count(a.ctx)

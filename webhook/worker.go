@@ -48,8 +48,8 @@ const (
 	DefaultTimeout           = 10 * time.Second
 	DefaultDisableAfter      = 72 * time.Hour
 	DefaultBatch             = 100
-	DefaultConcurrency       = 8
-	DefaultPerEndpoint       = 2
+	DefaultConcurrency       = 16
+	DefaultPerEndpoint       = 8
 	DefaultLease             = 6 * time.Second
 	DefaultBreakerThreshold  = 5
 	DefaultBreakerBackoff    = 30 * time.Second
