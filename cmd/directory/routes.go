@@ -64,5 +64,5 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	return m.Middleware(mux)
+	return withRequestID(m.Middleware(mux))
 }

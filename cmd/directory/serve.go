@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,17 +24,19 @@ const shutdownGrace = 15 * time.Second
 // pruneInterval is how often events older than the retention are deleted.
 const pruneInterval = time.Hour
 
-func serve(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	c.flags(fs)
-	c.http.flags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+// serve runs the HTTP server with the configuration c (its flags are
+// registered by serveCmd) until ctx ends.
+func serve(ctx context.Context, c config, out io.Writer) error {
 	schedule, err := webhook.ParseSchedule(c.webhook.schedule)
 	if err != nil {
 		return err
+	}
+	if c.databaseURL == "" { // restore refuses a data folder a server holds
+		unlock, err := lockDataDir(c.dataDir, false)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer unlock()
 	}
 	s, err := c.open(ctx)
 	if err != nil {
@@ -45,6 +46,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := bootstrap(ctx, s, &c, out); err != nil {
 		return err
 	}
+	recordPublicURL(ctx, s, c.base())
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
@@ -97,17 +99,6 @@ func bootstrap(ctx context.Context, s *store.Store, c *config, out io.Writer) er
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	base := c.base()
-	fmt.Fprintf(out, `
-Directory is set up. This platform API key is shown only once:
-
-    %s
-
-GraphQL API:   %s/graphql   (Authorization: Bearer <key>)
-Health:        %s/healthz
-Next:          directory org create --name "Acme"
-               directory scim create --org <org id> --provider jumpcloud
-
-`, k.Key, base, base)
+	printBanner(out, k.Key, c)
 	return nil
 }
