@@ -70,7 +70,7 @@ func TestRefusalLogs(t *testing.T) {
 		apiKey := "dk_" + strings.Repeat("K", 43)
 		unknown := "scim_" + strings.Repeat("U", 43)
 		for _, c := range []struct {
-			name, base, header        string
+			name, base, header         string
 			credential, directory, why string
 		}{
 			{"no header", e.base, "", "none", dir, "missing"},
