@@ -84,7 +84,7 @@ Start with:
 	annotateEnv(pf)
 
 	root.AddGroup(&cobra.Group{ID: "server", Title: "Server:"}, &cobra.Group{ID: "admin", Title: "Administration:"})
-	for _, c := range []*cobra.Command{a.serveCmd(), a.migrateCmd(), a.backupCmd(), a.restoreCmd(), a.simulateCmd()} {
+	for _, c := range []*cobra.Command{a.serveCmd(), a.migrateCmd(), a.backupCmd(), a.restoreCmd(), a.healthcheckCmd(), a.simulateCmd()} {
 		c.GroupID = "server"
 		root.AddCommand(c)
 	}

@@ -138,6 +138,10 @@ func TestServe(t *testing.T) {
 			if body := waitFor(t, "http://"+addr+"/readyz"); body != "ready\n" {
 				t.Fatalf("/readyz = %q", body)
 			}
+			var hc bytes.Buffer
+			if err := run(context.Background(), []string{"healthcheck", "--url", "http://" + addr + "/healthz"}, &hc); err != nil || hc.String() != "ok\n" {
+				t.Fatalf("healthcheck: %v, %q", err, hc.String())
+			}
 			if name == "sqlite" {
 				// An online backup works; a restore over the running server is refused.
 				backup := filepath.Join(t.TempDir(), "b.db")
