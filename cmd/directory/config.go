@@ -104,7 +104,7 @@ func (c *config) flags(fs *pflag.FlagSet) {
 	fs.Float64Var(&g.RateLimitPerSecond, "graphql-rate-limit", envFloat("DIRECTORY_GRAPHQL_RATE_LIMIT", graph.DefaultRateLimitPerSecond),
 		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
 	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),
-		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
+		"GraphQL: cost points a full budget holds (0: ten times the max complexity; at least the max complexity)")
 	fs.IntVar(&g.PersistedQueries, "graphql-persisted-queries", envInt("DIRECTORY_GRAPHQL_PERSISTED_QUERIES", graph.DefaultPersistedQueries),
 		"GraphQL: automatic persisted queries kept (least recently used dropped)")
 	fs.IntVar(&g.MaxSocketsPerKey, "graphql-ws-max-per-key", envInt("DIRECTORY_GRAPHQL_WS_MAX_PER_KEY", graph.DefaultMaxSocketsPerKey),
