@@ -104,10 +104,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		defer func() {
 			// r.Pattern is set by the muxes that routed r (the SCIM
 			// handler's own mux refines the outer "/scim/v2/").
-			route := r.Pattern
-			if route == "" {
-				route = "unmatched"
-			}
+			route := routeLabel(r.Pattern)
 			method := methodLabel(r.Method)
 			status := rw.status
 			if status == 0 {
@@ -123,6 +120,19 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// routeLabel is the route label of a mux pattern: its path alone, in one
+// form whether the route was registered with a method ("GET /healthz")
+// or without ("/graphql"), since the method is a label of its own.
+func routeLabel(pattern string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p
+	}
+	if pattern == "" {
+		return "unmatched"
+	}
+	return pattern
 }
 
 // pathValue is the segment of path that the wildcard {name} of pattern

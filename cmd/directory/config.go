@@ -40,6 +40,8 @@ type config struct {
 	http httpConfig
 	// webhook configures the webhook delivery worker.
 	webhook webhookConfig
+	// metricsToken, when set, is the bearer token /metrics requires.
+	metricsToken string
 }
 
 // webhookConfig is the delivery worker's configuration.
@@ -129,6 +131,8 @@ func (c *config) flags(fs *pflag.FlagSet) {
 		"disable a webhook endpoint whose attempts have all failed for this long")
 	fs.DurationVar(&c.webhook.timeout, "webhook-timeout", envDuration("DIRECTORY_WEBHOOK_TIMEOUT", webhook.DefaultTimeout),
 		"timeout of one webhook request")
+	fs.StringVar(&c.metricsToken, "metrics-token", getenv("DIRECTORY_METRICS_TOKEN"),
+		"bearer token /metrics requires (Authorization: Bearer <token>); empty: /metrics is open")
 	fs.BoolVar(&c.webhook.allowPrivate, "webhook-allow-private", envBool("DIRECTORY_WEBHOOK_ALLOW_PRIVATE", false),
 		"let webhooks reach loopback and private addresses (link-local stays refused)")
 }
