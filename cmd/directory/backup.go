@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,8 +232,9 @@ func pgDump(ctx context.Context, databaseURL, to string, out io.Writer) error {
 	if _, err := os.Stat(to); err == nil {
 		return fmt.Errorf("backup: %s exists: choose a new file", to)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file="+to, "--dbname="+databaseURL)
-	cmd.Stdout, cmd.Stderr = out, os.Stderr
+	dbURL, env := pgConn(databaseURL)
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file="+to, "--dbname="+dbURL)
+	cmd.Stdout, cmd.Stderr, cmd.Env = out, os.Stderr, env
 	if err := cmd.Run(); err != nil {
 		os.Remove(to)
 		return fmt.Errorf("backup: pg_dump: %w", err)
@@ -266,11 +268,28 @@ func pgRestore(ctx context.Context, databaseURL, from string, out io.Writer) err
 	if n > 0 {
 		return fmt.Errorf("restore: the database has %d tables: restore into a new, empty database (createdb), then point the servers at it", n)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname="+databaseURL, from)
-	cmd.Stdout, cmd.Stderr = out, os.Stderr
+	dbURL, env := pgConn(databaseURL)
+	cmd := exec.CommandContext(ctx, bin, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname="+dbURL, from)
+	cmd.Stdout, cmd.Stderr, cmd.Env = out, os.Stderr, env
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("restore: pg_restore: %w", err)
 	}
 	fmt.Fprintf(out, "restored %s (pg_restore)\n", from)
 	return nil
+}
+
+// pgConn splits the password out of a PostgreSQL URL for a client program:
+// the URL without it (the program's arguments are visible to every local
+// user) and the environment with PGPASSWORD set.
+func pgConn(databaseURL string) (string, []string) {
+	env := os.Environ()
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.User == nil {
+		return databaseURL, env
+	}
+	if pw, ok := u.User.Password(); ok {
+		env = append(env, "PGPASSWORD="+pw)
+		u.User = url.User(u.User.Username())
+	}
+	return u.String(), env
 }

@@ -147,3 +147,18 @@ func TestBackupUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestPGConn: pg_dump and pg_restore get the password in their
+// environment, never in their arguments.
+func TestPGConn(t *testing.T) {
+	u, env := pgConn("postgres://dir:s3cr%2Ft@db.internal:5432/directory?sslmode=require")
+	if strings.Contains(u, "s3cr") || u != "postgres://dir@db.internal:5432/directory?sslmode=require" {
+		t.Errorf("URL %q", u)
+	}
+	if env[len(env)-1] != "PGPASSWORD=s3cr/t" {
+		t.Errorf("environment ends with %q", env[len(env)-1])
+	}
+	if u, _ := pgConn("postgres://db.internal/directory"); u != "postgres://db.internal/directory" {
+		t.Errorf("URL without user: %q", u)
+	}
+}
