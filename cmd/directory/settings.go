@@ -37,12 +37,30 @@ func recordPublicURL(ctx context.Context, s *store.Store, url string) {
 	}
 }
 
-// putSetting writes one setting.
-func putSetting(ctx context.Context, s *store.Store, name, value string) error {
+// putSetting writes one setting. Replicas starting together may race to
+// create the table (PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
+// against a concurrent one): the loser tries again, finding it.
+func putSetting(ctx context.Context, s *store.Store, name, value string) (err error) {
+	for range 3 {
+		if err = putSettingOnce(ctx, s, name, value); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// putSettingOnce is one attempt of putSetting.
+func putSettingOnce(ctx context.Context, s *store.Store, name, value string) error {
 	return inTx(ctx, s.DB, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+settingsTable+
-			` (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
-			return fmt.Errorf("create %s: %w", settingsTable, err)
+		ok, err := tableExists(ctx, tx, s.Dialect, settingsTable)
+		if err != nil {
+			return fmt.Errorf("look for %s: %w", settingsTable, err)
+		}
+		if !ok {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+settingsTable+
+				` (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+				return fmt.Errorf("create %s: %w", settingsTable, err)
+			}
 		}
 		q := `INSERT INTO ` + settingsTable + ` (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`
