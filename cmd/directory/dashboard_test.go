@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,7 +10,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
+	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
 
@@ -116,4 +121,63 @@ func TestGrafanaDashboard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWebhookQueueMetrics: /metrics shows the webhook queue as the
+// database holds it: deliveries waiting, the oldest one's age, endpoints
+// disabled.
+func TestWebhookQueueMetrics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv := httptest.NewServer(routes(st, &config{}, nil))
+		t.Cleanup(srv.Close)
+		scrape := func() string {
+			res, err := http.Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return string(b)
+		}
+		body := scrape()
+		for _, want := range []string{"directory_webhook_deliveries_pending 0", "directory_webhook_oldest_pending_age_seconds 0",
+			"directory_webhook_endpoints_disabled 0", "directory_webhook_queue_up 1"} {
+			if !strings.Contains(body, want+"\n") {
+				t.Errorf("empty queue: /metrics lacks %q", want)
+			}
+		}
+		ctx := access.PlatformContext(context.Background())
+		svc := domain.New(st.Client, st.Dialect)
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook, err := svc.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: org.ID, URL: "https://hooks.example.com/in"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"a", "b", "c"} {
+			if _, err := svc.CreateRole(ctx, domain.NewRole{OrganizationID: org.ID, Key: k, Name: k}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.DispatchWebhookEvents(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		off := false
+		if _, err := svc.UpdateWebhookEndpoint(ctx, hook.Endpoint.ID, domain.WebhookEndpointChange{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		body = scrape()
+		if n := metricValue(t, body, "\ndirectory_webhook_deliveries_pending"); n != 3 {
+			t.Errorf("pending deliveries: %v; want 3", n)
+		}
+		if age := metricValue(t, body, "\ndirectory_webhook_oldest_pending_age_seconds"); age < 1 || age > 60 {
+			t.Errorf("oldest pending age: %vs", age)
+		}
+		if n := metricValue(t, body, "\ndirectory_webhook_endpoints_disabled"); n != 1 {
+			t.Errorf("disabled endpoints: %v; want 1", n)
+		}
+	})
 }

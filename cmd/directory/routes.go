@@ -30,6 +30,7 @@ func routes(s *store.Store, c *config, b *broker.Broker) http.Handler {
 	if err := m.WatchDB(s.DB, s.Dialect); err != nil {
 		slog.Warn("metrics: database pool not watched", "err", err)
 	}
+	m.WatchWebhooks(s.Client)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsAuth(c.metricsToken, m.Handler()))
 	// One authenticator for both edges: one clock, one last-use throttle.
