@@ -1,11 +1,12 @@
 // Package metrics exposes the server's Prometheus metrics at /metrics:
 // HTTP requests by route pattern, method and status with their durations,
 // SQL statements per request, the database pool, SCIM operations per
-// directory, and the Go runtime and process.
+// directory, the webhook queue (read from the database at each scrape),
+// and the Go runtime and process.
 //
 // Wiring: wrap the mux with [Metrics.Middleware], wrap the ent driver with
-// [CountStatements], register the pool with [Metrics.WatchDB] and serve
-// [Metrics.Handler].
+// [CountStatements], register the pool with [Metrics.WatchDB] and the
+// webhook queue with [Metrics.WatchWebhooks], and serve [Metrics.Handler].
 package metrics
 
 import (

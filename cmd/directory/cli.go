@@ -238,6 +238,9 @@ func flagDetail(f *pflag.Flag) string {
 	if f.Name == "help" || f.Name == "version" {
 		return ""
 	}
+	if req := f.Annotations[cobra.BashCompOneRequiredFlag]; len(req) > 0 && req[0] == "true" {
+		return " (required)"
+	}
 	var parts []string
 	if env := f.Annotations[envAnnotation]; len(env) > 0 {
 		parts = append(parts, "env "+env[0])

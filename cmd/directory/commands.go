@@ -110,7 +110,7 @@ func (a *cli) orgCmd() *cobra.Command {
 		})
 	}
 	create.Flags().StringVar(&name, "name", "", "organization name")
-	create.Flags().StringVar(&slug, "slug", "", "URL-safe handle (default: from the name)")
+	create.Flags().StringVar(&slug, "slug", "", "URL-safe handle; empty: made from the name")
 	create.Flags().StringVar(&ext, "external-id", "", "the application's own id for it")
 	_ = create.MarkFlagRequired("name")
 
@@ -177,8 +177,8 @@ func (a *cli) scimCmd() *cobra.Command {
 	var provider, name string
 	enumVar(create.Flags(), &provider, "provider", "generic", "identity provider", providers...)
 	completeFrom(create, "provider", providers)
-	create.Flags().StringVar(&name, "name", "", "directory name (default: the provider's name)")
-	a.cfg.urlFlags(create.Flags())
+	create.Flags().StringVar(&name, "name", "", "directory name; empty: the provider's name")
+	a.cfg.printedURLFlags(create.Flags())
 	outCreate := outputFlag(create)
 	create.RunE = func(cmd *cobra.Command, _ []string) error {
 		return a.service(cmd, func(ctx context.Context, svc *domain.Service, s *store.Store) error {
@@ -193,7 +193,7 @@ func (a *cli) scimCmd() *cobra.Command {
 
 	list := leaf("list", "list an organization's directories: endpoints, last sync", nil)
 	listOrg := idFlag(list, "org", "organization id")
-	a.cfg.urlFlags(list.Flags())
+	a.cfg.printedURLFlags(list.Flags())
 	outList := outputFlag(list)
 	list.RunE = func(cmd *cobra.Command, _ []string) error {
 		return a.service(cmd, func(ctx context.Context, svc *domain.Service, s *store.Store) error {
@@ -216,7 +216,7 @@ func (a *cli) scimCmd() *cobra.Command {
 	rotate := leaf("rotate", "add a second bearer token to a directory, shown once", nil)
 	dir := idFlag(rotate, "dir", "directory id")
 	expiresIn := rotate.Flags().Duration("expires-in", 0, "lifetime of the new token (0: no expiry)")
-	a.cfg.urlFlags(rotate.Flags())
+	a.cfg.printedURLFlags(rotate.Flags())
 	outRotate := outputFlag(rotate)
 	rotate.RunE = func(cmd *cobra.Command, _ []string) error {
 		return a.service(cmd, func(ctx context.Context, svc *domain.Service, s *store.Store) error {

@@ -61,11 +61,17 @@ func (c *config) databaseFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", envOr("DIRECTORY_DATA_DIR", "data"), "folder of the embedded SQLite database (directory.db)")
 }
 
-// urlFlags registers the public URL, which serve and every command that
-// prints a URL take.
+// urlFlags registers serve's public URL.
 func (c *config) urlFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.publicURL, "public-url", getenv("DIRECTORY_PUBLIC_URL"),
 		"base of the URLs shown to admins (SCIM endpoints, portal links); empty: http://localhost:<port of --addr>")
+}
+
+// printedURLFlags registers the public URL of a command that prints URLs.
+func (c *config) printedURLFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.publicURL, "public-url", getenv("DIRECTORY_PUBLIC_URL"),
+		"base of the URLs printed; empty: the one serve last started with on this database")
+	_ = fs.SetAnnotation("public-url", envAnnotation, []string{"DIRECTORY_PUBLIC_URL"})
 }
 
 // flags registers serve's configuration flags on fs, with the environment

@@ -36,7 +36,7 @@ func (a *cli) healthcheckCmd() *cobra.Command {
 		fmt.Fprintln(a.out, "ok")
 		return nil
 	})
-	cmd.Flags().StringVar(&url, "url", "", "what to ask (default: /healthz on the loopback port of DIRECTORY_ADDR)")
+	cmd.Flags().StringVar(&url, "url", "", "what to ask; empty: /healthz on the loopback port of DIRECTORY_ADDR")
 	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer")
 	return cmd
 }

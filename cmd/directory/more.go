@@ -138,7 +138,7 @@ func (a *cli) portalCmd() *cobra.Command {
 	org := idFlag(link, "org", "organization id")
 	expiresIn := link.Flags().Duration("expires-in", domain.DefaultPortalLinkTTL,
 		fmt.Sprintf("how long the link may be opened (at most %s)", domain.MaxPortalLinkTTL))
-	a.cfg.urlFlags(link.Flags())
+	a.cfg.printedURLFlags(link.Flags())
 	out := outputFlag(link)
 	link.RunE = func(cmd *cobra.Command, _ []string) error {
 		return a.service(cmd, func(ctx context.Context, svc *domain.Service, s *store.Store) error {
