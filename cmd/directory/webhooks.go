@@ -156,4 +156,3 @@ func (a *cli) portalCmd() *cobra.Command {
 	}
 	return noun("portal", "Admin Portal links", link)
 }
-
