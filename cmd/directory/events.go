@@ -28,6 +28,7 @@ type eventRecord struct {
 	Directory    *uuid.UUID      `json:"directoryID,omitempty"`
 	Subject      uuid.UUID       `json:"subjectID"`
 	ActorType    string          `json:"actorType"`
+	ActorID      *uuid.UUID      `json:"actorID,omitempty"`
 	Data         json.RawMessage `json:"data,omitempty"`
 	Previous     json.RawMessage `json:"previous,omitempty"`
 }
@@ -80,7 +81,9 @@ func (a *cli) eventsCmd() *cobra.Command {
 			_, err := fmt.Fprintf(a.out, "%s  %-20s  %s  %s\n", e.CreatedAt.UTC().Format(time.RFC3339Nano), e.Type, e.SubjectID, events.Of(e))
 			return err
 		})
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// Interrupted: the statement it cancelled may report that in its
+		// own words (PostgreSQL's 57014), not as ctx's error.
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil
 		}
 		return explain(err)
@@ -91,7 +94,7 @@ func (a *cli) eventsCmd() *cobra.Command {
 // eventOf is the printed form of an event.
 func eventOf(e *ent.Event) eventRecord {
 	r := eventRecord{Cursor: events.Of(e).String(), Type: e.Type, CreatedAt: e.CreatedAt.UTC(),
-		Organization: e.OrganizationID, Directory: e.DirectoryID, Subject: e.SubjectID, ActorType: string(e.ActorType)}
+		Organization: e.OrganizationID, Directory: e.DirectoryID, Subject: e.SubjectID, ActorType: string(e.ActorType), ActorID: e.ActorID}
 	if e.Data != nil {
 		r.Data, _ = json.Marshal(e.Data)
 	}
