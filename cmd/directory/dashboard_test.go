@@ -45,7 +45,14 @@ func TestMetricsToken(t *testing.T) {
 	}
 	http.Get(srv.URL + "/healthz")
 	http.Get(srv.URL + "/graphql")
+	// A request is recorded once its handler returned: scrape until the
+	// health check shows.
 	code, body := scrape("Bearer s3cret-metrics")
+	for deadline := time.Now().Add(10 * time.Second); code == http.StatusOK &&
+		!strings.Contains(body, `route="/healthz"`) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		code, body = scrape("Bearer s3cret-metrics")
+	}
 	if code != http.StatusOK {
 		t.Fatalf("scrape with the token: %d", code)
 	}
@@ -91,15 +98,27 @@ func TestGrafanaDashboard(t *testing.T) {
 	srv, _, base, token := scimEnv(t, st)
 	req, _ := http.NewRequest(http.MethodGet, base+"/Users", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	if res, err := http.DefaultClient.Do(req); err == nil {
-		res.Body.Close()
-	}
-	res, err := http.Get(srv.URL + "/metrics")
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(res.Body)
+	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
+	// The middleware records a request once its handler returned, which
+	// may be after the client read the response: scrape until it shows.
+	var b []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		res, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), `directory_scim_operations_total{`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	exported := map[string]bool{}
 	for _, m := range regexp.MustCompile(`(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]`).FindAllStringSubmatch(string(b), -1) {
 		exported[m[1]] = true
