@@ -17,9 +17,14 @@ run:
 build:
 	$(GO) build -o bin/directory ./cmd/directory
 
-## test: every test, on SQLite and on a throwaway PostgreSQL (subtests named sqlite / postgres)
+## test: every test, on SQLite and on a throwaway PostgreSQL (subtests named sqlite / postgres);
+## one line a package, failures in full, then the totals (gotestsum, a go.mod tool, over go test -json).
+## Its exit status is the test run's. TESTFLAGS adds go test flags (TESTFLAGS=-run=TestX), PKGS the packages (default ./...).
+TESTFLAGS ?=
+PKGS      ?= ./...
 test:
-	$(GO) test -count=1 -v ./... 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|.*INFO applied migration)' ; exit $${PIPESTATUS[0]}
+	$(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg --format-icons text \
+		--hide-summary skipped -- -count=1 $(TESTFLAGS) $(PKGS)
 
 ## test-cluster: PostgreSQL, PgBouncer (transaction pooling), three replicas and HAProxy on loopback ports,
 ## with a kill -9, a rolling restart and a PgBouncer restart under load; prints a table (cluster/, build tag cluster)

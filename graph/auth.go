@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/secret"
 )
 
 // The endpoint's API-key check is package auth's (auth.Authenticator.APIKey);
@@ -23,6 +26,9 @@ func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code, msg = http.StatusInternalServerError, codeInternal, "internal error"
 	} else {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="directory"`)
+		kind, reason := refusalOf(r)
+		slog.WarnContext(r.Context(), "graphql authentication refused", "credential", kind, "reason", reason,
+			"method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "user_agent", r.UserAgent())
 	}
 	body := struct {
 		Errors gqlerror.List `json:"errors"`
@@ -32,4 +38,26 @@ func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	if err := json.NewEncoder(w).Encode(body); err != nil {
 		slog.DebugContext(r.Context(), "graphql: write auth error", "err", err)
 	}
+}
+
+// refusalOf classes a refused GraphQL credential for the log line of
+// writeAuthError: its kind and why, never any part of the secret.
+// Package auth answers every refusal of a well-formed key alike, so
+// "refused" covers unknown, revoked, expired and a deleted organization.
+func refusalOf(r *http.Request) (kind, reason string) {
+	header := r.Header.Get("Authorization")
+	key, ok := secret.Bearer(header)
+	switch {
+	case strings.TrimSpace(header) == "" && auth.HasPortalCookie(r):
+		return "portal_session", "refused"
+	case strings.TrimSpace(header) == "":
+		return "none", "missing"
+	case !ok:
+		return "unknown", "malformed"
+	case secret.HasPrefix(key, secret.DirectoryTokenPrefix):
+		return "directory_token", "wrong_kind"
+	case !secret.HasPrefix(key, secret.APIKeyPrefix):
+		return "unknown", "wrong_kind"
+	}
+	return "api_key", "refused"
 }

@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,4 +91,26 @@ func TestEndpointAuthentication(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestRefusedKeyIsLogged: a refused API key writes one warning that names
+// the credential's kind and why, never the secret.
+func TestRefusedKeyIsLogged(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	a := newAPI(t, s.Client, s.Dialect, Config{})
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	const key = "dk_NotAKeyOfThisServerButWellFormed0123456789abcd"
+	if r := a.do(key, `{ organizations { totalCount } }`, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("status %d", r.status)
+	}
+	line := logs.String()
+	if !strings.Contains(line, "graphql authentication refused") || !strings.Contains(line, "credential=api_key") {
+		t.Fatalf("log: %q", line)
+	}
+	if strings.Contains(line, key) || strings.Contains(line, key[3:]) {
+		t.Fatalf("the log holds the secret: %q", line)
+	}
 }

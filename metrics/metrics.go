@@ -1,11 +1,12 @@
 // Package metrics exposes the server's Prometheus metrics at /metrics:
 // HTTP requests by route pattern, method and status with their durations,
 // SQL statements per request, the database pool, SCIM operations per
-// directory, and the Go runtime and process.
+// directory, the webhook queue (read from the database at each scrape),
+// and the Go runtime and process.
 //
 // Wiring: wrap the mux with [Metrics.Middleware], wrap the ent driver with
-// [CountStatements], register the pool with [Metrics.WatchDB] and serve
-// [Metrics.Handler].
+// [CountStatements], register the pool with [Metrics.WatchDB] and the
+// webhook queue with [Metrics.WatchWebhooks], and serve [Metrics.Handler].
 package metrics
 
 import (
@@ -104,10 +105,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		defer func() {
 			// r.Pattern is set by the muxes that routed r (the SCIM
 			// handler's own mux refines the outer "/scim/v2/").
-			route := r.Pattern
-			if route == "" {
-				route = "unmatched"
-			}
+			route := routeLabel(r.Pattern)
 			method := methodLabel(r.Method)
 			status := rw.status
 			if status == 0 {
@@ -123,6 +121,19 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// routeLabel is the route label of a mux pattern: its path alone, in one
+// form whether the route was registered with a method ("GET /healthz")
+// or without ("/graphql"), since the method is a label of its own.
+func routeLabel(pattern string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p
+	}
+	if pattern == "" {
+		return "unmatched"
+	}
+	return pattern
 }
 
 // pathValue is the segment of path that the wildcard {name} of pattern

@@ -90,7 +90,7 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"200 users", testutil.ToFloat64(m.requests.WithLabelValues(route, "GET", "200")), 2},
 		{"404 users", testutil.ToFloat64(m.requests.WithLabelValues(route, "GET", "404")), 1},
-		{"healthz", testutil.ToFloat64(m.requests.WithLabelValues("GET /healthz", "GET", "200")), 1},
+		{"healthz", testutil.ToFloat64(m.requests.WithLabelValues("/healthz", "GET", "200")), 1},
 		{"unmatched", testutil.ToFloat64(m.requests.WithLabelValues("unmatched", "GET", "404")), 1},
 		{"scim ok", testutil.ToFloat64(m.scimOps.WithLabelValues("d1", "get_user", "ok")), 2},
 		{"scim 404", testutil.ToFloat64(m.scimOps.WithLabelValues("d1", "get_user", "client_error")), 1},

@@ -1,25 +1,29 @@
 package scim
 
 import (
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/secret"
 )
 
 // authenticate checks the bearer token against the directory in the path
 // (package auth decides) and puts the provisioner viewer it speaks for in
-// the context. A refusal is a SCIM 401 with a Bearer challenge; a failure
-// to check is a 500.
+// the context. A refusal is a SCIM 401 with a Bearer challenge, logged
+// once (logRefusal); a failure to check is a 500.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := s.viewer(r)
 		if err != nil {
 			if fault.Is(err, fault.Unauthorized) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+				logRefusal(r)
 			}
 			writeError(w, r, err)
 			return
@@ -35,4 +39,41 @@ func (s *Server) viewer(r *http.Request) (*access.Viewer, error) {
 		return nil, auth.ErrDirectoryToken
 	}
 	return s.auth.DirectoryToken(r.Context(), dirID, r.Header.Get("Authorization"))
+}
+
+// Reason classes of a refused SCIM credential, as logged. Package auth
+// answers every refusal of a well-formed token alike (unknown, revoked,
+// expired, of another directory, directory disabled): "refused".
+const (
+	reasonMissing     = "missing"    // no Authorization header
+	reasonMalformed   = "malformed"  // not "Bearer <token>"
+	reasonWrongKind   = "wrong_kind" // a credential that is not a directory token (an API key, say)
+	reasonBadPath     = "bad_directory_id"
+	reasonRefused     = "refused" // unknown, revoked, expired, another directory's, or its directory disabled
+	credentialKindDir = "directory_token"
+)
+
+// logRefusal writes the one log line of a refused SCIM request: which
+// credential kind, which directory, why (a class) and who asked, never
+// the credential.
+func logRefusal(r *http.Request) {
+	header := r.Header.Get("Authorization")
+	kind, reason := credentialKindDir, reasonRefused
+	token, ok := secret.Bearer(header)
+	switch {
+	case strings.TrimSpace(header) == "":
+		kind, reason = "none", reasonMissing
+	case !ok:
+		kind, reason = "unknown", reasonMalformed
+	case secret.HasPrefix(token, secret.APIKeyPrefix):
+		kind, reason = "api_key", reasonWrongKind
+	case !strings.HasPrefix(token, secret.DirectoryTokenPrefix):
+		kind, reason = "unknown", reasonWrongKind
+	}
+	dir := r.PathValue("dir")
+	if _, err := uuid.Parse(dir); err != nil {
+		reason, dir = reasonBadPath, ""
+	}
+	slog.WarnContext(r.Context(), "scim authentication refused", "credential", kind, "directory", dir, "reason", reason,
+		"method", r.Method, "path", logPath(r), "remote", r.RemoteAddr, "user_agent", truncate(r.UserAgent(), 200))
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/scim/patch"
@@ -49,10 +50,19 @@ func errorf(status int, scimType, detail string) error {
 // writeError answers a request with the SCIM form of err: domain codes
 // become statuses, parse errors keep their scimType, and anything unknown
 // is logged and answered with a bare 500.
+//
+// Every error response is logged once, with its status and scimType: a
+// 5xx at ERROR with the underlying error, a 4xx at INFO with its detail; a
+// 401 was logged by authenticate, with more to say.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toSCIMError(err)
-	if e.status >= 500 {
-		slog.ErrorContext(r.Context(), "scim request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	switch {
+	case e.status >= 500:
+		slog.ErrorContext(r.Context(), "scim request failed", "status", e.status, "scim_type", e.scimType,
+			"method", r.Method, "path", logPath(r), "err", err)
+	case e.status != http.StatusUnauthorized:
+		slog.InfoContext(r.Context(), "scim request refused", "status", e.status, "scim_type", e.scimType,
+			"method", r.Method, "path", logPath(r), "detail", truncate(e.detail, 300))
 	}
 	writeJSON(w, e.status, errorBody{
 		Schemas: []string{schema.ErrorURN}, Status: strconv.Itoa(e.status),
@@ -84,4 +94,20 @@ func toSCIMError(err error) *scimError {
 		return &scimError{status: http.StatusForbidden, detail: msg}
 	}
 	return &scimError{status: http.StatusInternalServerError, detail: "internal error"}
+}
+
+// logPath is the request's path as logged: never its query, whose filter
+// may hold personal data.
+func logPath(r *http.Request) string { return truncate(r.URL.Path, 300) }
+
+// truncate shortens s to at most n bytes for a log line, on a rune
+// boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

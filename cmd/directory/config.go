@@ -1,12 +1,13 @@
 package main
 
 import (
-	"flag"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/broker"
@@ -43,6 +44,8 @@ type config struct {
 	http httpConfig
 	// webhook configures the webhook delivery worker.
 	webhook webhookConfig
+	// metricsToken, when set, is the bearer token /metrics requires.
+	metricsToken string
 }
 
 // webhookConfig is the delivery worker's configuration.
@@ -54,19 +57,38 @@ type webhookConfig struct {
 	allowPrivate bool
 }
 
-// flags registers the shared configuration flags on fs, with the
-// environment as defaults.
-func (c *config) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "postgres:// URL; empty: SQLite under -data-dir")
-	fs.StringVar(&c.listenDatabaseURL, "listen-database-url", os.Getenv("DIRECTORY_LISTEN_DATABASE_URL"),
+// databaseFlags registers the flags that choose the database, which every
+// command takes, with the environment as defaults.
+func (c *config) databaseFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.databaseURL, "database-url", getenv("DATABASE_URL"),
+		"postgres://user:pass@host/db?sslmode=disable for PostgreSQL; empty: SQLite under --data-dir")
+	fs.StringVar(&c.listenDatabaseURL, "listen-database-url", getenv("DIRECTORY_LISTEN_DATABASE_URL"),
 		"postgres:// URL of a direct session (LISTEN, migrations) when --database-url is a transaction-pooling proxy such as PgBouncer; empty: --database-url")
-	fs.StringVar(&c.dataDir, "data-dir", envOr("DIRECTORY_DATA_DIR", "data"), "folder of the embedded SQLite database")
+	fs.StringVar(&c.dataDir, "data-dir", envOr("DIRECTORY_DATA_DIR", "data"), "folder of the embedded SQLite database (directory.db)")
+}
+
+// urlFlags registers serve's public URL.
+func (c *config) urlFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.publicURL, "public-url", getenv("DIRECTORY_PUBLIC_URL"),
+		"base of the URLs shown to admins (SCIM endpoints, portal links); empty: http://localhost:<port of --addr>")
+}
+
+// printedURLFlags registers the public URL of a command that prints URLs.
+func (c *config) printedURLFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.publicURL, "public-url", getenv("DIRECTORY_PUBLIC_URL"),
+		"base of the URLs printed; empty: the one serve last started with on this database")
+	_ = fs.SetAnnotation("public-url", envAnnotation, []string{"DIRECTORY_PUBLIC_URL"})
+}
+
+// flags registers serve's configuration flags on fs, with the environment
+// as defaults.
+func (c *config) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.addr, "addr", envOr("DIRECTORY_ADDR", ":8080"), "listen address")
-	fs.StringVar(&c.publicURL, "public-url", os.Getenv("DIRECTORY_PUBLIC_URL"), "base URL shown to admins")
+	c.urlFlags(fs)
 	fs.BoolVar(&c.graphqlIntrospection, "graphql-introspection", envBool("DIRECTORY_GRAPHQL_INTROSPECTION", true),
-		"serve the GraphQL schema and GraphiQL (env DIRECTORY_GRAPHQL_INTROSPECTION=false turns it off)")
+		"serve the GraphQL schema and the browser explorer at /graphql")
 	fs.DurationVar(&c.eventRetention, "event-retention", envDuration("DIRECTORY_EVENT_RETENTION", events.DefaultRetention),
-		"how long events are kept (env DIRECTORY_EVENT_RETENTION, e.g. 720h)")
+		"how long events are kept before pruning")
 	fs.BoolVar(&c.graphqlReadOnlyIntrospection, "graphql-introspection-read-only",
 		envBool("DIRECTORY_GRAPHQL_INTROSPECTION_READ_ONLY", true),
 		"serve the GraphQL schema to read-only (org_read) keys too")
@@ -96,9 +118,9 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&g.MaxListValues, "graphql-max-list-values", envInt("DIRECTORY_GRAPHQL_MAX_LIST_VALUES", graph.DefaultMaxListValues),
 		"GraphQL: most values of one list argument (where lists: --graphql-max-where-values)")
 	fs.Float64Var(&g.RateLimitPerSecond, "graphql-rate-limit", envFloat("DIRECTORY_GRAPHQL_RATE_LIMIT", graph.DefaultRateLimitPerSecond),
-		"GraphQL: cost points an API key's budget regains a second, per server process (negative: no rate limit)")
+		"GraphQL: cost points an API key's budget regains a second, split between the replicas of the database (negative: no rate limit)")
 	fs.IntVar(&g.RateLimitBurst, "graphql-rate-burst", envInt("DIRECTORY_GRAPHQL_RATE_BURST", 0),
-		"GraphQL: cost points a full budget holds (0: twice the max complexity; at least the max complexity)")
+		"GraphQL: cost points a full budget holds (0: ten times the max complexity; at least the max complexity)")
 	fs.IntVar(&g.ScanRowsPerPoint, "graphql-scan-rows-per-point", envInt("DIRECTORY_GRAPHQL_SCAN_ROWS_PER_POINT", graph.DefaultScanRowsPerPoint),
 		"GraphQL: rows a scanning where test (search, substring, or) may read per cost point")
 	fs.IntVar(&g.ExpensiveConcurrency, "graphql-expensive-concurrency", envInt("DIRECTORY_GRAPHQL_EXPENSIVE_CONCURRENCY", graph.DefaultExpensiveConcurrency),
@@ -121,8 +143,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&g.SubscriptionEventsPerSecond, "graphql-subscription-events-per-second",
 		envFloat("DIRECTORY_GRAPHQL_SUBSCRIPTION_EVENTS_PER_SECOND", graph.DefaultSubscriptionEventsPerSecond),
 		"GraphQL: events a key's subscriptions receive a second, together (a replay's pace; negative: unpaced)")
-	fs.StringVar(&c.graphqlCORSOrigins, "graphql-cors-origins", os.Getenv("DIRECTORY_GRAPHQL_CORS_ORIGINS"),
-		"GraphQL: browser origins allowed to call the API, comma-separated (default none; API keys are server-side secrets)")
+	fs.StringVar(&c.graphqlCORSOrigins, "graphql-cors-origins", getenv("DIRECTORY_GRAPHQL_CORS_ORIGINS"),
+		"GraphQL: browser origins allowed to call the API from a page, comma-separated (API keys are server-side secrets)")
 	fs.DurationVar(&c.webhook.poll, "webhook-poll", envDuration("DIRECTORY_WEBHOOK_POLL", webhook.DefaultPollInterval),
 		"how often the webhook worker looks for work when idle")
 	fs.StringVar(&c.webhook.schedule, "webhook-schedule", envOr("DIRECTORY_WEBHOOK_SCHEDULE", scheduleString(webhook.DefaultSchedule)),
@@ -131,6 +153,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"disable a webhook endpoint whose attempts have all failed for this long")
 	fs.DurationVar(&c.webhook.timeout, "webhook-timeout", envDuration("DIRECTORY_WEBHOOK_TIMEOUT", webhook.DefaultTimeout),
 		"timeout of one webhook request")
+	fs.StringVar(&c.metricsToken, "metrics-token", getenv("DIRECTORY_METRICS_TOKEN"),
+		"bearer token /metrics requires (Authorization: Bearer <token>); empty: /metrics is open")
 	fs.BoolVar(&c.webhook.allowPrivate, "webhook-allow-private", envBool("DIRECTORY_WEBHOOK_ALLOW_PRIVATE", false),
 		"let webhooks reach loopback and private addresses (link-local stays refused)")
 }
@@ -176,10 +200,14 @@ func (c *config) base() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// getenv reads the environment; the configuration table of the README is
+// generated with it returning "" (the built-in defaults).
+var getenv = os.Getenv
+
 // envBool reads a boolean variable (true/false, 1/0, ...); unset or
 // unreadable, it is def.
 func envBool(key string, def bool) bool {
-	b, err := strconv.ParseBool(os.Getenv(key))
+	b, err := strconv.ParseBool(getenv(key))
 	if err != nil {
 		return def
 	}
@@ -188,7 +216,7 @@ func envBool(key string, def bool) bool {
 
 // envFloat reads a number variable; unset or unreadable, it is def.
 func envFloat(key string, def float64) float64 {
-	f, err := strconv.ParseFloat(os.Getenv(key), 64)
+	f, err := strconv.ParseFloat(getenv(key), 64)
 	if err != nil {
 		return def
 	}
@@ -197,7 +225,7 @@ func envFloat(key string, def float64) float64 {
 
 // envInt reads an integer variable; unset or unreadable, it is def.
 func envInt(key string, def int) int {
-	n, err := strconv.Atoi(os.Getenv(key))
+	n, err := strconv.Atoi(getenv(key))
 	if err != nil {
 		return def
 	}
@@ -207,7 +235,7 @@ func envInt(key string, def int) int {
 // envDuration reads a duration variable ("30s", "2m"); unset or
 // unreadable or not positive, it is def.
 func envDuration(key string, def time.Duration) time.Duration {
-	d, err := time.ParseDuration(os.Getenv(key))
+	d, err := time.ParseDuration(getenv(key))
 	if err != nil || d <= 0 {
 		return def
 	}
@@ -224,8 +252,9 @@ func envDurationOrZero(key string, def time.Duration) time.Duration {
 	return d
 }
 
+// envOr reads a string variable; unset or empty, it is def.
 func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
+	if v := getenv(key); v != "" {
 		return v
 	}
 	return def

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"flag"
-	"io"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/acme/directory/graph"
 )
@@ -16,8 +16,7 @@ func TestGraphQLConfig(t *testing.T) {
 	parse := func(t *testing.T, args ...string) graph.Config {
 		t.Helper()
 		var c config
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 		c.flags(fs)
 		if err := fs.Parse(args); err != nil {
 			t.Fatal(err)

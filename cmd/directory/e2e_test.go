@@ -211,7 +211,8 @@ func (c *scimClient) post(path, body string) string {
 	return c.send("POST", path, body, http.StatusCreated)["id"].(string)
 }
 
+// patch sends a PATCH that asks for nothing back: 204 No Content.
 func (c *scimClient) patch(path, body string) {
 	c.t.Helper()
-	c.send("PATCH", path, body, http.StatusOK)
+	c.send("PATCH", path, body, http.StatusNoContent)
 }

@@ -2,80 +2,104 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/broker"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/events"
 )
 
-// eventsTail is "directory events tail": an organization's events printed
+// eventRecord is an event as events tail --output json prints it, one
+// JSON object a line.
+type eventRecord struct {
+	Cursor       string          `json:"cursor"`
+	Type         string          `json:"type"`
+	CreatedAt    time.Time       `json:"createdAt"`
+	Organization uuid.UUID       `json:"organizationID"`
+	Directory    *uuid.UUID      `json:"directoryID,omitempty"`
+	Subject      uuid.UUID       `json:"subjectID"`
+	ActorType    string          `json:"actorType"`
+	ActorID      *uuid.UUID      `json:"actorID,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+	Previous     json.RawMessage `json:"previous,omitempty"`
+}
+
+// eventsCmd is "directory events tail": an organization's events printed
 // as they commit, one line each (time, type, subject, cursor), until
 // interrupted. It reads through package events as the platform, woken by
 // its own broker, like a subscription: --after resumes from a printed
 // cursor with no gap (--after "" starts from the oldest event kept);
 // without it, only the events that commit from now on.
-func eventsTail(ctx context.Context, args []string, out io.Writer) error {
-	a := newAdmin("events tail")
-	org := a.id("org", "organization id")
-	types := a.fs.String("types", "", "only these types, comma-separated (e.g. user.created,user.deleted)")
-	after := a.fs.String("after", "", `print the events after this cursor ("": from the oldest kept; default: new events only)`)
-	if err := parse(a.fs, args); err != nil {
-		return err
-	}
-	orgID, err := org()
-	if err != nil {
-		return err
-	}
-	var f events.Filter
-	for _, t := range strings.Split(*types, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			f.Types = append(f.Types, t)
+func (a *cli) eventsCmd() *cobra.Command {
+	tail := leaf("tail", "print an organization's events as they commit, until interrupted", nil)
+	org := idFlag(tail, "org", "organization id")
+	var types []string
+	valid := domain.WebhookEventTypes()
+	tail.Flags().Var(&enumListValue{v: &types, allowed: valid}, "types", "only these event types, comma-separated (e.g. user.created,user.deleted)")
+	completeFrom(tail, "types", valid)
+	after := tail.Flags().String("after", "", `print the events after this cursor ("": from the oldest kept; omitted: new events only)`)
+	format := outputFlag(tail)
+	tail.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		s, err := a.cfg.open(ctx)
+		if err != nil {
+			return err
 		}
-	}
-	s, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	pctx := access.PlatformContext(ctx)
-	var from events.Cursor
-	if flagSet(a.fs, "after") {
-		from, err = events.ParseCursor(*after)
-	} else {
-		from, err = events.Latest(pctx, s.Client, orgID)
-	}
-	if err != nil {
+		defer s.Close()
+		pctx := access.PlatformContext(ctx)
+		var from events.Cursor
+		if cmd.Flags().Changed("after") {
+			from, err = events.ParseCursor(*after)
+		} else {
+			from, err = events.Latest(pctx, s.Client, *org)
+		}
+		if err != nil {
+			return explain(err)
+		}
+		bctx, stop := context.WithCancel(ctx)
+		defer stop()
+		b := broker.New(s, broker.Config{DatabaseURL: a.cfg.databaseURL})
+		go func() {
+			if err := b.Run(bctx); err != nil {
+				slog.WarnContext(bctx, "events tail: no wake-ups, polling", "err", err)
+			}
+		}()
+		enc := json.NewEncoder(a.out)
+		err = b.Tail(pctx, s.Client, *org, from, events.Filter{Types: types}, func(e *ent.Event) error {
+			if *format == outputJSON {
+				return enc.Encode(eventOf(e))
+			}
+			_, err := fmt.Fprintf(a.out, "%s  %-20s  %s  %s\n", e.CreatedAt.UTC().Format(time.RFC3339Nano), e.Type, e.SubjectID, events.Of(e))
+			return err
+		})
+		// Interrupted: the statement it cancelled may report that in its
+		// own words (PostgreSQL's 57014), not as ctx's error.
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil
+		}
 		return explain(err)
 	}
-	bctx, stop := context.WithCancel(ctx)
-	defer stop()
-	b := broker.New(s, broker.Config{DatabaseURL: a.databaseURL})
-	go func() {
-		if err := b.Run(bctx); err != nil {
-			slog.WarnContext(bctx, "events tail: no wake-ups, polling", "err", err)
-		}
-	}()
-	err = b.Tail(pctx, s.Client, orgID, from, f, func(e *ent.Event) error {
-		_, err := fmt.Fprintf(out, "%s  %-20s  %s  %s\n", e.CreatedAt.UTC().Format(time.RFC3339Nano), e.Type, e.SubjectID, events.Of(e))
-		return err
-	})
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
-	return explain(err)
+	return noun("events", "an organization's events", tail)
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+// eventOf is the printed form of an event.
+func eventOf(e *ent.Event) eventRecord {
+	r := eventRecord{Cursor: events.Of(e).String(), Type: e.Type, CreatedAt: e.CreatedAt.UTC(),
+		Organization: e.OrganizationID, Directory: e.DirectoryID, Subject: e.SubjectID, ActorType: string(e.ActorType), ActorID: e.ActorID}
+	if e.Data != nil {
+		r.Data, _ = json.Marshal(e.Data)
+	}
+	if e.Previous != nil {
+		r.Previous, _ = json.Marshal(e.Previous)
+	}
+	return r
 }

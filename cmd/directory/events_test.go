@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,18 @@ func TestEventsTail(t *testing.T) {
 					t.Errorf("line %d: cursor: %v", i, err)
 				}
 				cursors = append(cursors, f[3])
+			}
+
+			// --output json: one object a line, the same events.
+			for i, l := range tail(4, 10*time.Second, nil, "--after", "", "--output", "json") {
+				var e eventRecord
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatalf("json line %d %q: %v", i, l, err)
+				}
+				if e.Type != "role.created" || e.Subject.String() != roles[i] || e.Cursor != cursors[i] ||
+					e.ActorType == "" || e.Organization.String() != org || len(e.Data) < 10 {
+					t.Errorf("json line %d = %+v", i, e)
+				}
 			}
 
 			// Resuming after a printed cursor prints what follows it, once.

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"flag"
 	"net/http"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/acme/directory/scim"
 )
@@ -34,7 +35,7 @@ const (
 )
 
 // flags registers the HTTP and SCIM limit flags on fs.
-func (h *httpConfig) flags(fs *flag.FlagSet) {
+func (h *httpConfig) flags(fs *pflag.FlagSet) {
 	fs.DurationVar(&h.readHeaderTimeout, "http-read-header-timeout",
 		envDuration("DIRECTORY_HTTP_READ_HEADER_TIMEOUT", defaultReadHeaderTimeout), "time a client has to send request headers")
 	fs.DurationVar(&h.idleTimeout, "http-idle-timeout",

@@ -1,19 +1,20 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 func TestHTTPConfigFlags(t *testing.T) {
 	var h httpConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	h.flags(fs)
-	if err := parse(fs, []string{"--scim-body-timeout", "5s", "--scim-max-filter-clauses", "50", "--http-idle-timeout", "1m", "--scim-member-reads-per-directory", "3"}); err != nil {
+	if err := fs.Parse([]string{"--scim-body-timeout", "5s", "--scim-max-filter-clauses", "50", "--http-idle-timeout", "1m", "--scim-member-reads-per-directory", "3"}); err != nil {
 		t.Fatal(err)
 	}
 	if h.scim.BodyTimeout != 5*time.Second || h.scim.MaxFilterClauses != 50 || h.idleTimeout != time.Minute ||

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,7 +125,11 @@ func TestServe(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			var out bytes.Buffer
 			done := make(chan error, 1)
-			go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, db...), &out) }()
+			t.Setenv("DIRECTORY_PUBLIC_URL", "")
+			const public = "https://dir.example.org:8443"
+			go func() {
+				done <- run(ctx, append([]string{"serve", "--addr", addr, "--public-url", public + "/"}, db...), &out)
+			}()
 
 			body := waitFor(t, "http://"+addr+"/healthz")
 			if body != "ok\n" {
@@ -132,6 +137,21 @@ func TestServe(t *testing.T) {
 			}
 			if body := waitFor(t, "http://"+addr+"/readyz"); body != "ready\n" {
 				t.Fatalf("/readyz = %q", body)
+			}
+			var hc bytes.Buffer
+			if err := run(context.Background(), []string{"healthcheck", "--url", "http://" + addr + "/healthz"}, &hc); err != nil || hc.String() != "ok\n" {
+				t.Fatalf("healthcheck: %v, %q", err, hc.String())
+			}
+			if name == "sqlite" {
+				// An online backup works; a restore over the running server is refused.
+				backup := filepath.Join(t.TempDir(), "b.db")
+				if err := run(context.Background(), append([]string{"backup", "--to", backup}, db...), io.Discard); err != nil {
+					t.Fatalf("backup while serving: %v", err)
+				}
+				err := run(context.Background(), append([]string{"restore", "--from", backup}, db...), io.Discard)
+				if err == nil || !strings.Contains(err.Error(), "a server is running") {
+					t.Fatalf("restore while serving: %v; want it refused", err)
+				}
 			}
 			cancel() // as SIGTERM does
 			select {
@@ -144,6 +164,39 @@ func TestServe(t *testing.T) {
 			}
 			if !regexp.MustCompile(`dk_[A-Za-z0-9_-]{43}`).MatchString(out.String()) {
 				t.Fatalf("first start printed no platform key:\n%s", out.String())
+			}
+			// The banner's commands run as written from the repository's root,
+			// and it shows the portal.
+			for _, want := range []string{"Admin Portal:  " + public + "/portal/", "go run ./cmd/directory", "org create --name"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("banner lacks %q:\n%s", want, out.String())
+				}
+			}
+			// The commands print the URL the server ran with, though this
+			// shell has no DIRECTORY_PUBLIC_URL.
+			var cmdOut bytes.Buffer
+			if err := run(context.Background(), append([]string{"org", "create", "--name", "Acme"}, db...), &cmdOut); err != nil {
+				t.Fatal(err)
+			}
+			org := strings.TrimSpace(cmdOut.String())
+			cmdOut.Reset()
+			if err := run(context.Background(), append([]string{"scim", "create", "--org", org, "--provider", "jumpcloud"}, db...), &cmdOut); err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`SCIM endpoint: https://dir\.example\.org:8443/scim/v2/[0-9a-f-]{36}\n`).MatchString(cmdOut.String()) {
+				t.Errorf("scim create after serve --public-url %s printed:\n%s", public, cmdOut.String())
+			}
+			cmdOut.Reset()
+			if err := run(context.Background(), append([]string{"portal", "link", "--org", org}, db...), &cmdOut); err != nil ||
+				!strings.HasPrefix(cmdOut.String(), public+"/portal/login?token=dpl_") {
+				t.Errorf("portal link: %v\n%s", err, cmdOut.String())
+			}
+			// The environment still wins, as for the server.
+			t.Setenv("DIRECTORY_PUBLIC_URL", "https://other.example")
+			cmdOut.Reset()
+			if err := run(context.Background(), append([]string{"scim", "list", "--org", org}, db...), &cmdOut); err != nil ||
+				!strings.Contains(cmdOut.String(), "https://other.example/scim/v2/") {
+				t.Errorf("scim list with DIRECTORY_PUBLIC_URL set: %v\n%s", err, cmdOut.String())
 			}
 		})
 	}

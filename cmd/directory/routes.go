@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/acme/directory/metrics"
 	"github.com/acme/directory/portal"
 	"github.com/acme/directory/scim"
+	"github.com/acme/directory/secret"
 	"github.com/acme/directory/store"
 )
 
@@ -28,8 +31,9 @@ func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Han
 	if err := m.WatchDB(s.DB, s.Dialect); err != nil {
 		slog.Warn("metrics: database pool not watched", "err", err)
 	}
+	m.WatchWebhooks(s.Client)
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /metrics", metricsAuth(c.metricsToken, m.Handler()))
 	// One authenticator for both edges: one clock, one last-use throttle.
 	a := auth.New(s.Client, auth.Config{Announce: s.Dialect == dialect.Postgres})
 	// Another server's revocation holds here at once.
@@ -68,5 +72,34 @@ func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Han
 		}
 		io.WriteString(w, "ready\n")
 	})
-	return m.Middleware(mux)
+	return withRequestID(m.Middleware(mux))
+}
+
+// metricsAuth guards /metrics with a bearer token when one is configured
+// (--metrics-token): its labels name directories, and its figures say
+// much about the tenants' activity.
+func metricsAuth(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := secret.Bearer(r.Header.Get("Authorization"))
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			slog.WarnContext(r.Context(), "metrics scrape refused", "remote", r.RemoteAddr, "reason", metricsRefusal(ok))
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "a valid metrics token is required: Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsRefusal is the reason class of a refused scrape.
+func metricsRefusal(hadBearer bool) string {
+	if hadBearer {
+		return "refused"
+	}
+	return "missing"
 }

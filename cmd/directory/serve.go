@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,17 +30,19 @@ const pruneInterval = time.Hour
 // worker and event pruner to return once told to stop.
 const workerStopWait = 5 * time.Second
 
-func serve(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	c.flags(fs)
-	c.http.flags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+// serve runs the HTTP server with the configuration c (its flags are
+// registered by serveCmd) until ctx ends.
+func serve(ctx context.Context, c config, out io.Writer) error {
 	schedule, err := webhook.ParseSchedule(c.webhook.schedule)
 	if err != nil {
 		return err
+	}
+	if c.databaseURL == "" { // restore refuses a data folder a server holds
+		unlock, err := lockDataDir(c.dataDir, false)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer unlock()
 	}
 	// The first platform key is made under the migrations' lock: of
 	// replicas starting at once, exactly one makes it.
@@ -52,6 +53,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	recordPublicURL(ctx, s, c.base())
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
@@ -216,16 +218,6 @@ already (the first, %s... %q, created %s). Keys are managed with
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	fmt.Fprintf(out, `
-Directory is set up. This server created the platform API key; it is shown only once:
-
-    %s
-
-GraphQL API:   %s/graphql   (Authorization: Bearer <key>)
-Health:        %s/healthz
-Next:          directory org create --name "Acme"
-               directory scim create --org <org id> --provider jumpcloud
-
-`, k.Key, base, base)
+	printBanner(out, k.Key, c)
 	return nil
 }
