@@ -4,6 +4,11 @@ package domain
 // the Standard Webhooks way. The operations here manage endpoints and
 // their secrets, queue resends, move the dispatch cursor and disable a
 // failing endpoint; package webhook sends the deliveries.
+//
+// The delivery state machine's other writes (claim, record an attempt
+// with its back-off, breaker and disable, prune) are in deliveries.go;
+// package webhook's documentation lists the states and transitions and
+// which operation performs each.
 
 import (
 	"context"
@@ -424,23 +429,31 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reason string) (bool, error) {
 	acted := false
 	err := s.inTx(ctx, func(tx *ent.Client) error {
-		// Only the update that turns it off writes the event, however
-		// many workers decide at once.
-		n, err := tx.WebhookEndpoint.Update().
-			Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true)).SetEnabled(false).Save(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
-		ep, err := tx.WebhookEndpoint.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		acted = true
-		data := entityData(ep, "last_event_txid", "last_event_id")
-		data["reason"] = reason
-		return record(ctx, tx, change{typ: EventWebhookEndpointDisabled, org: ep.OrganizationID, subject: ep.ID, data: data})
+		var err error
+		acted, err = disableEndpoint(ctx, tx, id, reason)
+		return err
 	})
 	return acted, wrap("disable webhook endpoint", err)
+}
+
+// disableEndpoint is DisableWebhookEndpoint within tx (also
+// RecordWebhookAttempt's, when an endpoint has failed for too long).
+func disableEndpoint(ctx context.Context, tx *ent.Client, id uuid.UUID, reason string) (bool, error) {
+	// Only the update that turns it off writes the event, however many
+	// workers decide at once.
+	n, err := tx.WebhookEndpoint.Update().
+		Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true)).SetEnabled(false).Save(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	ep, err := tx.WebhookEndpoint.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	data := entityData(ep, "last_event_txid", "last_event_id")
+	data["reason"] = reason
+	err = record(ctx, tx, change{typ: EventWebhookEndpointDisabled, org: ep.OrganizationID, subject: ep.ID, data: data})
+	return err == nil, err
 }
 
 // ExtendWebhookLeases moves the lease of deliveries a worker is still

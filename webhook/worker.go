@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -19,20 +18,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/event"
-	"github.com/acme/directory/ent/webhookattempt"
-	"github.com/acme/directory/ent/webhookdelivery"
-	"github.com/acme/directory/ent/webhookendpoint"
 	"github.com/acme/directory/events"
-	"github.com/acme/directory/store"
 )
 
 // DefaultSchedule is the wait after each failed attempt: nine retries
@@ -198,10 +190,8 @@ func ParseSchedule(s string) ([]time.Duration, error) {
 // of servers, may share a database.
 type Worker struct {
 	svc    *domain.Service
-	client *ent.Client
-	dia    string
-	locks  bool // FOR UPDATE SKIP LOCKED (PostgreSQL)
 	cfg    Config
+	rules  domain.WebhookDeliveryPolicy // cfg's, as the domain's operations take them
 	policy egress.Policy
 	http   *http.Client
 
@@ -209,12 +199,16 @@ type Worker struct {
 	leased map[uuid.UUID]struct{} // deliveries this worker is sending: their leases are extended
 }
 
-// New returns a worker over svc's database, which speaks the ent dialect
-// dia.
+// New returns a worker over svc's database. dia, the ent dialect svc was
+// made with, is no longer read: the domain's operations, which do every
+// write of the delivery state machine, use svc's own.
 func New(svc *domain.Service, dia string, cfg Config) *Worker {
 	cfg = cfg.withDefaults()
 	pol := egress.Policy{AllowPrivate: cfg.AllowPrivate, Resolver: cfg.Resolver, Own: cfg.OwnAddrs}
-	return &Worker{svc: svc, client: svc.Client(), dia: dia, locks: dia == dialect.Postgres, cfg: cfg, policy: pol,
+	rules := domain.WebhookDeliveryPolicy{Lease: cfg.Lease, PerEndpoint: cfg.PerEndpoint, Schedule: cfg.Schedule,
+		Jitter: cfg.Jitter, BreakerThreshold: cfg.BreakerThreshold, BreakerBackoff: cfg.BreakerBackoff,
+		BreakerMaxBackoff: cfg.BreakerMaxBackoff, DisableAfter: cfg.DisableAfter}
+	return &Worker{svc: svc, cfg: cfg, rules: rules, policy: pol,
 		http:   NewHTTPClient(ClientConfig{Timeout: cfg.Timeout, ConnectTimeout: cfg.ConnectTimeout, Policy: pol}),
 		leased: map[uuid.UUID]struct{}{}}
 }
@@ -320,7 +314,7 @@ func (w *Worker) Run(ctx context.Context) {
 				wg.Go(func() {
 					defer func() { <-slots; poke(freed) }()
 					if err := w.deliver(ctx, j); err != nil && ctx.Err() == nil {
-						slog.ErrorContext(ctx, "webhook: record attempt failed", "delivery", j.d.ID, "err", err)
+						slog.ErrorContext(ctx, "webhook: record attempt failed", "delivery", j.Delivery.ID, "err", err)
 					}
 				})
 			}
@@ -390,11 +384,11 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 // lease runs out and another worker sends it).
 func (w *Worker) deliver(ctx context.Context, j job) error {
 	w.mu.Lock()
-	w.leased[j.d.ID] = struct{}{}
+	w.leased[j.Delivery.ID] = struct{}{}
 	w.mu.Unlock()
 	defer func() {
 		w.mu.Lock()
-		delete(w.leased, j.d.ID)
+		delete(w.leased, j.Delivery.ID)
 		w.mu.Unlock()
 	}()
 	o := w.send(ctx, j)
@@ -438,334 +432,17 @@ func (w *Worker) heartbeat(ctx context.Context) (stop func()) {
 }
 
 // job is a claimed delivery with what sending it needs.
-type job struct {
-	d  *ent.WebhookDelivery
-	ep *ent.WebhookEndpoint
-	ev *ent.Event // nil when the event is no longer kept
-}
+type job = domain.ClaimedDelivery
 
-// claim takes up to limit due deliveries and leases them for Lease: their
-// lease is set, in the claiming transaction, so no other worker takes
-// them until it ends. A delivery is due when it is pending, its next
-// attempt time has come, no lease on it runs, no earlier delivery of its
-// subject to its endpoint is pending, and its endpoint is enabled with
-// its circuit breaker closed (or half-open). Each endpoint gets at most
-// PerEndpoint deliveries in flight, counting those other workers hold (1
-// while its breaker is half-open), and the picks rotate: every
-// organization's first pick before any organization's second, and within
-// an organization every endpoint's first before any endpoint's second.
-//
-// It works in two steps, each cheap however long one endpoint's queue:
-// endpoints (candidateEndpoints), then each chosen endpoint's first due
-// deliveries through the index on (endpoint_id, status, next_attempt_at).
-// On PostgreSQL the endpoint's row and then the deliveries are locked with
-// SKIP LOCKED, so workers claiming at once take different endpoints and
-// rows, and the in-flight count read under the endpoint's lock is exact.
+// claim takes up to limit due deliveries and leases them for Lease
+// (domain.Service.ClaimWebhookDeliveries: at most PerEndpoint in flight
+// per endpoint, rotated between organizations and endpoints).
 func (w *Worker) claim(ctx context.Context, limit int) ([]job, error) {
-	now := w.cfg.Now()
-	var jobs []job
-	err := store.WithTx(ctx, w.client, func(tx *ent.Tx) error {
-		eps, err := w.candidateEndpoints(ctx, tx, now, limit)
-		if err != nil || len(eps) == 0 {
-			return err
-		}
-		// Allot the limit round-robin: one each in the endpoints' order,
-		// then a second each, up to each endpoint's room.
-		allot := make([]int, len(eps))
-		for left, round := limit, 1; left > 0; round++ {
-			gave := false
-			for i, e := range eps {
-				if left > 0 && e.room >= round {
-					allot[i]++
-					left--
-					gave = true
-				}
-			}
-			if !gave {
-				break
-			}
-		}
-		picked := make([][]*ent.WebhookDelivery, len(eps))
-		for i, e := range eps {
-			if picked[i], err = w.pick(ctx, tx, e.id, allot[i], now); err != nil {
-				return err
-			}
-		}
-		var ds []*ent.WebhookDelivery
-		for round := 0; ; round++ { // the rotation: first picks, then second picks
-			more := false
-			for _, p := range picked {
-				if round < len(p) {
-					ds, more = append(ds, p[round]), true
-				}
-			}
-			if !more {
-				break
-			}
-		}
-		if len(ds) == 0 {
-			return nil
-		}
-		leased := make([]uuid.UUID, len(ds))
-		epIDs := make([]uuid.UUID, 0, len(ds))
-		evIDs := make([]int64, len(ds))
-		for i, d := range ds {
-			leased[i], evIDs[i] = d.ID, d.EventID
-			epIDs = append(epIDs, d.EndpointID)
-		}
-		err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(leased...)).
-			AddAttemptCount(1).SetLeaseExpiresAt(now.Add(w.cfg.Lease)).SetLastAttemptAt(now).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("lease deliveries: %w", err)
-		}
-		epRows, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.IDIn(epIDs...)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("endpoints of deliveries: %w", err)
-		}
-		evs, err := tx.Event.Query().Where(event.IDIn(evIDs...)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("events of deliveries: %w", err)
-		}
-		epOf := map[uuid.UUID]*ent.WebhookEndpoint{}
-		for _, ep := range epRows {
-			epOf[ep.ID] = ep.Unwrap()
-		}
-		evOf := map[int64]*ent.Event{}
-		for _, e := range evs {
-			evOf[e.ID] = e.Unwrap()
-		}
-		for _, d := range ds {
-			d = d.Unwrap()
-			d.AttemptCount++
-			jobs = append(jobs, job{d: d, ep: epOf[d.EndpointID], ev: evOf[d.EventID]})
-		}
-		return nil
-	})
+	jobs, err := w.svc.ClaimWebhookDeliveries(ctx, w.rules, w.cfg.Now(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("webhook: claim deliveries: %w", err)
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	return jobs, nil
-}
-
-// pick takes up to n of an endpoint's due deliveries, oldest first, within
-// its room re-read under its lock (PostgreSQL: FOR UPDATE SKIP LOCKED on
-// the endpoint, then on the deliveries; an endpoint another worker is
-// claiming from is skipped).
-func (w *Worker) pick(ctx context.Context, tx *ent.Tx, ep uuid.UUID, n int, now time.Time) ([]*ent.WebhookDelivery, error) {
-	if n <= 0 {
-		return nil, nil
-	}
-	if w.locks {
-		ids, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(ep)).
-			ForUpdate(sql.WithLockAction(sql.SkipLocked)).IDs(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("lock endpoint: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil, nil
-		}
-		e, err := tx.WebhookEndpoint.Get(ctx, ep)
-		if err != nil {
-			return nil, fmt.Errorf("read endpoint: %w", err)
-		}
-		busy, err := tx.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(ep),
-			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).Count(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count deliveries in flight: %w", err)
-		}
-		n = min(n, w.capacity(e.ConsecutiveFailures)-busy)
-		if n <= 0 || !e.Enabled || (e.BreakerOpenUntil != nil && e.BreakerOpenUntil.After(now)) {
-			return nil, nil
-		}
-	}
-	ids, err := w.firstDue(ctx, tx, ep, n, now, pickWindow)
-	if err == nil && len(ids) < n {
-		// Fewer than asked among the oldest: the rest of the window may
-		// wait behind earlier deliveries of their subjects. Look at
-		// every due delivery (cheap when few are due, which is when this
-		// happens, but for a subject with a long retry ahead).
-		ids, err = w.firstDue(ctx, tx, ep, n, now, 0)
-	}
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	q := tx.WebhookDelivery.Query().Where(
-		webhookdelivery.IDIn(ids...),
-		webhookdelivery.StatusEQ(webhookdelivery.StatusPending),
-		webhookdelivery.NextAttemptAtLTE(now),
-		webhookdelivery.Or(webhookdelivery.LeaseExpiresAtIsNil(), webhookdelivery.LeaseExpiresAtLTE(now)),
-	).Order(ent.Asc(webhookdelivery.FieldNextAttemptAt), ent.Asc(webhookdelivery.FieldEventTxid),
-		ent.Asc(webhookdelivery.FieldEventID))
-	if w.locks {
-		q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
-	}
-	ds, err := q.All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
-	}
-	return ds, nil
-}
-
-// pickWindow is how many of an endpoint's oldest due deliveries pick
-// looks at first for ones no earlier delivery of their subject holds
-// back: the cost of a claim stays bounded however long the queue.
-const pickWindow = 64
-
-// firstDueSQL is an endpoint's first due deliveries, oldest first, that
-// no pending delivery of their subject precedes in event order, among its
-// {window} oldest due ones. {name} marks a parameter (bind).
-const firstDueSQL = `
-SELECT d.id FROM (
-  SELECT id, subject_id, event_txid, event_id, next_attempt_at FROM webhook_deliveries {index webhookdelivery_endpoint_id_status_next_attempt_at}
-  WHERE endpoint_id = {ep} AND status = 'pending' AND next_attempt_at <= {now}
-    AND (lease_expires_at IS NULL OR lease_expires_at <= {now})
-  ORDER BY next_attempt_at, event_txid, event_id
-  LIMIT {window}
-) d
-WHERE NOT EXISTS (
-  SELECT 1 FROM webhook_deliveries p
-  WHERE p.endpoint_id = {ep} AND p.subject_id = d.subject_id AND p.status = 'pending'
-    AND (p.event_txid < d.event_txid OR (p.event_txid = d.event_txid AND p.event_id < d.event_id)))
-ORDER BY d.next_attempt_at, d.event_txid, d.event_id
-LIMIT {n}`
-
-// firstDue runs firstDueSQL; window 0 looks at every due delivery.
-func (w *Worker) firstDue(ctx context.Context, tx *ent.Tx, ep uuid.UUID, n int, now time.Time, window int) ([]uuid.UUID, error) {
-	if window <= 0 {
-		window = math.MaxInt32
-	}
-	query, args, err := w.bind(firstDueSQL, map[string]any{"ep": ep, "now": now, "window": window, "n": n})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
-	}
-	defer rows.Close()
-	var ids []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("due deliveries of endpoint %s: %w", ep, err)
-	}
-	return ids, nil
-}
-
-// capacity is how many deliveries an endpoint with this many consecutive
-// failures may have in flight: PerEndpoint, 1 while half-open.
-func (w *Worker) capacity(failures int) int {
-	if failures >= w.cfg.BreakerThreshold {
-		return 1
-	}
-	return w.cfg.PerEndpoint
-}
-
-// candidate is an endpoint with due deliveries and room for more in
-// flight.
-type candidate struct {
-	id   uuid.UUID
-	room int
-}
-
-// candidateEndpointsSQL lists the endpoints that may be sent to now, in
-// rotation: enabled, breaker closed or half-open, a pending delivery due
-// (its oldest next_attempt_at: the first entry of the index on
-// (endpoint_id, status, next_attempt_at), not a scan), and room: fewer in flight (leases running, counted
-// once per endpoint by the grouped join on the lease index) than they may
-// have. They are ranked per organization by their oldest due delivery
-// (org_rank) and ordered by that rank: one endpoint per organization in
-// turn. {name} marks a parameter (candidateEndpoints binds them).
-const candidateEndpointsSQL = `
-SELECT x.id, x.room FROM (
-  SELECT e.id, e.first_due,
-    (CASE WHEN e.consecutive_failures >= {threshold} THEN 1 ELSE {per} END) - COALESCE(f.n, 0) AS room,
-    ROW_NUMBER() OVER (PARTITION BY e.organization_id ORDER BY e.first_due, e.id) AS org_rank
-  FROM (
-    SELECT w.id, w.organization_id, w.consecutive_failures,
-      (SELECT d.next_attempt_at FROM webhook_deliveries d {index webhookdelivery_endpoint_id_status_next_attempt_at}
-        WHERE d.endpoint_id = w.id AND d.status = 'pending'
-        ORDER BY d.next_attempt_at LIMIT 1) AS first_due
-    FROM webhook_endpoints w
-    WHERE w.enabled AND (w.breaker_open_until IS NULL OR w.breaker_open_until <= {now})
-  ) e
-  LEFT JOIN (
-    SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries {index webhookdelivery_lease_expires_at}
-    WHERE lease_expires_at > {now} AND status = 'pending' GROUP BY endpoint_id
-  ) f ON f.endpoint_id = e.id
-  WHERE e.first_due <= {now}
-) x WHERE x.room > 0
-ORDER BY x.org_rank, x.first_due, x.id
-LIMIT {limit}`
-
-// bind replaces each {name} in query with the dialect's placeholder and
-// appends values[name] to the arguments. {index NAME} becomes SQLite's
-// INDEXED BY NAME and nothing on PostgreSQL: SQLite, without statistics,
-// would rather walk the index on (status, next_attempt_at) through every
-// endpoint's queue; PostgreSQL's planner finds the right index unaided.
-func (w *Worker) bind(query string, values map[string]any) (string, []any, error) {
-	var out strings.Builder
-	var args []any
-	for {
-		i := strings.IndexByte(query, '{')
-		if i < 0 {
-			out.WriteString(query)
-			return out.String(), args, nil
-		}
-		j := strings.IndexByte(query[i:], '}') + i
-		if name, ok := strings.CutPrefix(query[i+1:j], "index "); ok {
-			out.WriteString(query[:i])
-			if w.dia != dialect.Postgres {
-				out.WriteString("INDEXED BY " + name)
-			}
-			query = query[j+1:]
-			continue
-		}
-		v, ok := values[query[i+1:j]]
-		if !ok {
-			return "", nil, fmt.Errorf("webhook: no value for %s", query[i:j+1])
-		}
-		args = append(args, v)
-		out.WriteString(query[:i])
-		if w.dia == dialect.Postgres {
-			out.WriteString("$" + strconv.Itoa(len(args)))
-		} else {
-			out.WriteString("?")
-		}
-		query = query[j+1:]
-	}
-}
-
-// candidateEndpoints runs candidateEndpointsSQL: up to limit endpoints
-// with their room, in the order they should be served.
-func (w *Worker) candidateEndpoints(ctx context.Context, tx *ent.Tx, now time.Time, limit int) ([]candidate, error) {
-	query, args, err := w.bind(candidateEndpointsSQL, map[string]any{"threshold": w.cfg.BreakerThreshold,
-		"per": w.cfg.PerEndpoint, "now": now, "limit": limit})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("candidate endpoints: %w", err)
-	}
-	defer rows.Close()
-	var out []candidate
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.id, &c.room); err != nil {
-			return nil, fmt.Errorf("candidate endpoints: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("candidate endpoints: %w", err)
-	}
-	return out, nil
 }
 
 // Payload is the JSON body of a delivery: the event as the GraphQL API
@@ -816,22 +493,22 @@ func secrets(ep *ent.WebhookEndpoint, now time.Time) []string {
 func (w *Worker) send(ctx context.Context, j job) outcome {
 	now := w.cfg.Now()
 	o := outcome{at: now}
-	if j.ev == nil {
+	if j.Event == nil {
 		o.err = "the event is no longer kept"
 		return o
 	}
-	body, err := json.Marshal(PayloadOf(j.ev))
+	body, err := json.Marshal(PayloadOf(j.Event))
 	if err != nil {
 		o.err = "encode payload: " + err.Error()
 		return o
 	}
-	id, ts := domain.WebhookEventID(j.ev.ID), now.Unix()
-	sig, err := Sign(id, ts, body, secrets(j.ep, now)...)
+	id, ts := domain.WebhookEventID(j.Event.ID), now.Unix()
+	sig, err := Sign(id, ts, body, secrets(j.Endpoint, now)...)
 	if err != nil {
 		o.err = err.Error()
 		return o
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.ep.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
 		o.err = "build request: " + err.Error()
 		return o
@@ -892,133 +569,39 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
-// record stores an attempt and moves its delivery on: succeeded, due
-// again after the schedule's wait, or failed when the schedule is spent;
-// its lease ends. The endpoint's failure record moves with it: a success
-// closes its circuit breaker and clears its failures; a failure counts
-// one more consecutive failure, and at BreakerThreshold opens the breaker
-// for the back-off. An endpoint failing for longer than DisableAfter is
-// disabled, with an event.
+// record stores an attempt and moves its delivery on, and the endpoint's
+// failure record, circuit breaker and enabled with it
+// (domain.Service.RecordWebhookAttempt), and logs what came of it: a
+// delivery failed, a breaker opened, an endpoint disabled.
 func (w *Worker) record(ctx context.Context, j job, o outcome) error {
-	disable, since := false, time.Time{}
-	var opened *ent.WebhookEndpoint
-	err := store.WithTx(ctx, w.client, func(tx *ent.Tx) error {
-		n, err := tx.WebhookAttempt.Query().Where(webhookattempt.DeliveryID(j.d.ID)).Count(ctx)
-		if err != nil {
-			return fmt.Errorf("count attempts: %w", err)
-		}
-		err = tx.WebhookAttempt.Create().SetOrganizationID(j.d.OrganizationID).SetDeliveryID(j.d.ID).
-			SetNumber(n + 1).SetCreatedAt(o.at).SetSucceeded(o.ok).SetNillableResponseStatus(o.status).
-			SetLatencyMs(o.latency.Milliseconds()).SetResponseBody(o.body).SetError(clip(o.err, errorKeep)).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("record attempt: %w", err)
-		}
-		up := tx.WebhookDelivery.Update().Where(webhookdelivery.ID(j.d.ID),
-			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.AttemptCount(j.d.AttemptCount)).
-			SetNillableLastResponseStatus(o.status).SetLastError(clip(o.err, errorKeep)).ClearLeaseExpiresAt()
-		if o.status == nil {
-			up.ClearLastResponseStatus()
-		}
-		failed := false
-		switch {
-		case o.ok:
-			up.SetStatus(webhookdelivery.StatusSucceeded).SetDeliveredAt(o.at)
-		case j.ev == nil || j.d.AttemptCount > len(w.cfg.Schedule):
-			up.SetStatus(webhookdelivery.StatusFailed)
-			failed = true
-		default:
-			up.SetNextAttemptAt(o.at.Add(w.cfg.Jitter(w.cfg.Schedule[j.d.AttemptCount-1])))
-		}
-		if err := up.Exec(ctx); err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		if failed {
-			slog.WarnContext(ctx, "webhook: delivery failed", "delivery", j.d.ID, "endpoint", j.ep.ID,
-				"organization", j.d.OrganizationID, "event", domain.WebhookEventID(j.d.EventID),
-				"attempts", j.d.AttemptCount, "err", clip(o.err, errorKeep))
-		}
-		if o.ok {
-			err := tx.WebhookEndpoint.Update().Where(webhookendpoint.ID(j.ep.ID), webhookendpoint.Or(
-				webhookendpoint.FailingSinceNotNil(), webhookendpoint.ConsecutiveFailuresGT(0),
-				webhookendpoint.BreakerOpenUntilNotNil())).
-				ClearFailingSince().SetConsecutiveFailures(0).ClearBreakerOpenUntil().Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("update endpoint: %w", err)
-			}
-			return nil
-		}
-		ep, err := tx.WebhookEndpoint.UpdateOneID(j.ep.ID).AddConsecutiveFailures(1).Save(ctx)
-		if ent.IsNotFound(err) {
-			return nil // deleted meanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("count endpoint failure: %w", err)
-		}
-		epUp := tx.WebhookEndpoint.UpdateOneID(j.ep.ID)
-		if ep.ConsecutiveFailures >= w.cfg.BreakerThreshold {
-			epUp.SetBreakerOpenUntil(o.at.Add(w.backoff(ep.ConsecutiveFailures)))
-		}
-		switch {
-		case ep.FailingSince == nil:
-			epUp.SetFailingSince(o.at)
-		case o.at.Sub(*ep.FailingSince) >= w.cfg.DisableAfter:
-			disable, since = true, *ep.FailingSince
-		}
-		if len(epUp.Mutation().Fields()) == 0 {
-			return nil
-		}
-		if ep, err = epUp.Save(ctx); err != nil {
-			return fmt.Errorf("update endpoint: %w", err)
-		}
-		if ep.BreakerOpenUntil != nil {
-			opened = ep.Unwrap()
-		}
-		return nil
-	})
+	errText := clip(o.err, errorKeep)
+	res, err := w.svc.RecordWebhookAttempt(ctx, w.rules, domain.WebhookAttemptOutcome{Claim: j, At: o.at,
+		Status: o.status, Latency: o.latency, Body: o.body, Error: errText, Succeeded: o.ok})
 	if err != nil {
-		return err
+		return fmt.Errorf("webhook: %w", err)
 	}
-	if opened != nil {
+	if res.Failed {
+		slog.WarnContext(ctx, "webhook: delivery failed", "delivery", j.Delivery.ID, "endpoint", j.Endpoint.ID,
+			"organization", j.Delivery.OrganizationID, "event", domain.WebhookEventID(j.Delivery.EventID),
+			"attempts", j.Delivery.AttemptCount, "err", errText)
+	}
+	if opened := res.BreakerOpened; opened != nil {
 		slog.WarnContext(ctx, "webhook: endpoint circuit breaker open", "endpoint", opened.ID,
 			"organization", opened.OrganizationID, "consecutive_failures", opened.ConsecutiveFailures,
-			"until", opened.BreakerOpenUntil.UTC().Format(time.RFC3339), "err", clip(o.err, errorKeep))
+			"until", opened.BreakerOpenUntil.UTC().Format(time.RFC3339), "err", errText)
 	}
-	if disable {
-		reason := "every attempt has failed since " + since.UTC().Format(time.RFC3339)
-		acted, err := w.svc.DisableWebhookEndpoint(ctx, j.ep.ID, reason)
-		if err != nil {
-			return err
-		}
-		if acted {
-			slog.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", j.ep.ID,
-				"organization", j.ep.OrganizationID, "reason", reason)
-		}
+	if res.Disabled {
+		slog.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", j.Endpoint.ID,
+			"organization", j.Endpoint.OrganizationID, "reason", res.DisableReason)
 	}
 	return nil
 }
 
-// backoff is how long the breaker stays open after the given number of
-// consecutive failures: BreakerBackoff at the threshold, doubling with
-// each failure beyond, at most BreakerMaxBackoff.
-func (w *Worker) backoff(failures int) time.Duration {
-	d := w.cfg.BreakerBackoff
-	for range failures - w.cfg.BreakerThreshold {
-		if d >= w.cfg.BreakerMaxBackoff {
-			break
-		}
-		d *= 2
-	}
-	return min(d, w.cfg.BreakerMaxBackoff)
-}
-
 // prune deletes finished deliveries (with their attempts) older than the
-// retention.
+// retention (domain.Service.PruneWebhookDeliveries).
 func (w *Worker) prune(ctx context.Context) error {
-	_, err := w.client.WebhookDelivery.Delete().Where(
-		webhookdelivery.StatusNEQ(webhookdelivery.StatusPending),
-		webhookdelivery.UpdatedAtLT(w.cfg.Now().Add(-w.cfg.Retention))).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("prune deliveries: %w", err)
+	if _, err := w.svc.PruneWebhookDeliveries(ctx, w.cfg.Now().Add(-w.cfg.Retention)); err != nil {
+		return fmt.Errorf("webhook: %w", err)
 	}
 	return nil
 }
