@@ -15,6 +15,12 @@
 // events in order. All state is in the database: any number of workers,
 // on any number of servers, may run.
 //
+// The worker decides when and sends (signing, timeouts, the heartbeat,
+// concurrency); every write of the state machine below is an operation
+// of package domain, one transaction each, named beside the transition
+// it performs. The worker passes its Config's settings to them as a
+// domain.WebhookDeliveryPolicy.
+//
 // # Fairness
 //
 // A worker keeps up to Concurrency requests in flight and claims again
@@ -30,30 +36,41 @@
 // # A delivery's states
 //
 // The columns of webhook_deliveries that carry the state are status,
-// next_attempt_at, lease_expires_at and attempt_count:
+// next_attempt_at, lease_expires_at and attempt_count. Each transition
+// names, in brackets, the domain.Service operation that performs it:
 //
 //	queued    status=pending, lease none, next_attempt_at=now
 //	          (dispatch; a resend makes a finished delivery queued again)
+//	          [DispatchWebhookEvents, DispatchWebhookEventsOf;
+//	          ResendWebhookEvent, ResendWebhookEvents]
 //	due       queued or waiting, next_attempt_at <= now, no earlier
 //	          pending delivery of its subject to its endpoint, the
 //	          endpoint enabled and its breaker not open
 //	leased    due -> claimed: attempt_count+1, lease_expires_at =
 //	          now+Lease, extended every Lease/3 by its worker's heartbeat
 //	          while the request runs (FOR UPDATE SKIP LOCKED on PostgreSQL:
-//	          one claimer per row)
+//	          one claimer per row) [ClaimWebhookDeliveries; the
+//	          heartbeat: ExtendWebhookLeases]
 //	expired   leased whose lease passed (its worker died or stopped):
 //	          due again at once, claimed by any worker; the dead
-//	          attempt counts as one attempt
+//	          attempt counts as one attempt [ClaimWebhookDeliveries]
 //	succeeded leased -> 2xx: delivered_at set, lease cleared (final)
+//	          [RecordWebhookAttempt]
 //	waiting   leased -> failure (no answer, refused address, non-2xx,
 //	          redirect) with schedule left: next_attempt_at = now +
 //	          Schedule[attempt_count-1] ±jitter, lease cleared
+//	          [RecordWebhookAttempt]
 //	failed    leased -> failure with the schedule spent, or its event
 //	          no longer kept (final; the subject's next deliveries go on)
+//	          [RecordWebhookAttempt]
+//	pruned    succeeded or failed, unchanged for Retention: deleted
+//	          with its attempts [PruneWebhookDeliveries]
 //
 // An attempt's outcome is recorded only if the delivery is still the
 // worker's (pending with the attempt_count it claimed), so an attempt that
-// outlived its lease cannot overwrite a newer one's.
+// outlived its lease cannot overwrite a newer one's. RecordWebhookAttempt
+// writes the attempt row, the delivery's next state and the endpoint's
+// failure record below in one transaction.
 //
 // # An endpoint's circuit breaker
 //
@@ -71,10 +88,15 @@
 //	           BreakerMaxBackoff
 //	closed     any success: failures 0, breaker_open_until cleared
 //
+// Each of these moves is RecordWebhookAttempt's; ClaimWebhookDeliveries
+// reads the breaker (none while open, one in flight while half-open).
+//
 // Separately, failing_since marks the first failure since the last
 // success; an endpoint still failing DisableAfter later is disabled (a
-// webhook.endpoint_disabled event), and enabling it again clears its
-// failure record and breaker.
+// webhook.endpoint_disabled event) in the same transaction as the
+// attempt that found it so (RecordWebhookAttempt, through what
+// DisableWebhookEndpoint does), and enabling it again clears its failure
+// record and breaker (UpdateWebhookEndpoint).
 package webhook
 
 import (
