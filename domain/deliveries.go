@@ -98,6 +98,11 @@ type RecordedWebhookAttempt struct {
 	// Disabled: this failure disabled the endpoint, for DisableReason.
 	Disabled      bool
 	DisableReason string
+	// Next is, after a success, the next delivery of the same subject to
+	// the same endpoint when it is due, leased to the caller in the same
+	// transaction: send it at once. A subject's deliveries go one at a
+	// time, in order; chaining them spares each a claim of its own.
+	Next *ClaimedDelivery
 }
 
 // ClaimWebhookDeliveries takes up to limit due deliveries and leases them
@@ -489,7 +494,8 @@ func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPol
 		default:
 			up.SetNextAttemptAt(o.At.Add(p.Jitter(p.Schedule[d.AttemptCount-1])))
 		}
-		if err := up.Exec(ctx); err != nil {
+		moved, err := up.Save(ctx)
+		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}
 		if o.Succeeded {
@@ -500,7 +506,10 @@ func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPol
 			if err != nil {
 				return fmt.Errorf("update endpoint: %w", err)
 			}
-			return nil
+			if moved == 1 {
+				res.Next, err = s.leaseNextOfSubject(ctx, tx, p, o.Claim, o.At)
+			}
+			return err
 		}
 		ep, err := tx.WebhookEndpoint.UpdateOneID(epID).AddConsecutiveFailures(1).Save(ctx)
 		if ent.IsNotFound(err) {
@@ -542,6 +551,53 @@ func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPol
 		return RecordedWebhookAttempt{}, wrap("record webhook attempt", err)
 	}
 	return res, nil
+}
+
+// leaseNextOfSubject leases, to the worker whose delivery c just
+// succeeded, the next delivery of c's subject to c's endpoint, in event
+// order, when it is due and not leased and the endpoint is still enabled;
+// nil otherwise. It runs in the record's transaction. The row is locked
+// (waiting, never skipping: skipping a locked row could take a later one
+// out of order); no claim takes it meanwhile, since c's delivery was
+// pending before it.
+func (s *Service) leaseNextOfSubject(ctx context.Context, tx *ent.Client, p WebhookDeliveryPolicy, c ClaimedDelivery, at time.Time) (*ClaimedDelivery, error) {
+	q := tx.WebhookDelivery.Query().Where(
+		webhookdelivery.EndpointID(c.Endpoint.ID), webhookdelivery.SubjectID(c.Delivery.SubjectID),
+		webhookdelivery.StatusEQ(webhookdelivery.StatusPending),
+	).Order(ent.Asc(webhookdelivery.FieldEventTxid), ent.Asc(webhookdelivery.FieldEventID))
+	if s.rowLocks {
+		q.ForUpdate()
+	}
+	next, err := q.First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("next delivery of the subject: %w", err)
+	case next.NextAttemptAt.After(at) || next.LeaseExpiresAt != nil && next.LeaseExpiresAt.After(at):
+		return nil, nil // waiting for a retry, or someone's already
+	}
+	ep, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(c.Endpoint.ID), webhookendpoint.Enabled(true)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("endpoint of the next delivery: %w", err)
+	}
+	next, err = tx.WebhookDelivery.UpdateOne(next).AddAttemptCount(1).
+		SetLeaseExpiresAt(at.Add(p.Lease)).SetLastAttemptAt(at).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lease the next delivery of the subject: %w", err)
+	}
+	ev, err := tx.Event.Get(ctx, next.EventID)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("event of the next delivery: %w", err)
+	}
+	out := &ClaimedDelivery{Delivery: next.Unwrap(), Endpoint: ep.Unwrap()}
+	if ev != nil {
+		out.Event = ev.Unwrap()
+	}
+	return out, nil
 }
 
 // PruneWebhookDeliveries deletes the finished deliveries (succeeded or

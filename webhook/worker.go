@@ -381,8 +381,23 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 
 // deliver sends one claimed delivery, its lease extended meanwhile, and
 // records the outcome, unless ctx ended (the worker is stopping: the
-// lease runs out and another worker sends it).
+// lease runs out and another worker sends it). After a success the
+// record leases the subject's next delivery to this endpoint when it is
+// due, and deliver sends that one at once, in the same slot: a subject's
+// deliveries go one at a time, and a queue of them (a group's members
+// added in a sync) needs no claim each.
 func (w *Worker) deliver(ctx context.Context, j job) error {
+	for {
+		next, err := w.deliverOne(ctx, j)
+		if err != nil || next == nil {
+			return err
+		}
+		j = *next
+	}
+}
+
+// deliverOne sends j and records it; it returns the delivery leased next.
+func (w *Worker) deliverOne(ctx context.Context, j job) (*job, error) {
 	w.mu.Lock()
 	w.leased[j.Delivery.ID] = struct{}{}
 	w.mu.Unlock()
@@ -393,7 +408,7 @@ func (w *Worker) deliver(ctx context.Context, j job) error {
 	}()
 	o := w.send(ctx, j)
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	return w.record(ctx, j, o)
 }
@@ -573,12 +588,12 @@ func clip(s string, n int) string {
 // failure record, circuit breaker and enabled with it
 // (domain.Service.RecordWebhookAttempt), and logs what came of it: a
 // delivery failed, a breaker opened, an endpoint disabled.
-func (w *Worker) record(ctx context.Context, j job, o outcome) error {
+func (w *Worker) record(ctx context.Context, j job, o outcome) (*job, error) {
 	errText := clip(o.err, errorKeep)
 	res, err := w.svc.RecordWebhookAttempt(ctx, w.rules, domain.WebhookAttemptOutcome{Claim: j, At: o.at,
 		Status: o.status, Latency: o.latency, Body: o.body, Error: errText, Succeeded: o.ok})
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	if res.Failed {
 		slog.WarnContext(ctx, "webhook: delivery failed", "delivery", j.Delivery.ID, "endpoint", j.Endpoint.ID,
@@ -594,7 +609,7 @@ func (w *Worker) record(ctx context.Context, j job, o outcome) error {
 		slog.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", j.Endpoint.ID,
 			"organization", j.Endpoint.OrganizationID, "reason", res.DisableReason)
 	}
-	return nil
+	return res.Next, nil
 }
 
 // prune deletes finished deliveries (with their attempts) older than the

@@ -589,3 +589,25 @@ func drain(t *testing.T, w *webhook.Worker, ctx context.Context) {
 	}
 	t.Fatal("rounds keep sending")
 }
+
+// TestSubjectQueueIsChained: a subject's queued deliveries go back to back
+// in one slot — each success leases the next in the same transaction — so
+// one round delivers a subject's whole queue, in order, where a claim each
+// would take a round each.
+func TestSubjectQueueIsChained(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		rcv := newReceiver(t, nil)
+		f := newFixture(t, s, rcv.srv.URL)
+		subjects := f.roles(t, 2, 6) // two roles, each created and updated 6 times
+		c := newClock()
+		w := webhook.New(f.svc, s.Dialect, quick(c, time.Second))
+		if _, err := w.Round(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := rcv.accepted()
+		if want := f.eventIDs(t, subjects); len(got) != len(want) {
+			t.Fatalf("one round delivered %d of the %d queued deliveries of two subjects", len(got), len(want))
+		}
+		checkDelivered(t, got, f.eventIDs(t, subjects), f.secret)
+	})
+}
