@@ -311,6 +311,12 @@ func (h *Handler) CloseSockets() {
 	h.e.sockets.closeAll(wsCloseGoingAway, "Going away: the server is stopping")
 }
 
+// OpenSockets is how many WebSockets are open on this handler.
+func (h *Handler) OpenSockets() int { return h.e.sockets.counts().sockets }
+
+// OpenSubscriptions is how many event subscriptions run on its sockets.
+func (h *Handler) OpenSubscriptions() int { return h.e.sockets.counts().subscriptions }
+
 // newServer assembles the gqlgen server: transports, limits, error
 // handling, the per-operation batch loader and mutation transactions.
 //

@@ -161,6 +161,20 @@ func newSocketSet(cfg Config) *socketSet {
 	return ss
 }
 
+// socketCounts is what counts() reports.
+type socketCounts struct{ sockets, subscriptions int }
+
+// counts is how many sockets are open and subscriptions run, now.
+func (ss *socketSet) counts() socketCounts {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	out := socketCounts{sockets: ss.total}
+	for _, ks := range ss.subs {
+		out.subscriptions += ks.n
+	}
+	return out
+}
+
 // closeAll closes every open socket with code and reason.
 func (ss *socketSet) closeAll(code int, reason string) {
 	ss.mu.Lock()

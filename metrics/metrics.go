@@ -39,6 +39,7 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	statements *prometheus.HistogramVec
 	scimOps    *prometheus.CounterVec
+	live       liveMetrics
 
 	mu   sync.Mutex
 	dirs map[string]bool // directory label values in use
@@ -69,7 +70,8 @@ func New() *Metrics {
 			Help: "SCIM operations by directory, operation and outcome (ok: 2xx, client_error: 4xx, server_error: 5xx).",
 		}, []string{"directory", "operation", "outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.statements, m.scimOps,
+	m.live = newLiveMetrics()
+	m.reg.MustRegister(m.requests, m.duration, m.statements, m.scimOps, m.live.deliveries, m.live.deliveryLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

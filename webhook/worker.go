@@ -119,6 +119,10 @@ type Config struct {
 	Resolver *net.Resolver
 	// OwnAddrs lists the host's own addresses; nil: egress.OwnAddrs.
 	OwnAddrs func() []netip.Addr
+	// Observe, when set, is told of each attempt's outcome ("succeeded",
+	// "retrying", "failed") and, for a success, the lag from its event's
+	// commit (the server's metrics).
+	Observe func(outcome string, lag time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -594,6 +598,19 @@ func (w *Worker) record(ctx context.Context, j job, o outcome) (*job, error) {
 		Status: o.status, Latency: o.latency, Body: o.body, Error: errText, Succeeded: o.ok})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	if w.cfg.Observe != nil {
+		outcome, lag := "retrying", time.Duration(0)
+		switch {
+		case o.ok:
+			outcome = "succeeded"
+			if j.Event != nil {
+				lag = o.at.Sub(j.Event.CreatedAt)
+			}
+		case res.Failed:
+			outcome = "failed"
+		}
+		w.cfg.Observe(outcome, lag)
 	}
 	if res.Failed {
 		slog.WarnContext(ctx, "webhook: delivery failed", "delivery", j.Delivery.ID, "endpoint", j.Endpoint.ID,

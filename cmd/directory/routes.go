@@ -43,8 +43,10 @@ func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Han
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
 	gql := graph.NewHandler(domain.New(s.Client, s.Dialect, domain.WebhookTargets(egress.Policy{AllowPrivate: c.webhook.allowPrivate})), gc)
+	m.WatchSockets(gql.OpenSockets, gql.OpenSubscriptions)
 	if lc != nil {
 		lc.goingAway = gql.CloseSockets // a stopping server's sockets end with 1001
+		lc.metrics = m                  // the webhook worker's figures
 	}
 	// A browser opening /graphql gets the portal's embedded explorer.
 	mux.Handle("/graphql", portal.Explorer(gql, gc.Introspection))

@@ -19,6 +19,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/apikey"
 	"github.com/acme/directory/events"
+	"github.com/acme/directory/metrics"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/webhook"
 )
@@ -79,6 +80,7 @@ func serve(ctx context.Context, c config, out io.Writer) error {
 		webhook.New(domain.New(s.Client, s.Dialect), s.Dialect, webhook.Config{
 			PollInterval: c.webhook.poll, Schedule: schedule, DisableAfter: c.webhook.disableAfter,
 			Timeout: c.webhook.timeout, AllowPrivate: c.webhook.allowPrivate, Retention: c.eventRetention,
+			Observe: lc.metrics.WebhookAttempt,
 		}).Run(workCtx)
 	})
 	select {
@@ -109,6 +111,8 @@ type lifecycle struct {
 	// goingAway closes the GraphQL WebSockets with 1001 Going Away
 	// (graph.Handler.CloseSockets), before their contexts end.
 	goingAway func()
+	// metrics are the server's figures (routes sets them).
+	metrics *metrics.Metrics
 }
 
 func newLifecycle() *lifecycle {
