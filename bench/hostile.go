@@ -70,30 +70,40 @@ func runAttack(ctx context.Context, srv *server, db string, a attack, dur time.D
 			}
 		})
 	}
+	probeUntil(actx, srv, probeURL, probeToken, &out, false)
+	wg.Wait()
+	return out
+}
+
+// probeUntil asks /healthz and another tenant's probeURL every 100 ms
+// (at once too, when now) until ctx ends, and keeps in out the worst
+// latencies, the failures and the server's largest resident memory.
+func probeUntil(ctx context.Context, srv *server, probeURL, probeToken string, out *hostileResult, now bool) {
 	probe := &http.Client{Timeout: 5 * time.Second}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	for actx.Err() == nil {
-		select {
-		case <-actx.Done():
-		case <-tick.C:
-			if d, ok := timed(probe, srv.url+"/healthz", ""); !ok {
-				out.probeFails++
-			} else {
-				out.health = max(out.health, d)
-			}
-			if d, ok := timed(probe, probeURL, probeToken); !ok {
-				out.probeFails++
-			} else {
-				out.tenant = max(out.tenant, d)
-			}
-			if rss, _ := srv.memory(); rss > out.peakRSS {
-				out.peakRSS = rss
+	for first := true; ctx.Err() == nil; first = false {
+		if !first || !now {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
 			}
 		}
+		if d, ok := timed(probe, srv.url+"/healthz", ""); !ok {
+			out.probeFails++
+		} else {
+			out.health = max(out.health, d)
+		}
+		if d, ok := timed(probe, probeURL, probeToken); !ok {
+			out.probeFails++
+		} else {
+			out.tenant = max(out.tenant, d)
+		}
+		if rss, _ := srv.memory(); rss > out.peakRSS {
+			out.peakRSS = rss
+		}
 	}
-	wg.Wait()
-	return out
 }
 
 // timed GETs u and reports how long a 200 took.

@@ -432,7 +432,7 @@ func graphqlErrors(b []byte) error {
 func openRaw(dbURL, dataDir string) (*sql.DB, error) {
 	driver, dsn := "postgres", dbURL
 	if dbURL == "" {
-		driver, dsn = "sqlite", store.SQLiteDSN(filepath.Join(dataDir, "directory.db"))
+		driver, dsn = "sqlite", store.SQLiteDSN(store.SQLiteFile(dataDir))
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

@@ -188,31 +188,7 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 	probeDone := make(chan struct{})
 	go func() {
 		defer close(probeDone)
-		probe := &http.Client{Timeout: 5 * time.Second}
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for first := true; ; first = false {
-			if !first {
-				select {
-				case <-pctx2.Done():
-					return
-				case <-tick.C:
-				}
-			}
-			if d, ok := timed(probe, srv.url+"/healthz", ""); !ok {
-				out.probeFails++
-			} else {
-				out.health = max(out.health, d)
-			}
-			if d, ok := timed(probe, probeURL, probeToken); !ok {
-				out.probeFails++
-			} else {
-				out.tenant = max(out.tenant, d)
-			}
-			if rss, _ := srv.memory(); rss > out.peakRSS {
-				out.peakRSS = rss
-			}
-		}
+		probeUntil(pctx2, srv, probeURL, probeToken, &out, true)
 	}()
 	busy, err := measure("busy")
 	stopProbe()

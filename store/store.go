@@ -347,17 +347,26 @@ func connect(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// IsPostgresURL reports whether databaseURL names PostgreSQL (a
+// postgres:// or postgresql:// URL); anything else is SQLite.
+func IsPostgresURL(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// SQLiteFile is the embedded database's file under a data folder.
+func SQLiteFile(dataDir string) string { return filepath.Join(dataDir, "directory.db") }
+
 // resolve turns the configuration into a database/sql driver name, DSN and
 // ent dialect.
 func resolve(databaseURL, dataDir string, dsnOf func(string) string) (driver, dsn, dia string, err error) {
 	switch {
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+	case IsPostgresURL(databaseURL):
 		return "postgres", dsnOf(databaseURL), dialect.Postgres, nil
 	case databaseURL == "":
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return "", "", "", fmt.Errorf("store: create data directory: %w", err)
 		}
-		return "sqlite", SQLiteDSN(filepath.Join(dataDir, "directory.db")), dialect.SQLite, nil
+		return "sqlite", SQLiteDSN(SQLiteFile(dataDir)), dialect.SQLite, nil
 	case strings.HasPrefix(databaseURL, "file:"), strings.HasPrefix(databaseURL, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:")
 		path, _, _ = strings.Cut(path, "?")

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,13 +24,10 @@ import (
 // lock_unix.go). PostgreSQL: pg_dump and pg_restore do it; the commands
 // run them when they are installed, and say how otherwise.
 
-// sqliteFile is the database file under a data folder.
-func sqliteFile(dataDir string) string { return filepath.Join(dataDir, "directory.db") }
-
 func (a *cli) backupCmd() *cobra.Command {
 	var to string
 	cmd := leaf("backup", "write an online, consistent copy of the database to a file (SQLite; PostgreSQL: pg_dump)", func(cmd *cobra.Command) error {
-		if isPostgres(a.cfg.databaseURL) {
+		if store.IsPostgresURL(a.cfg.databaseURL) {
 			return pgDump(cmd.Context(), a.cfg.databaseURL, to, a.out)
 		}
 		return backupSQLite(cmd.Context(), a.cfg, to, a.out)
@@ -44,7 +40,7 @@ func (a *cli) backupCmd() *cobra.Command {
 func (a *cli) restoreCmd() *cobra.Command {
 	var from string
 	cmd := leaf("restore", "replace the database with a backup; refused while a server runs on it", func(cmd *cobra.Command) error {
-		if isPostgres(a.cfg.databaseURL) {
+		if store.IsPostgresURL(a.cfg.databaseURL) {
 			return pgRestore(cmd.Context(), a.cfg.databaseURL, from, a.out)
 		}
 		return restoreSQLite(cmd.Context(), a.cfg, from, a.out)
@@ -52,11 +48,6 @@ func (a *cli) restoreCmd() *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "the backup file (written by directory backup)")
 	_ = cmd.MarkFlagRequired("from")
 	return cmd
-}
-
-// isPostgres reports whether the database URL names PostgreSQL.
-func isPostgres(databaseURL string) bool {
-	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 
 // backupSQLite copies the database to the file to, through a temporary
@@ -68,8 +59,8 @@ func backupSQLite(ctx context.Context, c config, to string, out io.Writer) error
 	if _, err := os.Stat(to); err == nil {
 		return fmt.Errorf("backup: %s exists: choose a new file", to)
 	}
-	if _, err := os.Stat(sqliteFile(c.dataDir)); err != nil {
-		return fmt.Errorf("backup: no database at %s: %w", sqliteFile(c.dataDir), err)
+	if _, err := os.Stat(store.SQLiteFile(c.dataDir)); err != nil {
+		return fmt.Errorf("backup: no database at %s: %w", store.SQLiteFile(c.dataDir), err)
 	}
 	s, err := store.Connect(ctx, "", c.dataDir)
 	if err != nil {
@@ -119,7 +110,7 @@ func restoreSQLite(ctx context.Context, c config, from string, out io.Writer) er
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer unlock()
-	dst := sqliteFile(c.dataDir)
+	dst := store.SQLiteFile(c.dataDir)
 	tmp := dst + ".restoring"
 	if err := copyFile(from, tmp); err != nil {
 		os.Remove(tmp)
