@@ -19,6 +19,7 @@ import (
 	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
 )
 
@@ -78,7 +79,7 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 			Data map[string]any `json:"data"`
 		}
 		body, _ := io.ReadAll(r.Body)
-		if json.Unmarshal(body, &pl) == nil && pl.Type == domain.EventUserCreated {
+		if json.Unmarshal(body, &pl) == nil && pl.Type == events.TypeUserCreated {
 			mu.Lock()
 			arrived[fmt.Sprint(pl.Data["userName"])] = time.Now()
 			mu.Unlock()
@@ -103,7 +104,7 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 		return out, fmt.Errorf("bench: victim directory: %w", err)
 	}
 	if _, err := svc.CreateWebhookEndpoint(pctx, domain.NewWebhookEndpoint{OrganizationID: victim.OrganizationID,
-		URL: rcv.URL, EventTypes: []string{domain.EventUserCreated}}); err != nil {
+		URL: rcv.URL, EventTypes: []string{events.TypeUserCreated}}); err != nil {
 		return out, fmt.Errorf("bench: victim endpoint: %w", err)
 	}
 	deadOrg, err := svc.CreateOrganization(pctx, domain.NewOrganization{Name: "Bench webhook dead"})
@@ -161,7 +162,7 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 	for start := 0; start < deadWebhookQueue; start += 500 {
 		rows := make([]*ent.EventCreate, 0, 500)
 		for i := start; i < min(start+500, deadWebhookQueue); i++ {
-			rows = append(rows, st.Client.Event.Create().SetOrganizationID(deadOrg.ID).SetType(domain.EventRoleCreated).
+			rows = append(rows, st.Client.Event.Create().SetOrganizationID(deadOrg.ID).SetType(events.TypeRoleCreated).
 				SetSubjectID(uuid.New()).SetData(map[string]any{"key": fmt.Sprintf("dead%d", i)}))
 		}
 		if err := st.Client.Event.CreateBulk(rows...).Exec(pctx); err != nil {

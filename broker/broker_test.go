@@ -127,11 +127,12 @@ func TestAnnounce(t *testing.T) {
 			}
 			// Two operations in a caller's transaction, rolled back.
 			for i, commit := range []bool{false, true} {
-				tx, err := s.Client.Tx(ctx)
+				// The transaction a GraphQL mutation runs in (entgql's
+				// TxOpener is the Service).
+				tctx, tx, err := svc.OpenTx(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				tctx := ent.NewTxContext(ctx, tx)
 				for j := range 2 {
 					key := fmt.Sprintf("r%d-%d", i, j)
 					if _, err := svc.CreateRole(tctx, domain.NewRole{OrganizationID: org.ID, Key: key, Name: key}); err != nil {
@@ -213,7 +214,7 @@ func TestTailOtherProcess(t *testing.T) {
 		}
 		select {
 		case e := <-got:
-			if e.SubjectID != r.ID || e.Type != domain.EventRoleCreated {
+			if e.SubjectID != r.ID || e.Type != events.TypeRoleCreated {
 				t.Fatalf("event %s of %s, want role.created of %s", e.Type, e.SubjectID, r.ID)
 			}
 		case <-time.After(5 * time.Second):

@@ -6,9 +6,15 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -85,6 +91,11 @@ func TestEventCatalogue(t *testing.T) {
 	must(svc.DeleteGroup(ctx, a.dir.ID, g.ID, nil))
 	must(svc.DeleteUser(ctx, a.dir.ID, ada.ID, nil))
 	must(svc.DeleteDirectory(admin, a.dir.ID))
+	ep, err := svc.CreateWebhookEndpoint(admin, domain.NewWebhookEndpoint{OrganizationID: a.org.ID,
+		URL: "https://app.example/hooks", EventTypes: []string{events.TypeUserCreated}})
+	must(err)
+	_, err = svc.DisableWebhookEndpoint(a.platform, ep.Endpoint.ID, "failing since 2026-01-01T12:00:00Z (HTTP 503)")
+	must(err)
 
 	all, _, err := events.After(a.platform, a.client, a.org.ID, events.Cursor{}, events.Filter{}, events.MaxLimit)
 	must(err)
@@ -95,7 +106,7 @@ func TestEventCatalogue(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, typ := range domain.EventTypes {
+	for _, typ := range events.Types() {
 		if first[typ] == nil {
 			missing = append(missing, typ)
 		}
@@ -103,7 +114,7 @@ func TestEventCatalogue(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("the scenario writes no %v: extend it", missing)
 	}
-	got := catalogue(first)
+	got := catalogue(t, first)
 	if *update {
 		must(os.WriteFile(catalogueFile, got, 0o644))
 	}
@@ -128,17 +139,28 @@ var (
 	tokenPrefix = regexp.MustCompile(`"scim_[A-Za-z0-9_-]+"`)
 )
 
-// catalogue renders one example of each event type as Markdown, with ids
-// and times replaced by placeholders that are stable from run to run.
-func catalogue(first map[string]*ent.Event) []byte {
+// catalogue renders, for each declared payload (events.Catalogue), its
+// doc comment and fields, read from the declarations in
+// events/payloads.go, and one real example, with ids and times replaced by
+// placeholders that are stable from run to run.
+func catalogue(t *testing.T, first map[string]*ent.Event) []byte {
+	docs := payloadDocs(t)
 	var b bytes.Buffer
 	b.WriteString("# The event catalogue\n\n" +
-		"One real example of each event type, as the `events` query, the subscription and webhooks carry it " +
-		"(webhooks wrap the same fields in their payload). Written by `go test ./domain -run TestEventCatalogue -update` " +
-		"from a scripted directory's life; ids and times are placeholders.\n")
+		"Each event type has one declared payload, a Go type in `events/payloads.go`: its `data` is that type as JSON. " +
+		"For each type: the declaration's comment, its fields, and one real example as the `events` query, the subscription " +
+		"and webhooks carry it (webhooks wrap the same fields in their payload). Written by " +
+		"`go test ./domain -run TestEventCatalogue -update` from the declarations and a scripted directory's life; " +
+		"ids and times are placeholders.\n")
 	ids := map[string]string{}
-	for _, typ := range domain.EventTypes {
+	for _, p := range events.Catalogue {
+		typ := p.EventType()
 		e := first[typ]
+		name := reflect.TypeOf(p).Name()
+		fmt.Fprintf(&b, "\n## `%s`\n\n%s\n\n| field of `data` | type |\n|---|---|\n", typ, docs[name])
+		for _, f := range jsonFields(reflect.TypeOf(p)) {
+			fmt.Fprintf(&b, "| `%s` | %s |\n", f[0], f[1])
+		}
 		doc := map[string]any{"type": e.Type, "subjectID": e.SubjectID, "directoryID": e.DirectoryID,
 			"actorType": e.ActorType, "actorID": e.ActorID, "createdAt": e.CreatedAt, "data": e.Data}
 		if e.Previous != nil {
@@ -153,7 +175,71 @@ func catalogue(first map[string]*ent.Event) []byte {
 		})
 		text = timePattern.ReplaceAllString(text, `"2026-01-01T12:00:00Z"`)
 		text = tokenPrefix.ReplaceAllString(text, `"scim_AbCd"`)
-		fmt.Fprintf(&b, "\n## `%s`\n\n```json\n%s\n```\n", typ, text)
+		fmt.Fprintf(&b, "\nExample:\n\n```json\n%s\n```\n", text)
 	}
 	return b.Bytes()
+}
+
+// payloadDocs is the doc comment of each type declared in
+// events/payloads.go, on one line, by type name.
+func payloadDocs(t *testing.T) map[string]string {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../events/payloads.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range g.Specs {
+			ts := spec.(*ast.TypeSpec)
+			c := ts.Doc
+			if c == nil {
+				c = g.Doc
+			}
+			out[ts.Name.Name] = strings.Join(strings.Fields(c.Text()), " ")
+		}
+	}
+	return out
+}
+
+// jsonFields is the fields of a payload type as JSON shows them, embedded
+// structs inlined: name and type.
+func jsonFields(t reflect.Type) [][2]string {
+	var out [][2]string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		out = append(out, [2]string{name, jsonType(f.Type)})
+	}
+	return out
+}
+
+// jsonType names the JSON type of a Go type.
+func jsonType(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeOf(uuid.UUID{}):
+		return "ID"
+	case t == reflect.TypeOf(time.Time{}):
+		return "time (RFC 3339)"
+	case t.Kind() == reflect.Pointer:
+		return jsonType(t.Elem()) + " or null"
+	case t.Kind() == reflect.Slice:
+		return "list of " + jsonType(t.Elem())
+	case t.Kind() == reflect.Struct:
+		return "object (`" + t.Name() + "`)"
+	case t.Kind() == reflect.Bool:
+		return "boolean"
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+		return "number"
+	default:
+		return "string"
+	}
 }

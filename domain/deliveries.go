@@ -127,7 +127,7 @@ type RecordedWebhookAttempt struct {
 // the endpoint's lock is exact. Run it as the platform.
 func (s *Service) ClaimWebhookDeliveries(ctx context.Context, p WebhookDeliveryPolicy, now time.Time, limit int) ([]ClaimedDelivery, error) {
 	var jobs []ClaimedDelivery
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		eps, err := s.candidateWebhookEndpoints(ctx, tx, p, now, limit)
 		if err != nil || len(eps) == 0 {
 			return err
@@ -214,7 +214,7 @@ func (s *Service) ClaimWebhookDeliveries(ctx context.Context, p WebhookDeliveryP
 // first, within its room re-read under its lock (PostgreSQL: FOR UPDATE
 // SKIP LOCKED on the endpoint, then on the deliveries; an endpoint
 // another worker is claiming from is skipped).
-func (s *Service) pickDeliveries(ctx context.Context, tx *ent.Client, p WebhookDeliveryPolicy, ep uuid.UUID, n int, now time.Time) ([]*ent.WebhookDelivery, error) {
+func (s *Service) pickDeliveries(ctx context.Context, tx *opTx, p WebhookDeliveryPolicy, ep uuid.UUID, n int, now time.Time) ([]*ent.WebhookDelivery, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -295,7 +295,7 @@ LIMIT {n}`
 
 // firstDueDeliveries runs firstDueSQL; window 0 looks at every due
 // delivery.
-func (s *Service) firstDueDeliveries(ctx context.Context, tx *ent.Client, ep uuid.UUID, n int, now time.Time, window int) ([]uuid.UUID, error) {
+func (s *Service) firstDueDeliveries(ctx context.Context, tx *opTx, ep uuid.UUID, n int, now time.Time, window int) ([]uuid.UUID, error) {
 	if window <= 0 {
 		window = math.MaxInt32
 	}
@@ -423,7 +423,7 @@ func (s *Service) bindSQL(query string, values map[string]any) (string, []any, e
 
 // candidateWebhookEndpoints runs candidateEndpointsSQL: up to limit
 // endpoints with their room, in the order they should be served.
-func (s *Service) candidateWebhookEndpoints(ctx context.Context, tx *ent.Client, p WebhookDeliveryPolicy, now time.Time, limit int) ([]candidateEndpoint, error) {
+func (s *Service) candidateWebhookEndpoints(ctx context.Context, tx *opTx, p WebhookDeliveryPolicy, now time.Time, limit int) ([]candidateEndpoint, error) {
 	query, args, err := s.bindSQL(candidateEndpointsSQL, map[string]any{"threshold": p.BreakerThreshold,
 		"per": p.PerEndpoint, "now": now, "limit": limit})
 	if err != nil {
@@ -467,7 +467,7 @@ func (s *Service) candidateWebhookEndpoints(ctx context.Context, tx *ent.Client,
 func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPolicy, o WebhookAttemptOutcome) (RecordedWebhookAttempt, error) {
 	d, epID := o.Claim.Delivery, o.Claim.Endpoint.ID
 	var res RecordedWebhookAttempt
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		res = RecordedWebhookAttempt{}
 		n, err := tx.WebhookAttempt.Query().Where(webhookattempt.DeliveryID(d.ID)).Count(ctx)
 		if err != nil {
@@ -560,7 +560,7 @@ func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPol
 // (waiting, never skipping: skipping a locked row could take a later one
 // out of order); no claim takes it meanwhile, since c's delivery was
 // pending before it.
-func (s *Service) leaseNextOfSubject(ctx context.Context, tx *ent.Client, p WebhookDeliveryPolicy, c ClaimedDelivery, at time.Time) (*ClaimedDelivery, error) {
+func (s *Service) leaseNextOfSubject(ctx context.Context, tx *opTx, p WebhookDeliveryPolicy, c ClaimedDelivery, at time.Time) (*ClaimedDelivery, error) {
 	q := tx.WebhookDelivery.Query().Where(
 		webhookdelivery.EndpointID(c.Endpoint.ID), webhookdelivery.SubjectID(c.Delivery.SubjectID),
 		webhookdelivery.StatusEQ(webhookdelivery.StatusPending),

@@ -9,6 +9,7 @@ import (
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
@@ -104,7 +105,7 @@ func TestWebhookDeliveryStateMachine(t *testing.T) {
 			t.Fatalf("endpoint %+v, %v", e, err)
 		}
 		last, err := a.client.Event.Query().Order(ent.Desc(event.FieldID)).First(a.platform)
-		if err != nil || last.Type != domain.EventWebhookEndpointDisabled || last.SubjectID != ep.ID {
+		if err != nil || last.Type != events.TypeWebhookEndpointDisabled || last.SubjectID != ep.ID {
 			t.Fatalf("last event %+v (%v)", last, err)
 		}
 		if n, err := a.client.WebhookAttempt.Query().Where(webhookattempt.DeliveryID(d.ID)).Count(a.platform); err != nil || n != 3 {

@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/directory"
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 	"github.com/acme/directory/store"
@@ -52,8 +53,8 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 		name = p.DisplayName()
 	}
 	var out *IssuedToken
-	err := s.inTx(ctx, func(tx *ent.Client) error {
-		if err := requireOrganization(ctx, tx, in.OrganizationID, "organizationID"); err != nil {
+	err := s.inTx(ctx, func(tx *opTx) error {
+		if err := requireOrganization(ctx, tx.Client, in.OrganizationID, "organizationID"); err != nil {
 			return err
 		}
 		d, err := tx.Directory.Create().SetOrganizationID(in.OrganizationID).
@@ -65,7 +66,7 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, directoryEvent(EventDirectoryCreated, d, nil))
+		return record(ctx, tx, directoryEvent(d, events.DirectoryCreated{Directory: events.DirectoryOf(d)}))
 	})
 	if err != nil {
 		return nil, wrap("create directory", err)
@@ -77,7 +78,7 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 // directory refuses every SCIM request.
 func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled bool) (*ent.Directory, error) {
 	var d *ent.Directory
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		was, err := tx.Directory.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such directory")
@@ -85,11 +86,11 @@ func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled
 		if d, err = tx.Directory.UpdateOne(was).SetEnabled(enabled).Save(ctx); err != nil || was.Enabled == enabled {
 			return err
 		}
-		typ := EventDirectoryDisabled
+		var p events.Payload = events.DirectoryDisabled{Directory: events.DirectoryOf(d)}
 		if enabled {
-			typ = EventDirectoryEnabled
+			p = events.DirectoryEnabled{Directory: events.DirectoryOf(d)}
 		}
-		return record(ctx, tx, directoryEvent(typ, d, nil))
+		return record(ctx, tx, directoryEvent(d, p))
 	})
 	if err != nil {
 		return nil, wrap("enable directory", err)
@@ -99,7 +100,7 @@ func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled
 
 // DeleteDirectory deletes a directory with its tokens, users and groups.
 func (s *Service) DeleteDirectory(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		d, err := tx.Directory.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such directory")
@@ -107,7 +108,7 @@ func (s *Service) DeleteDirectory(ctx context.Context, id uuid.UUID) error {
 		if err := tx.Directory.DeleteOne(d).Exec(ctx); err != nil {
 			return notFoundOn(err, "id", "no such directory")
 		}
-		return record(ctx, tx, directoryEvent(EventDirectoryDeleted, d, nil))
+		return record(ctx, tx, directoryEvent(d, events.DirectoryDeleted{Directory: events.DirectoryOf(d)}))
 	})
 	return wrap("delete directory", err)
 }
@@ -128,7 +129,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 		return nil, fault.FieldErrorf("expiresAt", "must be in the future")
 	}
 	var out *IssuedToken
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		d, err := tx.Directory.Get(ctx, dirID)
 		if err != nil {
 			return notFoundOn(err, "directoryID", "no such directory")
@@ -137,7 +138,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, tokenEvent(EventDirectoryTokenRotated, d, out.Token))
+		return record(ctx, tx, directoryEvent(d, events.DirectoryTokenRotated{Directory: events.DirectoryOf(d), Token: events.TokenOf(out.Token)}))
 	})
 	if err != nil {
 		return nil, wrap("rotate token", err)
@@ -147,7 +148,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 
 // RevokeDirectoryToken ends a token at once.
 func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		tok, err := tx.DirectoryToken.Query().Where(directorytoken.ID(tokenID)).WithDirectory().Only(ctx)
 		if err != nil {
 			return notFoundOn(err, "id", "no such token")
@@ -155,7 +156,7 @@ func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) e
 		if err := tx.DirectoryToken.DeleteOne(tok).Exec(ctx); err != nil {
 			return notFoundOn(err, "id", "no such token")
 		}
-		return record(ctx, tx, tokenEvent(EventDirectoryTokenRevoked, tok.Edges.Directory, tok))
+		return record(ctx, tx, directoryEvent(tok.Edges.Directory, events.DirectoryTokenRevoked{Directory: events.DirectoryOf(tok.Edges.Directory), Token: events.TokenOf(tok)}))
 	})
 	return wrap("revoke token", err)
 }
@@ -169,7 +170,7 @@ func (s *Service) DirectoryTokens(ctx context.Context, dirID uuid.UUID) ([]*ent.
 }
 
 // issueToken stores a new token of d and returns it with its secret.
-func issueToken(ctx context.Context, tx *ent.Client, d *ent.Directory, expiresAt *time.Time) (*IssuedToken, error) {
+func issueToken(ctx context.Context, tx *opTx, d *ent.Directory, expiresAt *time.Time) (*IssuedToken, error) {
 	sec := secret.New(secret.DirectoryTokenPrefix)
 	tok, err := tx.DirectoryToken.Create().SetOrganizationID(d.OrganizationID).SetDirectoryID(d.ID).
 		SetHash(sec.Hash).SetPrefix(sec.Display).SetNillableExpiresAt(expiresAt).Save(ctx)

@@ -13,7 +13,6 @@
 package domain
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -63,11 +62,6 @@ func (s *Service) Dialect() string { return s.dialect }
 
 // Client is the client reads go through; writes go through the operations.
 func (s *Service) Client() *ent.Client { return s.client }
-
-// inTx runs f in one transaction (or in the caller's, when ctx carries one).
-func (s *Service) inTx(ctx context.Context, f func(tx *ent.Client) error) error {
-	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error { return f(s.announcing(tx)) })
-}
 
 // conflictOn names the field of a unique-constraint violation with a
 // message that names nothing of another tenant; other errors pass through.

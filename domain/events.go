@@ -16,58 +16,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/directory"
+	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/roles"
 )
-
-// The event types: the catalogue (README, "Events").
-const (
-	EventDirectoryCreated      = "directory.created"
-	EventDirectoryEnabled      = "directory.enabled"
-	EventDirectoryDisabled     = "directory.disabled"
-	EventDirectoryDeleted      = "directory.deleted"
-	EventDirectoryTokenRotated = "directory.token_rotated"
-	EventDirectoryTokenRevoked = "directory.token_revoked"
-	EventUserCreated           = "user.created"
-	EventUserUpdated           = "user.updated"
-	EventUserDeactivated       = "user.deactivated"
-	EventUserReactivated       = "user.reactivated"
-	EventUserDeleted           = "user.deleted"
-	EventUserRolesChanged      = "user.roles_changed"
-	EventGroupCreated          = "group.created"
-	EventGroupUpdated          = "group.updated"
-	EventGroupDeleted          = "group.deleted"
-	EventGroupUserAdded        = "group.user_added"
-	EventGroupUserRemoved      = "group.user_removed"
-	EventGroupRolesChanged     = "group.roles_changed"
-	EventRoleCreated           = "role.created"
-	EventRoleUpdated           = "role.updated"
-	EventRoleDeleted           = "role.deleted"
-)
-
-// EventTypes is the catalogue, in display order.
-var EventTypes = []string{
-	EventDirectoryCreated, EventDirectoryEnabled, EventDirectoryDisabled, EventDirectoryDeleted,
-	EventDirectoryTokenRotated, EventDirectoryTokenRevoked,
-	EventUserCreated, EventUserUpdated, EventUserDeactivated, EventUserReactivated, EventUserDeleted,
-	EventUserRolesChanged,
-	EventGroupCreated, EventGroupUpdated, EventGroupDeleted, EventGroupUserAdded, EventGroupUserRemoved,
-	EventGroupRolesChanged,
-	EventRoleCreated, EventRoleUpdated, EventRoleDeleted,
-}
 
 // ActorSystem is the actor type of changes made with no credential (the
 // server's own work, the command line).
@@ -83,40 +48,64 @@ const eventChunk = 3000
 // to as well.
 const roleChunk = 5000
 
-// change is one event to record.
+// change is one event to record: its declared payload (package events)
+// and, for updates, the previous values of what changed.
 type change struct {
-	typ      string
 	org      uuid.UUID
 	dir      *uuid.UUID
 	subject  uuid.UUID
-	data     map[string]any
-	previous map[string]any
+	payload  events.Payload
+	previous any // nil, events.Roles, or the changed fields (previousOf)
 }
 
-// record inserts events through tx, the transaction of the change, in
-// chunked bulk inserts. The actor is the viewer's credential.
-func record(ctx context.Context, tx *ent.Client, changes ...change) error {
-	if outboxOff(ctx) {
+// eventColumns are the columns record writes; the others (id, txid) are
+// the database's.
+var eventColumns = []string{event.FieldType, event.FieldOrganizationID, event.FieldDirectoryID,
+	event.FieldSubjectID, event.FieldActorType, event.FieldActorID, event.FieldData,
+	event.FieldPrevious, event.FieldCreatedAt}
+
+// record inserts events through tx, the transaction of the change, one
+// multi-row INSERT per eventChunk events, each payload encoded once. The
+// actor is the viewer's credential.
+func record(ctx context.Context, tx *opTx, changes ...change) error {
+	if len(changes) == 0 || outboxOff(ctx) {
 		return nil
 	}
 	actorType, actorID := actor(ctx)
 	now := time.Now()
 	for chunk := range slices.Chunk(changes, eventChunk) {
-		rows := make([]*ent.EventCreate, len(chunk))
-		for i, c := range chunk {
-			rows[i] = tx.Event.Create().SetType(c.typ).SetOrganizationID(c.org).
-				SetNillableDirectoryID(c.dir).SetSubjectID(c.subject).
-				SetActorType(actorType).SetNillableActorID(actorID).
-				SetData(c.data).SetCreatedAt(now)
-			if c.previous != nil {
-				rows[i].SetPrevious(c.previous)
+		// PostgreSQL's quoting and numbered parameters, which SQLite reads
+		// alike: one statement text for both databases.
+		ins := entsql.Dialect(dialect.Postgres).Insert(event.Table).Columns(eventColumns...)
+		for _, c := range chunk {
+			data, err := json.Marshal(c.payload)
+			if err != nil {
+				return fmt.Errorf("encode %s: %w", c.payload.EventType(), err)
 			}
+			var previous any
+			if c.previous != nil {
+				if previous, err = json.Marshal(c.previous); err != nil {
+					return fmt.Errorf("encode previous of %s: %w", c.payload.EventType(), err)
+				}
+			}
+			ins.Values(c.payload.EventType(), c.org, orNull(c.dir), c.subject, actorType, orNull(actorID),
+				data, previous, now)
 		}
-		if err := tx.Event.CreateBulk(rows...).Exec(ctx); err != nil {
-			return fmt.Errorf("record %d events: %w", len(rows), err)
+		query, args := ins.Query()
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("record %d events: %w", len(chunk), err)
 		}
 	}
-	return announce(ctx, tx, changes)
+	tx.announce(changes)
+	return nil
+}
+
+// orNull is id, or SQL NULL when it is nil.
+func orNull(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return *id
 }
 
 // noOutbox marks a context whose user writes record no events. Only this
@@ -145,140 +134,79 @@ func actor(ctx context.Context) (string, *uuid.UUID) {
 	return string(v.Scope), &id
 }
 
-// The data of an event: its subject as the GraphQL API shows it, keyed by
-// GraphQL field name. Columns GraphQL does not show are left out.
-
-func userData(u *ent.User) map[string]any {
-	return entityData(u, "user_name_key", "raw")
-}
-
-func groupData(g *ent.Group) map[string]any {
-	return entityData(g, "display_name_key", "raw")
-}
-
-// directoryData leaves out the maintained totals, which GraphQL shows as
-// userCount and groupCount and which move with every user or group.
-func directoryData(d *ent.Directory) map[string]any {
-	return entityData(d, directory.FieldUserTotal, directory.FieldGroupTotal)
-}
-
-func roleData(r *ent.Role) map[string]any { return entityData(r) }
-
-func tokenData(t *ent.DirectoryToken) map[string]any { return entityData(t) }
-
-// entityData is the stored fields of an ent entity (by their json tags),
-// but drop, with GraphQL's camel-case names.
-func entityData(e any, drop ...string) map[string]any {
-	v := reflect.ValueOf(e).Elem()
-	t := v.Type()
-	out := make(map[string]any, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "" || name == "-" || name == "edges" || slices.Contains(drop, name) {
-			continue
-		}
-		fv := v.Field(i)
-		if fv.Kind() == reflect.Pointer {
-			if fv.IsNil() {
-				out[camel(name)] = nil
-				continue
-			}
-			fv = fv.Elem()
-		}
-		out[camel(name)] = fv.Interface()
-	}
-	return out
-}
-
-// camel turns an ent field name into entgql's GraphQL name:
-// organization_id -> organizationID, profile_url -> profileURL.
-func camel(name string) string {
-	parts := strings.Split(name, "_")
-	for i, p := range parts {
-		switch {
-		case i == 0:
-		case p == "id" || p == "url":
-			parts[i] = strings.ToUpper(p)
-		default:
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
-
 // unchanging are the fields every update moves; they are not "changed
 // fields" of an update event.
 var unchanging = []string{"updatedAt", "version"}
 
-// previousOf is the before-values of the fields whose values differ
-// between before and after (compared as JSON), but ignore and the
-// bookkeeping fields; nil when none do.
-func previousOf(before, after map[string]any, ignore ...string) map[string]any {
-	var prev map[string]any
-	for k, b := range before {
-		if slices.Contains(unchanging, k) || slices.Contains(ignore, k) || jsonEqual(b, after[k]) {
+// previousOf is the before-values of the fields whose encoded values differ
+// between the payloads before and after, but ignore and the bookkeeping
+// fields; nil when none do. Both payloads are encoded by their declared
+// types, so a field is compared exactly as events show it.
+func previousOf(before, after events.Payload, ignore ...string) (map[string]json.RawMessage, error) {
+	b, err := fieldsOf(before)
+	if err != nil {
+		return nil, err
+	}
+	a, err := fieldsOf(after)
+	if err != nil {
+		return nil, err
+	}
+	var prev map[string]json.RawMessage
+	for k, v := range b {
+		if slices.Contains(unchanging, k) || slices.Contains(ignore, k) || bytes.Equal(v, a[k]) {
 			continue
 		}
 		if prev == nil {
-			prev = map[string]any{}
+			prev = map[string]json.RawMessage{}
 		}
-		prev[k] = b
+		prev[k] = v
 	}
-	return prev
+	return prev, nil
 }
 
-// jsonEqual compares two values as they would be stored.
-func jsonEqual(a, b any) bool {
-	x, errA := json.Marshal(a)
-	y, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(x, y)
+// fieldsOf is a payload's fields, each as encoded.
+func fieldsOf(p events.Payload) (map[string]json.RawMessage, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", p.EventType(), err)
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", p.EventType(), err)
+	}
+	return out, nil
 }
 
 // The events of each kind of subject.
 
-func userEvent(typ string, u *ent.User, data map[string]any, previous map[string]any) change {
-	if data == nil {
-		data = userData(u)
-	}
+// userEvent is an event about u.
+func userEvent(u *ent.User, p events.Payload, previous any) change {
 	dir := u.DirectoryID
-	return change{typ: typ, org: u.OrganizationID, dir: &dir, subject: u.ID, data: data, previous: previous}
+	return change{org: u.OrganizationID, dir: &dir, subject: u.ID, payload: p, previous: previous}
 }
 
-func groupEvent(typ string, g *ent.Group, data, previous map[string]any) change {
-	if data == nil {
-		data = groupData(g)
-	}
+// groupEvent is an event about g.
+func groupEvent(g *ent.Group, p events.Payload, previous any) change {
 	dir := g.DirectoryID
-	return change{typ: typ, org: g.OrganizationID, dir: &dir, subject: g.ID, data: data, previous: previous}
+	return change{org: g.OrganizationID, dir: &dir, subject: g.ID, payload: p, previous: previous}
 }
 
-func directoryEvent(typ string, d *ent.Directory, data map[string]any) change {
-	if data == nil {
-		data = directoryData(d)
-	}
+// directoryEvent is an event about d.
+func directoryEvent(d *ent.Directory, p events.Payload) change {
 	dir := d.ID
-	return change{typ: typ, org: d.OrganizationID, dir: &dir, subject: d.ID, data: data}
+	return change{org: d.OrganizationID, dir: &dir, subject: d.ID, payload: p}
 }
 
-func roleEvent(typ string, r *ent.Role, previous map[string]any) change {
-	return change{typ: typ, org: r.OrganizationID, subject: r.ID, data: roleData(r), previous: previous}
-}
-
-// tokenEvent is directory.token_rotated or _revoked: the directory, with
-// the token (its id, prefix and times; never its secret).
-func tokenEvent(typ string, d *ent.Directory, t *ent.DirectoryToken) change {
-	data := directoryData(d)
-	data["token"] = tokenData(t)
-	return directoryEvent(typ, d, data)
+// roleEvent is an event about r.
+func roleEvent(r *ent.Role, p events.Payload, previous any) change {
+	return change{org: r.OrganizationID, subject: r.ID, payload: p, previous: previous}
 }
 
 // rolesChanged is user.roles_changed: the user with its effective role
 // keys after the change, and previous.roles before it.
 func rolesChanged(u *ent.User, before, after []string) change {
-	data := userData(u)
-	data["roles"] = nonNil(after)
-	return userEvent(EventUserRolesChanged, u, data, map[string]any{"roles": nonNil(before)})
+	return userEvent(u, events.UserRolesChanged{User: events.UserOf(u), Roles: nonNil(after)},
+		events.Roles{Roles: nonNil(before)})
 }
 
 func nonNil(keys []string) []string {
@@ -297,45 +225,42 @@ func keysOf(rs []*ent.Role) []string {
 	return keys
 }
 
-// userCreated records user.created, with the user's effective roles.
-func userCreated(ctx context.Context, tx *ent.Client, u *ent.User) error {
-	if outboxOff(ctx) {
-		return nil
-	}
-	eff, err := roles.OfNewUser(ctx, tx, u)
-	if err != nil {
-		return err
-	}
-	data := userData(u)
-	data["roles"] = nonNil(keysOf(eff))
-	return record(ctx, tx, userEvent(EventUserCreated, u, data, nil))
+// userCreated records user.created, with the user's effective roles,
+// eff (roles.OfNewUser, read before the insert).
+func userCreated(ctx context.Context, tx *opTx, u *ent.User, eff []*ent.Role) error {
+	return record(ctx, tx, userEvent(u, events.UserCreated{User: events.UserOf(u), Roles: nonNil(keysOf(eff))}, nil))
 }
 
 // userChanged records the events of an update of a user from before to
 // after: user.updated with the previous values of the fields that changed
 // (active aside), user.deactivated or user.reactivated, and, when that
 // moves the user's effective roles, user.roles_changed.
-func userChanged(ctx context.Context, tx *ent.Client, before, after *ent.User) error {
+func userChanged(ctx context.Context, tx *opTx, before, after *ent.User) error {
 	if outboxOff(ctx) {
 		return nil
 	}
 	var evs []change
-	if prev := previousOf(userData(before), userData(after), "active"); prev != nil {
-		evs = append(evs, userEvent(EventUserUpdated, after, nil, prev))
+	was, is := events.UserOf(before), events.UserOf(after)
+	prev, err := previousOf(events.UserUpdated{User: was}, events.UserUpdated{User: is}, "active")
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		evs = append(evs, userEvent(after, events.UserUpdated{User: is}, prev))
 	}
 	if before.Active != after.Active {
-		typ := EventUserDeactivated
+		var p events.Payload = events.UserDeactivated{User: is}
 		if after.Active {
-			typ = EventUserReactivated
+			p = events.UserReactivated{User: is}
 		}
-		evs = append(evs, userEvent(typ, after, nil, nil))
+		evs = append(evs, userEvent(after, p, nil))
 		// Only active users have roles: the roles of the user that is
 		// active (before or after) are what moved.
 		active := before
 		if after.Active {
 			active = after
 		}
-		eff, err := roles.Effective(ctx, tx, []*ent.User{active})
+		eff, err := roles.Effective(ctx, tx.Client, []*ent.User{active})
 		if err != nil {
 			return err
 		}
@@ -352,38 +277,36 @@ func userChanged(ctx context.Context, tx *ent.Client, before, after *ent.User) e
 
 // userDeleted records user.deleted and group.user_removed for each group
 // the user was in; call it before the delete.
-func userDeleted(ctx context.Context, tx *ent.Client, u *ent.User) error {
+func userDeleted(ctx context.Context, tx *opTx, u *ent.User) error {
 	gs, err := tx.Membership.Query().Where(membership.UserID(u.ID)).QueryGroup().All(ctx)
 	if err != nil {
 		return fmt.Errorf("groups of deleted user: %w", err)
 	}
-	evs := []change{userEvent(EventUserDeleted, u, nil, nil)}
+	evs := []change{userEvent(u, events.UserDeleted{User: events.UserOf(u)}, nil)}
 	for _, g := range gs {
-		evs = append(evs, memberEvent(EventGroupUserRemoved, g, u))
+		evs = append(evs, memberEvent(false, g, u))
 	}
 	return record(ctx, tx, evs...)
 }
 
-// memberEvent is group.user_added or group.user_removed: its subject is
-// the group; data holds the group and the user.
-func memberEvent(typ string, g *ent.Group, u *ent.User) change {
-	return groupEvent(typ, g, map[string]any{"group": groupData(g), "user": userSummary(u)}, nil)
-}
-
-// userSummary is the fields that name a user, for events about another
-// subject (a membership's group): set-based changes write many of them.
-func userSummary(u *ent.User) map[string]any {
-	return map[string]any{"id": u.ID, "userName": u.UserName, "externalID": u.ExternalID,
-		"displayName": u.DisplayName, "primaryEmail": u.PrimaryEmail, "active": u.Active}
+// memberEvent is group.user_added (added) or group.user_removed: its
+// subject is the group; its payload names the group and the user.
+func memberEvent(added bool, g *ent.Group, u *ent.User) change {
+	gp, up := events.GroupOf(g), events.UserSummaryOf(u)
+	if added {
+		return groupEvent(g, events.GroupUserAdded{Group: gp, User: up}, nil)
+	}
+	return groupEvent(g, events.GroupUserRemoved{Group: gp, User: up}, nil)
 }
 
 // groupChanged records group.updated when a field of the group changed.
-func groupChanged(ctx context.Context, tx *ent.Client, before, after *ent.Group) error {
-	prev := previousOf(groupData(before), groupData(after))
-	if prev == nil {
-		return nil
+func groupChanged(ctx context.Context, tx *opTx, before, after *ent.Group) error {
+	is := events.GroupUpdated{Group: events.GroupOf(after)}
+	prev, err := previousOf(events.GroupUpdated{Group: events.GroupOf(before)}, is)
+	if err != nil || prev == nil {
+		return err
 	}
-	return record(ctx, tx, groupEvent(EventGroupUpdated, after, nil, prev))
+	return record(ctx, tx, groupEvent(after, is, prev))
 }
 
 // roleWatch holds users' effective role keys before a change, to record
@@ -395,7 +318,7 @@ type roleWatch struct {
 
 // watchRoles reads the effective roles of the users ids (once each) before
 // a change: per roleChunk users, one read of the users and roles.Effective.
-func watchRoles(ctx context.Context, tx *ent.Client, ids []uuid.UUID) (*roleWatch, error) {
+func watchRoles(ctx context.Context, tx *opTx, ids []uuid.UUID) (*roleWatch, error) {
 	w := &roleWatch{ids: distinct(ids), before: map[uuid.UUID][]string{}}
 	for chunk := range slices.Chunk(w.ids, roleChunk) {
 		us, err := tx.User.Query().Where(user.IDIn(chunk...)).
@@ -403,7 +326,7 @@ func watchRoles(ctx context.Context, tx *ent.Client, ids []uuid.UUID) (*roleWatc
 		if err != nil {
 			return nil, fmt.Errorf("users before the change: %w", err)
 		}
-		eff, err := roles.Effective(ctx, tx, us)
+		eff, err := roles.Effective(ctx, tx.Client, us)
 		if err != nil {
 			return nil, err
 		}
@@ -415,7 +338,7 @@ func watchRoles(ctx context.Context, tx *ent.Client, ids []uuid.UUID) (*roleWatc
 }
 
 // watchOrganization watches every user of an organization.
-func watchOrganization(ctx context.Context, tx *ent.Client, org uuid.UUID) (*roleWatch, error) {
+func watchOrganization(ctx context.Context, tx *opTx, org uuid.UUID) (*roleWatch, error) {
 	ids, err := tx.User.Query().Where(user.OrganizationID(org)).IDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("users of the organization: %w", err)
@@ -424,7 +347,7 @@ func watchOrganization(ctx context.Context, tx *ent.Client, org uuid.UUID) (*rol
 }
 
 // watchMembers watches the members of groups.
-func watchMembers(ctx context.Context, tx *ent.Client, groups ...uuid.UUID) (*roleWatch, error) {
+func watchMembers(ctx context.Context, tx *opTx, groups ...uuid.UUID) (*roleWatch, error) {
 	ms, err := tx.Membership.Query().Where(membership.GroupIDIn(groups...)).
 		Select(membership.FieldUserID).All(ctx)
 	if err != nil {
@@ -440,7 +363,7 @@ func watchMembers(ctx context.Context, tx *ent.Client, groups ...uuid.UUID) (*ro
 // record records user.roles_changed for the watched users whose effective
 // roles moved: per roleChunk users, one read of the users, roles.Effective
 // and the bulk insert of their events.
-func (w *roleWatch) record(ctx context.Context, tx *ent.Client) error {
+func (w *roleWatch) record(ctx context.Context, tx *opTx) error {
 	if w == nil {
 		return nil
 	}
@@ -449,7 +372,7 @@ func (w *roleWatch) record(ctx context.Context, tx *ent.Client) error {
 		if err != nil {
 			return fmt.Errorf("users after the change: %w", err)
 		}
-		eff, err := roles.Effective(ctx, tx, us)
+		eff, err := roles.Effective(ctx, tx.Client, us)
 		if err != nil {
 			return err
 		}
@@ -480,7 +403,7 @@ type memberWatch struct {
 // watchGroupMembers reads what a member change may move: the memberships
 // among the users it names, and, when the group maps a role, their
 // effective roles.
-func watchGroupMembers(ctx context.Context, tx *ent.Client, g *ent.Group, changes []MemberChange) (*memberWatch, error) {
+func watchGroupMembers(ctx context.Context, tx *opTx, g *ent.Group, changes []MemberChange) (*memberWatch, error) {
 	w := &memberWatch{g: g}
 	for _, ch := range changes {
 		w.all = w.all || ch.Op == ReplaceMembers
@@ -508,7 +431,7 @@ func watchGroupMembers(ctx context.Context, tx *ent.Client, g *ent.Group, change
 }
 
 // members is the group's members among the watched users.
-func (w *memberWatch) members(ctx context.Context, tx *ent.Client) (map[uuid.UUID]bool, error) {
+func (w *memberWatch) members(ctx context.Context, tx *opTx) (map[uuid.UUID]bool, error) {
 	out := map[uuid.UUID]bool{}
 	add := func(q *ent.MembershipQuery) error {
 		ms, err := q.Select(membership.FieldUserID).All(ctx)
@@ -534,7 +457,7 @@ func (w *memberWatch) members(ctx context.Context, tx *ent.Client) (map[uuid.UUI
 // record records group.user_added and group.user_removed for the
 // memberships the change made and ended, and user.roles_changed for those
 // of their users whose effective roles moved.
-func (w *memberWatch) record(ctx context.Context, tx *ent.Client) error {
+func (w *memberWatch) record(ctx context.Context, tx *opTx) error {
 	after, err := w.members(ctx, tx)
 	if err != nil {
 		return err
@@ -560,14 +483,10 @@ func (w *memberWatch) record(ctx context.Context, tx *ent.Client) error {
 		}
 		evs := make([]change, 0, len(us))
 		for _, u := range us {
-			typ := EventGroupUserRemoved
-			if added[u.ID] {
-				typ = EventGroupUserAdded
-			}
-			evs = append(evs, memberEvent(typ, w.g, u))
+			evs = append(evs, memberEvent(added[u.ID], w.g, u))
 		}
 		if w.roles != nil {
-			eff, err := roles.Effective(ctx, tx, us)
+			eff, err := roles.Effective(ctx, tx.Client, us)
 			if err != nil {
 				return err
 			}
@@ -586,7 +505,7 @@ func (w *memberWatch) record(ctx context.Context, tx *ent.Client) error {
 }
 
 // groupRoleKeys is the keys of the roles mapped to a group, by key.
-func groupRoleKeys(ctx context.Context, tx *ent.Client, g uuid.UUID) ([]string, error) {
+func groupRoleKeys(ctx context.Context, tx *opTx, g uuid.UUID) ([]string, error) {
 	rs, err := tx.GroupRole.Query().Where(grouprole.GroupID(g)).QueryRole().All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("roles of group: %w", err)
@@ -610,12 +529,15 @@ func distinct(ids []uuid.UUID) []uuid.UUID {
 }
 
 // Announcing events: readers that wait for events (subscriptions, package
-// broker) are woken when a transaction that recorded some commits. On
-// PostgreSQL the transaction itself sends NOTIFY on NotifyChannel, once per
-// organization, which the database delivers to every server on commit
-// (and never when it rolls back); in this process, WatchCommits observers
-// are called after the commit. A wake-up carries no event: readers re-read
-// from their own cursor through package events, so a lost one only delays.
+// broker, the webhook worker) are woken when a transaction that recorded
+// some commits. On PostgreSQL the events table's trigger (migration
+// events_notify) sends NOTIFY on NotifyChannel, once per organization per
+// transaction, which the database delivers to every server on commit and
+// never on rollback: no statement of the write path is spent on it. In this
+// process, WatchCommits observers are called after the commit with the
+// organizations the transaction noted (opTx.announce). A wake-up carries no
+// event: readers re-read from their own cursor through package events, so
+// a lost one only delays.
 
 // NotifyChannel is the PostgreSQL channel on which a transaction that
 // records events of an organization notifies, with the organization's id
@@ -627,69 +549,6 @@ const NotifyChannel = "directory_events"
 // an organization written): every server then drops its cached
 // credentials at once (package auth writes it, package broker hears it).
 const NotifyCredentials = "credentials"
-
-// txNote is what a transaction has announced so far.
-type txNote struct {
-	postgres bool
-	mu       sync.Mutex
-	orgs     []uuid.UUID
-}
-
-// notes holds the note of each open transaction opened or joined by an
-// operation, by the transaction's client (ent.Tx.Client returns the same
-// client every time); its commit or rollback removes it.
-var notes sync.Map // *ent.Client -> *txNote
-
-// announcing is tx's client, noted so that the events recorded through it
-// are announced (inTx passes it to each operation).
-func (s *Service) announcing(tx *ent.Tx) *ent.Client {
-	c := tx.Client()
-	if _, loaded := notes.LoadOrStore(c, &txNote{postgres: s.rowLocks}); loaded {
-		return c
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, t *ent.Tx) error {
-			err := next.Commit(ctx, t)
-			if n, ok := notes.LoadAndDelete(c); ok && err == nil {
-				committed(n.(*txNote).orgs)
-			}
-			return err
-		})
-	})
-	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
-		return ent.RollbackFunc(func(ctx context.Context, t *ent.Tx) error {
-			notes.Delete(c)
-			return next.Rollback(ctx, t)
-		})
-	})
-	return c
-}
-
-// announce notes the organizations of changes in tx's note and, on
-// PostgreSQL, notifies each one not notified yet in this transaction
-// (delivered on commit). A transaction not opened through an operation has
-// no note and announces nothing: its readers find its events by polling.
-func announce(ctx context.Context, tx *ent.Client, changes []change) error {
-	v, ok := notes.Load(tx)
-	if !ok {
-		return nil
-	}
-	n := v.(*txNote)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, c := range changes {
-		if slices.Contains(n.orgs, c.org) {
-			continue
-		}
-		if n.postgres {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, c.org.String()); err != nil {
-				return fmt.Errorf("notify events of organization %s: %w", c.org, err)
-			}
-		}
-		n.orgs = append(n.orgs, c.org)
-	}
-	return nil
-}
 
 // watchers are the WatchCommits observers.
 var watchers struct {

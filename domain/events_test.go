@@ -109,7 +109,7 @@ func (o *outbox) expect(what string, ws ...want) []*ent.Event {
 
 // rolesChanged is a user.roles_changed of u from before to after.
 func rolesChanged(u uuid.UUID, before, after []string) want {
-	return want{typ: domain.EventUserRolesChanged, subject: u,
+	return want{typ: events.TypeUserRolesChanged, subject: u,
 		previous: map[string]any{"roles": toAny(before)}, roles: after}
 }
 
@@ -136,32 +136,32 @@ func TestEventsOfDirectories(t *testing.T) {
 
 		d, err := tn.svc.CreateDirectory(admin, domain.NewDirectory{OrganizationID: tn.org.ID, Provider: "okta"})
 		code(t, "create directory", err, "")
-		evs := ob.expect("create directory", want{typ: domain.EventDirectoryCreated, subject: d.Directory.ID})
+		evs := ob.expect("create directory", want{typ: events.TypeDirectoryCreated, subject: d.Directory.ID})
 		if e := evs[0]; e.ActorType != "org_admin" || e.ActorID == nil || *e.ActorID != keyID ||
 			e.DirectoryID == nil || *e.DirectoryID != d.Directory.ID || e.Data["provider"] != "okta" {
 			t.Fatalf("directory.created: actor %s %v, directory %v, data %v", e.ActorType, e.ActorID, e.DirectoryID, e.Data)
 		}
 		_, err = tn.svc.SetDirectoryEnabled(admin, d.Directory.ID, false)
 		code(t, "disable", err, "")
-		ob.expect("disable", want{typ: domain.EventDirectoryDisabled, subject: d.Directory.ID})
+		ob.expect("disable", want{typ: events.TypeDirectoryDisabled, subject: d.Directory.ID})
 		_, err = tn.svc.SetDirectoryEnabled(admin, d.Directory.ID, false)
 		code(t, "disable again", err, "")
 		ob.expect("disable again")
 		_, err = tn.svc.SetDirectoryEnabled(admin, d.Directory.ID, true)
 		code(t, "enable", err, "")
-		ob.expect("enable", want{typ: domain.EventDirectoryEnabled, subject: d.Directory.ID})
+		ob.expect("enable", want{typ: events.TypeDirectoryEnabled, subject: d.Directory.ID})
 		second, err := tn.svc.RotateDirectoryToken(admin, d.Directory.ID, nil)
 		code(t, "rotate", err, "")
-		evs = ob.expect("rotate", want{typ: domain.EventDirectoryTokenRotated, subject: d.Directory.ID})
+		evs = ob.expect("rotate", want{typ: events.TypeDirectoryTokenRotated, subject: d.Directory.ID})
 		if tok, _ := evs[0].Data["token"].(map[string]any); tok["id"] != second.Token.ID.String() || tok["hash"] != nil {
 			t.Fatalf("token_rotated token = %v", tok)
 		}
 		code(t, "revoke", tn.svc.RevokeDirectoryToken(admin, second.Token.ID), "")
-		ob.expect("revoke", want{typ: domain.EventDirectoryTokenRevoked, subject: d.Directory.ID})
+		ob.expect("revoke", want{typ: events.TypeDirectoryTokenRevoked, subject: d.Directory.ID})
 		code(t, "revoke again", tn.svc.RevokeDirectoryToken(admin, second.Token.ID), fault.NotFound)
 		ob.expect("failed revoke")
 		code(t, "delete", tn.svc.DeleteDirectory(admin, d.Directory.ID), "")
-		ob.expect("delete", want{typ: domain.EventDirectoryDeleted, subject: d.Directory.ID})
+		ob.expect("delete", want{typ: events.TypeDirectoryDeleted, subject: d.Directory.ID})
 	})
 }
 
@@ -176,7 +176,7 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 		if !created {
 			t.Fatal("not created")
 		}
-		evs := ob.expect("provision", want{typ: domain.EventUserCreated, subject: ada.ID, roles: []string{}})
+		evs := ob.expect("provision", want{typ: events.TypeUserCreated, subject: ada.ID, roles: []string{}})
 		if e := evs[0]; e.ActorType != "provisioner" || e.ActorID == nil || *e.ActorID != tokenID ||
 			e.Data["userName"] != "ada@acme.test" || e.Data["givenName"] != "Ada" || e.Data["active"] != true {
 			t.Fatalf("user.created: actor %s %v, data %v", e.ActorType, e.ActorID, e.Data)
@@ -193,7 +193,7 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 			return f, nil
 		})
 		code(t, "update", err, "")
-		ob.expect("update", want{typ: domain.EventUserUpdated, subject: ada.ID,
+		ob.expect("update", want{typ: events.TypeUserUpdated, subject: ada.ID,
 			previous: map[string]any{"givenName": "Ada", "title": ""}})
 		_, err = tn.svc.UpdateUser(scim, tn.dir.ID, ada.ID, nil, func(*ent.User) (domain.UserFields, error) {
 			return nil, fault.FieldErrorf("name", "nope")
@@ -210,14 +210,14 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 
 		bob, _, err := tn.svc.ProvisionUser(scim, tn.dir.ID, userFields("bob@acme.test", "b1", true))
 		code(t, "provision bob", err, "")
-		ob.expect("provision bob", want{typ: domain.EventUserCreated, subject: bob.ID})
+		ob.expect("provision bob", want{typ: events.TypeUserCreated, subject: bob.ID})
 
 		// Groups and members: set-based, exactly the memberships that moved.
 		g, err := tn.svc.CreateGroup(scim, tn.dir.ID, domain.GroupFields{"display_name": "Staff"},
 			[]domain.MemberChange{{Op: domain.AddMembers, IDs: []uuid.UUID{ada.ID, bob.ID, uuid.New()}}})
 		code(t, "create group", err, "")
-		evs = ob.expect("create group", want{typ: domain.EventGroupCreated, subject: g.ID},
-			want{typ: domain.EventGroupUserAdded, subject: g.ID}, want{typ: domain.EventGroupUserAdded, subject: g.ID})
+		evs = ob.expect("create group", want{typ: events.TypeGroupCreated, subject: g.ID},
+			want{typ: events.TypeGroupUserAdded, subject: g.ID}, want{typ: events.TypeGroupUserAdded, subject: g.ID})
 		var added []string
 		for _, e := range evs[1:] {
 			added = append(added, fmt.Sprint(e.Data["user"].(map[string]any)["userName"]))
@@ -230,9 +230,9 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 				[]domain.MemberChange{{Op: domain.ReplaceMembers, IDs: []uuid.UUID{bob.ID}}}, nil
 		})
 		code(t, "rename and replace members", err, "")
-		ob.expect("rename and replace", want{typ: domain.EventGroupUpdated, subject: g.ID,
+		ob.expect("rename and replace", want{typ: events.TypeGroupUpdated, subject: g.ID,
 			previous: map[string]any{"displayName": "Staff"}},
-			want{typ: domain.EventGroupUserRemoved, subject: g.ID})
+			want{typ: events.TypeGroupUserRemoved, subject: g.ID})
 		_, err = tn.svc.UpdateGroup(scim, tn.dir.ID, g.ID, nil, func(*ent.Group) (domain.GroupFields, []domain.MemberChange, error) {
 			return domain.GroupFields{"display_name": "Everyone"},
 				[]domain.MemberChange{{Op: domain.AddMembers, IDs: []uuid.UUID{bob.ID}}}, nil
@@ -241,10 +241,10 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 		ob.expect("add an existing member")
 
 		code(t, "delete bob", tn.svc.DeleteUser(scim, tn.dir.ID, bob.ID, nil), "")
-		ob.expect("delete bob", want{typ: domain.EventUserDeleted, subject: bob.ID},
-			want{typ: domain.EventGroupUserRemoved, subject: g.ID})
+		ob.expect("delete bob", want{typ: events.TypeUserDeleted, subject: bob.ID},
+			want{typ: events.TypeGroupUserRemoved, subject: g.ID})
 		code(t, "delete group", tn.svc.DeleteGroup(scim, tn.dir.ID, g.ID, nil), "")
-		ob.expect("delete group", want{typ: domain.EventGroupDeleted, subject: g.ID})
+		ob.expect("delete group", want{typ: events.TypeGroupDeleted, subject: g.ID})
 
 		// Deactivation without roles: no roles_changed.
 		_, err = tn.svc.UpdateUser(scim, tn.dir.ID, ada.ID, nil, func(u *ent.User) (domain.UserFields, error) {
@@ -253,12 +253,12 @@ func TestEventsOfUsersAndGroups(t *testing.T) {
 			return f, nil
 		})
 		code(t, "deactivate", err, "")
-		ob.expect("deactivate", want{typ: domain.EventUserDeactivated, subject: ada.ID})
+		ob.expect("deactivate", want{typ: events.TypeUserDeactivated, subject: ada.ID})
 		// Re-provisioning a deactivated userName reactivates it.
 		_, _, err = tn.svc.ProvisionUser(scim, tn.dir.ID, userFields("ada@acme.test", "a2", true))
 		code(t, "reprovision", err, "")
-		ob.expect("reprovision", want{typ: domain.EventUserReactivated, subject: ada.ID},
-			want{typ: domain.EventUserUpdated, subject: ada.ID,
+		ob.expect("reprovision", want{typ: events.TypeUserReactivated, subject: ada.ID},
+			want{typ: events.TypeUserUpdated, subject: ada.ID,
 				previous: map[string]any{"externalID": "a1", "givenName": "Augusta"}})
 	})
 }
@@ -281,17 +281,17 @@ func TestEventsOfRoles(t *testing.T) {
 
 		viewer, err := tn.svc.CreateRole(admin, domain.NewRole{OrganizationID: tn.org.ID, Key: "viewer", Name: "Viewer"})
 		code(t, "create role", err, "")
-		ob.expect("create role", want{typ: domain.EventRoleCreated, subject: viewer.ID})
+		ob.expect("create role", want{typ: events.TypeRoleCreated, subject: viewer.ID})
 		_, err = tn.svc.CreateRole(admin, domain.NewRole{OrganizationID: tn.org.ID, Key: "viewer", Name: "Again"})
 		code(t, "create a taken key", err, fault.Conflict)
 		ob.expect("failed create role")
 		adm, err := tn.svc.CreateRole(admin, domain.NewRole{OrganizationID: tn.org.ID, Key: "admin", Name: "Admin"})
 		code(t, "create admin", err, "")
-		ob.expect("create admin", want{typ: domain.EventRoleCreated, subject: adm.ID})
+		ob.expect("create admin", want{typ: events.TypeRoleCreated, subject: adm.ID})
 		name := "Administrator"
 		_, err = tn.svc.UpdateRole(admin, adm.ID, domain.RoleChange{Name: &name})
 		code(t, "update role", err, "")
-		ob.expect("update role", want{typ: domain.EventRoleUpdated, subject: adm.ID, previous: map[string]any{"name": "Admin"}})
+		ob.expect("update role", want{typ: events.TypeRoleUpdated, subject: adm.ID, previous: map[string]any{"name": "Admin"}})
 
 		// Default role change: every active user without mapped roles.
 		_, err = tn.svc.SetDefaultRole(admin, tn.org.ID, &viewer.ID)
@@ -305,7 +305,7 @@ func TestEventsOfRoles(t *testing.T) {
 		// Mapping set and unset: the group's members.
 		_, err = tn.svc.SetGroupRoles(admin, g.ID, []uuid.UUID{adm.ID})
 		code(t, "map", err, "")
-		ob.expect("map", want{typ: domain.EventGroupRolesChanged, subject: g.ID,
+		ob.expect("map", want{typ: events.TypeGroupRolesChanged, subject: g.ID,
 			previous: map[string]any{"roles": []any{}}, roles: []string{"admin"}},
 			rolesChanged(ada, []string{"viewer"}, []string{"admin"}))
 		_, err = tn.svc.AssignRoleToGroup(admin, g.ID, adm.ID)
@@ -317,13 +317,13 @@ func TestEventsOfRoles(t *testing.T) {
 			return domain.GroupFields{"display_name": "Admins"}, []domain.MemberChange{{Op: domain.AddMembers, IDs: []uuid.UUID{bob}}}, nil
 		})
 		code(t, "add bob", err, "")
-		ob.expect("add bob", want{typ: domain.EventGroupUserAdded, subject: g.ID},
+		ob.expect("add bob", want{typ: events.TypeGroupUserAdded, subject: g.ID},
 			rolesChanged(bob, []string{"viewer"}, []string{"admin"}))
 		_, err = tn.svc.UpdateGroup(scim, tn.dir.ID, g.ID, nil, func(*ent.Group) (domain.GroupFields, []domain.MemberChange, error) {
 			return domain.GroupFields{"display_name": "Admins"}, []domain.MemberChange{{Op: domain.RemoveMembers, IDs: []uuid.UUID{bob}}}, nil
 		})
 		code(t, "remove bob", err, "")
-		ob.expect("remove bob", want{typ: domain.EventGroupUserRemoved, subject: g.ID},
+		ob.expect("remove bob", want{typ: events.TypeGroupUserRemoved, subject: g.ID},
 			rolesChanged(bob, []string{"admin"}, []string{"viewer"}))
 
 		// Deactivation: no roles at all; reactivation gives them back.
@@ -334,15 +334,15 @@ func TestEventsOfRoles(t *testing.T) {
 			code(t, "set active", err, "")
 		}
 		deactivate(false)
-		ob.expect("deactivate", want{typ: domain.EventUserDeactivated, subject: ada},
+		ob.expect("deactivate", want{typ: events.TypeUserDeactivated, subject: ada},
 			rolesChanged(ada, []string{"admin"}, []string{}))
 		deactivate(true)
-		ob.expect("reactivate", want{typ: domain.EventUserReactivated, subject: ada},
+		ob.expect("reactivate", want{typ: events.TypeUserReactivated, subject: ada},
 			rolesChanged(ada, nil, []string{"admin"}))
 
 		_, err = tn.svc.UnassignRoleFromGroup(admin, g.ID, adm.ID)
 		code(t, "unmap", err, "")
-		ob.expect("unmap", want{typ: domain.EventGroupRolesChanged, subject: g.ID,
+		ob.expect("unmap", want{typ: events.TypeGroupRolesChanged, subject: g.ID,
 			previous: map[string]any{"roles": []any{"admin"}}, roles: []string{}},
 			rolesChanged(ada, []string{"admin"}, []string{"viewer"}))
 
@@ -351,10 +351,10 @@ func TestEventsOfRoles(t *testing.T) {
 		code(t, "map again", err, "")
 		ob.next()
 		code(t, "delete viewer", tn.svc.DeleteRole(admin, viewer.ID), "")
-		ob.expect("delete default role", want{typ: domain.EventRoleDeleted, subject: viewer.ID},
+		ob.expect("delete default role", want{typ: events.TypeRoleDeleted, subject: viewer.ID},
 			rolesChanged(bob, []string{"viewer"}, nil), rolesChanged(cy, []string{"viewer"}, nil))
 		code(t, "delete admin", tn.svc.DeleteRole(admin, adm.ID), "")
-		ob.expect("delete mapped role", want{typ: domain.EventRoleDeleted, subject: adm.ID},
+		ob.expect("delete mapped role", want{typ: events.TypeRoleDeleted, subject: adm.ID},
 			rolesChanged(ada, []string{"admin"}, nil))
 		code(t, "delete again", tn.svc.DeleteRole(admin, adm.ID), fault.NotFound)
 		ob.expect("failed delete")
@@ -402,7 +402,7 @@ func TestEventsLargeGroup(t *testing.T) {
 		for _, e := range ob.next() {
 			count[e.Type]++
 		}
-		if count[domain.EventGroupUserRemoved] != n || count[domain.EventUserRolesChanged] != n || len(count) != 2 {
+		if count[events.TypeGroupUserRemoved] != n || count[events.TypeUserRolesChanged] != n || len(count) != 2 {
 			t.Fatalf("events = %v; want %d removals and %d roles changes", count, n, n)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 )
@@ -34,7 +35,7 @@ func (s *Service) CreateGroup(ctx context.Context, dirID uuid.UUID, f GroupField
 		return nil, fault.FieldErrorf("displayName", "is required")
 	}
 	var g *ent.Group
-	create := func(tx *ent.Client) (err error) {
+	create := func(tx *opTx) (err error) {
 		g, err = s.createGroup(ctx, tx, dirID, name, f, members)
 		return err
 	}
@@ -50,7 +51,7 @@ func (s *Service) CreateGroup(ctx context.Context, dirID uuid.UUID, f GroupField
 	return store.Release(ctx, g), nil
 }
 
-func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UUID, name string, f GroupFields, members []MemberChange) (*ent.Group, error) {
+func (s *Service) createGroup(ctx context.Context, tx *opTx, dirID uuid.UUID, name string, f GroupFields, members []MemberChange) (*ent.Group, error) {
 	q := tx.Group.Query().Where(group.DirectoryID(dirID), group.DisplayNameKey(schematype.FoldKey(name)))
 	if s.rowLocks {
 		q.ForUpdate()
@@ -59,7 +60,7 @@ func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UU
 	var g *ent.Group
 	switch {
 	case ent.IsNotFound(err):
-		org, err := organizationOf(ctx, tx, dirID)
+		org, err := organizationOf(ctx, tx.Client, dirID)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +71,7 @@ func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UU
 		if g, err = c.Save(ctx); err != nil {
 			return nil, groupConflict(err)
 		}
-		if err := record(ctx, tx, groupEvent(EventGroupCreated, g, nil, nil)); err != nil {
+		if err := record(ctx, tx, groupEvent(g, events.GroupCreated{Group: events.GroupOf(g)}, nil)); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -96,7 +97,7 @@ func (s *Service) createGroup(ctx context.Context, tx *ent.Client, dirID uuid.UU
 func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Guard,
 	next func(*ent.Group) (GroupFields, []MemberChange, error)) (*ent.Group, error) {
 	var g *ent.Group
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		cur, err := s.lockedGroup(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -125,7 +126,7 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 
 // DeleteGroup deletes a group with its memberships and role mappings.
 func (s *Service) DeleteGroup(ctx context.Context, dirID, id uuid.UUID, guard Guard) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		g, err := s.lockedGroup(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -141,7 +142,7 @@ func (s *Service) DeleteGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 		if err := tx.Group.DeleteOne(g).Exec(ctx); err != nil {
 			return err
 		}
-		if err := record(ctx, tx, groupEvent(EventGroupDeleted, g, nil, nil)); err != nil {
+		if err := record(ctx, tx, groupEvent(g, events.GroupDeleted{Group: events.GroupOf(g)}, nil)); err != nil {
 			return err
 		}
 		return watch.record(ctx, tx)
@@ -150,8 +151,8 @@ func (s *Service) DeleteGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 }
 
 // lockedGroup reads a group for a change, locked, and checks its version.
-func (s *Service) lockedGroup(ctx context.Context, tx *ent.Client, dirID, id uuid.UUID, guard Guard) (*ent.Group, error) {
-	g, err := groupOf(ctx, tx, dirID, id, s.rowLocks)
+func (s *Service) lockedGroup(ctx context.Context, tx *opTx, dirID, id uuid.UUID, guard Guard) (*ent.Group, error) {
+	g, err := groupOf(ctx, tx.Client, dirID, id, s.rowLocks)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ const memberChunk = 2000
 
 // changeMembers runs member changes in order, each as a few set-based
 // statements whatever the number of members.
-func (s *Service) changeMembers(ctx context.Context, tx *ent.Client, g *ent.Group, changes []MemberChange) error {
+func (s *Service) changeMembers(ctx context.Context, tx *opTx, g *ent.Group, changes []MemberChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -70,7 +70,7 @@ func (s *Service) changeMembers(ctx context.Context, tx *ent.Client, g *ent.Grou
 // group's directory; existing memberships are left alone. On PostgreSQL the
 // users are read FOR SHARE: a user deleted meanwhile is skipped like an
 // unknown one, and one read cannot be deleted before the insert.
-func (s *Service) addMembers(ctx context.Context, tx *ent.Client, g *ent.Group, ids []uuid.UUID) error {
+func (s *Service) addMembers(ctx context.Context, tx *opTx, g *ent.Group, ids []uuid.UUID) error {
 	for chunk := range slices.Chunk(ids, memberChunk) {
 		q := tx.User.Query().Where(user.DirectoryID(g.DirectoryID), user.IDIn(chunk...))
 		if s.rowLocks {
@@ -97,7 +97,7 @@ func (s *Service) addMembers(ctx context.Context, tx *ent.Client, g *ent.Group, 
 }
 
 // removeMembers deletes the memberships of the ids.
-func removeMembers(ctx context.Context, tx *ent.Client, group uuid.UUID, ids []uuid.UUID) error {
+func removeMembers(ctx context.Context, tx *opTx, group uuid.UUID, ids []uuid.UUID) error {
 	for chunk := range slices.Chunk(ids, memberChunk) {
 		_, err := tx.Membership.Delete().
 			Where(membership.GroupID(group), membership.UserIDIn(chunk...)).Exec(ctx)

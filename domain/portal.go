@@ -50,8 +50,8 @@ func (s *Service) CreatePortalLink(ctx context.Context, org uuid.UUID, expiresIn
 	}
 	sec := secret.New(PortalLinkPrefix)
 	var out *IssuedPortalLink
-	err := s.inTx(ctx, func(tx *ent.Client) error {
-		if err := requireOrganization(ctx, tx, org, "organizationID"); err != nil {
+	err := s.inTx(ctx, func(tx *opTx) error {
+		if err := requireOrganization(ctx, tx.Client, org, "organizationID"); err != nil {
 			return err
 		}
 		c := tx.PortalSession.Create().SetOrganizationID(org).SetLinkHash(sec.Hash).

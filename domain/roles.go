@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/grouprole"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 )
@@ -29,13 +30,13 @@ func (s *Service) CreateRole(ctx context.Context, in NewRole) (*ent.Role, error)
 		return nil, err
 	}
 	var r *ent.Role
-	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+	err := s.inTx(ctx, func(tx *opTx) (err error) {
 		r, err = tx.Role.Create().SetOrganizationID(in.OrganizationID).
 			SetKey(in.Key).SetName(in.Name).SetNillableDescription(in.Description).Save(ctx)
 		if err != nil {
 			return conflictOn(err, "key", "the organization already has a role with this key")
 		}
-		return record(ctx, tx, roleEvent(EventRoleCreated, r, nil))
+		return record(ctx, tx, roleEvent(r, events.RoleCreated{Role: events.RoleOf(r)}, nil))
 	})
 	if err != nil {
 		return nil, wrap("create role", conflictOn(err, "key", "the organization already has a role with this key"))
@@ -52,7 +53,7 @@ type RoleChange struct {
 // UpdateRole changes a role's key, name or description.
 func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (*ent.Role, error) {
 	var r *ent.Role
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		was, err := tx.Role.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such role")
@@ -67,10 +68,12 @@ func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (
 		if r, err = u.Save(ctx); err != nil {
 			return conflictOn(notFoundOn(err, "id", "no such role"), "key", "the organization already has a role with this key")
 		}
-		if prev := previousOf(roleData(was), roleData(r)); prev != nil {
-			return record(ctx, tx, roleEvent(EventRoleUpdated, r, prev))
+		is := events.RoleUpdated{Role: events.RoleOf(r)}
+		prev, err := previousOf(events.RoleUpdated{Role: events.RoleOf(was)}, is)
+		if err != nil || prev == nil {
+			return err
 		}
-		return nil
+		return record(ctx, tx, roleEvent(r, is, prev))
 	})
 	if err != nil {
 		err = notFoundOn(err, "id", "no such role")
@@ -82,7 +85,7 @@ func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (
 // DeleteRole deletes a role and its group mappings; an organization whose
 // default role it was has none afterwards.
 func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		r, err := tx.Role.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such role")
@@ -108,7 +111,7 @@ func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
 		if err := tx.Role.DeleteOne(r).Exec(ctx); err != nil {
 			return notFoundOn(err, "id", "no such role")
 		}
-		if err := record(ctx, tx, roleEvent(EventRoleDeleted, r, nil)); err != nil {
+		if err := record(ctx, tx, roleEvent(r, events.RoleDeleted{Role: events.RoleOf(r)}, nil)); err != nil {
 			return err
 		}
 		return watch.record(ctx, tx)
@@ -120,7 +123,7 @@ func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
 // organization's users who are in no group mapped to a role.
 func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
 	var org *ent.Organization
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		was, err := tx.Organization.Get(ctx, orgID)
 		if err != nil {
 			return notFoundOn(err, "organizationID", "no such organization")
@@ -154,7 +157,7 @@ func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *u
 
 // SetGroupRoles makes roleIDs exactly the roles mapped to a group.
 func (s *Service) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *ent.Client, g *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, g *ent.Group) error {
 		want, err := rolesOf(ctx, tx, g.OrganizationID, roleIDs, func(i int) string { return fmt.Sprintf("roleIDs[%d]", i) })
 		if err != nil {
 			return err
@@ -173,7 +176,7 @@ func (s *Service) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs 
 // AssignRoleToGroup maps one more role to a group; an existing mapping is
 // kept.
 func (s *Service) AssignRoleToGroup(ctx context.Context, groupID, roleID uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *ent.Client, g *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, g *ent.Group) error {
 		want, err := rolesOf(ctx, tx, g.OrganizationID, []uuid.UUID{roleID}, func(int) string { return "roleID" })
 		if err != nil {
 			return err
@@ -184,7 +187,7 @@ func (s *Service) AssignRoleToGroup(ctx context.Context, groupID, roleID uuid.UU
 
 // UnassignRoleFromGroup removes a role from a group, if mapped.
 func (s *Service) UnassignRoleFromGroup(ctx context.Context, groupID, roleID uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *ent.Client, _ *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, _ *ent.Group) error {
 		_, err := tx.GroupRole.Delete().Where(grouprole.GroupID(groupID), grouprole.RoleID(roleID)).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("unmap role: %w", err)
@@ -194,9 +197,9 @@ func (s *Service) UnassignRoleFromGroup(ctx context.Context, groupID, roleID uui
 }
 
 // changeGroupRoles runs change on a group's mappings in one transaction.
-func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, change func(tx *ent.Client, g *ent.Group) error) (*ent.Group, error) {
+func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, change func(tx *opTx, g *ent.Group) error) (*ent.Group, error) {
 	var g *ent.Group
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		var err error
 		if g, err = tx.Group.Get(ctx, groupID); err != nil {
 			return notFoundOn(err, "groupID", "no such group")
@@ -216,9 +219,8 @@ func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, chang
 		if err != nil || slices.Equal(before, after) {
 			return err
 		}
-		data := groupData(g)
-		data["roles"] = nonNil(after)
-		if err := record(ctx, tx, groupEvent(EventGroupRolesChanged, g, data, map[string]any{"roles": nonNil(before)})); err != nil {
+		p := events.GroupRolesChanged{Group: events.GroupOf(g), Roles: nonNil(after)}
+		if err := record(ctx, tx, groupEvent(g, p, events.Roles{Roles: nonNil(before)})); err != nil {
 			return err
 		}
 		return watch.record(ctx, tx)
@@ -231,7 +233,7 @@ func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, chang
 
 // mapRoles inserts a mapping of each role of roles to group g; mappings
 // that exist are left alone.
-func mapRoles(ctx context.Context, tx *ent.Client, g *ent.Group, roles []uuid.UUID) error {
+func mapRoles(ctx context.Context, tx *opTx, g *ent.Group, roles []uuid.UUID) error {
 	if len(roles) == 0 {
 		return nil
 	}
@@ -250,7 +252,7 @@ func mapRoles(ctx context.Context, tx *ent.Client, g *ent.Group, roles []uuid.UU
 // rolesOf checks that every id is a role of organization org the viewer
 // can see and returns them once each. An unknown role is NotFound, another
 // organization's role Invalid, both naming field(i) of the offending ids[i].
-func rolesOf(ctx context.Context, tx *ent.Client, org uuid.UUID, ids []uuid.UUID, field func(i int) string) ([]uuid.UUID, error) {
+func rolesOf(ctx context.Context, tx *opTx, org uuid.UUID, ids []uuid.UUID, field func(i int) string) ([]uuid.UUID, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/roles"
 	"github.com/acme/directory/store"
 )
 
@@ -38,7 +39,7 @@ func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFiel
 	if strings.TrimSpace(userName) == "" {
 		return nil, false, fault.FieldErrorf("userName", "is required")
 	}
-	provision := func(tx *ent.Client) error {
+	provision := func(tx *opTx) error {
 		u, created, err = s.provisionUser(ctx, tx, dirID, userName, f)
 		return err
 	}
@@ -55,12 +56,12 @@ func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFiel
 	return store.Release(ctx, u), created, nil
 }
 
-func (s *Service) provisionUser(ctx context.Context, tx *ent.Client, dirID uuid.UUID, userName string, f UserFields) (*ent.User, bool, error) {
+func (s *Service) provisionUser(ctx context.Context, tx *opTx, dirID uuid.UUID, userName string, f UserFields) (*ent.User, bool, error) {
 	q := tx.User.Query().Where(user.DirectoryID(dirID), user.UserNameKey(schematype.FoldKey(userName)))
 	existing, err := s.lock(q).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		org, err := organizationOf(ctx, tx, dirID)
+		org, err := organizationOf(ctx, tx.Client, dirID)
 		if err != nil {
 			return nil, false, err
 		}
@@ -72,7 +73,14 @@ func (s *Service) provisionUser(ctx context.Context, tx *ent.Client, dirID uuid.
 		if err != nil {
 			return nil, false, userConflict(err)
 		}
-		return u, true, userCreated(ctx, tx, u)
+		if outboxOff(ctx) {
+			return u, true, nil
+		}
+		eff, err := roles.OfNewUser(ctx, tx.Client, u)
+		if err != nil {
+			return nil, false, err
+		}
+		return u, true, userCreated(ctx, tx, u, eff)
 	case err != nil:
 		return nil, false, err
 	case existing.Active && !sameExternalID(existing.ExternalID, f[user.FieldExternalID]):
@@ -101,7 +109,7 @@ func sameExternalID(stored string, sent any) bool {
 // returning nil fields means nothing changes: no write, no new version.
 func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Guard, next func(*ent.User) (UserFields, error)) (*ent.User, error) {
 	var u *ent.User
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		cur, err := s.lockedUser(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -129,7 +137,7 @@ func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 
 // DeleteUser deletes a user and its memberships.
 func (s *Service) DeleteUser(ctx context.Context, dirID, id uuid.UUID, guard Guard) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		u, err := s.lockedUser(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -143,8 +151,8 @@ func (s *Service) DeleteUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 }
 
 // lockedUser reads a user for a change, locked, and checks its version.
-func (s *Service) lockedUser(ctx context.Context, tx *ent.Client, dirID, id uuid.UUID, guard Guard) (*ent.User, error) {
-	u, err := userOf(ctx, tx, dirID, id, s.rowLocks)
+func (s *Service) lockedUser(ctx context.Context, tx *opTx, dirID, id uuid.UUID, guard Guard) (*ent.User, error) {
+	u, err := userOf(ctx, tx.Client, dirID, id, s.rowLocks)
 	if err != nil {
 		return nil, err
 	}

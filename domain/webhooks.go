@@ -70,7 +70,7 @@ func NewWebhookSecret() string {
 // WebhookEventTypes is what an endpoint may subscribe to: the catalogue
 // and the webhook events.
 func WebhookEventTypes() []string {
-	return append(slices.Clone(EventTypes), EventWebhookEndpointDisabled)
+	return events.Types()
 }
 
 // NewWebhookEndpoint is what creating a webhook endpoint takes.
@@ -109,8 +109,8 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in NewWebhookEndpoi
 	}
 	sec := NewWebhookSecret()
 	var ep *ent.WebhookEndpoint
-	err = s.inTx(ctx, func(tx *ent.Client) error {
-		if err := requireOrganization(ctx, tx, in.OrganizationID, "organizationID"); err != nil {
+	err = s.inTx(ctx, func(tx *opTx) error {
+		if err := requireOrganization(ctx, tx.Client, in.OrganizationID, "organizationID"); err != nil {
 			return err
 		}
 		cur, err := lastEvent(ctx, tx, in.OrganizationID)
@@ -131,7 +131,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in NewWebhookEndpoi
 
 // lastEvent is the cursor of the organization's newest visible event:
 // where a new endpoint's deliveries start.
-func lastEvent(ctx context.Context, tx *ent.Client, org uuid.UUID) (events.Cursor, error) {
+func lastEvent(ctx context.Context, tx *opTx, org uuid.UUID) (events.Cursor, error) {
 	e, err := tx.Event.Query().Where(event.OrganizationID(org)).
 		Order(ent.Desc(event.FieldTxid), ent.Desc(event.FieldID)).First(ctx)
 	switch {
@@ -154,7 +154,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		}
 	}
 	var ep *ent.WebhookEndpoint
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such webhook endpoint")
@@ -190,7 +190,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 
 // DeleteWebhookEndpoint deletes an endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		return notFoundOn(tx.WebhookEndpoint.DeleteOneID(id).Exec(ctx), "id", "no such webhook endpoint")
 	})
 	return wrap("delete webhook endpoint", err)
@@ -208,7 +208,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, id uuid.UUID, overlap
 	}
 	sec := NewWebhookSecret()
 	var ep *ent.WebhookEndpoint
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such webhook endpoint")
@@ -252,7 +252,7 @@ func WebhookEventID(id int64) string { return "evt_" + strconv.FormatInt(id, 10)
 // delivery again (whatever types the endpoint subscribes to), now; a
 // delivery of it already pending is left as it is.
 func (s *Service) ResendWebhookEvent(ctx context.Context, endpointID uuid.UUID, eventID int64) error {
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		ep, err := tx.WebhookEndpoint.Get(ctx, endpointID)
 		if err != nil {
 			return notFoundOn(err, "endpointID", "no such webhook endpoint")
@@ -270,14 +270,14 @@ func (s *Service) ResendWebhookEvent(ctx context.Context, endpointID uuid.UUID, 
 // endpoint subscribes to, and returns how many.
 func (s *Service) ResendWebhookEvents(ctx context.Context, endpointID uuid.UUID, since time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		ep, err := tx.WebhookEndpoint.Get(ctx, endpointID)
 		if err != nil {
 			return notFoundOn(err, "endpointID", "no such webhook endpoint")
 		}
 		cur := events.Cursor{}
 		for {
-			evs, more, err := events.After(ctx, tx, ep.OrganizationID, cur,
+			evs, more, err := events.After(ctx, tx.Client, ep.OrganizationID, cur,
 				events.Filter{Types: ep.EventTypes, Since: &since}, dispatchPage)
 			if err != nil {
 				return err
@@ -297,7 +297,7 @@ func (s *Service) ResendWebhookEvents(ctx context.Context, endpointID uuid.UUID,
 
 // requeue makes the deliveries of evs to ep pending and due now: finished
 // ones start their schedule again, missing ones are created.
-func requeue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs []*ent.Event) error {
+func requeue(ctx context.Context, tx *opTx, ep *ent.WebhookEndpoint, evs []*ent.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -317,7 +317,7 @@ func requeue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs [
 }
 
 // enqueue creates the missing deliveries of evs to ep, due at due.
-func enqueue(ctx context.Context, tx *ent.Client, ep *ent.WebhookEndpoint, evs []*ent.Event, due time.Time) error {
+func enqueue(ctx context.Context, tx *opTx, ep *ent.WebhookEndpoint, evs []*ent.Event, due time.Time) error {
 	for chunk := range slices.Chunk(evs, eventChunk) {
 		rows := make([]*ent.WebhookDeliveryCreate, len(chunk))
 		for i, e := range chunk {
@@ -377,7 +377,7 @@ func (s *Service) dispatch(ctx context.Context, now time.Time, ps ...predicate.W
 // since, up to a few pages.
 func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		q := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true))
 		if s.rowLocks {
 			q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
@@ -392,7 +392,7 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 		cur := events.Cursor{TxID: ep.LastEventTxid, ID: ep.LastEventID}
 		start := cur
 		for range 5 {
-			evs, more, err := events.After(ctx, tx, ep.OrganizationID, cur, events.Filter{}, dispatchPage)
+			evs, more, err := events.After(ctx, tx.Client, ep.OrganizationID, cur, events.Filter{}, dispatchPage)
 			if err != nil {
 				return err
 			}
@@ -428,7 +428,7 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 // whether it acted.
 func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reason string) (bool, error) {
 	acted := false
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		var err error
 		acted, err = disableEndpoint(ctx, tx, id, reason)
 		return err
@@ -438,7 +438,7 @@ func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reas
 
 // disableEndpoint is DisableWebhookEndpoint within tx (also
 // RecordWebhookAttempt's, when an endpoint has failed for too long).
-func disableEndpoint(ctx context.Context, tx *ent.Client, id uuid.UUID, reason string) (bool, error) {
+func disableEndpoint(ctx context.Context, tx *opTx, id uuid.UUID, reason string) (bool, error) {
 	// Only the update that turns it off writes the event, however many
 	// workers decide at once.
 	n, err := tx.WebhookEndpoint.Update().
@@ -450,9 +450,8 @@ func disableEndpoint(ctx context.Context, tx *ent.Client, id uuid.UUID, reason s
 	if err != nil {
 		return false, err
 	}
-	data := entityData(ep, "last_event_txid", "last_event_id")
-	data["reason"] = reason
-	err = record(ctx, tx, change{typ: EventWebhookEndpointDisabled, org: ep.OrganizationID, subject: ep.ID, data: data})
+	p := events.WebhookEndpointDisabled{WebhookEndpoint: events.WebhookEndpointOf(ep), Reason: reason}
+	err = record(ctx, tx, change{org: ep.OrganizationID, subject: ep.ID, payload: p})
 	return err == nil, err
 }
 
@@ -463,7 +462,7 @@ func disableEndpoint(ctx context.Context, tx *ent.Client, id uuid.UUID, reason s
 // platform.
 func (s *Service) ExtendWebhookLeases(ctx context.Context, ids []uuid.UUID, now, until time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(tx *opTx) error {
 		var err error
 		n, err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(ids...),
 			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).

@@ -15,6 +15,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -117,7 +118,7 @@ func TestWebhookEndpointOperations(t *testing.T) {
 			t.Fatalf("disable: %v, %v", acted, err)
 		}
 		last, err := a.client.Event.Query().Order(ent.Desc(event.FieldID)).First(a.platform)
-		if err != nil || last.Type != domain.EventWebhookEndpointDisabled || last.SubjectID != ep.ID || last.Data["reason"] != "test" {
+		if err != nil || last.Type != events.TypeWebhookEndpointDisabled || last.SubjectID != ep.ID || last.Data["reason"] != "test" {
 			t.Fatalf("last event %+v (%v)", last, err)
 		}
 

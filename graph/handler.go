@@ -278,7 +278,7 @@ func NewHandler(svc *domain.Service, cfg Config) *Handler {
 	e := &endpoint{
 		auth:    cfg.Auth,
 		sockets: sockets,
-		server:  newServer(client, pagedSchema{es}, cfg),
+		server:  newServer(svc, pagedSchema{es}, cfg),
 		timeout: cfg.Timeout,
 		maxBody: cfg.MaxBodyBytes,
 		cors:    map[string]bool{},
@@ -331,7 +331,7 @@ func (h *Handler) OpenSubscriptions() int { return h.e.sockets.counts().subscrip
 // leaves the fields beside it standing, an operation of several mutations
 // is all or nothing: a client may retry it as a whole. Queries run without
 // a transaction.
-func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *handler.Server {
+func newServer(svc *domain.Service, es graphql.ExecutableSchema, cfg Config) *handler.Server {
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -384,9 +384,9 @@ func newServer(client *ent.Client, es graphql.ExecutableSchema, cfg Config) *han
 	})
 	// Extensions added first wrap those added later: the batch is made
 	// inside the transaction, so that it reads through it.
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.Use(entgql.Transactioner{TxOpener: svc})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(withBatch(ctx, clientOf(ctx, client)))
+		return next(withBatch(ctx, clientOf(ctx, svc.Client())))
 	})
 	srv.AroundRootFields(guardMutations)
 	srv.AroundFields(observeResults)

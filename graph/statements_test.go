@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -64,6 +65,14 @@ func (c *counter) Tx(ctx context.Context) (dialect.Tx, error) {
 type countingTx struct {
 	dialect.Tx
 	c *counter
+}
+
+// ExecContext passes ent's ExecContext through (savepoints, the outbox).
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.c.record(query)
+	return t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, args...)
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {

@@ -284,7 +284,7 @@ func TestEventsSubscription(t *testing.T) {
 				t.Fatalf("connection_init: %+v, %v", m, err)
 			}
 			ws.subscribe("all", map[string]any{"org": org.ID, "after": from.String()})
-			ws.subscribe("deleted", map[string]any{"org": org.ID, "after": from.String(), "types": []string{domain.EventRoleDeleted}})
+			ws.subscribe("deleted", map[string]any{"org": org.ID, "after": from.String(), "types": []string{events.TypeRoleDeleted}})
 			// Writers commit while the backlog is read and after it.
 			const writers, each = 4, 8
 			var wg sync.WaitGroup
@@ -301,7 +301,7 @@ func TestEventsSubscription(t *testing.T) {
 				t.Errorf("subscription delivered\n%v\nthe events are\n%v", cursors(got["all"]), want)
 			}
 			for _, e := range got["all"] {
-				if e.Type != domain.EventRoleCreated || e.OrganizationID != org.ID.String() {
+				if e.Type != events.TypeRoleCreated || e.OrganizationID != org.ID.String() {
 					t.Errorf("event %+v", e)
 				}
 			}
@@ -314,7 +314,7 @@ func TestEventsSubscription(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = ws.collect(map[string]int{"all": 1, "deleted": 1}, 10*time.Second)
-			if e := got["deleted"][0]; e.Type != domain.EventRoleDeleted || e.SubjectID != r.ID.String() || e != got["all"][0] {
+			if e := got["deleted"][0]; e.Type != events.TypeRoleDeleted || e.SubjectID != r.ID.String() || e != got["all"][0] {
 				t.Errorf("deleted: %+v, all: %+v", e, got["all"][0])
 			}
 			ws.quiet(300 * time.Millisecond)
@@ -412,7 +412,7 @@ func TestEventsSubscriptionAcrossServers(t *testing.T) {
 		makeRoles(t, svc2, org.ID, fmt.Sprintf("batch%d", i), 2)
 		got := ws.collect(map[string]int{"1": 2}, 10*time.Second)
 		for _, e := range got["1"] {
-			if e.Type != domain.EventRoleCreated {
+			if e.Type != events.TypeRoleCreated {
 				t.Errorf("event %+v", e)
 			}
 		}

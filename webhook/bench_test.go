@@ -19,6 +19,7 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store/storetest"
 	"github.com/acme/directory/webhook"
 )
@@ -155,7 +156,7 @@ func deadEndpointLag(b *testing.B, db string, queued, n int) (idle, busy []time.
 		b.Fatal(err)
 	}
 	if _, err := svc.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: orgC.ID, URL: rcv.URL,
-		EventTypes: []string{domain.EventRoleCreated}}); err != nil {
+		EventTypes: []string{events.TypeRoleCreated}}); err != nil {
 		b.Fatal(err)
 	}
 	wctx, stop := context.WithCancel(ctx)
@@ -185,7 +186,7 @@ func deadEndpointLag(b *testing.B, db string, queued, n int) (idle, busy []time.
 	for start := 0; start < queued; start += 500 {
 		rows := make([]*ent.EventCreate, 0, 500)
 		for i := start; i < min(start+500, queued); i++ {
-			rows = append(rows, st.Client.Event.Create().SetOrganizationID(orgA.ID).SetType(domain.EventRoleCreated).
+			rows = append(rows, st.Client.Event.Create().SetOrganizationID(orgA.ID).SetType(events.TypeRoleCreated).
 				SetSubjectID(uuid.New()).SetData(map[string]any{"key": fmt.Sprintf("a%d", i)}))
 		}
 		if err := st.Client.Event.CreateBulk(rows...).Exec(ctx); err != nil {

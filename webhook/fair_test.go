@@ -15,6 +15,7 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 	"github.com/acme/directory/webhook"
@@ -62,7 +63,7 @@ func newArrivals(t *testing.T) *arrivals {
 	a := &arrivals{at: map[string]time.Time{}}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p webhook.Payload
-		if err := decode(r, &p); err == nil && p.Type == domain.EventRoleCreated {
+		if err := decode(r, &p); err == nil && p.Type == events.TypeRoleCreated {
 			a.mu.Lock()
 			a.at[fmt.Sprint(p.Data["key"])] = time.Now()
 			a.mu.Unlock()

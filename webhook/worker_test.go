@@ -23,6 +23,7 @@ import (
 	"github.com/acme/directory/ent/event"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -240,12 +241,12 @@ func TestDeliversInOrderPerSubject(t *testing.T) {
 		}
 		got := rcv.accepted()
 		checkDelivered(t, got, f.eventIDs(t, subjects), f.secret)
-		i := slices.IndexFunc(got, func(g received) bool { return g.p.Type == domain.EventRoleCreated && g.p.Data["key"] == "r0" })
+		i := slices.IndexFunc(got, func(g received) bool { return g.p.Type == events.TypeRoleCreated && g.p.Data["key"] == "r0" })
 		if i < 0 {
 			t.Fatal("role.created of r0 not delivered")
 		}
 		p := got[i].p
-		if p.OrganizationID != f.org.ID || p.Type != domain.EventRoleCreated || p.Data["key"] != "r0" ||
+		if p.OrganizationID != f.org.ID || p.Type != events.TypeRoleCreated || p.Data["key"] != "r0" ||
 			p.Cursor == "" || p.ActorType != domain.ActorSystem || p.Timestamp.IsZero() {
 			t.Errorf("first payload %+v", p)
 		}
@@ -298,7 +299,7 @@ func TestRetriesBackOff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		rcv := newReceiver(t, func(int) int { return http.StatusInternalServerError })
 		rcv.body = strings.Repeat("é", 3000) // 6000 bytes
-		f := newFixture(t, s, rcv.srv.URL, domain.EventRoleCreated)
+		f := newFixture(t, s, rcv.srv.URL, events.TypeRoleCreated)
 		schedule := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}
 		c := newClock()
 		cfg := quick(c, schedule...)
@@ -386,7 +387,7 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		if err != nil || ep.Enabled {
 			t.Fatalf("endpoint still enabled (%v) after failing for %s", err, 8*time.Minute)
 		}
-		evs, err := f.client.Event.Query().Where(event.Type(domain.EventWebhookEndpointDisabled)).All(f.ctx)
+		evs, err := f.client.Event.Query().Where(event.Type(events.TypeWebhookEndpointDisabled)).All(f.ctx)
 		if err != nil || len(evs) != 1 || evs[0].SubjectID != f.ep.ID || evs[0].OrganizationID != f.org.ID ||
 			evs[0].Data["url"] != rcv.srv.URL || evs[0].Data["enabled"] != false || evs[0].Data["reason"] == nil {
 			t.Fatalf("endpoint_disabled events: %+v (%v)", evs, err)
@@ -420,7 +421,7 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		for _, g := range rcv.accepted() {
 			ids[g.p.Type+" "+fmt.Sprint(g.p.Data["key"])] = true
 		}
-		if !ids[domain.EventRoleCreated+" after"] || !ids[domain.EventRoleCreated+" k7"] || ids[domain.EventRoleCreated+" k0"] {
+		if !ids[events.TypeRoleCreated+" after"] || !ids[events.TypeRoleCreated+" k7"] || ids[events.TypeRoleCreated+" k0"] {
 			t.Fatalf("after re-enabling, accepted %v; want k7 (pending), after (written while disabled), not k0 (given up)", ids)
 		}
 	})

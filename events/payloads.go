@@ -1,0 +1,392 @@
+package events
+
+// The declared payloads: one Go type per event type. An event's data is
+// its payload as JSON; the catalogue (catalogue.md), webhook bodies and the
+// events connection all show these types and nothing else. What a new
+// column of a schema adds to events is decided here, once: a column reaches
+// events only when its entity's payload below gains a field for it, and
+// TestPayloadsCoverColumns fails until the column is either added or named
+// in LeftOut.
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/schema/schematype"
+)
+
+// The event types.
+const (
+	TypeDirectoryCreated        = "directory.created"
+	TypeDirectoryEnabled        = "directory.enabled"
+	TypeDirectoryDisabled       = "directory.disabled"
+	TypeDirectoryDeleted        = "directory.deleted"
+	TypeDirectoryTokenRotated   = "directory.token_rotated"
+	TypeDirectoryTokenRevoked   = "directory.token_revoked"
+	TypeUserCreated             = "user.created"
+	TypeUserUpdated             = "user.updated"
+	TypeUserDeactivated         = "user.deactivated"
+	TypeUserReactivated         = "user.reactivated"
+	TypeUserDeleted             = "user.deleted"
+	TypeUserRolesChanged        = "user.roles_changed"
+	TypeGroupCreated            = "group.created"
+	TypeGroupUpdated            = "group.updated"
+	TypeGroupDeleted            = "group.deleted"
+	TypeGroupUserAdded          = "group.user_added"
+	TypeGroupUserRemoved        = "group.user_removed"
+	TypeGroupRolesChanged       = "group.roles_changed"
+	TypeRoleCreated             = "role.created"
+	TypeRoleUpdated             = "role.updated"
+	TypeRoleDeleted             = "role.deleted"
+	TypeWebhookEndpointDisabled = "webhook.endpoint_disabled"
+)
+
+// Payload is the data of one event type.
+type Payload interface {
+	// EventType is the type of the events that carry this payload.
+	EventType() string
+}
+
+// Catalogue is one zero payload of each event type, in display order: the
+// README's catalogue, webhook subscriptions and the events filter list
+// these types.
+var Catalogue = []Payload{
+	DirectoryCreated{}, DirectoryEnabled{}, DirectoryDisabled{}, DirectoryDeleted{},
+	DirectoryTokenRotated{}, DirectoryTokenRevoked{},
+	UserCreated{}, UserUpdated{}, UserDeactivated{}, UserReactivated{}, UserDeleted{}, UserRolesChanged{},
+	GroupCreated{}, GroupUpdated{}, GroupDeleted{}, GroupUserAdded{}, GroupUserRemoved{}, GroupRolesChanged{},
+	RoleCreated{}, RoleUpdated{}, RoleDeleted{},
+	WebhookEndpointDisabled{},
+}
+
+// Types is the type of each payload of the Catalogue, in its order.
+func Types() []string {
+	out := make([]string, len(Catalogue))
+	for i, p := range Catalogue {
+		out[i] = p.EventType()
+	}
+	return out
+}
+
+// LeftOut names, per table, the columns no payload carries, and why: the
+// one list a new column must join if events are not to show it.
+var LeftOut = map[string][]string{
+	// user_name_key and display_name_key are folded look-up keys; raw is
+	// the provider's document as sent, which may hold anything.
+	"users":  {"user_name_key", "raw"},
+	"groups": {"display_name_key", "raw"},
+	// The maintained totals move with every user or group; GraphQL shows
+	// them as userCount and groupCount.
+	"directories": {"user_total", "group_total"},
+	// The secret's hash never leaves the database.
+	"directory_tokens": {"hash"},
+	// Secrets, the dispatch position and the breaker are the worker's.
+	"webhook_endpoints": {"secret", "previous_secret", "previous_secret_expires_at", "last_event_txid",
+		"last_event_id", "consecutive_failures", "breaker_open_until"},
+}
+
+// The subjects, as the GraphQL API shows them (its field names).
+
+// Directory is a directory of an organization.
+type Directory struct {
+	ID             uuid.UUID           `json:"id"`
+	OrganizationID uuid.UUID           `json:"organizationID"`
+	Name           string              `json:"name"`
+	Provider       schematype.Provider `json:"provider"`
+	Enabled        bool                `json:"enabled"`
+	LastSyncedAt   *time.Time          `json:"lastSyncedAt"`
+	CreatedAt      time.Time           `json:"createdAt"`
+	UpdatedAt      time.Time           `json:"updatedAt"`
+}
+
+// DirectoryOf is d's payload.
+func DirectoryOf(d *ent.Directory) Directory {
+	return Directory{ID: d.ID, OrganizationID: d.OrganizationID, Name: d.Name, Provider: d.Provider,
+		Enabled: d.Enabled, LastSyncedAt: d.LastSyncedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+// Token is a directory's SCIM token: never its secret.
+type Token struct {
+	ID             uuid.UUID  `json:"id"`
+	OrganizationID uuid.UUID  `json:"organizationID"`
+	DirectoryID    uuid.UUID  `json:"directoryID"`
+	Prefix         string     `json:"prefix"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ExpiresAt      *time.Time `json:"expiresAt"`
+	LastUsedAt     *time.Time `json:"lastUsedAt"`
+}
+
+// TokenOf is t's payload.
+func TokenOf(t *ent.DirectoryToken) Token {
+	return Token{ID: t.ID, OrganizationID: t.OrganizationID, DirectoryID: t.DirectoryID, Prefix: t.Prefix,
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
+}
+
+// User is a user of a directory: every attribute a provider sends.
+type User struct {
+	ID                     uuid.UUID               `json:"id"`
+	OrganizationID         uuid.UUID               `json:"organizationID"`
+	DirectoryID            uuid.UUID               `json:"directoryID"`
+	ExternalID             string                  `json:"externalID"`
+	UserName               string                  `json:"userName"`
+	NameFormatted          string                  `json:"nameFormatted"`
+	FamilyName             string                  `json:"familyName"`
+	GivenName              string                  `json:"givenName"`
+	MiddleName             string                  `json:"middleName"`
+	HonorificPrefix        string                  `json:"honorificPrefix"`
+	HonorificSuffix        string                  `json:"honorificSuffix"`
+	DisplayName            string                  `json:"displayName"`
+	NickName               string                  `json:"nickName"`
+	ProfileURL             string                  `json:"profileURL"`
+	Title                  string                  `json:"title"`
+	UserType               string                  `json:"userType"`
+	PreferredLanguage      string                  `json:"preferredLanguage"`
+	Locale                 string                  `json:"locale"`
+	Timezone               string                  `json:"timezone"`
+	Active                 bool                    `json:"active"`
+	PrimaryEmail           string                  `json:"primaryEmail"`
+	Emails                 []schematype.MultiValue `json:"emails"`
+	PhoneNumbers           []schematype.MultiValue `json:"phoneNumbers"`
+	Ims                    []schematype.MultiValue `json:"ims"`
+	Photos                 []schematype.MultiValue `json:"photos"`
+	Addresses              []schematype.Address    `json:"addresses"`
+	Entitlements           []schematype.MultiValue `json:"entitlements"`
+	ScimRoles              []schematype.MultiValue `json:"scimRoles"`
+	X509Certificates       []schematype.MultiValue `json:"x509Certificates"`
+	EmployeeNumber         string                  `json:"employeeNumber"`
+	CostCenter             string                  `json:"costCenter"`
+	EnterpriseOrganization string                  `json:"enterpriseOrganization"`
+	Division               string                  `json:"division"`
+	Department             string                  `json:"department"`
+	ManagerID              string                  `json:"managerID"`
+	ManagerDisplayName     string                  `json:"managerDisplayName"`
+	Version                int                     `json:"version"`
+	CreatedAt              time.Time               `json:"createdAt"`
+	UpdatedAt              time.Time               `json:"updatedAt"`
+}
+
+// UserOf is u's payload.
+func UserOf(u *ent.User) User {
+	return User{ID: u.ID, OrganizationID: u.OrganizationID, DirectoryID: u.DirectoryID,
+		ExternalID: u.ExternalID, UserName: u.UserName, NameFormatted: u.NameFormatted,
+		FamilyName: u.FamilyName, GivenName: u.GivenName, MiddleName: u.MiddleName,
+		HonorificPrefix: u.HonorificPrefix, HonorificSuffix: u.HonorificSuffix,
+		DisplayName: u.DisplayName, NickName: u.NickName, ProfileURL: u.ProfileURL, Title: u.Title,
+		UserType: u.UserType, PreferredLanguage: u.PreferredLanguage, Locale: u.Locale,
+		Timezone: u.Timezone, Active: u.Active, PrimaryEmail: u.PrimaryEmail, Emails: u.Emails,
+		PhoneNumbers: u.PhoneNumbers, Ims: u.Ims, Photos: u.Photos, Addresses: u.Addresses,
+		Entitlements: u.Entitlements, ScimRoles: u.ScimRoles, X509Certificates: u.X509Certificates,
+		EmployeeNumber: u.EmployeeNumber, CostCenter: u.CostCenter,
+		EnterpriseOrganization: u.EnterpriseOrganization, Division: u.Division,
+		Department: u.Department, ManagerID: u.ManagerID, ManagerDisplayName: u.ManagerDisplayName,
+		Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+// UserSummary names a user in an event about another subject (a
+// membership's group): set-based changes write many of them.
+type UserSummary struct {
+	ID           uuid.UUID `json:"id"`
+	UserName     string    `json:"userName"`
+	ExternalID   string    `json:"externalID"`
+	DisplayName  string    `json:"displayName"`
+	PrimaryEmail string    `json:"primaryEmail"`
+	Active       bool      `json:"active"`
+}
+
+// UserSummaryOf is u's summary.
+func UserSummaryOf(u *ent.User) UserSummary {
+	return UserSummary{ID: u.ID, UserName: u.UserName, ExternalID: u.ExternalID,
+		DisplayName: u.DisplayName, PrimaryEmail: u.PrimaryEmail, Active: u.Active}
+}
+
+// Group is a group of a directory, without its members.
+type Group struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organizationID"`
+	DirectoryID    uuid.UUID `json:"directoryID"`
+	ExternalID     string    `json:"externalID"`
+	DisplayName    string    `json:"displayName"`
+	Version        int       `json:"version"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// GroupOf is g's payload.
+func GroupOf(g *ent.Group) Group {
+	return Group{ID: g.ID, OrganizationID: g.OrganizationID, DirectoryID: g.DirectoryID,
+		ExternalID: g.ExternalID, DisplayName: g.DisplayName, Version: g.Version,
+		CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+}
+
+// Role is a role of an organization.
+type Role struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organizationID"`
+	Key            string    `json:"key"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// RoleOf is r's payload.
+func RoleOf(r *ent.Role) Role {
+	return Role{ID: r.ID, OrganizationID: r.OrganizationID, Key: r.Key, Name: r.Name,
+		Description: r.Description, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// WebhookEndpoint is an endpoint, without its secrets.
+type WebhookEndpoint struct {
+	ID             uuid.UUID  `json:"id"`
+	OrganizationID uuid.UUID  `json:"organizationID"`
+	URL            string     `json:"url"`
+	Description    string     `json:"description"`
+	EventTypes     []string   `json:"eventTypes"`
+	Enabled        bool       `json:"enabled"`
+	FailingSince   *time.Time `json:"failingSince"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+}
+
+// WebhookEndpointOf is ep's payload.
+func WebhookEndpointOf(ep *ent.WebhookEndpoint) WebhookEndpoint {
+	return WebhookEndpoint{ID: ep.ID, OrganizationID: ep.OrganizationID, URL: ep.URL,
+		Description: ep.Description, EventTypes: ep.EventTypes, Enabled: ep.Enabled,
+		FailingSince: ep.FailingSince, CreatedAt: ep.CreatedAt, UpdatedAt: ep.UpdatedAt}
+}
+
+// Roles is the effective role keys of a user, or the keys mapped to a
+// group, sorted; the previous value of a *.roles_changed event.
+type Roles struct {
+	Roles []string `json:"roles"`
+}
+
+// The payloads of each event type.
+
+// DirectoryCreated is directory.created: the new directory.
+type DirectoryCreated struct{ Directory }
+
+// DirectoryEnabled is directory.enabled: the directory, enabled.
+type DirectoryEnabled struct{ Directory }
+
+// DirectoryDisabled is directory.disabled: the directory, disabled; its
+// provider's requests are refused until it is enabled again.
+type DirectoryDisabled struct{ Directory }
+
+// DirectoryDeleted is directory.deleted: the directory as it was.
+type DirectoryDeleted struct{ Directory }
+
+// DirectoryTokenRotated is directory.token_rotated: the directory and its
+// new token.
+type DirectoryTokenRotated struct {
+	Directory
+	Token Token `json:"token"`
+}
+
+// DirectoryTokenRevoked is directory.token_revoked: the directory and the
+// token revoked.
+type DirectoryTokenRevoked struct {
+	Directory
+	Token Token `json:"token"`
+}
+
+// UserCreated is user.created: the new user and its effective role keys.
+type UserCreated struct {
+	User
+	Roles []string `json:"roles"`
+}
+
+// UserUpdated is user.updated: the user after the change; previous holds
+// the values of exactly the fields that changed (active aside, which has
+// its own events).
+type UserUpdated struct{ User }
+
+// UserDeactivated is user.deactivated: the user, now inactive, which holds
+// no role.
+type UserDeactivated struct{ User }
+
+// UserReactivated is user.reactivated: the user, active again.
+type UserReactivated struct{ User }
+
+// UserDeleted is user.deleted: the user as it was.
+type UserDeleted struct{ User }
+
+// UserRolesChanged is user.roles_changed: the user and its effective role
+// keys after the change; previous (Roles) holds them before it.
+type UserRolesChanged struct {
+	User
+	Roles []string `json:"roles"`
+}
+
+// GroupCreated is group.created: the new group.
+type GroupCreated struct{ Group }
+
+// GroupUpdated is group.updated: the group after the change; previous
+// holds the values of exactly the fields that changed.
+type GroupUpdated struct{ Group }
+
+// GroupDeleted is group.deleted: the group as it was.
+type GroupDeleted struct{ Group }
+
+// GroupUserAdded is group.user_added: the group and the user that joined.
+type GroupUserAdded struct {
+	Group Group       `json:"group"`
+	User  UserSummary `json:"user"`
+}
+
+// GroupUserRemoved is group.user_removed: the group and the user that left.
+type GroupUserRemoved struct {
+	Group Group       `json:"group"`
+	User  UserSummary `json:"user"`
+}
+
+// GroupRolesChanged is group.roles_changed: the group and the keys of the
+// roles mapped to it after the change; previous (Roles) holds them before.
+type GroupRolesChanged struct {
+	Group
+	Roles []string `json:"roles"`
+}
+
+// RoleCreated is role.created: the new role.
+type RoleCreated struct{ Role }
+
+// RoleUpdated is role.updated: the role after the change; previous holds
+// the values of exactly the fields that changed.
+type RoleUpdated struct{ Role }
+
+// RoleDeleted is role.deleted: the role as it was.
+type RoleDeleted struct{ Role }
+
+// WebhookEndpointDisabled is webhook.endpoint_disabled: the endpoint the
+// delivery worker turned off, and why.
+type WebhookEndpointDisabled struct {
+	WebhookEndpoint
+	Reason string `json:"reason"`
+}
+
+// EventType implementations.
+
+func (DirectoryCreated) EventType() string        { return TypeDirectoryCreated }
+func (DirectoryEnabled) EventType() string        { return TypeDirectoryEnabled }
+func (DirectoryDisabled) EventType() string       { return TypeDirectoryDisabled }
+func (DirectoryDeleted) EventType() string        { return TypeDirectoryDeleted }
+func (DirectoryTokenRotated) EventType() string   { return TypeDirectoryTokenRotated }
+func (DirectoryTokenRevoked) EventType() string   { return TypeDirectoryTokenRevoked }
+func (UserCreated) EventType() string             { return TypeUserCreated }
+func (UserUpdated) EventType() string             { return TypeUserUpdated }
+func (UserDeactivated) EventType() string         { return TypeUserDeactivated }
+func (UserReactivated) EventType() string         { return TypeUserReactivated }
+func (UserDeleted) EventType() string             { return TypeUserDeleted }
+func (UserRolesChanged) EventType() string        { return TypeUserRolesChanged }
+func (GroupCreated) EventType() string            { return TypeGroupCreated }
+func (GroupUpdated) EventType() string            { return TypeGroupUpdated }
+func (GroupDeleted) EventType() string            { return TypeGroupDeleted }
+func (GroupUserAdded) EventType() string          { return TypeGroupUserAdded }
+func (GroupUserRemoved) EventType() string        { return TypeGroupUserRemoved }
+func (GroupRolesChanged) EventType() string       { return TypeGroupRolesChanged }
+func (RoleCreated) EventType() string             { return TypeRoleCreated }
+func (RoleUpdated) EventType() string             { return TypeRoleUpdated }
+func (RoleDeleted) EventType() string             { return TypeRoleDeleted }
+func (WebhookEndpointDisabled) EventType() string { return TypeWebhookEndpointDisabled }
