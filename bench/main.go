@@ -2,10 +2,11 @@
 // temporary folder) and on a PostgreSQL it starts itself, seeds each with
 // the provisioning simulator (the initial-sync figure) and with direct
 // inserts, drives the hot requests with an in-process load generator at 1
-// and 16 clients, measures two baselines on the same database in the same
-// run (a bare net/http handler running GET by id's single-row select, and
-// a raw insert loop), and writes one Markdown table and a PNG chart under
-// bench/results/.
+// and 16 clients, measures baselines on the same database in the same run
+// (a bare net/http handler running GET by id's single-row select; its
+// write twin, a bare handler inserting a user and its event in one
+// statement; and a raw insert loop, the database's own ceiling), and
+// writes one Markdown table and a PNG chart under bench/results/.
 //
 //	go run ./bench -bin bin/directory          full run (1,000 and 100,000 users)
 //	BENCH_QUICK=1 go run ./bench -bin ...      1,000 users, short runs (CI)
@@ -259,7 +260,7 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		if err := createScratch(ctx, raw, table); err != nil {
 			return err
 		}
-		progress("%s: baseline raw insert loop, %d clients", db, c)
+		progress("%s: ceiling: raw insert loop, %d clients", db, c)
 		res.put(rowRawInsert, 0, db, c, insertLoop(ctx, raw, db == "postgres", table, c, p.dur))
 	}
 	return ctx.Err()
@@ -326,6 +327,18 @@ func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, d
 			}
 			return req, err
 		}, graphqlErrors},
+		{rowBareWrite, func(w, i int) (*http.Request, error) {
+			name := fmt.Sprintf("bare-%d-%d@bench.example", f.users, next())
+			b, err := json.Marshal(map[string]any{"userName": name, "givenName": "Bare", "familyName": "User"})
+			if err != nil {
+				return nil, err
+			}
+			req, err := http.NewRequest("POST", fmt.Sprintf("%s/organizations/%s/directories/%s/users", bareURL, f.orgID, f.dirID), bytes.NewReader(b))
+			if err == nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			return req, err
+		}, nil},
 		{rowPost, func(w, i int) (*http.Request, error) {
 			name := fmt.Sprintf("post-%d-%d@bench.example", f.users, next())
 			return scim("POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": name,
@@ -443,13 +456,18 @@ func openRaw(dbURL, dataDir string) (*sql.DB, error) {
 	return db, nil
 }
 
-// serveBare serves the bare handler on a free local port.
+// serveBare serves the bare handlers on a free local port: GET
+// /users/{id} (bareHandler) and POST
+// /organizations/{org}/directories/{dir}/users (bareWriteHandler).
 func serveBare(db *sql.DB, postgres bool) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("bench: bare handlers: %w", err)
 	}
-	s := &http.Server{Handler: bareHandler(db, postgres)}
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", bareHandler(db, postgres))
+	mux.Handle("POST /organizations/{org}/directories/{dir}/users", bareWriteHandler(db, postgres))
+	s := &http.Server{Handler: mux}
 	go s.Serve(ln)
 	return s, "http://" + ln.Addr().String(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/domain"
+	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/ent/schema/tableid"
 	"github.com/acme/directory/simulate"
 )
 
@@ -174,7 +178,104 @@ func bareHandler(db *sql.DB, postgres bool) http.Handler {
 	})
 }
 
-// insertLoop is the baseline for POST: clients goroutines inserting one
+// bareWriteHandler is the baseline for POST /Users and PATCH active=false,
+// the write twin of bareHandler: a net/http handler that, per request,
+// decodes a small JSON body and inserts the user's row into the real users
+// table of a directory and its user.created event into the real events
+// table, then answers 201 with the id, and nothing else (no auth, no ORM,
+// no SCIM, no look-up of the directory: its organization and id come in
+// the path). The users triggers that keep directories.user_total fire, as
+// they do for the server.
+//
+// On PostgreSQL the two rows go in with one statement, a data-modifying
+// CTE (WITH u AS (INSERT INTO users ... RETURNING ...) INSERT INTO events
+// ... SELECT ... FROM u), autocommitted. SQLite has no data-modifying
+// CTEs: there the two INSERTs run in one transaction on one connection
+// (BEGIN IMMEDIATE, from the store's DSN).
+//
+// Rows are written as the server writes them: a tagged user id
+// (tableid.New), user_name_key folded by schematype.FoldKey, times as
+// time.Time in UTC (the SQLite DSN's _time_format=sqlite turns them into
+// the same sortable text ent writes), the event's data as JSON.
+func bareWriteHandler(db *sql.DB, postgres bool) http.Handler {
+	const userCols = `id, created_at, updated_at, user_name, user_name_key, given_name, family_name, active, directory_id, organization_id`
+	const eventCols = `type, directory_id, subject_id, actor_type, data, created_at, organization_id`
+	pgQ := `WITH u AS (INSERT INTO users (` + userCols + `) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id, directory_id, organization_id, created_at)
+		INSERT INTO events (` + eventCols + `)
+		SELECT '` + domain.EventUserCreated + `', u.directory_id, u.id, $10, $11::jsonb, u.created_at, u.organization_id FROM u`
+	liteUser := `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	liteEvent := `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		org, err1 := uuid.Parse(r.PathValue("org"))
+		dir, err2 := uuid.Parse(r.PathValue("dir"))
+		if err1 != nil || err2 != nil {
+			http.Error(w, "bad organization or directory id", http.StatusBadRequest)
+			return
+		}
+		var in struct {
+			UserName   string `json:"userName"`
+			GivenName  string `json:"givenName"`
+			FamilyName string `json:"familyName"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || in.UserName == "" {
+			http.Error(w, "want a JSON body with a userName", http.StatusBadRequest)
+			return
+		}
+		id := tableid.New(tableid.User)
+		now := time.Now().UTC()
+		data, err := json.Marshal(map[string]any{"id": id, "userName": in.UserName, "givenName": in.GivenName,
+			"familyName": in.FamilyName, "active": true, "directoryID": dir, "organizationID": org,
+			"createdAt": now, "updatedAt": now, "version": 1, "roles": []string{}})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		key := schematype.FoldKey(in.UserName)
+		if postgres {
+			_, err = db.ExecContext(r.Context(), pgQ, id, now, in.UserName, key, in.GivenName, in.FamilyName, true,
+				dir, org, bareActor, string(data))
+		} else {
+			err = liteWrite(r.Context(), db, liteUser, liteEvent,
+				[]any{id, now, now, in.UserName, key, in.GivenName, in.FamilyName, true, dir, org},
+				[]any{domain.EventUserCreated, dir, id, bareActor, string(data), now, org})
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]any{"id": id, "userName": in.UserName})
+	})
+}
+
+// bareActor is the actor type the bare write handler records: the one of a
+// directory token, which is what calls POST /Users.
+const bareActor = "provisioner"
+
+// liteWrite runs the SQLite bare write: the user's INSERT and the event's
+// in one transaction on one connection.
+func liteWrite(ctx context.Context, db *sql.DB, userQ, eventQ string, userArgs, eventArgs []any) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("bare write: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, userQ, userArgs...); err != nil {
+		return fmt.Errorf("bare write: insert user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, eventQ, eventArgs...); err != nil {
+		return fmt.Errorf("bare write: insert event: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("bare write: commit: %w", err)
+	}
+	return nil
+}
+
+// insertLoop is the database's own ceiling for inserts, shown beside the
+// write baselines but no row's baseline: clients goroutines inserting one
 // user-sized row per autocommitted statement into a scratch table of the
 // same database (primary key plus a unique index, like users) for d.
 func insertLoop(ctx context.Context, db *sql.DB, postgres bool, table string, clients int, d time.Duration) measurement {
