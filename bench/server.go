@@ -24,6 +24,7 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/schema/tableid"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/simulate"
 )
 
@@ -203,7 +204,7 @@ func bareWriteHandler(db *sql.DB, postgres bool) http.Handler {
 	pgQ := `WITH u AS (INSERT INTO users (` + userCols + `) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING id, directory_id, organization_id, created_at)
 		INSERT INTO events (` + eventCols + `)
-		SELECT '` + domain.EventUserCreated + `', u.directory_id, u.id, $10, $11::jsonb, u.created_at, u.organization_id FROM u`
+		SELECT '` + events.TypeUserCreated + `', u.directory_id, u.id, $10, $11::jsonb, u.created_at, u.organization_id FROM u`
 	liteUser := `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	liteEvent := `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +239,7 @@ func bareWriteHandler(db *sql.DB, postgres bool) http.Handler {
 		} else {
 			err = liteWrite(r.Context(), db, liteUser, liteEvent,
 				[]any{id, now, now, in.UserName, key, in.GivenName, in.FamilyName, true, dir, org},
-				[]any{domain.EventUserCreated, dir, id, bareActor, string(data), now, org})
+				[]any{events.TypeUserCreated, dir, id, bareActor, string(data), now, org})
 		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -85,7 +85,7 @@ func TestBareWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(evs) != 1 || evs[0].Type != domain.EventUserCreated || evs[0].Data["userName"] != u.UserName ||
+			if len(evs) != 1 || evs[0].Type != events.TypeUserCreated || evs[0].Data["userName"] != u.UserName ||
 				evs[0].DirectoryID == nil || *evs[0].DirectoryID != f.dirID || evs[0].OrganizationID != f.orgID {
 				t.Fatalf("events of the user = %+v", evs)
 			}
