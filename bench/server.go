@@ -21,7 +21,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/schema/tableid"
 	"github.com/acme/directory/events"

@@ -13,8 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
-	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/event"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
 )
