@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"io/fs"
 	"testing/fstest"
+
+	"ariga.io/atlas/sql/migrate"
 )
 
 // MigrationFiles returns a copy of the dialect's embedded migration folder.
@@ -25,5 +27,10 @@ func MigrateFS(ctx context.Context, db *sql.DB, dia string, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	return migrateDir(ctx, db, dia, dir, nil)
+}
+
+// MigrateDir applies the migrations of the atlas directory dir.
+func MigrateDir(ctx context.Context, db *sql.DB, dia string, dir migrate.Dir) error {
 	return migrateDir(ctx, db, dia, dir, nil)
 }
