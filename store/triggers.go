@@ -92,7 +92,8 @@ var sqliteTriggers = HandObjects{
 }
 
 // postgresTriggers are the PostgreSQL functions and statement-level
-// triggers of migration 20261202001116_list_indexes_counts.
+// triggers of migrations 20261202001116_list_indexes_counts and
+// 20261206084500_events_notify.
 var postgresTriggers = HandObjects{
 	Dialect: dialect.Postgres,
 	Functions: []HandFunction{
@@ -118,6 +119,15 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$`},
+		{Name: "directory_events_notify", Create: `CREATE OR REPLACE FUNCTION "directory_events_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  org uuid;
+BEGIN
+  FOR org IN SELECT DISTINCT "organization_id" FROM new_rows LOOP
+    PERFORM pg_notify('directory_events', org::text);
+  END LOOP;
+  RETURN NULL;
+END $$`},
 	},
 	Triggers: []HandTrigger{
 		{Name: "users_total_insert", Table: "users",
@@ -128,6 +138,10 @@ END $$`},
 			Create: `CREATE TRIGGER "groups_total_insert" AFTER INSERT ON "groups" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "directory_group_total"()`},
 		{Name: "groups_total_delete", Table: "groups",
 			Create: `CREATE TRIGGER "groups_total_delete" AFTER DELETE ON "groups" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "directory_group_total"()`},
+		// Migration 20261206084500_events_notify: the NOTIFY of a
+		// transaction that records events (domain.NotifyChannel).
+		{Name: "events_notify", Table: "events",
+			Create: `CREATE TRIGGER "events_notify" AFTER INSERT ON "events" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "directory_events_notify"()`},
 	},
 	Writes:  []string{"directories"},
 	Recount: `UPDATE "directories" SET "user_total" = (SELECT count(*) FROM "users" WHERE "users"."directory_id" = "directories"."id"), "group_total" = (SELECT count(*) FROM "groups" WHERE "groups"."directory_id" = "directories"."id")`,
