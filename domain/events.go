@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -74,9 +73,7 @@ func record(ctx context.Context, tx *opTx, changes ...change) error {
 	actorType, actorID := actor(ctx)
 	now := time.Now()
 	for chunk := range slices.Chunk(changes, eventChunk) {
-		// PostgreSQL's quoting and numbered parameters, which SQLite reads
-		// alike: one statement text for both databases.
-		ins := entsql.Dialect(dialect.Postgres).Insert(event.Table).Columns(eventColumns...)
+		ins := entsql.Dialect(tx.dialect).Insert(event.Table).Columns(eventColumns...)
 		for _, c := range chunk {
 			data, err := json.Marshal(c.payload)
 			if err != nil {
@@ -381,120 +378,6 @@ func (w *roleWatch) record(ctx context.Context, tx *opTx) error {
 			before, after := w.before[u.ID], keysOf(eff[u.ID])
 			if !slices.Equal(before, after) {
 				evs = append(evs, rolesChanged(u, before, after))
-			}
-		}
-		if err := record(ctx, tx, evs...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// memberWatch holds a group's members among the users a member change
-// names (or all of them, for a replace) before the change.
-type memberWatch struct {
-	g      *ent.Group
-	all    bool
-	ids    []uuid.UUID
-	before map[uuid.UUID]bool
-	roles  *roleWatch // nil when the group maps no role
-}
-
-// watchGroupMembers reads what a member change may move: the memberships
-// among the users it names, and, when the group maps a role, their
-// effective roles.
-func watchGroupMembers(ctx context.Context, tx *opTx, g *ent.Group, changes []MemberChange) (*memberWatch, error) {
-	w := &memberWatch{g: g}
-	for _, ch := range changes {
-		w.all = w.all || ch.Op == ReplaceMembers
-		w.ids = append(w.ids, ch.IDs...)
-	}
-	w.ids = distinct(w.ids)
-	var err error
-	if w.before, err = w.members(ctx, tx); err != nil {
-		return nil, err
-	}
-	mapped, err := tx.GroupRole.Query().Where(grouprole.GroupID(g.ID)).Exist(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("roles of group: %w", err)
-	}
-	if mapped {
-		cand := slices.Clone(w.ids)
-		for id := range w.before {
-			cand = append(cand, id)
-		}
-		if w.roles, err = watchRoles(ctx, tx, cand); err != nil {
-			return nil, err
-		}
-	}
-	return w, nil
-}
-
-// members is the group's members among the watched users.
-func (w *memberWatch) members(ctx context.Context, tx *opTx) (map[uuid.UUID]bool, error) {
-	out := map[uuid.UUID]bool{}
-	add := func(q *ent.MembershipQuery) error {
-		ms, err := q.Select(membership.FieldUserID).All(ctx)
-		if err != nil {
-			return fmt.Errorf("members of group: %w", err)
-		}
-		for _, m := range ms {
-			out[m.UserID] = true
-		}
-		return nil
-	}
-	if w.all {
-		return out, add(tx.Membership.Query().Where(membership.GroupID(w.g.ID)))
-	}
-	for chunk := range slices.Chunk(w.ids, roleChunk) {
-		if err := add(tx.Membership.Query().Where(membership.GroupID(w.g.ID), membership.UserIDIn(chunk...))); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// record records group.user_added and group.user_removed for the
-// memberships the change made and ended, and user.roles_changed for those
-// of their users whose effective roles moved.
-func (w *memberWatch) record(ctx context.Context, tx *opTx) error {
-	after, err := w.members(ctx, tx)
-	if err != nil {
-		return err
-	}
-	var moved []uuid.UUID
-	added := map[uuid.UUID]bool{}
-	for id := range w.before {
-		if !after[id] {
-			moved = append(moved, id)
-		}
-	}
-	for id := range after {
-		if !w.before[id] {
-			added[id] = true
-			moved = append(moved, id)
-		}
-	}
-	slices.SortFunc(moved, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	for chunk := range slices.Chunk(moved, roleChunk) {
-		us, err := tx.User.Query().Where(user.IDIn(chunk...)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("moved members: %w", err)
-		}
-		evs := make([]change, 0, len(us))
-		for _, u := range us {
-			evs = append(evs, memberEvent(added[u.ID], w.g, u))
-		}
-		if w.roles != nil {
-			eff, err := roles.Effective(ctx, tx.Client, us)
-			if err != nil {
-				return err
-			}
-			for _, u := range us {
-				before, after := w.roles.before[u.ID], keysOf(eff[u.ID])
-				if !slices.Equal(before, after) {
-					evs = append(evs, rolesChanged(u, before, after))
-				}
 			}
 		}
 		if err := record(ctx, tx, evs...); err != nil {

@@ -1,15 +1,20 @@
 package domain
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/roles"
 )
 
 // MemberOp is what a MemberChange does.
@@ -30,31 +35,34 @@ type MemberChange struct {
 	IDs []uuid.UUID
 }
 
-// memberChunk bounds the rows of one set-based statement: 2,000 rows of
-// four columns stay under SQLite's 32,766 and PostgreSQL's 65,535 bound
-// parameters.
-const memberChunk = 2000
+// memberChunk bounds the ids of one set-based statement: well under
+// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const memberChunk = 5000
 
-// changeMembers runs member changes in order, each as a few set-based
-// statements whatever the number of members.
+// Member changes are written set-based, and learn what they did from the
+// database rather than by reading before and after: each INSERT or DELETE
+// returns the users whose membership it made or ended (RETURNING, on both
+// databases). Then, per roleChunk of those users, one read of the users and,
+// when the group maps roles, one statement over memberships, mappings and
+// the default role (roles.Through) give the events, written in one insert.
+// Nothing reads the group's other members.
+
+// changeMembers runs member changes in order, then records what they moved.
 func (s *Service) changeMembers(ctx context.Context, tx *opTx, g *ent.Group, changes []MemberChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	watch, err := watchGroupMembers(ctx, tx, g, changes)
-	if err != nil {
-		return fmt.Errorf("group members: %w", err)
-	}
+	m := moves{}
 	for _, ch := range changes {
 		var err error
 		switch ch.Op {
 		case AddMembers:
-			err = s.addMembers(ctx, tx, g, ch.IDs)
+			err = s.insertMembers(ctx, tx, g, ch.IDs, m)
 		case RemoveMembers:
-			err = removeMembers(ctx, tx, g.ID, ch.IDs)
+			err = deleteMembers(ctx, tx, g.ID, ch.IDs, m)
 		case ReplaceMembers:
-			if _, err = tx.Membership.Delete().Where(membership.GroupID(g.ID)).Exec(ctx); err == nil {
-				err = s.addMembers(ctx, tx, g, ch.IDs)
+			if err = deleteMembers(ctx, tx, g.ID, nil, m); err == nil {
+				err = s.insertMembers(ctx, tx, g, ch.IDs, m)
 			}
 		default:
 			err = fmt.Errorf("unknown member operation %q", ch.Op)
@@ -63,47 +71,201 @@ func (s *Service) changeMembers(ctx context.Context, tx *opTx, g *ent.Group, cha
 			return fmt.Errorf("group members %s: %w", ch.Op, err)
 		}
 	}
-	return watch.record(ctx, tx)
+	return recordMoves(ctx, tx, g, m)
 }
 
-// addMembers inserts the memberships of the ids that are users of the
-// group's directory; existing memberships are left alone. On PostgreSQL the
-// users are read FOR SHARE: a user deleted meanwhile is skipped like an
-// unknown one, and one read cannot be deleted before the insert.
-func (s *Service) addMembers(ctx context.Context, tx *opTx, g *ent.Group, ids []uuid.UUID) error {
-	for chunk := range slices.Chunk(ids, memberChunk) {
-		q := tx.User.Query().Where(user.DirectoryID(g.DirectoryID), user.IDIn(chunk...))
-		if s.rowLocks {
-			q.ForShare()
+// moves is what member changes did to each user's membership: whether it
+// was a member before the first change that touched it, and is after the
+// last. A user added and removed again has not moved.
+type moves map[uuid.UUID]*[2]bool
+
+func (m moves) note(id uuid.UUID, member bool) {
+	if mv := m[id]; mv != nil {
+		mv[1] = member
+		return
+	}
+	m[id] = &[2]bool{!member, member}
+}
+
+// moved is the users whose membership differs after the changes, in id
+// order (the order of their events).
+func (m moves) moved() []uuid.UUID {
+	var out []uuid.UUID
+	for id, mv := range m {
+		if mv[0] != mv[1] {
+			out = append(out, id)
 		}
-		known, err := q.IDs(ctx)
-		if err != nil {
+	}
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+// insertMembers inserts the memberships of the ids that are users of the
+// group's directory, leaving existing ones alone, and notes those it made.
+// On PostgreSQL the users are read FOR SHARE: a user deleted meanwhile is
+// skipped like an unknown one, and one read cannot be deleted before the
+// insert.
+func (s *Service) insertMembers(ctx context.Context, tx *opTx, g *ent.Group, ids []uuid.UUID, m moves) error {
+	lock := ""
+	if s.rowLocks {
+		lock = " FOR SHARE"
+	}
+	now := time.Now()
+	for chunk := range slices.Chunk(ids, memberChunk) {
+		b := tx.statement()
+		query := `INSERT INTO "memberships" ("organization_id", "group_id", "created_at", "user_id") SELECT ` +
+			b.arg(g.OrganizationID) + `, ` + b.arg(g.ID) + `, ` + b.arg(now) + `, "id" FROM "users" WHERE "directory_id" = ` +
+			b.arg(g.DirectoryID) + ` AND "id" IN (` + b.ids(chunk) + `)` + lock +
+			` ON CONFLICT ("group_id", "user_id") DO NOTHING RETURNING "user_id"`
+		if err := returnedUsers(ctx, tx, query, b.args, m, true); err != nil {
 			return err
 		}
-		if len(known) == 0 {
+	}
+	return nil
+}
+
+// deleteMembers deletes the memberships of the ids (all of them when ids
+// is nil) and notes those it ended.
+func deleteMembers(ctx context.Context, tx *opTx, group uuid.UUID, ids []uuid.UUID, m moves) error {
+	if ids == nil {
+		b := tx.statement()
+		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` RETURNING "user_id"`
+		return returnedUsers(ctx, tx, query, b.args, m, false)
+	}
+	for chunk := range slices.Chunk(ids, memberChunk) {
+		b := tx.statement()
+		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` AND "user_id" IN (` + b.ids(chunk) + `) RETURNING "user_id"`
+		if err := returnedUsers(ctx, tx, query, b.args, m, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// returnedUsers runs a membership write and notes the users it returns as
+// now members or not.
+func returnedUsers(ctx context.Context, tx *opTx, query string, args []any, m moves, member bool) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		m.note(id, member)
+	}
+	return rows.Err()
+}
+
+// recordMoves records group.user_added and group.user_removed for the
+// users whose membership moved, and user.roles_changed for those whose
+// effective roles moved with it.
+func recordMoves(ctx context.Context, tx *opTx, g *ent.Group, m moves) error {
+	moved := m.moved()
+	if len(moved) == 0 || outboxOff(ctx) {
+		return nil
+	}
+	groupKeys, err := groupRoleKeys(ctx, tx, g.ID)
+	if err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(moved, roleChunk) {
+		q := tx.User.Query().Where(user.IDIn(chunk...))
+		if len(groupKeys) == 0 {
+			// Only membership events: the columns of their user summary.
+			q.Select(user.FieldID, user.FieldOrganizationID, user.FieldDirectoryID, user.FieldUserName,
+				user.FieldExternalID, user.FieldDisplayName, user.FieldPrimaryEmail, user.FieldActive)
+		}
+		us, err := q.All(ctx)
+		if err != nil {
+			return fmt.Errorf("moved members: %w", err)
+		}
+		slices.SortFunc(us, func(a, b *ent.User) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+		evs := make([]change, 0, len(us))
+		for _, u := range us {
+			evs = append(evs, memberEvent(m[u.ID][1], g, u))
+		}
+		if len(groupKeys) > 0 {
+			rc, err := rolesMoved(ctx, tx, g, groupKeys, us, m)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, rc...)
+		}
+		if err := record(ctx, tx, evs...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rolesMoved is user.roles_changed for the active users of us whose
+// effective roles moved when they joined or left g, which maps groupKeys:
+// one statement (roles.Through) gives the keys their groups map now,
+// each with whether a group other than g maps it.
+func rolesMoved(ctx context.Context, tx *opTx, g *ent.Group, groupKeys []string, us []*ent.User, m moves) ([]change, error) {
+	var active []uuid.UUID
+	for _, u := range us {
+		if u.Active {
+			active = append(active, u.ID)
+		}
+	}
+	if len(active) == 0 {
+		return nil, nil
+	}
+	through, err := roles.Through(ctx, tx.Client, tx.dialect, g.OrganizationID, g.ID, active)
+	if err != nil {
+		return nil, err
+	}
+	var out []change
+	for _, u := range us {
+		if !u.Active {
 			continue
 		}
-		rows := make([]*ent.MembershipCreate, len(known))
-		for i, id := range known {
-			rows[i] = tx.Membership.Create().SetOrganizationID(g.OrganizationID).SetGroupID(g.ID).SetUserID(id)
+		t := through.Of(u.ID)
+		now := t.Keys()
+		before := t.Without()
+		if !m[u.ID][1] { // left g: what it had then is what it has now, and g's keys
+			before = t.With(groupKeys)
 		}
-		err = tx.Membership.CreateBulk(rows...).
-			OnConflictColumns(membership.FieldGroupID, membership.FieldUserID).DoNothing().Exec(ctx)
-		if err != nil {
-			return err
+		if !slices.Equal(before, now) {
+			out = append(out, rolesChanged(u, before, now))
 		}
 	}
-	return nil
+	return out, nil
 }
 
-// removeMembers deletes the memberships of the ids.
-func removeMembers(ctx context.Context, tx *opTx, group uuid.UUID, ids []uuid.UUID) error {
-	for chunk := range slices.Chunk(ids, memberChunk) {
-		_, err := tx.Membership.Delete().
-			Where(membership.GroupID(group), membership.UserIDIn(chunk...)).Exec(ctx)
-		if err != nil {
-			return err
-		}
+// statement collects the arguments of a hand-written statement and writes
+// their placeholders in the dialect's style: $n on PostgreSQL, ? on SQLite
+// (which also reads $n, but looks named parameters up one by one: slow in
+// a statement of thousands).
+type statement struct {
+	numbered bool
+	args     []any
+}
+
+func (tx *opTx) statement() *statement { return &statement{numbered: tx.dialect == dialect.Postgres} }
+
+// arg adds v and returns its placeholder.
+func (b *statement) arg(v any) string {
+	b.args = append(b.args, v)
+	if b.numbered {
+		return "$" + strconv.Itoa(len(b.args))
 	}
-	return nil
+	return "?"
+}
+
+// ids adds ids and returns their placeholders, comma-separated.
+func (b *statement) ids(ids []uuid.UUID) string {
+	var s strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			s.WriteByte(',')
+		}
+		s.WriteString(b.arg(id))
+	}
+	return s.String()
 }

@@ -43,7 +43,8 @@ func (s *Service) db(ctx context.Context) *ent.Client {
 // every operation that joins it.
 type opTx struct {
 	*ent.Client
-	note *txNote
+	dialect string // of the database, as given to New
+	note    *txNote
 }
 
 // announce notes the organizations of changes, for the observers
@@ -134,7 +135,7 @@ func (s *Service) inTx(ctx context.Context, f func(tx *opTx) error) error {
 			n, shared = &txNote{}, nil
 		}
 		mark := n.mark()
-		if err := f(&opTx{Client: t.Client(), note: n}); err != nil {
+		if err := f(&opTx{Client: t.Client(), dialect: s.dialect, note: n}); err != nil {
 			n.undo(mark)
 			return err
 		}

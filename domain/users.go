@@ -69,16 +69,23 @@ func (s *Service) provisionUser(ctx context.Context, tx *opTx, dirID uuid.UUID, 
 		if err := setFields(c.Mutation(), f, false); err != nil {
 			return nil, false, err
 		}
+		// The new user's roles are read before its insert: on PostgreSQL
+		// the insert's trigger locks the directory's row (its user_total)
+		// until the commit, so what follows it is what every concurrent
+		// provisioning of the directory waits for.
+		var eff []*ent.Role
+		if !outboxOff(ctx) {
+			active, set := c.Mutation().Active()
+			if !set {
+				active = user.DefaultActive
+			}
+			if eff, err = roles.OfNewUser(ctx, tx.Client, &ent.User{OrganizationID: org, Active: active}); err != nil {
+				return nil, false, err
+			}
+		}
 		u, err := c.Save(ctx)
 		if err != nil {
 			return nil, false, userConflict(err)
-		}
-		if outboxOff(ctx) {
-			return u, true, nil
-		}
-		eff, err := roles.OfNewUser(ctx, tx.Client, u)
-		if err != nil {
-			return nil, false, err
 		}
 		return u, true, userCreated(ctx, tx, u, eff)
 	case err != nil:

@@ -23,7 +23,7 @@ func TestHostileArguments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
 		a := newAPI(t, s.Client, s.Dialect, Config{})
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Args"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Args"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,10 +35,10 @@ type seededOrg struct {
 // newSeededOrg creates an organization with a directory of n users (bulk
 // inserted: user0000@name.example ... with given and family names) and an
 // org_read key.
-func newSeededOrg(t testing.TB, c *ent.Client, name string, n int) seededOrg {
+func newSeededOrg(t testing.TB, c *ent.Client, dia, name string, n int) seededOrg {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	svc := domain.New(c, "")
+	svc := domain.New(c, dia)
 	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: name})
 	if err != nil {
 		t.Fatal(err)
@@ -100,8 +100,8 @@ func costBomb(n int) string {
 func TestCostFollowsSQL(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		a := newAPI(t, s.Client, s.Dialect, Config{})
-		big := newSeededOrg(t, s.Client, "Big", 10_000)
-		small := newSeededOrg(t, s.Client, "Small", 10)
+		big := newSeededOrg(t, s.Client, s.Dialect, "Big", 10_000)
+		small := newSeededOrg(t, s.Client, s.Dialect, "Small", 10)
 
 		const count = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		plain := a.costOf(big.key, count, map[string]any{"w": map[string]any{"active": true}})
@@ -194,8 +194,8 @@ func TestExpensiveConcurrencyPerOrganization(t *testing.T) {
 		g := &gate{Driver: entsql.OpenDB(s.Dialect, s.DB), open: make(chan struct{})}
 		client := ent.NewClient(ent.Driver(g))
 		a := newAPI(t, client, s.Dialect, Config{ExpensiveConcurrency: 1, ExpensiveWait: 300 * time.Millisecond})
-		orgA := newSeededOrg(t, s.Client, "OrgA", 20)
-		orgB := newSeededOrg(t, s.Client, "OrgB", 20)
+		orgA := newSeededOrg(t, s.Client, s.Dialect, "OrgA", 20)
+		orgB := newSeededOrg(t, s.Client, s.Dialect, "OrgB", 20)
 		const search = `{ users(where: {query: "user00"}) { totalCount } }`
 
 		type outcome struct {

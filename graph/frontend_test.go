@@ -37,11 +37,11 @@ func TestCursorNamesItsOrder(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Cursors"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Cursors"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, err := domain.New(s.Client, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		dir, err := domain.New(s.Client, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestDeferNotAdvertised(t *testing.T) {
 func TestViewer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Viewer"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Viewer"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestViewer(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Budget"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Budget"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -191,6 +191,7 @@ func seedDirectory(t testing.TB, c *ent.Client, dir *ent.Directory, userNames []
 }
 
 // newOrgKey makes an API key of scope for an organization, directly.
+// CreateAPIKey records no event: the client's dialect does not matter here.
 func newOrgKey(t testing.TB, c *ent.Client, scope access.Scope, org uuid.UUID) string {
 	t.Helper()
 	k, err := domain.New(c, "").CreateAPIKey(access.PlatformContext(context.Background()),

@@ -25,7 +25,7 @@ import (
 func TestRoleHolders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
-		key := seedOrganization(t, client, 1000)
+		key := seedOrganization(t, client, s.Dialect, 1000)
 		ctx := access.PlatformContext(context.Background())
 		// Deactivate every seventh user: they lose every role.
 		all := client.User.Query().Order(ent.Asc(user.FieldUserName)).AllX(ctx)
@@ -111,7 +111,7 @@ func TestRoleHolders(t *testing.T) {
 func TestLookups(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
-		key := seedOrganization(t, client, 20)
+		key := seedOrganization(t, client, s.Dialect, 20)
 		ctx := access.PlatformContext(context.Background())
 		u := client.User.Query().Order(ent.Asc(user.FieldUserName)).FirstX(ctx)
 		u = client.User.UpdateOne(u).SetExternalID("ext-7").SetEmails([]schematype.MultiValue{
@@ -155,7 +155,7 @@ func TestLookups(t *testing.T) {
 		if got.Organization == nil || got.Organization.ID != org.ID.String() || got.Organization.Users.TotalCount != 20 {
 			t.Fatalf("organization by external id: %+v", got.Organization)
 		}
-		other := seedOrganization(t, client, 1)
+		other := seedOrganization(t, client, s.Dialect, 1)
 		got.Organization = nil
 		a.ok(other, byApp, map[string]any{"ext": "app-org-1"}, &got)
 		if got.Organization != nil {

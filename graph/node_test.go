@@ -32,14 +32,14 @@ type tenant struct {
 
 // seedTenant makes an organization with one node of each type, and a user
 // and a group with untagged (version 7) ids.
-func seedTenant(t *testing.T, c *ent.Client, name string) tenant {
+func seedTenant(t *testing.T, c *ent.Client, dia, name string) tenant {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: name})
+	org, err := domain.New(c, dia).CreateOrganization(ctx, domain.NewOrganization{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nd, err := domain.New(c, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+	nd, err := domain.New(c, dia).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func seedTenant(t *testing.T, c *ent.Client, name string) tenant {
 // with the tag of its table, and that every node type has a tag.
 func TestNodeIDsNameTheirTable(t *testing.T) {
 	s := storetest.Open(t, "sqlite")
-	a := seedTenant(t, s.Client, "Tags")
+	a := seedTenant(t, s.Client, s.Dialect, "Tags")
 	tables := map[string]string{
 		"User": user.Table, "Group": group.Table, "Role": role.Table, "Directory": directory.Table,
 		"Organization": organization.Table, "DirectoryToken": directorytoken.Table,
@@ -104,7 +104,7 @@ func TestNodeInOneStatement(t *testing.T) {
 	const nodesQuery = `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }`
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
-		a, b := seedTenant(t, client, "Acme"), seedTenant(t, client, "Globex")
+		a, b := seedTenant(t, client, s.Dialect, "Acme"), seedTenant(t, client, s.Dialect, "Globex")
 		api := newAPI(t, client, s.Dialect, Config{})
 		key := newOrgKey(t, client, access.OrgAdmin, a.org.ID)
 

@@ -21,8 +21,8 @@ func TestUserPagePlan(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		rec := &argsRecorder{Driver: entsql.OpenDB(s.Dialect, s.DB)}
 		a := newAPI(t, ent.NewClient(ent.Driver(rec)), s.Dialect, Config{})
-		org := newSeededOrg(t, s.Client, "Plan", 3_000)
-		newSeededOrg(t, s.Client, "Other", 1_000)
+		org := newSeededOrg(t, s.Client, s.Dialect, "Plan", 3_000)
+		newSeededOrg(t, s.Client, s.Dialect, "Other", 1_000)
 		if _, err := s.DB.ExecContext(context.Background(), "ANALYZE"); err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ import (
 func TestSearchFinds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		a := newAPI(t, s.Client, s.Dialect, Config{})
-		org := newSeededOrg(t, s.Client, "Find", 30)
+		org := newSeededOrg(t, s.Client, s.Dialect, "Find", 30)
 		ctx := access.PlatformContext(context.Background())
 		s.Client.User.Create().SetOrganizationID(org.org).SetDirectoryID(org.dir).SetUserName("odd").
 			SetEmails([]schematype.MultiValue{{Value: `Quote"Back\slash_100%@Odd.Example`}}).ExecX(ctx)
@@ -97,8 +97,8 @@ func TestSearchUsesTrigramIndexes(t *testing.T) {
 	s := storetest.Open(t, "postgres")
 	rec := &argsRecorder{Driver: entsql.OpenDB(s.Dialect, s.DB)}
 	a := newAPI(t, ent.NewClient(ent.Driver(rec)), s.Dialect, Config{})
-	org := newSeededOrg(t, s.Client, "Plan", 10_000)
-	newSeededOrg(t, s.Client, "Other", 2_000)
+	org := newSeededOrg(t, s.Client, s.Dialect, "Plan", 10_000)
+	newSeededOrg(t, s.Client, s.Dialect, "Other", 2_000)
 	ctx := context.Background()
 	if _, err := s.DB.ExecContext(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)

@@ -113,10 +113,10 @@ const usersWithGroupsAndRoles = `query($n: Int!) {
 // seedOrganization makes an organization whose directory holds n users,
 // each in three of twelve groups mapped to six roles, every tenth user in
 // no group (so it gets the default role). It returns an org_read key.
-func seedOrganization(tb testing.TB, c *ent.Client, n int) string {
+func seedOrganization(tb testing.TB, c *ent.Client, dia string, n int) string {
 	tb.Helper()
 	ctx := access.PlatformContext(context.Background())
-	svc := domain.New(c, "")
+	svc := domain.New(c, dia)
 	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Bench " + fmt.Sprint(n)})
 	if err != nil {
 		tb.Fatal(err)
@@ -165,7 +165,7 @@ func TestStatementsPerPage(t *testing.T) {
 	const maxStatements = 10 // 1 key look-up, 5 entgql eager loads, 4 effective roles
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
-		key := seedOrganization(t, client, 100)
+		key := seedOrganization(t, client, s.Dialect, 100)
 		a := newAPI(t, client, s.Dialect, Config{})
 		a.ok(key, usersWithGroupsAndRoles, map[string]any{"n": 1}, nil) // records the key's first use
 		count.take()
@@ -203,7 +203,7 @@ func TestStatementsPerPage(t *testing.T) {
 func BenchmarkUsersWithGroupsAndRoles(b *testing.B) {
 	s := storetest.Open(b, "sqlite")
 	client, count := countingClient(s)
-	key := seedOrganization(b, client, 100)
+	key := seedOrganization(b, client, s.Dialect, 100)
 	h := NewHandler(domain.New(client, s.Dialect), Config{})
 	body := fmt.Sprintf(`{"query": %q, "variables": {"n": 100}}`, usersWithGroupsAndRoles)
 	serve := func() {

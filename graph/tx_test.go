@@ -34,12 +34,12 @@ func TestMutationOperationIsOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
 		a := newAPI(t, s.Client, s.Dialect, Config{})
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Tx"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Tx"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		kept := s.Client.Role.Create().SetOrganizationID(org.ID).SetKey("kept").SetName("Kept").SaveX(ctx)
-		dir, err := domain.New(s.Client, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "jumpcloud"})
+		dir, err := domain.New(s.Client, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "jumpcloud"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestMutationUserErrors(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := access.PlatformContext(context.Background())
 		a := newAPI(t, s.Client, s.Dialect, Config{})
-		org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "UE"})
+		org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "UE"})
 		if err != nil {
 			t.Fatal(err)
 		}

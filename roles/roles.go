@@ -9,6 +9,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/google/uuid"
 
@@ -67,8 +71,9 @@ func Effective(ctx context.Context, c *ent.Client, users []*ent.User) (map[uuid.
 	return out, nil
 }
 
-// OfNewUser is Effective for a user just created, and so in no group yet:
-// its organization's default role when it is active, in one statement.
+// OfNewUser is Effective for a user just created, or about to be, and so in
+// no group yet: its organization's default role when it is active, in one
+// statement. Only u's OrganizationID and Active are read.
 func OfNewUser(ctx context.Context, c *ent.Client, u *ent.User) ([]*ent.Role, error) {
 	out := map[uuid.UUID][]*ent.Role{}
 	if !u.Active {
@@ -239,4 +244,117 @@ func Holders(role uuid.UUID) predicate.User {
 			user.Not(user.HasGroupsWith(group.HasRoles())),
 		),
 	))
+}
+
+// Held is the roles one user's groups map, as Through read them: what
+// Effective gives the user (an active one) now, and what it would give
+// without, or with, one group's roles.
+type Held struct {
+	// elsewhere holds each key a group maps: true when a group other
+	// than Through's except maps it.
+	elsewhere map[string]bool
+	def       string // the organization's default role key, "" if none
+}
+
+// Keys is the user's effective role keys now, by key.
+func (h Held) Keys() []string {
+	return h.effective(func(bool) bool { return true }, nil)
+}
+
+// Without is the effective role keys without the group Through excepted.
+func (h Held) Without() []string {
+	return h.effective(func(elsewhere bool) bool { return elsewhere }, nil)
+}
+
+// With is the effective role keys if the user's groups also mapped extra.
+func (h Held) With(extra []string) []string {
+	return h.effective(func(bool) bool { return true }, extra)
+}
+
+// effective applies Effective's rule to the mapped keys keep selects and
+// extra: those keys, or else the default role.
+func (h Held) effective(keep func(elsewhere bool) bool, extra []string) []string {
+	var keys []string
+	for k, elsewhere := range h.elsewhere {
+		if keep(elsewhere) {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range extra {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 && h.def != "" {
+		return []string{h.def}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Mapped is what Through read, by user.
+type Mapped struct {
+	byUser map[uuid.UUID]map[string]bool
+	def    string
+}
+
+// Of is the roles user's groups map.
+func (m *Mapped) Of(user uuid.UUID) Held { return Held{elsewhere: m.byUser[user], def: m.def} }
+
+// Through reads, in one statement, the role keys that the groups of users
+// (active users of organization org) map, each with whether a group other
+// than except maps it, and the organization's default role: enough to tell,
+// set-based, how joining or leaving except moves their effective roles
+// (Held). It applies Effective's rule; up to maxInList users.
+// dia is the database's ent dialect: it decides the placeholders.
+func Through(ctx context.Context, c *ent.Client, dia string, org, except uuid.UUID, users []uuid.UUID) (*Mapped, error) {
+	if len(users) > maxInList {
+		return nil, fmt.Errorf("effective roles: %d users in one statement; at most %d", len(users), maxInList)
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		if dia == dialect.Postgres {
+			return "$" + strconv.Itoa(len(args))
+		}
+		return "?"
+	}
+	var q strings.Builder
+	q.WriteString(`SELECT m."user_id", r."key", MAX(CASE WHEN m."group_id" = ` + arg(except) + ` THEN 0 ELSE 1 END) ` +
+		`FROM "memberships" m JOIN "group_roles" gr ON gr."group_id" = m."group_id" JOIN "roles" r ON r."id" = gr."role_id" ` +
+		`WHERE m."user_id" IN (`)
+	for i, id := range users {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(arg(id))
+	}
+	q.WriteString(`) GROUP BY m."user_id", r."key" UNION ALL SELECT NULL, r."key", 0 FROM "organizations" o ` +
+		`JOIN "roles" r ON r."id" = o."default_role_id" WHERE o."id" = ` + arg(org))
+	query := q.String()
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("effective roles: mapped keys: %w", err)
+	}
+	defer rows.Close()
+	out := &Mapped{byUser: map[uuid.UUID]map[string]bool{}}
+	for rows.Next() {
+		var (
+			u         uuid.NullUUID
+			key       string
+			elsewhere int
+		)
+		if err := rows.Scan(&u, &key, &elsewhere); err != nil {
+			return nil, fmt.Errorf("effective roles: mapped keys: %w", err)
+		}
+		if !u.Valid {
+			out.def = key
+			continue
+		}
+		if out.byUser[u.UUID] == nil {
+			out.byUser[u.UUID] = map[string]bool{}
+		}
+		out.byUser[u.UUID][key] = elsewhere == 1
+	}
+	return out, rows.Err()
 }

@@ -23,11 +23,11 @@ func TestEffective(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
 		ctx := access.PlatformContext(context.Background())
-		org, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		org, err := domain.New(c, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, err := domain.New(c, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		dir, err := domain.New(c, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestEffective(t *testing.T) {
 		}
 
 		t.Run("as another organization", func(t *testing.T) {
-			other, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Globex"})
+			other, err := domain.New(c, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Globex"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,11 +143,11 @@ func TestEffectiveDeactivated(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
 		ctx := access.PlatformContext(context.Background())
-		org, err := domain.New(c, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		org, err := domain.New(c, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, err := domain.New(c, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		dir, err := domain.New(c, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -146,11 +146,11 @@ var groupSeeds = []struct {
 func newOrgDir(t testing.TB, s *store.Store) (context.Context, uuid.UUID, uuid.UUID) {
 	t.Helper()
 	ctx := access.PlatformContext(context.Background())
-	org, err := domain.New(s.Client, "").CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+	org, err := domain.New(s.Client, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 	if err != nil {
 		t.Fatalf("create organization: %v", err)
 	}
-	d, err := domain.New(s.Client, "").CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "generic"})
+	d, err := domain.New(s.Client, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "generic"})
 	if err != nil {
 		t.Fatalf("create directory: %v", err)
 	}
