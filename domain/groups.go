@@ -94,7 +94,27 @@ func (s *Service) createGroup(ctx context.Context, tx *opTx, dirID uuid.UUID, na
 // UpdateGroup replaces a group with what next computes from it, members
 // included, in one transaction with the row locked, after guard accepts its
 // version. The group's version moves also when only members change.
+// Updates of one group that arrive together share a transaction (group
+// commit, batch.go); each still sees the group as the ones before it left
+// it, and gets its own version and result.
 func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Guard,
+	next func(*ent.Group) (GroupFields, []MemberChange, error)) (*ent.Group, error) {
+	var g *ent.Group
+	var err error
+	if inCallersTx(ctx) {
+		g, err = s.updateGroupTx(ctx, dirID, id, guard, next)
+	} else {
+		g, err = s.updateGroupBatched(&groupUpdate{ctx: ctx, dirID: dirID, id: id, guard: guard, next: next})
+	}
+	if err != nil {
+		return nil, wrap("update group", err)
+	}
+	return g, nil
+}
+
+// updateGroupTx is UpdateGroup in a transaction of its own (or the
+// caller's).
+func (s *Service) updateGroupTx(ctx context.Context, dirID, id uuid.UUID, guard Guard,
 	next func(*ent.Group) (GroupFields, []MemberChange, error)) (*ent.Group, error) {
 	var g *ent.Group
 	err := s.inTx(ctx, func(tx *opTx) error {
@@ -106,22 +126,30 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 		if err != nil {
 			return err
 		}
-		upd := tx.Group.UpdateOne(cur)
-		if err := setFields(upd.Mutation(), f, true); err != nil {
-			return err
-		}
-		if g, err = upd.Save(ctx); err != nil {
-			return groupConflict(err)
-		}
-		if err := groupChanged(ctx, tx, cur, g); err != nil {
-			return err
-		}
-		return s.changeMembers(ctx, tx, g, members)
+		g, err = s.updateLockedGroup(ctx, tx, cur, f, members)
+		return err
 	})
 	if err != nil {
-		return nil, wrap("update group", err)
+		return nil, err
 	}
 	return store.Release(ctx, g), nil
+}
+
+// updateLockedGroup writes the fields f and the member changes of the
+// locked group cur, with their events.
+func (s *Service) updateLockedGroup(ctx context.Context, tx *opTx, cur *ent.Group, f GroupFields, members []MemberChange) (*ent.Group, error) {
+	upd := tx.Group.UpdateOne(cur)
+	if err := setFields(upd.Mutation(), f, true); err != nil {
+		return nil, err
+	}
+	g, err := upd.Save(ctx)
+	if err != nil {
+		return nil, groupConflict(err)
+	}
+	if err := groupChanged(ctx, tx, cur, g); err != nil {
+		return nil, err
+	}
+	return g, s.changeMembers(ctx, tx, g, members)
 }
 
 // DeleteGroup deletes a group with its memberships and role mappings.

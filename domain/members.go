@@ -61,7 +61,7 @@ func (s *Service) changeMembers(ctx context.Context, tx *opTx, g *ent.Group, cha
 		case RemoveMembers:
 			err = deleteMembers(ctx, tx, g.ID, ch.IDs, m)
 		case ReplaceMembers:
-			if err = deleteMembers(ctx, tx, g.ID, nil, m); err == nil {
+			if err = deleteAllMembers(ctx, tx, g.ID, m); err == nil {
 				err = s.insertMembers(ctx, tx, g, ch.IDs, m)
 			}
 		default:
@@ -124,14 +124,17 @@ func (s *Service) insertMembers(ctx context.Context, tx *opTx, g *ent.Group, ids
 	return nil
 }
 
-// deleteMembers deletes the memberships of the ids (all of them when ids
-// is nil) and notes those it ended.
+// deleteAllMembers deletes every membership of the group and notes those
+// it ended.
+func deleteAllMembers(ctx context.Context, tx *opTx, group uuid.UUID, m moves) error {
+	b := tx.statement()
+	query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` RETURNING "user_id"`
+	return returnedUsers(ctx, tx, query, b.args, m, false)
+}
+
+// deleteMembers deletes the memberships of the ids and notes those it
+// ended.
 func deleteMembers(ctx context.Context, tx *opTx, group uuid.UUID, ids []uuid.UUID, m moves) error {
-	if ids == nil {
-		b := tx.statement()
-		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` RETURNING "user_id"`
-		return returnedUsers(ctx, tx, query, b.args, m, false)
-	}
 	for chunk := range slices.Chunk(ids, memberChunk) {
 		b := tx.statement()
 		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` AND "user_id" IN (` + b.ids(chunk) + `) RETURNING "user_id"`
@@ -164,10 +167,19 @@ func returnedUsers(ctx context.Context, tx *opTx, query string, args []any, m mo
 // users whose membership moved, and user.roles_changed for those whose
 // effective roles moved with it.
 func recordMoves(ctx context.Context, tx *opTx, g *ent.Group, m moves) error {
+	return recordMovesBy(ctx, tx, g, m, func(uuid.UUID) *ent.Group { return g })
+}
+
+// recordMovesBy is recordMoves where the group a user's events show is
+// at(user): the group as the update that moved the user left it (group
+// commit, batch.go). Events are in the order of those groups' versions,
+// then of user ids.
+func recordMovesBy(ctx context.Context, tx *opTx, g *ent.Group, m moves, at func(uuid.UUID) *ent.Group) error {
 	moved := m.moved()
 	if len(moved) == 0 || outboxOff(ctx) {
 		return nil
 	}
+	byUpdate(moved, at)
 	groupKeys, err := groupRoleKeys(ctx, tx, g.ID)
 	if err != nil {
 		return err
@@ -183,10 +195,14 @@ func recordMoves(ctx context.Context, tx *opTx, g *ent.Group, m moves) error {
 		if err != nil {
 			return fmt.Errorf("moved members: %w", err)
 		}
-		slices.SortFunc(us, func(a, b *ent.User) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+		order := make(map[uuid.UUID]int, len(chunk))
+		for i, id := range chunk {
+			order[id] = i
+		}
+		slices.SortFunc(us, func(a, b *ent.User) int { return order[a.ID] - order[b.ID] })
 		evs := make([]change, 0, len(us))
 		for _, u := range us {
-			evs = append(evs, memberEvent(m[u.ID][1], g, u))
+			evs = append(evs, memberEvent(m[u.ID][1], at(u.ID), u))
 		}
 		if len(groupKeys) > 0 {
 			rc, err := rolesMoved(ctx, tx, g, groupKeys, us, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -115,6 +116,61 @@ func TestPatchGroupAnswer(t *testing.T) {
 		r = e.must(200, "PATCH", "/Groups/"+g+"?excludedAttributes=members", patchBody(op("replace", "displayName", "Team 3")))
 		if _, has := r.body["members"]; has || r.body["displayName"] != "Team 3" {
 			t.Fatalf("excludedAttributes=members: %s", r.raw)
+		}
+	})
+}
+
+// TestConcurrentMemberPatchesShareTransactions: PATCHes adding members to
+// one group, sent at once as a provider's assignments are, are written in
+// fewer transactions than requests (group commit), each answered as if
+// alone: 204 with its own ETag.
+func TestConcurrentMemberPatchesShareTransactions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, rec := countedEnv(t, st)
+		ids := seedUsers(t, e, 32)
+		g := id(e.must(201, "POST", "/Groups", groupBody("Everyone")))
+		e.must(200, "GET", "/Users/"+ids[0], nil) // warms the credential cache
+		begins := func() int {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			n := 0
+			for _, q := range rec.queries {
+				if strings.HasSuffix(q.query, "started") {
+					n++
+				}
+			}
+			return n
+		}
+		rec.reset()
+		var wg sync.WaitGroup
+		etags := make(chan string, len(ids))
+		for _, u := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.do("PATCH", "/Groups/"+g, patchBody(op("add", "members", memberValues([]string{u}))))
+				if r.status != 204 {
+					t.Errorf("PATCH: %d %s", r.status, r.raw)
+				}
+				etags <- r.header.Get("ETag")
+			}()
+		}
+		wg.Wait()
+		close(etags)
+		seen := map[string]bool{}
+		for tag := range etags {
+			if seen[tag] {
+				t.Errorf("ETag %s answered twice", tag)
+			}
+			seen[tag] = true
+		}
+		if n := len(e.memberIDs(g)); n != len(ids) {
+			t.Fatalf("%d members; want %d", n, len(ids))
+		}
+		txs := begins()
+		t.Logf("%d PATCHes in %d transactions", len(ids), txs)
+		if txs >= len(ids) {
+			t.Fatalf("%d PATCHes took %d transactions: none shared one", len(ids), txs)
 		}
 	})
 }

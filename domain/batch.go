@@ -1,0 +1,329 @@
+package domain
+
+// Group commit of group updates. A provider pushing membership changes
+// sends many small PATCHes to the same group at once (Okta and Entra send
+// one per user assignment), and each must hold the group's row lock while
+// it writes, so on their own they would queue behind each other's round
+// trips. Instead, the updates of one group that arrive while one is being
+// written wait, and are then written together, in one transaction: one
+// lock, one version bump, one INSERT and one DELETE of memberships, one
+// read of the users, one insert of the events, one commit. Each update
+// keeps its own result: its own version (in arrival order), its own
+// If-Match check, its own events, its own error.
+//
+// The first update of a group writes alone, at once; updates that arrive
+// meanwhile queue, and when it commits the oldest of them writes the queue
+// (at most batchMax) as one batch, and so on until none waits: one client
+// pays nothing, sixteen share their round trips. Updates are batched only
+// with updates of the same group by the same credential (the viewer and
+// the events' actor are the batch's), outside a caller's transaction. If a
+// batch's transaction fails, its updates are written again one by one, so
+// one bad update fails alone.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acme/directory/ent"
+	"github.com/acme/directory/store"
+)
+
+// batchMax bounds the updates one transaction writes.
+const batchMax = 64
+
+// groupUpdate is one UpdateGroup call waiting to be written.
+type groupUpdate struct {
+	ctx   context.Context
+	dirID uuid.UUID
+	id    uuid.UUID
+	guard Guard
+	next  func(*ent.Group) (GroupFields, []MemberChange, error)
+	// done receives the result; lead is closed when this update must
+	// write batch (handed over by the previous writer).
+	done  chan groupResult
+	lead  chan struct{}
+	batch []*groupUpdate
+}
+
+type groupResult struct {
+	g   *ent.Group
+	err error
+}
+
+// batchKey groups updates that may share a transaction.
+type batchKey struct {
+	group     uuid.UUID
+	dir       uuid.UUID
+	actorType string
+	actorID   uuid.UUID
+}
+
+// batcher holds, for each group being written, the updates waiting for it.
+type batcher struct {
+	mu sync.Mutex
+	// waiting has an entry (possibly empty) while an update of the key is
+	// being written.
+	waiting map[batchKey][]*groupUpdate
+}
+
+// updateGroupBatched writes u with the updates of its group that arrive
+// while the group is being written.
+func (s *Service) updateGroupBatched(u *groupUpdate) (*ent.Group, error) {
+	actorType, actorID := actor(u.ctx)
+	k := batchKey{group: u.id, dir: u.dirID, actorType: actorType}
+	if actorID != nil {
+		k.actorID = *actorID
+	}
+	u.done, u.lead = make(chan groupResult, 1), make(chan struct{})
+	b := &s.batches
+	b.mu.Lock()
+	if q, busy := b.waiting[k]; busy {
+		b.waiting[k] = append(q, u)
+		b.mu.Unlock()
+		select {
+		case r := <-u.done:
+			return r.g, r.err
+		case <-u.lead:
+		}
+	} else {
+		b.waiting[k] = nil
+		b.mu.Unlock()
+		u.batch = []*groupUpdate{u}
+	}
+	s.writeBatch(u.batch)
+	// Hand the next batch to the oldest waiting update, or end.
+	b.mu.Lock()
+	q := b.waiting[k]
+	if len(q) == 0 {
+		delete(b.waiting, k)
+	} else {
+		n := min(len(q), batchMax)
+		q[0].batch = q[:n:n]
+		b.waiting[k] = q[n:]
+		close(q[0].lead)
+	}
+	b.mu.Unlock()
+	r := <-u.done
+	return r.g, r.err
+}
+
+// writeBatch writes batch in one transaction and tells each update its
+// result; if the transaction fails, each update is written on its own.
+func (s *Service) writeBatch(batch []*groupUpdate) {
+	if len(batch) == 1 {
+		g, err := s.updateGroupTx(batch[0].ctx, batch[0].dirID, batch[0].id, batch[0].guard, batch[0].next)
+		batch[0].done <- groupResult{g, err}
+		return
+	}
+	ctx, cancel := batchContext(batch)
+	defer cancel()
+	results := make([]groupResult, len(batch))
+	err := s.inTx(ctx, func(tx *opTx) error { return s.applyBatch(ctx, tx, batch, results) })
+	for i, u := range batch {
+		if err != nil {
+			g, err := s.updateGroupTx(u.ctx, u.dirID, u.id, u.guard, u.next)
+			u.done <- groupResult{g, err}
+			continue
+		}
+		if results[i].g != nil {
+			results[i].g = store.Release(u.ctx, results[i].g)
+		}
+		u.done <- results[i]
+	}
+}
+
+// batchContext is the context of a batch's transaction: the viewer of its
+// first update (every update of a batch has the same), not cancelled when
+// one caller goes away, with the latest deadline of the batch, if each has
+// one.
+func batchContext(batch []*groupUpdate) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(batch[0].ctx)
+	var latest time.Time
+	for _, u := range batch {
+		d, ok := u.ctx.Deadline()
+		if !ok {
+			return context.WithCancel(ctx)
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(ctx, latest)
+}
+
+// applyBatch writes the updates of batch in order, in tx, into results.
+// Consecutive updates that only add or remove members, of users no other
+// of them names, are written together (pending); any other update is
+// written as UpdateGroup writes it alone, after what is pending.
+func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate, results []groupResult) error {
+	cur, err := s.lockedGroup(ctx, tx, batch[0].dirID, batch[0].id, nil)
+	if err != nil {
+		return err
+	}
+	p := &pendingMembers{}
+	for i, u := range batch {
+		// What the update sees: the group as the updates before it left it.
+		seen := *cur
+		seen.Version += len(p.updates)
+		if u.guard != nil {
+			if err := u.guard(seen.Version); err != nil {
+				results[i].err = err
+				continue
+			}
+		}
+		f, members, err := u.next(&seen)
+		if err != nil {
+			results[i].err = err
+			continue
+		}
+		simple, err := onlyMembers(ctx, tx, cur, f, members)
+		if err != nil {
+			return err
+		}
+		if simple && p.fits(members) {
+			p.add(i, members)
+			continue
+		}
+		if cur, err = s.flush(ctx, tx, cur, p, results); err != nil {
+			return err
+		}
+		if simple {
+			p.add(i, members)
+			continue
+		}
+		g, err := s.updateLockedGroup(ctx, tx, cur, f, members)
+		if err != nil {
+			return err
+		}
+		cur, results[i].g = g, g
+	}
+	_, err = s.flush(ctx, tx, cur, p, results)
+	return err
+}
+
+// onlyMembers reports whether an update leaves the group's fields as they
+// are and only adds or removes members.
+func onlyMembers(ctx context.Context, tx *opTx, cur *ent.Group, f GroupFields, members []MemberChange) (bool, error) {
+	for _, ch := range members {
+		if ch.Op != AddMembers && ch.Op != RemoveMembers {
+			return false, nil
+		}
+	}
+	m := tx.Group.UpdateOne(cur).Mutation()
+	if err := setFields(m, f, true); err != nil {
+		return false, nil // the update's own path reports it
+	}
+	for _, name := range m.Fields() {
+		v, _ := m.Field(name)
+		old, err := m.OldField(ctx, name)
+		if err != nil {
+			return false, fmt.Errorf("group field %s: %w", name, err)
+		}
+		if !reflect.DeepEqual(v, old) {
+			return false, nil
+		}
+	}
+	for _, name := range m.ClearedFields() {
+		if old, err := m.OldField(ctx, name); err != nil || !reflect.ValueOf(old).IsZero() {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// pendingMembers are updates that only add or remove members, written
+// together by flush: each user is named by at most one of them.
+type pendingMembers struct {
+	updates []int                  // their indexes in the batch, in order
+	adds    []uuid.UUID            // users to add, each once
+	removes []uuid.UUID            // users to remove, each once
+	by      map[uuid.UUID]int      // the update (position in updates) that names each user
+	added   map[uuid.UUID]bool     // the users an update names to add
+	moved   map[uuid.UUID]bool     // the users whose membership the flush moved: true joined
+	seen    map[uuid.UUID]MemberOp // what names each user
+}
+
+// fits reports whether members names no user already pending.
+func (p *pendingMembers) fits(members []MemberChange) bool {
+	for _, ch := range members {
+		for _, id := range ch.IDs {
+			if op, ok := p.seen[id]; ok && op != ch.Op {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (p *pendingMembers) add(i int, members []MemberChange) {
+	if p.by == nil {
+		p.by, p.seen = map[uuid.UUID]int{}, map[uuid.UUID]MemberOp{}
+	}
+	pos := len(p.updates)
+	p.updates = append(p.updates, i)
+	for _, ch := range members {
+		for _, id := range ch.IDs {
+			if _, ok := p.seen[id]; ok {
+				continue // the first update that names it takes its event
+			}
+			p.seen[id], p.by[id] = ch.Op, pos
+			if ch.Op == AddMembers {
+				p.adds = append(p.adds, id)
+			} else {
+				p.removes = append(p.removes, id)
+			}
+		}
+	}
+}
+
+// flush writes the pending updates: one version bump for all of them, one
+// INSERT and one DELETE of memberships, and the events of each update with
+// the group at its own version. It returns the group after them.
+func (s *Service) flush(ctx context.Context, tx *opTx, cur *ent.Group, p *pendingMembers, results []groupResult) (*ent.Group, error) {
+	if len(p.updates) == 0 {
+		return cur, nil
+	}
+	g, err := tx.Group.UpdateOne(cur).AddVersion(len(p.updates) - 1).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := moves{}
+	if err := s.insertMembers(ctx, tx, g, p.adds, m); err != nil {
+		return nil, fmt.Errorf("group members add: %w", err)
+	}
+	if err := deleteMembers(ctx, tx, g.ID, p.removes, m); err != nil {
+		return nil, fmt.Errorf("group members remove: %w", err)
+	}
+	// The group as each update left it: versions in order.
+	first := g.Version - len(p.updates) + 1
+	at := func(pos int) *ent.Group {
+		v := *g
+		v.Version = first + pos
+		return &v
+	}
+	if err := recordMovesBy(ctx, tx, g, m, func(id uuid.UUID) *ent.Group { return at(p.by[id]) }); err != nil {
+		return nil, err
+	}
+	for pos, i := range p.updates {
+		results[i].g = at(pos)
+	}
+	*p = pendingMembers{}
+	return g, nil
+}
+
+// byUpdate orders the moved users by the update that moved them, then id.
+func byUpdate(ids []uuid.UUID, of func(uuid.UUID) *ent.Group) {
+	slices.SortStableFunc(ids, func(a, b uuid.UUID) int {
+		if va, vb := of(a).Version, of(b).Version; va != vb {
+			return va - vb
+		}
+		return bytes.Compare(a[:], b[:])
+	})
+}
