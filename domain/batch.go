@@ -26,8 +26,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -35,134 +33,62 @@ import (
 	"github.com/acme/directory/store"
 )
 
-// batchMax bounds the updates one transaction writes.
-const batchMax = 64
-
-// groupUpdate is one UpdateGroup call waiting to be written.
+// groupUpdate is one UpdateGroup call and, once written, its result.
 type groupUpdate struct {
-	ctx   context.Context
 	dirID uuid.UUID
 	id    uuid.UUID
 	guard Guard
 	next  func(*ent.Group) (GroupFields, []MemberChange, error)
-	// done receives the result; lead is closed when this update must
-	// write batch (handed over by the previous writer).
-	done  chan groupResult
-	lead  chan struct{}
-	batch []*groupUpdate
+	g     *ent.Group
+	err   error
 }
 
-type groupResult struct {
-	g   *ent.Group
-	err error
-}
-
-// batchKey groups updates that may share a transaction.
-type batchKey struct {
-	group     uuid.UUID
-	dir       uuid.UUID
-	actorType string
-	actorID   uuid.UUID
-}
-
-// batcher holds, for each group being written, the updates waiting for it.
-type batcher struct {
-	mu sync.Mutex
-	// waiting has an entry (possibly empty) while an update of the key is
-	// being written.
-	waiting map[batchKey][]*groupUpdate
+// groupKey is the key of updates that may share a transaction: of one
+// group, by one credential.
+type groupKey struct {
+	group, dir uuid.UUID
+	actor      actorKey
 }
 
 // updateGroupBatched writes u with the updates of its group that arrive
 // while the group is being written.
-func (s *Service) updateGroupBatched(u *groupUpdate) (*ent.Group, error) {
-	actorType, actorID := actor(u.ctx)
-	k := batchKey{group: u.id, dir: u.dirID, actorType: actorType}
-	if actorID != nil {
-		k.actorID = *actorID
-	}
-	u.done, u.lead = make(chan groupResult, 1), make(chan struct{})
-	b := &s.batches
-	b.mu.Lock()
-	if q, busy := b.waiting[k]; busy {
-		b.waiting[k] = append(q, u)
-		b.mu.Unlock()
-		select {
-		case r := <-u.done:
-			return r.g, r.err
-		case <-u.lead:
-		}
-	} else {
-		b.waiting[k] = nil
-		b.mu.Unlock()
-		u.batch = []*groupUpdate{u}
-	}
-	s.writeBatch(u.batch)
-	// Hand the next batch to the oldest waiting update, or end.
-	b.mu.Lock()
-	q := b.waiting[k]
-	if len(q) == 0 {
-		delete(b.waiting, k)
-	} else {
-		n := min(len(q), batchMax)
-		q[0].batch = q[:n:n]
-		b.waiting[k] = q[n:]
-		close(q[0].lead)
-	}
-	b.mu.Unlock()
-	r := <-u.done
-	return r.g, r.err
+func (s *Service) updateGroupBatched(ctx context.Context, u *groupUpdate) (*ent.Group, error) {
+	s.groupUpdates.do(ctx, groupKey{group: u.id, dir: u.dirID, actor: actorOf(ctx)}, u, s.writeGroupUpdates)
+	return u.g, u.err
 }
 
-// writeBatch writes batch in one transaction and tells each update its
+// writeGroupUpdates writes batch in one transaction and sets each update's
 // result; if the transaction fails, each update is written on its own.
-func (s *Service) writeBatch(batch []*groupUpdate) {
+func (s *Service) writeGroupUpdates(batch []*queued[*groupUpdate]) {
+	alone := func(q *queued[*groupUpdate]) {
+		u := q.w
+		u.g, u.err = s.updateGroupTx(q.ctx, u.dirID, u.id, u.guard, u.next)
+	}
 	if len(batch) == 1 {
-		g, err := s.updateGroupTx(batch[0].ctx, batch[0].dirID, batch[0].id, batch[0].guard, batch[0].next)
-		batch[0].done <- groupResult{g, err}
+		alone(batch[0])
 		return
 	}
 	ctx, cancel := batchContext(batch)
 	defer cancel()
-	results := make([]groupResult, len(batch))
-	err := s.inTx(ctx, func(tx *opTx) error { return s.applyBatch(ctx, tx, batch, results) })
-	for i, u := range batch {
+	updates := make([]*groupUpdate, len(batch))
+	for i, q := range batch {
+		updates[i] = q.w
+	}
+	err := s.inTx(ctx, func(tx *opTx) error { return s.applyBatch(ctx, tx, updates) })
+	for _, q := range batch {
 		if err != nil {
-			g, err := s.updateGroupTx(u.ctx, u.dirID, u.id, u.guard, u.next)
-			u.done <- groupResult{g, err}
-			continue
-		}
-		if results[i].g != nil {
-			results[i].g = store.Release(u.ctx, results[i].g)
-		}
-		u.done <- results[i]
-	}
-}
-
-// batchContext is the context of a batch's transaction: the viewer of its
-// first update (every update of a batch has the same), not cancelled when
-// one caller goes away, with the latest deadline of the batch, if each has
-// one.
-func batchContext(batch []*groupUpdate) (context.Context, context.CancelFunc) {
-	ctx := context.WithoutCancel(batch[0].ctx)
-	var latest time.Time
-	for _, u := range batch {
-		d, ok := u.ctx.Deadline()
-		if !ok {
-			return context.WithCancel(ctx)
-		}
-		if d.After(latest) {
-			latest = d
+			alone(q)
+		} else if q.w.g != nil {
+			q.w.g = store.Release(q.ctx, q.w.g)
 		}
 	}
-	return context.WithDeadline(ctx, latest)
 }
 
 // applyBatch writes the updates of batch in order, in tx, into results.
 // Consecutive updates that only add or remove members, of users no other
 // of them names, are written together (pending); any other update is
 // written as UpdateGroup writes it alone, after what is pending.
-func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate, results []groupResult) error {
+func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate) error {
 	cur, err := s.lockedGroup(ctx, tx, batch[0].dirID, batch[0].id, nil)
 	if err != nil {
 		return err
@@ -174,13 +100,13 @@ func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate
 		seen.Version += len(p.updates)
 		if u.guard != nil {
 			if err := u.guard(seen.Version); err != nil {
-				results[i].err = err
+				u.err = err
 				continue
 			}
 		}
 		f, members, err := u.next(&seen)
 		if err != nil {
-			results[i].err = err
+			u.err = err
 			continue
 		}
 		simple, err := onlyMembers(ctx, tx, cur, f, members)
@@ -191,7 +117,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate
 			p.add(i, members)
 			continue
 		}
-		if cur, err = s.flush(ctx, tx, cur, p, results); err != nil {
+		if cur, err = s.flush(ctx, tx, cur, p, batch); err != nil {
 			return err
 		}
 		if simple {
@@ -202,9 +128,9 @@ func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate
 		if err != nil {
 			return err
 		}
-		cur, results[i].g = g, g
+		cur, u.g = g, g
 	}
-	_, err = s.flush(ctx, tx, cur, p, results)
+	_, err = s.flush(ctx, tx, cur, p, batch)
 	return err
 }
 
@@ -286,7 +212,7 @@ func (p *pendingMembers) add(i int, members []MemberChange) {
 // flush writes the pending updates: one version bump for all of them, one
 // INSERT and one DELETE of memberships, and the events of each update with
 // the group at its own version. It returns the group after them.
-func (s *Service) flush(ctx context.Context, tx *opTx, cur *ent.Group, p *pendingMembers, results []groupResult) (*ent.Group, error) {
+func (s *Service) flush(ctx context.Context, tx *opTx, cur *ent.Group, p *pendingMembers, batch []*groupUpdate) (*ent.Group, error) {
 	if len(p.updates) == 0 {
 		return cur, nil
 	}
@@ -312,7 +238,7 @@ func (s *Service) flush(ctx context.Context, tx *opTx, cur *ent.Group, p *pendin
 		return nil, err
 	}
 	for pos, i := range p.updates {
-		results[i].g = at(pos)
+		batch[i].g = at(pos)
 	}
 	*p = pendingMembers{}
 	return g, nil

@@ -34,8 +34,8 @@ type Service struct {
 	dialect  string
 	// webhookTargets is where webhook endpoints may point.
 	webhookTargets egress.Policy
-	// batches are the group updates waiting to share a transaction.
-	batches batcher
+	// groupUpdates are the group updates waiting to share a transaction.
+	groupUpdates groupCommit[*groupUpdate]
 }
 
 // Option configures a Service.
@@ -52,8 +52,7 @@ func WebhookTargets(p egress.Policy) Option {
 // New returns the operations over client, whose database speaks the ent
 // dialect dia (dialect.SQLite or dialect.Postgres).
 func New(client *ent.Client, dia string, opts ...Option) *Service {
-	s := &Service{client: client, rowLocks: dia == dialect.Postgres, dialect: dia,
-		batches: batcher{waiting: map[batchKey][]*groupUpdate{}}}
+	s := &Service{client: client, rowLocks: dia == dialect.Postgres, dialect: dia}
 	for _, o := range opts {
 		o(s)
 	}

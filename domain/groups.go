@@ -104,7 +104,7 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 	if inCallersTx(ctx) {
 		g, err = s.updateGroupTx(ctx, dirID, id, guard, next)
 	} else {
-		g, err = s.updateGroupBatched(&groupUpdate{ctx: ctx, dirID: dirID, id: id, guard: guard, next: next})
+		g, err = s.updateGroupBatched(ctx, &groupUpdate{dirID: dirID, id: id, guard: guard, next: next})
 	}
 	if err != nil {
 		return nil, wrap("update group", err)
