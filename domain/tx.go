@@ -126,7 +126,10 @@ func (s *Service) OpenTx(ctx context.Context) (context.Context, driver.Tx, error
 // events, the WatchCommits observers are told once the transaction has
 // committed; an operation that failed, or a transaction that rolled back,
 // tells no one.
-func (s *Service) inTx(ctx context.Context, f func(tx *opTx) error) error {
+//
+// f gets the operation's context; its parameter shadows the caller's ctx,
+// so every statement in f uses it.
+func (s *Service) inTx(ctx context.Context, f func(ctx context.Context, tx *opTx) error) error {
 	return store.WithTx(ctx, s.client, func(t *ent.Tx) error {
 		shared, _ := ctx.Value(noteKey{}).(*txNote)
 		n := shared
@@ -134,7 +137,7 @@ func (s *Service) inTx(ctx context.Context, f func(tx *opTx) error) error {
 			n, shared = &txNote{}, nil
 		}
 		mark := n.mark()
-		if err := f(&opTx{Client: t.Client(), note: n}); err != nil {
+		if err := f(ctx, &opTx{Client: t.Client(), note: n}); err != nil {
 			n.undo(mark)
 			return err
 		}
