@@ -61,7 +61,7 @@ type fixture struct {
 func newFixture(t *testing.T, s *store.Store) *fixture {
 	t.Helper()
 	f := &fixture{ctx: access.PlatformContext(context.Background()), client: s.Client, svc: domain.New(s.Client, s.Dialect)}
-	f.seed = f.ctx
+	f.seed = domain.Seeding(f.ctx)
 	svc := f.svc
 	var err error
 	if f.org, err = svc.CreateOrganization(f.ctx, domain.NewOrganization{Name: "Acme"}); err != nil {
@@ -249,6 +249,8 @@ func TestAPIKey(t *testing.T) {
 // TestLastUsed checks the one throttled write path: a use is written at
 // the injected clock's time, once per interval per credential, and a token
 // use also records its directory's sync time. Refused uses write nothing.
+// The write is domain's operation: made anywhere else, the guard on every
+// ent mutation refuses it and no stamp appears.
 func TestLastUsed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)

@@ -127,8 +127,11 @@ func (s *Service) OpenTx(ctx context.Context) (context.Context, driver.Tx, error
 // committed; an operation that failed, or a transaction that rolled back,
 // tells no one.
 //
-// f gets the operation's context; its parameter shadows the caller's ctx,
-// so every statement in f uses it.
+// f gets ctx marked as an operation's (see writes.go): its writes pass
+// the guard that refuses every mutation outside an operation. Its
+// parameter shadows the caller's ctx, so every statement in f uses the
+// marked one. A caller's transaction (OpenTx) is not marked: only the
+// operations that join it write.
 func (s *Service) inTx(ctx context.Context, f func(ctx context.Context, tx *opTx) error) error {
 	return store.WithTx(ctx, s.client, func(t *ent.Tx) error {
 		shared, _ := ctx.Value(noteKey{}).(*txNote)
@@ -137,7 +140,7 @@ func (s *Service) inTx(ctx context.Context, f func(ctx context.Context, tx *opTx
 			n, shared = &txNote{}, nil
 		}
 		mark := n.mark()
-		if err := f(ctx, &opTx{Client: t.Client(), note: n}); err != nil {
+		if err := f(operationContext(ctx), &opTx{Client: t.Client(), note: n}); err != nil {
 			n.undo(mark)
 			return err
 		}
