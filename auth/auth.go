@@ -27,9 +27,10 @@
 //     TTL at worst. Expiry is checked on every use.
 //   - Each use is recorded, at most once per interval per credential and
 //     process: the credential's last_used_at and, for a directory token, its
-//     directory's last_synced_at. The write runs as the platform and outlives
-//     the request's cancellation; a failed write is logged, never the
-//     request's failure.
+//     directory's last_synced_at. The write is an operation of package
+//     domain (Service.RecordCredentialUse; auth itself writes nothing) and
+//     outlives the request's cancellation; a failed write is logged, never
+//     the request's failure.
 //
 // Every refusal of one credential kind is the same fault.Unauthorized error
 // (ErrDirectoryToken, ErrAPIKey), so a caller learns nothing about which
@@ -46,6 +47,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/privacy"
 	"github.com/acme/directory/fault"
@@ -93,18 +95,21 @@ type Config struct {
 // one per process, shared by the SCIM and GraphQL edges, keeps the last-use
 // writes to one per credential and interval.
 type Authenticator struct {
-	client *ent.Client
+	client *ent.Client // reads
+	svc    *domain.Service
 	now    func() time.Time
 	touch  *throttle
 	cache  *credCache
 }
 
-// New returns an Authenticator reading and recording credentials through
-// client. It registers a mutation hook on client that empties its
-// credential cache whenever a credential, directory or organization is
-// written through client (or a transaction of it): call New before the
-// client is in use, and write through the same client.
-func New(client *ent.Client, cfg Config) *Authenticator {
+// New returns an Authenticator reading credentials through svc's client
+// and recording their use, and portal sessions, through svc's operations.
+// It registers a mutation hook on that client that empties its credential
+// cache whenever a credential, directory or organization is written
+// through it (or a transaction of it): call New before the client is in
+// use, and write through the same client.
+func New(svc *domain.Service, cfg Config) *Authenticator {
+	client := svc.Client()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -114,7 +119,7 @@ func New(client *ent.Client, cfg Config) *Authenticator {
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = DefaultCacheTTL
 	}
-	a := &Authenticator{client: client, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval), cache: newCredCache(cfg.CacheTTL)}
+	a := &Authenticator{client: client, svc: svc, now: cfg.Now, touch: newThrottle(cfg.LastUsedInterval), cache: newCredCache(cfg.CacheTTL)}
 	a.cache.announce = cfg.Announce
 	client.Use(a.cache.hook)
 	return a
@@ -212,28 +217,14 @@ func lookupContext(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
-// recordUse writes the use of v's credential at now, when a write is due:
-// the credential's last_used_at and, for a directory token, the directory's
-// last_synced_at. It runs as the platform and is not cut short by the
+// recordUse records the use of v's credential at now, when a write is
+// due (domain.Service.RecordCredentialUse). It is not cut short by the
 // request's end; a failure costs only freshness, so it is logged.
 func (a *Authenticator) recordUse(ctx context.Context, v *access.Viewer, now time.Time) {
 	if !a.touch.due(v.CredentialID, now) {
 		return
 	}
-	wctx := access.PlatformContext(context.WithoutCancel(ctx))
-	logFailure := func(what string, id uuid.UUID, err error) {
-		// A credential or directory deleted meanwhile has no use to record.
-		if err != nil && !ent.IsNotFound(err) {
-			slog.WarnContext(ctx, "auth: record "+what, "id", id, "err", err)
-		}
+	if err := a.svc.RecordCredentialUse(context.WithoutCancel(ctx), v, now); err != nil {
+		slog.WarnContext(ctx, "auth: record credential use", "id", v.CredentialID, "err", err)
 	}
-	if v.Scope != access.Provisioner {
-		logFailure("API key use", v.CredentialID,
-			a.client.APIKey.UpdateOneID(v.CredentialID).SetLastUsedAt(now).Exec(wctx))
-		return
-	}
-	logFailure("directory token use", v.CredentialID,
-		a.client.DirectoryToken.UpdateOneID(v.CredentialID).SetLastUsedAt(now).Exec(wctx))
-	logFailure("directory sync", v.DirectoryID,
-		a.client.Directory.UpdateOneID(v.DirectoryID).SetLastSyncedAt(now).Exec(wctx))
 }

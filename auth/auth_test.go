@@ -12,7 +12,6 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
@@ -49,7 +48,9 @@ func TestExpired(t *testing.T) {
 // an organization key and a platform key.
 type fixture struct {
 	ctx                     context.Context // platform, for set-up and checks
+	seed                    context.Context // ctx, writing directly (domain.Seeding): expiry instants no operation sets
 	client                  *ent.Client
+	svc                     *domain.Service
 	org                     *ent.Organization
 	dir, other              *ent.Directory
 	token, otherToken       string
@@ -59,8 +60,9 @@ type fixture struct {
 
 func newFixture(t *testing.T, s *store.Store) *fixture {
 	t.Helper()
-	f := &fixture{ctx: access.PlatformContext(context.Background()), client: s.Client}
-	svc := domain.New(s.Client, s.Dialect)
+	f := &fixture{ctx: access.PlatformContext(context.Background()), client: s.Client, svc: domain.New(s.Client, s.Dialect)}
+	f.seed = domain.Seeding(f.ctx)
+	svc := f.svc
 	var err error
 	if f.org, err = svc.CreateOrganization(f.ctx, domain.NewOrganization{Name: "Acme"}); err != nil {
 		t.Fatal(err)
@@ -103,7 +105,7 @@ func TestDirectoryToken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		clk := &clock{now: t0}
-		a := New(s.Client, Config{Now: clk.Now})
+		a := New(domain.New(s.Client, s.Dialect), Config{Now: clk.Now})
 
 		cases := []struct {
 			name   string
@@ -128,8 +130,8 @@ func TestDirectoryToken(t *testing.T) {
 			{name: "unknown token", dir: f.dir.ID, header: "Bearer scim_" + strings.Repeat("A", 43)},
 			{name: "token with a changed character", dir: f.dir.ID, header: "Bearer " + f.token[:len(f.token)-1] + flip(f.token[len(f.token)-1])},
 			{name: "disabled directory", dir: f.dir.ID, header: "Bearer " + f.token, prepare: func() func() {
-				f.client.Directory.UpdateOneID(f.dir.ID).SetEnabled(false).ExecX(f.ctx)
-				return func() { f.client.Directory.UpdateOneID(f.dir.ID).SetEnabled(true).ExecX(f.ctx) }
+				f.enable(t, false)
+				return func() { f.enable(t, true) }
 			}},
 			{name: "a second before expiry", dir: f.dir.ID, header: "Bearer " + f.token, at: t0.Add(-time.Second), ok: true,
 				prepare: f.expireTokens(t0)},
@@ -168,7 +170,9 @@ func TestDirectoryToken(t *testing.T) {
 		if _, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken); err != nil {
 			t.Fatalf("the other directory's own token: %v", err)
 		}
-		f.client.DirectoryToken.Delete().Where(directorytoken.DirectoryID(f.other.ID)).ExecX(f.ctx)
+		if err := f.svc.RevokeDirectoryToken(f.ctx, f.client.Directory.QueryTokens(f.other).OnlyIDX(f.ctx)); err != nil {
+			t.Fatal(err)
+		}
 		_, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken)
 		refused(t, err, ErrDirectoryToken)
 	})
@@ -178,10 +182,10 @@ func TestAPIKey(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		clk := &clock{now: t0}
-		a := New(s.Client, Config{Now: clk.Now})
+		a := New(domain.New(s.Client, s.Dialect), Config{Now: clk.Now})
 		expireOrgKey := func() func() {
-			f.client.APIKey.UpdateOneID(f.orgKeyID).SetExpiresAt(t0).ExecX(f.ctx)
-			return func() { f.client.APIKey.UpdateOneID(f.orgKeyID).ClearExpiresAt().ExecX(f.ctx) }
+			f.client.APIKey.UpdateOneID(f.orgKeyID).SetExpiresAt(t0).ExecX(f.seed)
+			return func() { f.client.APIKey.UpdateOneID(f.orgKeyID).ClearExpiresAt().ExecX(f.seed) }
 		}
 
 		cases := []struct {
@@ -234,7 +238,9 @@ func TestAPIKey(t *testing.T) {
 		}
 
 		// A revoked (deleted) key is refused.
-		f.client.APIKey.DeleteOneID(f.orgKeyID).ExecX(f.ctx)
+		if err := f.svc.RevokeAPIKey(f.ctx, f.orgKeyID); err != nil {
+			t.Fatal(err)
+		}
 		_, err := a.APIKey(context.Background(), "Bearer "+f.orgKey)
 		refused(t, err, ErrAPIKey)
 	})
@@ -243,11 +249,13 @@ func TestAPIKey(t *testing.T) {
 // TestLastUsed checks the one throttled write path: a use is written at
 // the injected clock's time, once per interval per credential, and a token
 // use also records its directory's sync time. Refused uses write nothing.
+// The write is domain's operation: made anywhere else, the guard on every
+// ent mutation refuses it and no stamp appears.
 func TestLastUsed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		clk := &clock{now: t0}
-		a := New(s.Client, Config{Now: clk.Now, LastUsedInterval: time.Minute})
+		a := New(domain.New(s.Client, s.Dialect), Config{Now: clk.Now, LastUsedInterval: time.Minute})
 		tokenID := f.client.Directory.QueryTokens(f.dir).OnlyIDX(f.ctx)
 
 		stamps := func() (token, synced, key *time.Time) {
@@ -266,11 +274,11 @@ func TestLastUsed(t *testing.T) {
 		if _, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.token); err == nil {
 			t.Fatal("token accepted on another directory")
 		}
-		f.client.APIKey.UpdateOneID(f.orgKeyID).SetExpiresAt(t0).ExecX(f.ctx)
+		f.client.APIKey.UpdateOneID(f.orgKeyID).SetExpiresAt(t0).ExecX(f.seed)
 		if _, err := a.APIKey(context.Background(), "Bearer "+f.orgKey); err == nil {
 			t.Fatal("expired key accepted")
 		}
-		f.client.APIKey.UpdateOneID(f.orgKeyID).ClearExpiresAt().ExecX(f.ctx)
+		f.client.APIKey.UpdateOneID(f.orgKeyID).ClearExpiresAt().ExecX(f.seed)
 		if tok, synced, key := stamps(); tok != nil || synced != nil || key != nil {
 			t.Fatalf("refused uses were recorded: token %v, directory %v, key %v", tok, synced, key)
 		}
@@ -317,7 +325,7 @@ func TestLastUsed(t *testing.T) {
 func TestLookupFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
-		a := New(s.Client, Config{})
+		a := New(domain.New(s.Client, s.Dialect), Config{})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err := a.DirectoryToken(ctx, f.dir.ID, "Bearer "+f.token)
@@ -335,8 +343,16 @@ func TestLookupFailure(t *testing.T) {
 // expire at at, and its undo.
 func (f *fixture) expireTokens(at time.Time) func() func() {
 	return func() func() {
-		f.client.DirectoryToken.Update().SetExpiresAt(at).ExecX(f.ctx)
-		return func() { f.client.DirectoryToken.Update().ClearExpiresAt().ExecX(f.ctx) }
+		f.client.DirectoryToken.Update().SetExpiresAt(at).ExecX(f.seed)
+		return func() { f.client.DirectoryToken.Update().ClearExpiresAt().ExecX(f.seed) }
+	}
+}
+
+// enable enables or disables the fixture's first directory.
+func (f *fixture) enable(t *testing.T, enabled bool) {
+	t.Helper()
+	if _, err := f.svc.SetDirectoryEnabled(f.ctx, f.dir.ID, enabled); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestCacheServesRepeatedUses(t *testing.T) {
 		f := newFixture(t, s)
 		clk := &clock{now: t0}
 		client, statements := countingClient(s)
-		a := New(client, Config{Now: clk.Now, LastUsedInterval: time.Hour})
+		a := New(domain.New(client, s.Dialect), Config{Now: clk.Now, LastUsedInterval: time.Hour})
 		use := func(what string, want int64) {
 			t.Helper()
 			statements.Store(0)
@@ -77,7 +77,7 @@ func TestRevocationIsImmediateHere(t *testing.T) {
 			return svc.DeleteOrganization(f.ctx, f.org.ID)
 		}},
 		{"token expiry set in the past", false, func(f *fixture, svc *domain.Service) error {
-			return f.client.DirectoryToken.Update().SetExpiresAt(t0.Add(-time.Hour)).Exec(f.ctx)
+			return f.client.DirectoryToken.Update().SetExpiresAt(t0.Add(-time.Hour)).Exec(f.seed)
 		}},
 		{"API key revoked", true, func(f *fixture, svc *domain.Service) error {
 			return svc.RevokeAPIKey(f.ctx, f.orgKeyID)
@@ -91,7 +91,7 @@ func TestRevocationIsImmediateHere(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, s *store.Store) {
 				f := newFixture(t, s)
 				clk := &clock{now: t0}
-				a := New(s.Client, Config{Now: clk.Now})
+				a := New(domain.New(s.Client, s.Dialect), Config{Now: clk.Now})
 				svc := domain.New(s.Client, s.Dialect)
 				check := func() error {
 					if c.key {
@@ -124,7 +124,7 @@ func TestRevocationReachesOtherServersWithinTTL(t *testing.T) {
 		f := newFixture(t, s)
 		clk := &clock{now: t0}
 		other, _ := countingClient(s)
-		b := New(other, Config{Now: clk.Now})
+		b := New(domain.New(other, s.Dialect), Config{Now: clk.Now})
 		svc := domain.New(s.Client, s.Dialect) // this server writes
 		if _, err := b.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.token); err != nil {
 			t.Fatal(err)
@@ -151,17 +151,19 @@ func TestCacheCommitRace(t *testing.T) {
 			t.Skip("SQLite transactions hold the write lock; a reader beside it is PostgreSQL's case")
 		}
 		f := newFixture(t, s)
-		a := New(s.Client, Config{LastUsedInterval: time.Hour})
+		a := New(domain.New(s.Client, s.Dialect), Config{LastUsedInterval: time.Hour})
 		// The first use records it: done now, as the write would wait for
 		// the transaction's lock on the directory below.
 		if _, err := a.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.token); err != nil {
 			t.Fatal(err)
 		}
-		tx, err := s.Client.Tx(f.ctx)
+		// The operation runs in a caller's transaction, as a GraphQL
+		// mutation's do, so the test decides when it commits.
+		txCtx, tx, err := f.svc.OpenTx(f.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tx.Directory.UpdateOneID(f.dir.ID).SetEnabled(false).Exec(f.ctx); err != nil {
+		if _, err := f.svc.SetDirectoryEnabled(txCtx, f.dir.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		// Not committed: the token still works, and is cached.

@@ -72,8 +72,8 @@ type PortalSession struct {
 
 // RedeemPortalLink turns a portal link's token into a session, once: the
 // check that the link is unused and unexpired and the write that uses it
-// are one UPDATE statement, so of two concurrent redemptions one wins.
-// Every refusal is ErrPortalLink.
+// are one UPDATE statement (domain.Service.RedeemPortalLink), so of two
+// concurrent redemptions one wins. Every refusal is ErrPortalLink.
 func (a *Authenticator) RedeemPortalLink(ctx context.Context, token string) (*PortalSession, error) {
 	if !secret.HasPrefix(token, domain.PortalLinkPrefix) {
 		return nil, ErrPortalLink
@@ -81,21 +81,12 @@ func (a *Authenticator) RedeemPortalLink(ctx context.Context, token string) (*Po
 	now := a.now()
 	sess := secret.New(PortalSessionPrefix)
 	expires := now.Add(PortalSessionTTL)
-	lctx := lookupContext(ctx)
-	n, err := a.client.PortalSession.Update().
-		Where(portalsession.LinkHash(secret.Hash(token)), portalsession.UsedAtIsNil(),
-			portalsession.LinkExpiresAtGT(now)).
-		SetUsedAt(now).SetSessionHash(sess.Hash).SetSessionExpiresAt(expires).
-		Save(lctx)
-	if err != nil {
-		return nil, fmt.Errorf("auth: redeem portal link: %w", err)
-	}
-	if n != 1 {
+	ps, err := a.svc.RedeemPortalLink(ctx, secret.Hash(token), sess.Hash, now, expires)
+	switch {
+	case fault.Is(err, fault.NotFound):
 		return nil, ErrPortalLink
-	}
-	ps, err := a.client.PortalSession.Query().Where(portalsession.SessionHash(sess.Hash)).Only(lctx)
-	if err != nil {
-		return nil, fmt.Errorf("auth: read redeemed portal session: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	return &PortalSession{ID: ps.ID, OrganizationID: ps.OrganizationID, Token: sess.Plain,
 		CSRF: PortalCSRF(sess.Plain), ExpiresAt: expires}, nil
@@ -128,9 +119,8 @@ func (a *Authenticator) EndPortalSession(ctx context.Context, token string) erro
 	if !secret.HasPrefix(token, PortalSessionPrefix) {
 		return nil
 	}
-	_, err := a.client.PortalSession.Delete().Where(portalsession.SessionHash(secret.Hash(token))).Exec(lookupContext(ctx))
-	if err != nil {
-		return fmt.Errorf("auth: end portal session: %w", err)
+	if err := a.svc.EndPortalSession(ctx, secret.Hash(token)); err != nil {
+		return fmt.Errorf("auth: %w", err)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ type portalFixture struct {
 func newPortalFixture(t *testing.T, s *store.Store) *portalFixture {
 	t.Helper()
 	f := &portalFixture{ctx: access.PlatformContext(context.Background()), svc: domain.New(s.Client, s.Dialect), client: s.Client, now: time.Now().Truncate(time.Second)}
-	f.auth = New(s.Client, Config{Now: func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }})
+	f.auth = New(domain.New(s.Client, s.Dialect), Config{Now: func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }})
 	for _, p := range []*uuid.UUID{&f.a, &f.b} {
 		o, err := f.svc.CreateOrganization(f.ctx, domain.NewOrganization{Name: "Org " + uuid.NewString()[:8]})
 		if err != nil {

@@ -49,7 +49,8 @@ func newOrg(ctx context.Context, svc *domain.Service, name string) (orgID, dirID
 }
 
 // seed makes a fixture of n users with direct inserts (ent bulk creates,
-// bypassing the API), its three groups and their memberships, and maps
+// bypassing the API and the domain's operations: domain.Seeding, the load
+// tool's escape hatch), its three groups and their memberships, and maps
 // the 1,000-member group to a role so the GraphQL page has roles to
 // resolve.
 func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
@@ -72,7 +73,7 @@ func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
 				SetUserName(name).SetGivenName("Bench").SetFamilyName(fmt.Sprint("User", i)).
 				SetPrimaryEmail(name).SetActive(true))
 		}
-		us, err := st.Client.User.CreateBulk(bs...).Save(ctx)
+		us, err := st.Client.User.CreateBulk(bs...).Save(domain.Seeding(ctx))
 		if err != nil {
 			return nil, fmt.Errorf("bench: insert users %d-%d: %w", start, end, err)
 		}
@@ -82,7 +83,7 @@ func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
 	}
 	group := func(name string, members int) (uuid.UUID, error) {
 		g, err := st.Client.Group.Create().SetOrganizationID(f.orgID).SetDirectoryID(f.dirID).
-			SetDisplayName(name).Save(ctx)
+			SetDisplayName(name).Save(domain.Seeding(ctx))
 		if err != nil {
 			return uuid.Nil, fmt.Errorf("bench: create group %s: %w", name, err)
 		}
@@ -92,7 +93,7 @@ func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
 			for _, u := range f.userIDs[start:end] {
 				bs = append(bs, st.Client.Membership.Create().SetOrganizationID(f.orgID).SetGroupID(g.ID).SetUserID(u))
 			}
-			if err := st.Client.Membership.CreateBulk(bs...).Exec(ctx); err != nil {
+			if err := st.Client.Membership.CreateBulk(bs...).Exec(domain.Seeding(ctx)); err != nil {
 				return uuid.Nil, fmt.Errorf("bench: add members to %s: %w", name, err)
 			}
 		}

@@ -157,7 +157,8 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 	}
 
 	// The queue: events of distinct subjects of the dead organization,
-	// inserted directly; the server's worker dispatches them at its next
+	// inserted directly (domain.Seeding, the load tool's escape hatch: no
+	// operation writes an event alone); the server's worker dispatches them at its next
 	// poll, each delivery due at once.
 	for start := 0; start < deadWebhookQueue; start += 500 {
 		rows := make([]*ent.EventCreate, 0, 500)
@@ -165,7 +166,7 @@ func deadWebhook(ctx context.Context, p plan, srv *server, db, dbURL, dataDir, p
 			rows = append(rows, st.Client.Event.Create().SetOrganizationID(deadOrg.ID).SetType(events.TypeRoleCreated).
 				SetSubjectID(uuid.New()).SetData(map[string]any{"key": fmt.Sprintf("dead%d", i)}))
 		}
-		if err := st.Client.Event.CreateBulk(rows...).Exec(pctx); err != nil {
+		if err := st.Client.Event.CreateBulk(rows...).Exec(domain.Seeding(pctx)); err != nil {
 			return out, fmt.Errorf("bench: queue events: %w", err)
 		}
 	}

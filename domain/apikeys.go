@@ -40,7 +40,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*IssuedAPIKey
 	}
 	sec := secret.New(secret.APIKeyPrefix)
 	var k *ent.APIKey
-	err := s.inTx(ctx, func(tx *opTx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
 		if in.OrganizationID != nil {
 			if err := requireOrganization(ctx, tx.Client, *in.OrganizationID, "organizationID"); err != nil {
 				return err
@@ -58,7 +58,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*IssuedAPIKey
 
 // RevokeAPIKey deletes an API key: it stops working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		return notFoundOn(tx.APIKey.DeleteOneID(id).Exec(ctx), "id", "no such API key")
 	})
 	return wrap("revoke API key", err)

@@ -74,7 +74,7 @@ func (s *Service) writeGroupUpdates(batch []*queued[*groupUpdate]) {
 	for i, q := range batch {
 		updates[i] = q.w
 	}
-	err := s.inTx(ctx, func(tx *opTx) error { return s.applyBatch(ctx, tx, updates) })
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error { return s.applyBatch(ctx, tx, updates) })
 	for _, q := range batch {
 		if err != nil {
 			alone(q)

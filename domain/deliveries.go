@@ -127,7 +127,7 @@ type RecordedWebhookAttempt struct {
 // the endpoint's lock is exact. Run it as the platform.
 func (s *Service) ClaimWebhookDeliveries(ctx context.Context, p WebhookDeliveryPolicy, now time.Time, limit int) ([]ClaimedDelivery, error) {
 	var jobs []ClaimedDelivery
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		eps, err := s.candidateWebhookEndpoints(ctx, tx, p, now, limit)
 		if err != nil || len(eps) == 0 {
 			return err
@@ -467,7 +467,7 @@ func (s *Service) candidateWebhookEndpoints(ctx context.Context, tx *opTx, p Web
 func (s *Service) RecordWebhookAttempt(ctx context.Context, p WebhookDeliveryPolicy, o WebhookAttemptOutcome) (RecordedWebhookAttempt, error) {
 	d, epID := o.Claim.Delivery, o.Claim.Endpoint.ID
 	var res RecordedWebhookAttempt
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		res = RecordedWebhookAttempt{}
 		n, err := tx.WebhookAttempt.Query().Where(webhookattempt.DeliveryID(d.ID)).Count(ctx)
 		if err != nil {
@@ -604,8 +604,12 @@ func (s *Service) leaseNextOfSubject(ctx context.Context, tx *opTx, p WebhookDel
 // failed, with their attempts) last changed before before, in one
 // statement, and returns how many. Run it as the platform.
 func (s *Service) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error) {
-	n, err := s.db(ctx).WebhookDelivery.Delete().Where(
-		webhookdelivery.StatusNEQ(webhookdelivery.StatusPending),
-		webhookdelivery.UpdatedAtLT(before)).Exec(ctx)
+	var n int
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
+		n, err = tx.WebhookDelivery.Delete().Where(
+			webhookdelivery.StatusNEQ(webhookdelivery.StatusPending),
+			webhookdelivery.UpdatedAtLT(before)).Exec(ctx)
+		return err
+	})
 	return n, wrap("prune webhook deliveries", err)
 }

@@ -53,7 +53,7 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 		name = p.DisplayName()
 	}
 	var out *IssuedToken
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		if err := requireOrganization(ctx, tx.Client, in.OrganizationID, "organizationID"); err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Service) CreateDirectory(ctx context.Context, in NewDirectory) (*Issued
 // directory refuses every SCIM request.
 func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled bool) (*ent.Directory, error) {
 	var d *ent.Directory
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		was, err := tx.Directory.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such directory")
@@ -100,7 +100,7 @@ func (s *Service) SetDirectoryEnabled(ctx context.Context, id uuid.UUID, enabled
 
 // DeleteDirectory deletes a directory with its tokens, users and groups.
 func (s *Service) DeleteDirectory(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		d, err := tx.Directory.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such directory")
@@ -129,7 +129,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 		return nil, fault.FieldErrorf("expiresAt", "must be in the future")
 	}
 	var out *IssuedToken
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		d, err := tx.Directory.Get(ctx, dirID)
 		if err != nil {
 			return notFoundOn(err, "directoryID", "no such directory")
@@ -148,7 +148,7 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 
 // RevokeDirectoryToken ends a token at once.
 func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		tok, err := tx.DirectoryToken.Query().Where(directorytoken.ID(tokenID)).WithDirectory().Only(ctx)
 		if err != nil {
 			return notFoundOn(err, "id", "no such token")

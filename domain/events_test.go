@@ -375,7 +375,7 @@ func TestEventsLargeGroup(t *testing.T) {
 		}
 		var ids []uuid.UUID
 		for chunk := range slices.Chunk(creates, 1000) {
-			us, err := s.Client.User.CreateBulk(chunk...).Save(ctx)
+			us, err := s.Client.User.CreateBulk(chunk...).Save(domain.Seeding(ctx)) // 3000 users: a fixture
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,7 +35,7 @@ func (s *Service) CreateGroup(ctx context.Context, dirID uuid.UUID, f GroupField
 		return nil, fault.FieldErrorf("displayName", "is required")
 	}
 	var g *ent.Group
-	create := func(tx *opTx) (err error) {
+	create := func(ctx context.Context, tx *opTx) (err error) {
 		g, err = s.createGroup(ctx, tx, dirID, name, f, members)
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Service) UpdateGroup(ctx context.Context, dirID, id uuid.UUID, guard Gu
 func (s *Service) updateGroupTx(ctx context.Context, dirID, id uuid.UUID, guard Guard,
 	next func(*ent.Group) (GroupFields, []MemberChange, error)) (*ent.Group, error) {
 	var g *ent.Group
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		cur, err := s.lockedGroup(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (s *Service) updateLockedGroup(ctx context.Context, tx *opTx, cur *ent.Grou
 
 // DeleteGroup deletes a group with its memberships and role mappings.
 func (s *Service) DeleteGroup(ctx context.Context, dirID, id uuid.UUID, guard Guard) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		g, err := s.lockedGroup(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err

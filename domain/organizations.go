@@ -42,7 +42,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in NewOrganization) (*
 		slug = Slugify(name)
 	}
 	var org *ent.Organization
-	err := s.inTx(ctx, func(tx *opTx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
 		org, err = tx.Organization.Create().SetName(name).SetSlug(slug).
 			SetNillableExternalID(in.ExternalID).Save(ctx)
 		return orgConflict(err, &slug, in.ExternalID) // inside: the transaction classifies what it returns
@@ -72,7 +72,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id uuid.UUID, in Organ
 		return nil, &fault.Error{Code: fault.Forbidden, Field: "externalID", Message: "only a platform key changes the external id"}
 	}
 	var org *ent.Organization
-	err := s.inTx(ctx, func(tx *opTx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
 		u := tx.Organization.UpdateOneID(id).SetNillableName(in.Name).SetNillableSlug(in.Slug)
 		var ext *string
 		switch {
@@ -106,7 +106,7 @@ func orgConflict(err error, slug, externalID *string) error {
 
 // DeleteOrganization deletes an organization with everything in it.
 func (s *Service) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		return notFoundOn(tx.Organization.DeleteOneID(id).Exec(ctx), "id", "no such organization")
 	})
 	return wrap("delete organization", err)

@@ -30,7 +30,7 @@ func (s *Service) CreateRole(ctx context.Context, in NewRole) (*ent.Role, error)
 		return nil, err
 	}
 	var r *ent.Role
-	err := s.inTx(ctx, func(tx *opTx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
 		r, err = tx.Role.Create().SetOrganizationID(in.OrganizationID).
 			SetKey(in.Key).SetName(in.Name).SetNillableDescription(in.Description).Save(ctx)
 		if err != nil {
@@ -53,7 +53,7 @@ type RoleChange struct {
 // UpdateRole changes a role's key, name or description.
 func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (*ent.Role, error) {
 	var r *ent.Role
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		was, err := tx.Role.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such role")
@@ -85,7 +85,7 @@ func (s *Service) UpdateRole(ctx context.Context, id uuid.UUID, in RoleChange) (
 // DeleteRole deletes a role and its group mappings; an organization whose
 // default role it was has none afterwards.
 func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		r, err := tx.Role.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such role")
@@ -123,7 +123,7 @@ func (s *Service) DeleteRole(ctx context.Context, id uuid.UUID) error {
 // organization's users who are in no group mapped to a role.
 func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
 	var org *ent.Organization
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		was, err := tx.Organization.Get(ctx, orgID)
 		if err != nil {
 			return notFoundOn(err, "organizationID", "no such organization")
@@ -157,7 +157,7 @@ func (s *Service) SetDefaultRole(ctx context.Context, orgID uuid.UUID, roleID *u
 
 // SetGroupRoles makes roleIDs exactly the roles mapped to a group.
 func (s *Service) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, g *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(ctx context.Context, tx *opTx, g *ent.Group) error {
 		want, err := rolesOf(ctx, tx, g.OrganizationID, roleIDs, func(i int) string { return fmt.Sprintf("roleIDs[%d]", i) })
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func (s *Service) SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs 
 // AssignRoleToGroup maps one more role to a group; an existing mapping is
 // kept.
 func (s *Service) AssignRoleToGroup(ctx context.Context, groupID, roleID uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, g *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(ctx context.Context, tx *opTx, g *ent.Group) error {
 		want, err := rolesOf(ctx, tx, g.OrganizationID, []uuid.UUID{roleID}, func(int) string { return "roleID" })
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (s *Service) AssignRoleToGroup(ctx context.Context, groupID, roleID uuid.UU
 
 // UnassignRoleFromGroup removes a role from a group, if mapped.
 func (s *Service) UnassignRoleFromGroup(ctx context.Context, groupID, roleID uuid.UUID) (*ent.Group, error) {
-	return s.changeGroupRoles(ctx, groupID, func(tx *opTx, _ *ent.Group) error {
+	return s.changeGroupRoles(ctx, groupID, func(ctx context.Context, tx *opTx, _ *ent.Group) error {
 		_, err := tx.GroupRole.Delete().Where(grouprole.GroupID(groupID), grouprole.RoleID(roleID)).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("unmap role: %w", err)
@@ -197,9 +197,9 @@ func (s *Service) UnassignRoleFromGroup(ctx context.Context, groupID, roleID uui
 }
 
 // changeGroupRoles runs change on a group's mappings in one transaction.
-func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, change func(tx *opTx, g *ent.Group) error) (*ent.Group, error) {
+func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, change func(ctx context.Context, tx *opTx, g *ent.Group) error) (*ent.Group, error) {
 	var g *ent.Group
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		var err error
 		if g, err = tx.Group.Get(ctx, groupID); err != nil {
 			return notFoundOn(err, "groupID", "no such group")
@@ -212,7 +212,7 @@ func (s *Service) changeGroupRoles(ctx context.Context, groupID uuid.UUID, chang
 		if err != nil {
 			return err
 		}
-		if err := change(tx, g); err != nil {
+		if err := change(ctx, tx, g); err != nil {
 			return err
 		}
 		after, err := groupRoleKeys(ctx, tx, g.ID)

@@ -127,7 +127,13 @@ func (s *Service) OpenTx(ctx context.Context) (context.Context, driver.Tx, error
 // events, the WatchCommits observers are told once the transaction has
 // committed; an operation that failed, or a transaction that rolled back,
 // tells no one.
-func (s *Service) inTx(ctx context.Context, f func(tx *opTx) error) error {
+//
+// f gets ctx marked as an operation's (see writes.go): its writes pass
+// the guard that refuses every mutation outside an operation. Its
+// parameter shadows the caller's ctx, so every statement in f uses the
+// marked one. A caller's transaction (OpenTx) is not marked: only the
+// operations that join it write.
+func (s *Service) inTx(ctx context.Context, f func(ctx context.Context, tx *opTx) error) error {
 	return store.WithTx(ctx, s.client, func(t *ent.Tx) error {
 		shared, _ := ctx.Value(noteKey{}).(*txNote)
 		n := shared
@@ -135,7 +141,7 @@ func (s *Service) inTx(ctx context.Context, f func(tx *opTx) error) error {
 			n, shared = &txNote{}, nil
 		}
 		mark := n.mark()
-		if err := f(&opTx{Client: t.Client(), dialect: s.dialect, note: n}); err != nil {
+		if err := f(operationContext(ctx), &opTx{Client: t.Client(), dialect: s.dialect, note: n}); err != nil {
 			n.undo(mark)
 			return err
 		}

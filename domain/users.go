@@ -39,7 +39,7 @@ func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFiel
 	if strings.TrimSpace(userName) == "" {
 		return nil, false, fault.FieldErrorf("userName", "is required")
 	}
-	provision := func(tx *opTx) error {
+	provision := func(ctx context.Context, tx *opTx) error {
 		u, created, err = s.provisionUser(ctx, tx, dirID, userName, f)
 		return err
 	}
@@ -116,7 +116,7 @@ func sameExternalID(stored string, sent any) bool {
 // returning nil fields means nothing changes: no write, no new version.
 func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Guard, next func(*ent.User) (UserFields, error)) (*ent.User, error) {
 	var u *ent.User
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		cur, err := s.lockedUser(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err
@@ -144,7 +144,7 @@ func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 
 // DeleteUser deletes a user and its memberships.
 func (s *Service) DeleteUser(ctx context.Context, dirID, id uuid.UUID, guard Guard) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		u, err := s.lockedUser(ctx, tx, dirID, id, guard)
 		if err != nil {
 			return err

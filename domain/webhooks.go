@@ -109,7 +109,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in NewWebhookEndpoi
 	}
 	sec := NewWebhookSecret()
 	var ep *ent.WebhookEndpoint
-	err = s.inTx(ctx, func(tx *opTx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		if err := requireOrganization(ctx, tx.Client, in.OrganizationID, "organizationID"); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 		}
 	}
 	var ep *ent.WebhookEndpoint
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such webhook endpoint")
@@ -190,7 +190,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, ch We
 
 // DeleteWebhookEndpoint deletes an endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		return notFoundOn(tx.WebhookEndpoint.DeleteOneID(id).Exec(ctx), "id", "no such webhook endpoint")
 	})
 	return wrap("delete webhook endpoint", err)
@@ -208,7 +208,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, id uuid.UUID, overlap
 	}
 	sec := NewWebhookSecret()
 	var ep *ent.WebhookEndpoint
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		was, err := tx.WebhookEndpoint.Get(ctx, id)
 		if err != nil {
 			return notFoundOn(err, "id", "no such webhook endpoint")
@@ -252,7 +252,7 @@ func WebhookEventID(id int64) string { return "evt_" + strconv.FormatInt(id, 10)
 // delivery again (whatever types the endpoint subscribes to), now; a
 // delivery of it already pending is left as it is.
 func (s *Service) ResendWebhookEvent(ctx context.Context, endpointID uuid.UUID, eventID int64) error {
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		ep, err := tx.WebhookEndpoint.Get(ctx, endpointID)
 		if err != nil {
 			return notFoundOn(err, "endpointID", "no such webhook endpoint")
@@ -270,7 +270,7 @@ func (s *Service) ResendWebhookEvent(ctx context.Context, endpointID uuid.UUID, 
 // endpoint subscribes to, and returns how many.
 func (s *Service) ResendWebhookEvents(ctx context.Context, endpointID uuid.UUID, since time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		ep, err := tx.WebhookEndpoint.Get(ctx, endpointID)
 		if err != nil {
 			return notFoundOn(err, "endpointID", "no such webhook endpoint")
@@ -377,7 +377,7 @@ func (s *Service) dispatch(ctx context.Context, now time.Time, ps ...predicate.W
 // since, up to a few pages.
 func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		q := tx.WebhookEndpoint.Query().Where(webhookendpoint.ID(id), webhookendpoint.Enabled(true))
 		if s.rowLocks {
 			q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
@@ -428,7 +428,7 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 // whether it acted.
 func (s *Service) DisableWebhookEndpoint(ctx context.Context, id uuid.UUID, reason string) (bool, error) {
 	acted := false
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		var err error
 		acted, err = disableEndpoint(ctx, tx, id, reason)
 		return err
@@ -462,7 +462,7 @@ func disableEndpoint(ctx context.Context, tx *opTx, id uuid.UUID, reason string)
 // platform.
 func (s *Service) ExtendWebhookLeases(ctx context.Context, ids []uuid.UUID, now, until time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *opTx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		var err error
 		n, err = tx.WebhookDelivery.Update().Where(webhookdelivery.IDIn(ids...),
 			webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.LeaseExpiresAtGT(now)).

@@ -23,7 +23,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -163,45 +162,6 @@ func settled() func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		if s.Dialect() == dialect.Postgres {
 			s.Where(sql.ExprP(s.C(event.FieldTxid) + " < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-		}
-	}
-}
-
-// Prune deletes the events created before now minus retention (every
-// organization's, as far as the viewer in ctx may: give it a platform
-// context) and returns how many.
-func Prune(ctx context.Context, c *ent.Client, retention time.Duration) (int, error) {
-	if retention <= 0 {
-		retention = DefaultRetention
-	}
-	n, err := c.Event.Delete().Where(event.CreatedAtLT(time.Now().Add(-retention))).Exec(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("prune events: %w", err)
-	}
-	return n, nil
-}
-
-// RunPruner prunes events older than retention at once and then every
-// interval, until ctx ends; failures are logged and retried at the next
-// tick. ctx should carry a platform viewer.
-func RunPruner(ctx context.Context, c *ent.Client, retention, interval time.Duration) {
-	if interval <= 0 {
-		interval = time.Hour
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := Prune(ctx, c, retention)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			slog.ErrorContext(ctx, "events: prune failed", "err", err)
-		case n > 0:
-			slog.InfoContext(ctx, "events: pruned", "count", n, "retention", retention.String())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }

@@ -56,7 +56,7 @@ func TestPrune(t *testing.T) {
 			time.Now().Add(-31*24*time.Hour), evs[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		n, err := events.Prune(ctx, s.Client, 0)
+		n, err := svc.PruneEvents(ctx, 0)
 		if err != nil || n != 1 {
 			t.Fatalf("pruned %d, %v; want 1", n, err)
 		}

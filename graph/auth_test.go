@@ -34,7 +34,7 @@ func TestEndpointAuthentication(t *testing.T) {
 			t.Fatal(err)
 		}
 		var seen *access.Viewer
-		e := &endpoint{auth: auth.New(s.Client, auth.Config{CacheTTL: -1}), server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e := &endpoint{auth: auth.New(svc, auth.Config{CacheTTL: -1}), server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			seen = access.FromContext(r.Context())
 			w.WriteHeader(http.StatusTeapot)
 		})}

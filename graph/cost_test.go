@@ -56,7 +56,7 @@ func newSeededOrg(t testing.TB, c *ent.Client, dia, name string, n int) seededOr
 				SetFamilyName(fmt.Sprintf("Family%d", i)).SetDisplayName(fmt.Sprintf("Person %d", i)).
 				SetEmails([]schematype.MultiValue{{Value: un, Primary: true}, {Value: fmt.Sprintf("alias%d@other.example", i)}}))
 		}
-		if err := c.User.CreateBulk(bulk...).Exec(ctx); err != nil {
+		if err := c.User.CreateBulk(bulk...).Exec(domain.Seeding(ctx)); err != nil { // bulk fixtures
 			t.Fatalf("seed users: %v", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -175,7 +176,7 @@ func setUpFlow(t *testing.T, s *store.Store) *flow {
 		SetPhoneNumbers([]schematype.MultiValue{{Value: "+44 20 0000", Type: "mobile"}}).
 		SetAddresses([]schematype.Address{{Locality: "London", Country: "GB", Type: "home"}}).
 		SetEmployeeNumber("1815").SetDepartment("Analytics").SetManagerID("babbage").
-		ExecX(ctx)
+		ExecX(domain.Seeding(ctx)) // a fixture, written directly
 
 	f.ok(f.platform, `mutation($g: ID!, $r: [ID!]!) { setGroupRoles(groupID: $g, roleIDs: $r) { id roles { key } } }`,
 		map[string]any{"g": f.seed.groups["Admins"].ID, "r": []string{f.roles["admin"], f.roles["member"]}}, nil)

@@ -268,7 +268,7 @@ func NewHandler(svc *domain.Service, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	client := svc.Client()
 	if cfg.Auth == nil {
-		cfg.Auth = auth.New(client, auth.Config{})
+		cfg.Auth = auth.New(svc, auth.Config{})
 	}
 	cfg.scan = newScanPricer(svc, cfg.ScanRowsPerPoint)
 	schema := servedSchema()

@@ -162,7 +162,7 @@ type seeded struct {
 // given as group -> userNames.
 func seedDirectory(t testing.TB, c *ent.Client, dir *ent.Directory, userNames []string, members map[string][]string) seeded {
 	t.Helper()
-	ctx := access.PlatformContext(context.Background())
+	ctx := domain.Seeding(access.PlatformContext(context.Background())) // a fixture, written directly
 	out := seeded{users: map[string]*ent.User{}, groups: map[string]*ent.Group{}}
 	for _, name := range userNames {
 		u, err := c.User.Create().SetOrganizationID(dir.OrganizationID).SetDirectoryID(dir.ID).

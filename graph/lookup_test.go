@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema/schematype"
@@ -35,7 +36,7 @@ func TestRoleHolders(t *testing.T) {
 				off = append(off, u.ID)
 			}
 		}
-		client.User.Update().Where(user.IDIn(off...)).SetActive(false).ExecX(ctx)
+		client.User.Update().Where(user.IDIn(off...)).SetActive(false).ExecX(domain.Seeding(ctx)) // a fixture
 		all = client.User.Query().Order(ent.Asc(user.FieldUserName)).AllX(ctx)
 		eff, err := roles.Effective(ctx, client, all)
 		if err != nil {
@@ -115,8 +116,12 @@ func TestLookups(t *testing.T) {
 		ctx := access.PlatformContext(context.Background())
 		u := client.User.Query().Order(ent.Asc(user.FieldUserName)).FirstX(ctx)
 		u = client.User.UpdateOne(u).SetExternalID("ext-7").SetEmails([]schematype.MultiValue{
-			{Value: u.PrimaryEmail, Primary: true}, {Value: "Ada.Home@Example.org", Type: "home"}}).SaveX(ctx)
-		org := client.Organization.UpdateOneID(u.OrganizationID).SetExternalID("app-org-1").SaveX(ctx)
+			{Value: u.PrimaryEmail, Primary: true}, {Value: "Ada.Home@Example.org", Type: "home"}}).SaveX(domain.Seeding(ctx)) // a fixture
+		ext := "app-org-1"
+		org, err := domain.New(client, s.Dialect).UpdateOrganization(ctx, u.OrganizationID, domain.OrganizationChange{ExternalID: domain.Nullable[string]{Set: true, Value: &ext}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		a := newAPI(t, client, s.Dialect, Config{})
 		const lookup = `query($org: ID!, $email: String, $ext: String, $name: String) {
 			user(organizationID: $org, email: $email, externalID: $ext, userName: $name) { id } }`

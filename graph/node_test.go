@@ -49,6 +49,7 @@ func seedTenant(t *testing.T, c *ent.Client, dia, name string) tenant {
 		t.Fatalf("directory has %d tokens", len(toks))
 	}
 	tok := toks[0]
+	ctx = domain.Seeding(ctx) // fixtures, written directly: old ids no operation makes
 	u := c.User.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).SetUserName("u@" + name).SaveX(ctx)
 	g := c.Group.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).SetDisplayName("G " + name).SaveX(ctx)
 	r := c.Role.Create().SetOrganizationID(org.ID).SetKey("r").SetName("R").SaveX(ctx)

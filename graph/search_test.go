@@ -14,6 +14,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/store"
@@ -30,7 +31,7 @@ func TestSearchFinds(t *testing.T) {
 		org := newSeededOrg(t, s.Client, s.Dialect, "Find", 30)
 		ctx := access.PlatformContext(context.Background())
 		s.Client.User.Create().SetOrganizationID(org.org).SetDirectoryID(org.dir).SetUserName("odd").
-			SetEmails([]schematype.MultiValue{{Value: `Quote"Back\slash_100%@Odd.Example`}}).ExecX(ctx)
+			SetEmails([]schematype.MultiValue{{Value: `Quote"Back\slash_100%@Odd.Example`}}).ExecX(domain.Seeding(ctx)) // a fixture
 		cases := []struct {
 			query string
 			want  int

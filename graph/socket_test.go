@@ -454,11 +454,11 @@ func TestRevocationAcrossServers(t *testing.T) {
 	s1, s2 := openStore(t, url), openStore(t, url)
 	// Server 1 serves; only the database's notifications reach it.
 	b1 := startBroker(t, s1, broker.Config{DatabaseURL: url, IgnoreLocalCommits: true})
-	auth1 := auth.New(s1.Client, auth.Config{Announce: true, CacheTTL: time.Minute})
+	auth1 := auth.New(domain.New(s1.Client, s1.Dialect), auth.Config{Announce: true, CacheTTL: time.Minute})
 	b1.OnCredentialsChanged(auth1.Invalidate)
 	api1 := newAPI(t, s1.Client, s1.Dialect, Config{Broker: b1, Auth: auth1})
 	// Server 2 makes the changes.
-	auth.New(s2.Client, auth.Config{Announce: true})
+	auth.New(domain.New(s2.Client, s2.Dialect), auth.Config{Announce: true})
 	svc2 := domain.New(s2.Client, s2.Dialect)
 	pctx := access.PlatformContext(context.Background())
 	org, err := svc2.CreateOrganization(pctx, domain.NewOrganization{Name: "Acme"})

@@ -115,7 +115,7 @@ const usersWithGroupsAndRoles = `query($n: Int!) {
 // no group (so it gets the default role). It returns an org_read key.
 func seedOrganization(tb testing.TB, c *ent.Client, dia string, n int) string {
 	tb.Helper()
-	ctx := access.PlatformContext(context.Background())
+	ctx := domain.Seeding(access.PlatformContext(context.Background())) // bulk fixtures, written directly
 	svc := domain.New(c, dia)
 	org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Bench " + fmt.Sprint(n)})
 	if err != nil {

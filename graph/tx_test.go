@@ -38,7 +38,10 @@ func TestMutationOperationIsOneTransaction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kept := s.Client.Role.Create().SetOrganizationID(org.ID).SetKey("kept").SetName("Kept").SaveX(ctx)
+		kept, err := domain.New(s.Client, s.Dialect).CreateRole(ctx, domain.NewRole{OrganizationID: org.ID, Key: "kept", Name: "Kept"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		dir, err := domain.New(s.Client, s.Dialect).CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "jumpcloud"})
 		if err != nil {
 			t.Fatal(err)
@@ -132,7 +135,9 @@ func TestMutationUserErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Client.Role.Create().SetOrganizationID(org.ID).SetKey("kept").SetName("Kept").SaveX(ctx)
+		if _, err := domain.New(s.Client, s.Dialect).CreateRole(ctx, domain.NewRole{OrganizationID: org.ID, Key: "kept", Name: "Kept"}); err != nil {
+			t.Fatal(err)
+		}
 		roleKeys := func(t *testing.T) []string {
 			t.Helper()
 			keys, err := s.Client.Role.Query().Where(role.OrganizationID(org.ID)).

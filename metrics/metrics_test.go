@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/pgtest"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
@@ -157,7 +158,7 @@ func TestCountStatements(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Organization.Create().SetName("Acme").SetSlug("acme").Save(ctx); err != nil {
+		if _, err := tx.Organization.Create().SetName("Acme").SetSlug("acme").Save(domain.Seeding(ctx)); err != nil { // a fixture
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

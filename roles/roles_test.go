@@ -19,10 +19,17 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// fixtureContext is the platform context of these tests. Package roles is
+// below domain (domain's operations call it): its tests set up the rows it
+// computes from directly, with ent (domain.Seeding).
+func fixtureContext() context.Context {
+	return domain.Seeding(access.PlatformContext(context.Background()))
+}
+
 func TestEffective(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := fixtureContext()
 		org, err := domain.New(c, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +149,7 @@ func provision(ctx context.Context, c *ent.Client, dir *ent.Directory, userNames
 func TestEffectiveDeactivated(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := fixtureContext()
 		org, err := domain.New(c, s.Dialect).CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
@@ -191,7 +198,7 @@ func TestEffectiveDeactivated(t *testing.T) {
 func TestOfNewUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := fixtureContext()
 		svc := domain.New(c, s.Dialect)
 		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/store/storetest"
 )
@@ -18,7 +19,7 @@ import (
 // inserts and returns their ids.
 func seedUsers(tb testing.TB, e *env, n int) []string {
 	tb.Helper()
-	ctx := access.PlatformContext(context.Background())
+	ctx := domain.Seeding(access.PlatformContext(context.Background())) // bulk fixtures, written directly
 	ids := make([]string, 0, n)
 	for start := 0; start < n; start += 2000 {
 		batch := make([]*ent.UserCreate, 0, 2000)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store/storetest"
@@ -34,7 +35,7 @@ func TestNeverReadingClientsOfALargeGroup(t *testing.T) {
 	a := newTenant(t, st, srv, "okta")
 	b := newTenant(t, st, srv, "entra")
 	const members = 40_000
-	ctx := access.PlatformContext(context.Background())
+	ctx := domain.Seeding(access.PlatformContext(context.Background())) // bulk fixtures, written directly
 	g := st.Client.Group.Create().SetOrganizationID(a.org.ID).SetDirectoryID(a.dir.ID).SetDisplayName("everyone").SaveX(ctx)
 	for from := 0; from < members; from += 2000 {
 		users := make([]*ent.UserCreate, 0, 2000)

@@ -102,10 +102,11 @@ func NewHandler(st *store.Store, opts Options) *Server {
 	if opts.MemberReadsPerDirectory <= 0 {
 		opts.MemberReadsPerDirectory = DefaultMemberReadsPerDirectory
 	}
+	svc := domain.New(client, st.Dialect)
 	if opts.Auth == nil {
-		opts.Auth = auth.New(client, auth.Config{})
+		opts.Auth = auth.New(svc, auth.Config{})
 	}
-	s := &Server{client: client, domain: domain.New(client, st.Dialect), opts: opts,
+	s := &Server{client: client, domain: svc, opts: opts,
 		dialect: st.Dialect, auth: opts.Auth, memberReads: newMemberReads(opts.MemberReadsPerDirectory)}
 	s.routes()
 	return s

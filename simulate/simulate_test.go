@@ -129,7 +129,7 @@ func TestVerifyNoticesDrift(t *testing.T) {
 	if err := sim.Verify(ctx); err != nil {
 		t.Fatalf("fresh sync: %v", err)
 	}
-	pctx := access.PlatformContext(ctx)
+	pctx := domain.Seeding(access.PlatformContext(ctx)) // a change behind the operations' back, on purpose
 	st.Client.Membership.Delete().Where(membership.HasUserWith(user.UserNameContains("u000000"))).ExecX(pctx)
 	err = sim.Verify(ctx)
 	if err == nil || !strings.Contains(err.Error(), "1 members missing") {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/organization"
@@ -136,7 +137,7 @@ func TestUpgradeFromTheFormerRunner(t *testing.T) {
 				t.Fatalf("%s: %v", stmt, err)
 			}
 		}
-		pctx := access.PlatformContext(ctx)
+		pctx := domain.Seeding(access.PlatformContext(ctx)) // rows of a former schema, written directly
 		c := s.Client
 		org := c.Organization.Create().SetName("Acme").SetSlug("acme").SaveX(pctx)
 		// The directory is written with the first version's columns: the

@@ -62,7 +62,7 @@ func TestPooledStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(scim.NewHandler(s, scim.Options{Auth: auth.New(s.Client, auth.Config{})}))
+	srv := httptest.NewServer(scim.NewHandler(s, scim.Options{Auth: auth.New(svc, auth.Config{})}))
 	t.Cleanup(srv.Close)
 	base := srv.URL + domain.SCIMPath + dir.Directory.ID.String()
 
@@ -113,7 +113,7 @@ func TestPooledStore(t *testing.T) {
 	for i := range lookups {
 		wg.Go(func() {
 			// A new authenticator each time: its cache would hide the look-up.
-			if _, err := auth.New(s.Client, auth.Config{}).APIKey(context.Background(), "Bearer "+key.Key); err != nil {
+			if _, err := auth.New(svc, auth.Config{}).APIKey(context.Background(), "Bearer "+key.Key); err != nil {
 				fail("API-key look-up %d: %v", i, err)
 			}
 		})

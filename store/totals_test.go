@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/store"
@@ -17,7 +18,9 @@ import (
 // inserts, deletes by predicate and rolled-back writes.
 func TestDirectoryTotals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := access.PlatformContext(context.Background())
+		// The triggers are tested on writes no operation makes (bulk, by
+		// predicate): written directly.
+		ctx := domain.Seeding(access.PlatformContext(context.Background()))
 		c := s.Client
 		org := c.Organization.Create().SetName("Acme").SetSlug("acme").SaveX(ctx)
 		dir := c.Directory.Create().SetOrganizationID(org.ID).SetName("A").SetProvider("okta").SaveX(ctx)

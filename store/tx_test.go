@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/fault"
@@ -19,7 +20,8 @@ import (
 func TestWithTx(t *testing.T) {
 	errFail := errors.New("fail")
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		base := access.PlatformContext(context.Background())
+		// Package store is below domain: its own tests write directly.
+		base := domain.Seeding(access.PlatformContext(context.Background()))
 		exists := func(t *testing.T, slug string) bool {
 			t.Helper()
 			ok, err := s.Client.Organization.Query().Where(organization.Slug(slug)).Exist(base)
@@ -117,7 +119,8 @@ func TestWithTx(t *testing.T) {
 // owner.
 func TestWithTxSavepoint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		base := access.PlatformContext(context.Background())
+		// Package store is below domain: its own tests write directly.
+		base := domain.Seeding(access.PlatformContext(context.Background()))
 		outer, err := s.Client.Tx(base)
 		if err != nil {
 			t.Fatal(err)

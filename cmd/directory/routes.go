@@ -35,14 +35,15 @@ func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Han
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsAuth(c.metricsToken, m.Handler()))
 	// One authenticator for both edges: one clock, one last-use throttle.
-	a := auth.New(s.Client, auth.Config{Announce: s.Dialect == dialect.Postgres})
+	svc := domain.New(s.Client, s.Dialect, domain.WebhookTargets(egress.Policy{AllowPrivate: c.webhook.allowPrivate}))
+	a := auth.New(svc, auth.Config{Announce: s.Dialect == dialect.Postgres})
 	// Another server's revocation holds here at once.
 	b.OnCredentialsChanged(a.Invalidate)
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
-	gql := graph.NewHandler(domain.New(s.Client, s.Dialect, domain.WebhookTargets(egress.Policy{AllowPrivate: c.webhook.allowPrivate})), gc)
+	gql := graph.NewHandler(svc, gc)
 	m.WatchSockets(gql.OpenSockets, gql.OpenSubscriptions)
 	if lc != nil {
 		lc.goingAway = gql.CloseSockets // a stopping server's sockets end with 1001

@@ -18,7 +18,6 @@ import (
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/apikey"
-	"github.com/acme/directory/events"
 	"github.com/acme/directory/metrics"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/webhook"
@@ -75,7 +74,7 @@ func serve(ctx context.Context, c config, out io.Writer) error {
 	workCtx, stopWork := context.WithCancel(access.PlatformContext(context.WithoutCancel(ctx)))
 	defer stopWork()
 	var work sync.WaitGroup
-	work.Go(func() { events.RunPruner(workCtx, s.Client, c.eventRetention, pruneInterval) })
+	work.Go(func() { domain.New(s.Client, s.Dialect).RunEventPruner(workCtx, c.eventRetention, pruneInterval) })
 	work.Go(func() {
 		webhook.New(domain.New(s.Client, s.Dialect), s.Dialect, webhook.Config{
 			PollInterval: c.webhook.poll, Schedule: schedule, DisableAfter: c.webhook.disableAfter,

@@ -79,7 +79,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/acme/directory/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// TypeValidator is a validator for the "type" field. It is called by the builders before save.
 	TypeValidator func(string) error

@@ -41,8 +41,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	apikeyMixinFields0 := apikeyMixin[0].Fields()
-	_ = apikeyMixinFields0
+	apikeyMixinHooks0 := apikeyMixin[0].Hooks()
+
+	apikey.Hooks[1] = apikeyMixinHooks0[0]
+	apikeyMixinFields1 := apikeyMixin[1].Fields()
+	_ = apikeyMixinFields1
 	apikeyFields := schema.APIKey{}.Fields()
 	_ = apikeyFields
 	// apikeyDescName is the schema descriptor for name field.
@@ -54,11 +57,11 @@ func init() {
 	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
 	// apikeyDescID is the schema descriptor for id field.
-	apikeyDescID := apikeyMixinFields0[0].Descriptor()
+	apikeyDescID := apikeyMixinFields1[0].Descriptor()
 	// apikey.DefaultID holds the default value on creation for the id field.
 	apikey.DefaultID = apikeyDescID.Default.(func() uuid.UUID)
 	directoryMixin := schema.Directory{}.Mixin()
-	directory.Policy = privacy.NewPolicies(directoryMixin[2], schema.Directory{})
+	directory.Policy = privacy.NewPolicies(directoryMixin[3], schema.Directory{})
 	directory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := directory.Policy.EvalMutation(ctx, m); err != nil {
@@ -67,18 +70,21 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	directoryMixinFields0 := directoryMixin[0].Fields()
-	_ = directoryMixinFields0
+	directoryMixinHooks0 := directoryMixin[0].Hooks()
+
+	directory.Hooks[1] = directoryMixinHooks0[0]
 	directoryMixinFields1 := directoryMixin[1].Fields()
 	_ = directoryMixinFields1
+	directoryMixinFields2 := directoryMixin[2].Fields()
+	_ = directoryMixinFields2
 	directoryFields := schema.Directory{}.Fields()
 	_ = directoryFields
 	// directoryDescCreatedAt is the schema descriptor for created_at field.
-	directoryDescCreatedAt := directoryMixinFields1[0].Descriptor()
+	directoryDescCreatedAt := directoryMixinFields2[0].Descriptor()
 	// directory.DefaultCreatedAt holds the default value on creation for the created_at field.
 	directory.DefaultCreatedAt = directoryDescCreatedAt.Default.(func() time.Time)
 	// directoryDescUpdatedAt is the schema descriptor for updated_at field.
-	directoryDescUpdatedAt := directoryMixinFields1[1].Descriptor()
+	directoryDescUpdatedAt := directoryMixinFields2[1].Descriptor()
 	// directory.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	directory.DefaultUpdatedAt = directoryDescUpdatedAt.Default.(func() time.Time)
 	// directory.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -114,11 +120,11 @@ func init() {
 	// directory.DefaultGroupTotal holds the default value on creation for the group_total field.
 	directory.DefaultGroupTotal = directoryDescGroupTotal.Default.(int)
 	// directoryDescID is the schema descriptor for id field.
-	directoryDescID := directoryMixinFields0[0].Descriptor()
+	directoryDescID := directoryMixinFields1[0].Descriptor()
 	// directory.DefaultID holds the default value on creation for the id field.
 	directory.DefaultID = directoryDescID.Default.(func() uuid.UUID)
 	directorytokenMixin := schema.DirectoryToken{}.Mixin()
-	directorytoken.Policy = privacy.NewPolicies(directorytokenMixin[1], schema.DirectoryToken{})
+	directorytoken.Policy = privacy.NewPolicies(directorytokenMixin[2], schema.DirectoryToken{})
 	directorytoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := directorytoken.Policy.EvalMutation(ctx, m); err != nil {
@@ -127,11 +133,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	directorytokenMixinHooks0 := directorytokenMixin[0].Hooks()
 	directorytokenHooks := schema.DirectoryToken{}.Hooks()
 
-	directorytoken.Hooks[1] = directorytokenHooks[0]
-	directorytokenMixinFields0 := directorytokenMixin[0].Fields()
-	_ = directorytokenMixinFields0
+	directorytoken.Hooks[1] = directorytokenMixinHooks0[0]
+
+	directorytoken.Hooks[2] = directorytokenHooks[0]
+	directorytokenMixinFields1 := directorytokenMixin[1].Fields()
+	_ = directorytokenMixinFields1
 	directorytokenFields := schema.DirectoryToken{}.Fields()
 	_ = directorytokenFields
 	// directorytokenDescCreatedAt is the schema descriptor for created_at field.
@@ -139,11 +148,11 @@ func init() {
 	// directorytoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	directorytoken.DefaultCreatedAt = directorytokenDescCreatedAt.Default.(func() time.Time)
 	// directorytokenDescID is the schema descriptor for id field.
-	directorytokenDescID := directorytokenMixinFields0[0].Descriptor()
+	directorytokenDescID := directorytokenMixinFields1[0].Descriptor()
 	// directorytoken.DefaultID holds the default value on creation for the id field.
 	directorytoken.DefaultID = directorytokenDescID.Default.(func() uuid.UUID)
 	eventMixin := schema.Event{}.Mixin()
-	event.Policy = privacy.NewPolicies(eventMixin[0], schema.Event{})
+	event.Policy = privacy.NewPolicies(eventMixin[1], schema.Event{})
 	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := event.Policy.EvalMutation(ctx, m); err != nil {
@@ -152,6 +161,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	eventMixinHooks0 := eventMixin[0].Hooks()
+
+	event.Hooks[1] = eventMixinHooks0[0]
 	eventFields := schema.Event{}.Fields()
 	_ = eventFields
 	// eventDescType is the schema descriptor for type field.
@@ -167,7 +179,7 @@ func init() {
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	groupMixin := schema.Group{}.Mixin()
-	group.Policy = privacy.NewPolicies(groupMixin[3], schema.Group{})
+	group.Policy = privacy.NewPolicies(groupMixin[4], schema.Group{})
 	group.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := group.Policy.EvalMutation(ctx, m); err != nil {
@@ -176,32 +188,35 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	groupMixinHooks2 := groupMixin[2].Hooks()
+	groupMixinHooks0 := groupMixin[0].Hooks()
+	groupMixinHooks3 := groupMixin[3].Hooks()
 	groupHooks := schema.Group{}.Hooks()
 
-	group.Hooks[1] = groupMixinHooks2[0]
+	group.Hooks[1] = groupMixinHooks0[0]
 
-	group.Hooks[2] = groupHooks[0]
-	groupMixinFields0 := groupMixin[0].Fields()
-	_ = groupMixinFields0
+	group.Hooks[2] = groupMixinHooks3[0]
+
+	group.Hooks[3] = groupHooks[0]
 	groupMixinFields1 := groupMixin[1].Fields()
 	_ = groupMixinFields1
 	groupMixinFields2 := groupMixin[2].Fields()
 	_ = groupMixinFields2
+	groupMixinFields3 := groupMixin[3].Fields()
+	_ = groupMixinFields3
 	groupFields := schema.Group{}.Fields()
 	_ = groupFields
 	// groupDescCreatedAt is the schema descriptor for created_at field.
-	groupDescCreatedAt := groupMixinFields1[0].Descriptor()
+	groupDescCreatedAt := groupMixinFields2[0].Descriptor()
 	// group.DefaultCreatedAt holds the default value on creation for the created_at field.
 	group.DefaultCreatedAt = groupDescCreatedAt.Default.(func() time.Time)
 	// groupDescUpdatedAt is the schema descriptor for updated_at field.
-	groupDescUpdatedAt := groupMixinFields1[1].Descriptor()
+	groupDescUpdatedAt := groupMixinFields2[1].Descriptor()
 	// group.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	group.DefaultUpdatedAt = groupDescUpdatedAt.Default.(func() time.Time)
 	// group.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	group.UpdateDefaultUpdatedAt = groupDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// groupDescVersion is the schema descriptor for version field.
-	groupDescVersion := groupMixinFields2[0].Descriptor()
+	groupDescVersion := groupMixinFields3[0].Descriptor()
 	// group.DefaultVersion holds the default value on creation for the version field.
 	group.DefaultVersion = groupDescVersion.Default.(int)
 	// group.VersionValidator is a validator for the "version" field. It is called by the builders before save.
@@ -233,11 +248,11 @@ func init() {
 	// group.DisplayNameKeyValidator is a validator for the "display_name_key" field. It is called by the builders before save.
 	group.DisplayNameKeyValidator = groupDescDisplayNameKey.Validators[0].(func(string) error)
 	// groupDescID is the schema descriptor for id field.
-	groupDescID := groupMixinFields0[0].Descriptor()
+	groupDescID := groupMixinFields1[0].Descriptor()
 	// group.DefaultID holds the default value on creation for the id field.
 	group.DefaultID = groupDescID.Default.(func() uuid.UUID)
 	grouproleMixin := schema.GroupRole{}.Mixin()
-	grouprole.Policy = privacy.NewPolicies(grouproleMixin[0], schema.GroupRole{})
+	grouprole.Policy = privacy.NewPolicies(grouproleMixin[1], schema.GroupRole{})
 	grouprole.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := grouprole.Policy.EvalMutation(ctx, m); err != nil {
@@ -246,9 +261,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	grouproleMixinHooks0 := grouproleMixin[0].Hooks()
 	grouproleHooks := schema.GroupRole{}.Hooks()
 
-	grouprole.Hooks[1] = grouproleHooks[0]
+	grouprole.Hooks[1] = grouproleMixinHooks0[0]
+
+	grouprole.Hooks[2] = grouproleHooks[0]
 	grouproleFields := schema.GroupRole{}.Fields()
 	_ = grouproleFields
 	// grouproleDescCreatedAt is the schema descriptor for created_at field.
@@ -256,7 +274,7 @@ func init() {
 	// grouprole.DefaultCreatedAt holds the default value on creation for the created_at field.
 	grouprole.DefaultCreatedAt = grouproleDescCreatedAt.Default.(func() time.Time)
 	membershipMixin := schema.Membership{}.Mixin()
-	membership.Policy = privacy.NewPolicies(membershipMixin[0], schema.Membership{})
+	membership.Policy = privacy.NewPolicies(membershipMixin[1], schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := membership.Policy.EvalMutation(ctx, m); err != nil {
@@ -265,6 +283,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	membershipMixinHooks0 := membershipMixin[0].Hooks()
+
+	membership.Hooks[1] = membershipMixinHooks0[0]
 	membershipFields := schema.Membership{}.Fields()
 	_ = membershipFields
 	// membershipDescCreatedAt is the schema descriptor for created_at field.
@@ -281,21 +302,24 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationMixinHooks0 := organizationMixin[0].Hooks()
 	organizationHooks := schema.Organization{}.Hooks()
 
-	organization.Hooks[1] = organizationHooks[0]
-	organizationMixinFields0 := organizationMixin[0].Fields()
-	_ = organizationMixinFields0
+	organization.Hooks[1] = organizationMixinHooks0[0]
+
+	organization.Hooks[2] = organizationHooks[0]
 	organizationMixinFields1 := organizationMixin[1].Fields()
 	_ = organizationMixinFields1
+	organizationMixinFields2 := organizationMixin[2].Fields()
+	_ = organizationMixinFields2
 	organizationFields := schema.Organization{}.Fields()
 	_ = organizationFields
 	// organizationDescCreatedAt is the schema descriptor for created_at field.
-	organizationDescCreatedAt := organizationMixinFields1[0].Descriptor()
+	organizationDescCreatedAt := organizationMixinFields2[0].Descriptor()
 	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
 	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
 	// organizationDescUpdatedAt is the schema descriptor for updated_at field.
-	organizationDescUpdatedAt := organizationMixinFields1[1].Descriptor()
+	organizationDescUpdatedAt := organizationMixinFields2[1].Descriptor()
 	// organization.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	organization.DefaultUpdatedAt = organizationDescUpdatedAt.Default.(func() time.Time)
 	// organization.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -342,11 +366,11 @@ func init() {
 	// organization.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	organization.ExternalIDValidator = organizationDescExternalID.Validators[0].(func(string) error)
 	// organizationDescID is the schema descriptor for id field.
-	organizationDescID := organizationMixinFields0[0].Descriptor()
+	organizationDescID := organizationMixinFields1[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
 	organization.DefaultID = organizationDescID.Default.(func() uuid.UUID)
 	portalsessionMixin := schema.PortalSession{}.Mixin()
-	portalsession.Policy = privacy.NewPolicies(portalsessionMixin[1], schema.PortalSession{})
+	portalsession.Policy = privacy.NewPolicies(portalsessionMixin[2], schema.PortalSession{})
 	portalsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := portalsession.Policy.EvalMutation(ctx, m); err != nil {
@@ -355,8 +379,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	portalsessionMixinFields0 := portalsessionMixin[0].Fields()
-	_ = portalsessionMixinFields0
+	portalsessionMixinHooks0 := portalsessionMixin[0].Hooks()
+
+	portalsession.Hooks[1] = portalsessionMixinHooks0[0]
+	portalsessionMixinFields1 := portalsessionMixin[1].Fields()
+	_ = portalsessionMixinFields1
 	portalsessionFields := schema.PortalSession{}.Fields()
 	_ = portalsessionFields
 	// portalsessionDescCreatedAt is the schema descriptor for created_at field.
@@ -364,11 +391,11 @@ func init() {
 	// portalsession.DefaultCreatedAt holds the default value on creation for the created_at field.
 	portalsession.DefaultCreatedAt = portalsessionDescCreatedAt.Default.(func() time.Time)
 	// portalsessionDescID is the schema descriptor for id field.
-	portalsessionDescID := portalsessionMixinFields0[0].Descriptor()
+	portalsessionDescID := portalsessionMixinFields1[0].Descriptor()
 	// portalsession.DefaultID holds the default value on creation for the id field.
 	portalsession.DefaultID = portalsessionDescID.Default.(func() uuid.UUID)
 	roleMixin := schema.Role{}.Mixin()
-	role.Policy = privacy.NewPolicies(roleMixin[2], schema.Role{})
+	role.Policy = privacy.NewPolicies(roleMixin[3], schema.Role{})
 	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := role.Policy.EvalMutation(ctx, m); err != nil {
@@ -377,18 +404,21 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	roleMixinFields0 := roleMixin[0].Fields()
-	_ = roleMixinFields0
+	roleMixinHooks0 := roleMixin[0].Hooks()
+
+	role.Hooks[1] = roleMixinHooks0[0]
 	roleMixinFields1 := roleMixin[1].Fields()
 	_ = roleMixinFields1
+	roleMixinFields2 := roleMixin[2].Fields()
+	_ = roleMixinFields2
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
 	// roleDescCreatedAt is the schema descriptor for created_at field.
-	roleDescCreatedAt := roleMixinFields1[0].Descriptor()
+	roleDescCreatedAt := roleMixinFields2[0].Descriptor()
 	// role.DefaultCreatedAt holds the default value on creation for the created_at field.
 	role.DefaultCreatedAt = roleDescCreatedAt.Default.(func() time.Time)
 	// roleDescUpdatedAt is the schema descriptor for updated_at field.
-	roleDescUpdatedAt := roleMixinFields1[1].Descriptor()
+	roleDescUpdatedAt := roleMixinFields2[1].Descriptor()
 	// role.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	role.DefaultUpdatedAt = roleDescUpdatedAt.Default.(func() time.Time)
 	// role.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -435,11 +465,11 @@ func init() {
 	// role.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	role.DescriptionValidator = roleDescDescription.Validators[0].(func(string) error)
 	// roleDescID is the schema descriptor for id field.
-	roleDescID := roleMixinFields0[0].Descriptor()
+	roleDescID := roleMixinFields1[0].Descriptor()
 	// role.DefaultID holds the default value on creation for the id field.
 	role.DefaultID = roleDescID.Default.(func() uuid.UUID)
 	userMixin := schema.User{}.Mixin()
-	user.Policy = privacy.NewPolicies(userMixin[3], schema.User{})
+	user.Policy = privacy.NewPolicies(userMixin[4], schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := user.Policy.EvalMutation(ctx, m); err != nil {
@@ -448,32 +478,35 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	userMixinHooks2 := userMixin[2].Hooks()
+	userMixinHooks0 := userMixin[0].Hooks()
+	userMixinHooks3 := userMixin[3].Hooks()
 	userHooks := schema.User{}.Hooks()
 
-	user.Hooks[1] = userMixinHooks2[0]
+	user.Hooks[1] = userMixinHooks0[0]
 
-	user.Hooks[2] = userHooks[0]
-	userMixinFields0 := userMixin[0].Fields()
-	_ = userMixinFields0
+	user.Hooks[2] = userMixinHooks3[0]
+
+	user.Hooks[3] = userHooks[0]
 	userMixinFields1 := userMixin[1].Fields()
 	_ = userMixinFields1
 	userMixinFields2 := userMixin[2].Fields()
 	_ = userMixinFields2
+	userMixinFields3 := userMixin[3].Fields()
+	_ = userMixinFields3
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userMixinFields1[0].Descriptor()
+	userDescCreatedAt := userMixinFields2[0].Descriptor()
 	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
 	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
 	// userDescUpdatedAt is the schema descriptor for updated_at field.
-	userDescUpdatedAt := userMixinFields1[1].Descriptor()
+	userDescUpdatedAt := userMixinFields2[1].Descriptor()
 	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
 	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// userDescVersion is the schema descriptor for version field.
-	userDescVersion := userMixinFields2[0].Descriptor()
+	userDescVersion := userMixinFields3[0].Descriptor()
 	// user.DefaultVersion holds the default value on creation for the version field.
 	user.DefaultVersion = userDescVersion.Default.(int)
 	// user.VersionValidator is a validator for the "version" field. It is called by the builders before save.
@@ -509,11 +542,11 @@ func init() {
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
 	// userDescID is the schema descriptor for id field.
-	userDescID := userMixinFields0[0].Descriptor()
+	userDescID := userMixinFields1[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.
 	user.DefaultID = userDescID.Default.(func() uuid.UUID)
 	webhookattemptMixin := schema.WebhookAttempt{}.Mixin()
-	webhookattempt.Policy = privacy.NewPolicies(webhookattemptMixin[1], schema.WebhookAttempt{})
+	webhookattempt.Policy = privacy.NewPolicies(webhookattemptMixin[2], schema.WebhookAttempt{})
 	webhookattempt.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := webhookattempt.Policy.EvalMutation(ctx, m); err != nil {
@@ -522,8 +555,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	webhookattemptMixinFields0 := webhookattemptMixin[0].Fields()
-	_ = webhookattemptMixinFields0
+	webhookattemptMixinHooks0 := webhookattemptMixin[0].Hooks()
+
+	webhookattempt.Hooks[1] = webhookattemptMixinHooks0[0]
+	webhookattemptMixinFields1 := webhookattemptMixin[1].Fields()
+	_ = webhookattemptMixinFields1
 	webhookattemptFields := schema.WebhookAttempt{}.Fields()
 	_ = webhookattemptFields
 	// webhookattemptDescNumber is the schema descriptor for number field.
@@ -547,11 +583,11 @@ func init() {
 	// webhookattempt.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	webhookattempt.ErrorValidator = webhookattemptDescError.Validators[0].(func(string) error)
 	// webhookattemptDescID is the schema descriptor for id field.
-	webhookattemptDescID := webhookattemptMixinFields0[0].Descriptor()
+	webhookattemptDescID := webhookattemptMixinFields1[0].Descriptor()
 	// webhookattempt.DefaultID holds the default value on creation for the id field.
 	webhookattempt.DefaultID = webhookattemptDescID.Default.(func() uuid.UUID)
 	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
-	webhookdelivery.Policy = privacy.NewPolicies(webhookdeliveryMixin[2], schema.WebhookDelivery{})
+	webhookdelivery.Policy = privacy.NewPolicies(webhookdeliveryMixin[3], schema.WebhookDelivery{})
 	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
@@ -560,18 +596,21 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	webhookdeliveryMixinFields0 := webhookdeliveryMixin[0].Fields()
-	_ = webhookdeliveryMixinFields0
+	webhookdeliveryMixinHooks0 := webhookdeliveryMixin[0].Hooks()
+
+	webhookdelivery.Hooks[1] = webhookdeliveryMixinHooks0[0]
 	webhookdeliveryMixinFields1 := webhookdeliveryMixin[1].Fields()
 	_ = webhookdeliveryMixinFields1
+	webhookdeliveryMixinFields2 := webhookdeliveryMixin[2].Fields()
+	_ = webhookdeliveryMixinFields2
 	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
 	_ = webhookdeliveryFields
 	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
-	webhookdeliveryDescCreatedAt := webhookdeliveryMixinFields1[0].Descriptor()
+	webhookdeliveryDescCreatedAt := webhookdeliveryMixinFields2[0].Descriptor()
 	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
 	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
 	// webhookdeliveryDescUpdatedAt is the schema descriptor for updated_at field.
-	webhookdeliveryDescUpdatedAt := webhookdeliveryMixinFields1[1].Descriptor()
+	webhookdeliveryDescUpdatedAt := webhookdeliveryMixinFields2[1].Descriptor()
 	// webhookdelivery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	webhookdelivery.DefaultUpdatedAt = webhookdeliveryDescUpdatedAt.Default.(func() time.Time)
 	// webhookdelivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -599,11 +638,11 @@ func init() {
 	// webhookdelivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	webhookdelivery.LastErrorValidator = webhookdeliveryDescLastError.Validators[0].(func(string) error)
 	// webhookdeliveryDescID is the schema descriptor for id field.
-	webhookdeliveryDescID := webhookdeliveryMixinFields0[0].Descriptor()
+	webhookdeliveryDescID := webhookdeliveryMixinFields1[0].Descriptor()
 	// webhookdelivery.DefaultID holds the default value on creation for the id field.
 	webhookdelivery.DefaultID = webhookdeliveryDescID.Default.(func() uuid.UUID)
 	webhookendpointMixin := schema.WebhookEndpoint{}.Mixin()
-	webhookendpoint.Policy = privacy.NewPolicies(webhookendpointMixin[2], schema.WebhookEndpoint{})
+	webhookendpoint.Policy = privacy.NewPolicies(webhookendpointMixin[3], schema.WebhookEndpoint{})
 	webhookendpoint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := webhookendpoint.Policy.EvalMutation(ctx, m); err != nil {
@@ -612,18 +651,21 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	webhookendpointMixinFields0 := webhookendpointMixin[0].Fields()
-	_ = webhookendpointMixinFields0
+	webhookendpointMixinHooks0 := webhookendpointMixin[0].Hooks()
+
+	webhookendpoint.Hooks[1] = webhookendpointMixinHooks0[0]
 	webhookendpointMixinFields1 := webhookendpointMixin[1].Fields()
 	_ = webhookendpointMixinFields1
+	webhookendpointMixinFields2 := webhookendpointMixin[2].Fields()
+	_ = webhookendpointMixinFields2
 	webhookendpointFields := schema.WebhookEndpoint{}.Fields()
 	_ = webhookendpointFields
 	// webhookendpointDescCreatedAt is the schema descriptor for created_at field.
-	webhookendpointDescCreatedAt := webhookendpointMixinFields1[0].Descriptor()
+	webhookendpointDescCreatedAt := webhookendpointMixinFields2[0].Descriptor()
 	// webhookendpoint.DefaultCreatedAt holds the default value on creation for the created_at field.
 	webhookendpoint.DefaultCreatedAt = webhookendpointDescCreatedAt.Default.(func() time.Time)
 	// webhookendpointDescUpdatedAt is the schema descriptor for updated_at field.
-	webhookendpointDescUpdatedAt := webhookendpointMixinFields1[1].Descriptor()
+	webhookendpointDescUpdatedAt := webhookendpointMixinFields2[1].Descriptor()
 	// webhookendpoint.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	webhookendpoint.DefaultUpdatedAt = webhookendpointDescUpdatedAt.Default.(func() time.Time)
 	// webhookendpoint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -669,7 +711,7 @@ func init() {
 	// webhookendpoint.ConsecutiveFailuresValidator is a validator for the "consecutive_failures" field. It is called by the builders before save.
 	webhookendpoint.ConsecutiveFailuresValidator = webhookendpointDescConsecutiveFailures.Validators[0].(func(int) error)
 	// webhookendpointDescID is the schema descriptor for id field.
-	webhookendpointDescID := webhookendpointMixinFields0[0].Descriptor()
+	webhookendpointDescID := webhookendpointMixinFields1[0].Descriptor()
 	// webhookendpoint.DefaultID holds the default value on creation for the id field.
 	webhookendpoint.DefaultID = webhookendpointDescID.Default.(func() uuid.UUID)
 }

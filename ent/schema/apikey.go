@@ -28,7 +28,7 @@ type APIKey struct {
 
 // Mixin of the APIKey.
 func (APIKey) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.APIKey}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.APIKey}}
 }
 
 // Fields of the APIKey.

@@ -22,7 +22,7 @@ type Directory struct {
 
 // Mixin of the Directory.
 func (Directory) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.Directory}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Directory}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the Directory.

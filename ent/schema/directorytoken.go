@@ -37,7 +37,7 @@ type DirectoryToken struct {
 
 // Mixin of the DirectoryToken.
 func (DirectoryToken) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.DirectoryToken}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.DirectoryToken}, TenantMixin{}}
 }
 
 // Fields of the DirectoryToken.

@@ -28,7 +28,7 @@ type Event struct {
 
 // Mixin of the Event.
 func (Event) Mixin() []ent.Mixin {
-	return []ent.Mixin{TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the Event.

@@ -22,7 +22,7 @@ type Group struct {
 
 // Mixin of the Group.
 func (Group) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.Group}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Group}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the Group.

@@ -29,7 +29,7 @@ type GroupRole struct {
 
 // Mixin of the GroupRole.
 func (GroupRole) Mixin() []ent.Mixin {
-	return []ent.Mixin{TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, TenantMixin{}}
 }
 
 // Fields of the GroupRole.

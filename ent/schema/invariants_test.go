@@ -24,7 +24,7 @@ import (
 func TestGroupRoleStaysInItsOrganization(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := access.PlatformContext(background)
 		a, b := seed(t, c, "acme"), seed(t, c, "globex")
 		for _, tc := range []struct {
 			name         string
@@ -60,7 +60,7 @@ func TestGroupRoleStaysInItsOrganization(t *testing.T) {
 func TestActiveTokenLimitUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := access.PlatformContext(background)
 		for _, inTx := range []bool{true, false} {
 			t.Run(fmt.Sprintf("tx=%v", inTx), func(t *testing.T) {
 				a := seed(t, c, fmt.Sprintf("acme-%v", inTx))
@@ -103,7 +103,7 @@ func TestActiveTokenLimitUnderConcurrency(t *testing.T) {
 func TestGroupNameUniqueIgnoringCase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		ctx := access.PlatformContext(context.Background())
+		ctx := access.PlatformContext(background)
 		a := seed(t, c, "acme")
 		err := c.Group.Create().SetOrganizationID(a.org.ID).SetDirectoryID(a.dir.ID).
 			SetDisplayName("ADMINS").Exec(ctx)
@@ -151,7 +151,7 @@ func TestGroupNameUniqueIgnoringCase(t *testing.T) {
 func TestProvisionerStaysInItsDirectory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		c := s.Client
-		pctx := access.PlatformContext(context.Background())
+		pctx := access.PlatformContext(background)
 		a := seed(t, c, "acme")
 		dirB := c.Directory.Create().SetOrganizationID(a.org.ID).SetName("Okta").
 			SetProvider(schematype.ProviderOkta).SaveX(pctx)
@@ -166,7 +166,7 @@ func TestProvisionerStaysInItsDirectory(t *testing.T) {
 				SetHash(tok.Hash).SetPrefix(tok.Display).ExecX(pctx)
 		}
 
-		ctx := access.NewContext(context.Background(),
+		ctx := access.NewContext(background,
 			&access.Viewer{Scope: access.Provisioner, OrganizationID: a.org.ID, DirectoryID: a.dir.ID})
 		for name, q := range map[string]func(context.Context) (int, error){
 			"directories": c.Directory.Query().Count,

@@ -21,7 +21,7 @@ type Membership struct {
 
 // Mixin of the Membership.
 func (Membership) Mixin() []ent.Mixin {
-	return []ent.Mixin{TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the Membership.

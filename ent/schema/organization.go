@@ -27,7 +27,7 @@ type Organization struct {
 
 // Mixin of the Organization.
 func (Organization) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.Organization}, TimeMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Organization}, TimeMixin{}}
 }
 
 // Fields of the Organization.

@@ -25,7 +25,7 @@ type PortalSession struct {
 
 // Mixin of the PortalSession.
 func (PortalSession) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{}, TenantMixin{}}
 }
 
 // Fields of the PortalSession.

@@ -19,7 +19,7 @@ type Role struct {
 
 // Mixin of the Role.
 func (Role) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.Role}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Role}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the Role.

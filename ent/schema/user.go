@@ -23,7 +23,7 @@ type User struct {
 
 // Mixin of the User.
 func (User) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.User}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.User}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the User.

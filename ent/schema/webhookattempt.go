@@ -21,7 +21,7 @@ type WebhookAttempt struct {
 
 // Mixin of the WebhookAttempt.
 func (WebhookAttempt) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{}, TenantMixin{}}
 }
 
 // Fields of the WebhookAttempt.

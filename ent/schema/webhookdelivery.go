@@ -26,7 +26,7 @@ type WebhookDelivery struct {
 
 // Mixin of the WebhookDelivery.
 func (WebhookDelivery) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.WebhookDelivery}, TimeMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.WebhookDelivery}, TimeMixin{}, TenantMixin{Provisioned: true}}
 }
 
 // Fields of the WebhookDelivery.

@@ -21,7 +21,7 @@ type WebhookEndpoint struct {
 
 // Mixin of the WebhookEndpoint.
 func (WebhookEndpoint) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Tag: tableid.WebhookEndpoint}, TimeMixin{}, TenantMixin{}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.WebhookEndpoint}, TimeMixin{}, TenantMixin{}}
 }
 
 // Fields of the WebhookEndpoint.

@@ -86,7 +86,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/acme/directory/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// NumberValidator is a validator for the "number" field. It is called by the builders before save.
 	NumberValidator func(int) error
