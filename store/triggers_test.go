@@ -20,6 +20,7 @@ import (
 	entschema "entgo.io/ent/dialect/sql/schema"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	entmigrate "github.com/acme/directory/ent/migrate"
 	"github.com/acme/directory/ent/user"
@@ -98,7 +99,7 @@ func TestGeneratedMigrationKeepsTriggers(t *testing.T) {
 					if err := store.Migrate(ctx, s.DB, s.Dialect); err != nil {
 						t.Fatalf("migrate: %v", err)
 					}
-					pctx := access.PlatformContext(ctx)
+					pctx := domain.Seeding(access.PlatformContext(ctx)) // fixtures, written directly
 					c := s.Client
 					org := c.Organization.Create().SetName("Acme").SetSlug("acme").SaveX(pctx)
 					directory := c.Directory.Create().SetOrganizationID(org.ID).SetName("A").SetProvider("okta").SaveX(pctx)
