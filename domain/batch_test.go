@@ -3,6 +3,7 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -149,6 +150,69 @@ func TestGroupCommit(t *testing.T) {
 		}
 		if left, err := s.Client.Membership.Query().Where(membership.GroupID(g.ID)).Count(tn.platform); err != nil || left != n {
 			t.Fatalf("after removing no one: %d members (%v); want %d", left, err, n)
+		}
+	})
+}
+
+// TestProvisionGroupCommit: users provisioned at once into one directory
+// share transactions; a userName named twice, or one that exists, is taken
+// over as it would be alone; totals and events follow.
+func TestProvisionGroupCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		tn := newTenant(t, s, "Acme")
+		counter := &txCounter{Driver: entsql.OpenDB(s.Dialect, s.DB)}
+		svc := domain.New(ent.NewClient(ent.Driver(counter)), s.Dialect)
+		if _, _, err := tn.svc.ProvisionUser(tn.provider, tn.dir.ID, userFields("old@acme.test", "x-old", false)); err != nil {
+			t.Fatal(err)
+		}
+		counter.n.Store(0)
+		type req struct {
+			name, externalID string
+		}
+		var reqs []req
+		for i := range 24 {
+			reqs = append(reqs, req{name: fmt.Sprintf("u%02d@acme.test", i), externalID: fmt.Sprintf("x-%02d", i)})
+		}
+		reqs = append(reqs, req{"dup@acme.test", "x-dup"}, req{"DUP@acme.test", "x-dup"}, req{"old@acme.test", "x-old"})
+		created := make([]bool, len(reqs))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, r := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				u, c, err := svc.ProvisionUser(tn.provider, tn.dir.ID, userFields(r.name, r.externalID, true))
+				if err != nil || !u.Active {
+					t.Errorf("provision %s: %v, %v", r.name, u, err)
+					return
+				}
+				created[i] = c
+			}()
+		}
+		close(start)
+		wg.Wait()
+		txs := counter.n.Load()
+		t.Logf("%d provisionings in %d transactions", len(reqs), txs)
+		if txs >= int64(len(reqs)) {
+			t.Errorf("%d provisionings took %d transactions: none shared one", len(reqs), txs)
+		}
+		n := 0
+		for _, c := range created {
+			if c {
+				n++
+			}
+		}
+		if n != 25 || created[len(reqs)-1] {
+			t.Errorf("%d created (%v); want 25, and old@ taken over", n, created)
+		}
+		d, err := s.Client.Directory.Get(tn.platform, tn.dir.ID)
+		if err != nil || d.UserTotal != 26 {
+			t.Fatalf("user_total %d (%v); want 26", d.UserTotal, err)
+		}
+		evs, err := s.Client.Event.Query().Where(event.OrganizationID(tn.org.ID), event.Type(events.TypeUserCreated)).Count(tn.platform)
+		if err != nil || evs != 26 {
+			t.Fatalf("%d user.created (%v); want 26", evs, err)
 		}
 	})
 }

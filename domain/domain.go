@@ -36,6 +36,8 @@ type Service struct {
 	webhookTargets egress.Policy
 	// groupUpdates are the group updates waiting to share a transaction.
 	groupUpdates groupCommit[*groupUpdate]
+	// provisions are the new users waiting to share a transaction.
+	provisions groupCommit[*provisioning]
 }
 
 // Option configures a Service.

@@ -225,7 +225,12 @@ func keysOf(rs []*ent.Role) []string {
 // userCreated records user.created, with the user's effective roles,
 // eff (roles.OfNewUser, read before the insert).
 func userCreated(ctx context.Context, tx *opTx, u *ent.User, eff []*ent.Role) error {
-	return record(ctx, tx, userEvent(u, events.UserCreated{User: events.UserOf(u), Roles: nonNil(keysOf(eff))}, nil))
+	return record(ctx, tx, userCreatedEvent(u, eff))
+}
+
+// userCreatedEvent is user.created of u, whose effective roles are eff.
+func userCreatedEvent(u *ent.User, eff []*ent.Role) change {
+	return userEvent(u, events.UserCreated{User: events.UserOf(u), Roles: nonNil(keysOf(eff))}, nil)
 }
 
 // userChanged records the events of an update of a user from before to

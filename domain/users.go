@@ -33,12 +33,27 @@ func (s *Service) User(ctx context.Context, dirID, id uuid.UUID) (*ent.User, err
 // the same userName when a provider provisions it again: one deactivated
 // earlier (Okta re-assignment) or one with the same externalId (a retry).
 // An active user of that userName with another externalId is a Conflict.
-// created reports whether a new user was made.
-func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFields) (u *ent.User, created bool, err error) {
+// created reports whether a new user was made. New users of a directory
+// provisioned together share a transaction (group commit, provision.go).
+func (s *Service) ProvisionUser(ctx context.Context, dirID uuid.UUID, f UserFields) (*ent.User, bool, error) {
 	userName, _ := f[user.FieldUserName].(string)
 	if strings.TrimSpace(userName) == "" {
 		return nil, false, fault.FieldErrorf("userName", "is required")
 	}
+	if inCallersTx(ctx) {
+		return s.provisionAlone(ctx, dirID, userName, f)
+	}
+	p := &provisioning{dirID: dirID, userName: userName, f: f}
+	s.provisionBatched(ctx, p)
+	if p.err != nil {
+		return nil, false, wrap("provision user", p.err)
+	}
+	return p.u, p.created, nil
+}
+
+// provisionAlone is ProvisionUser in a transaction of its own (or the
+// caller's).
+func (s *Service) provisionAlone(ctx context.Context, dirID uuid.UUID, userName string, f UserFields) (u *ent.User, created bool, err error) {
 	provision := func(ctx context.Context, tx *opTx) error {
 		u, created, err = s.provisionUser(ctx, tx, dirID, userName, f)
 		return err
