@@ -171,12 +171,11 @@ type pendingMembers struct {
 	adds    []uuid.UUID            // users to add, each once
 	removes []uuid.UUID            // users to remove, each once
 	by      map[uuid.UUID]int      // the update (position in updates) that names each user
-	added   map[uuid.UUID]bool     // the users an update names to add
-	moved   map[uuid.UUID]bool     // the users whose membership the flush moved: true joined
 	seen    map[uuid.UUID]MemberOp // what names each user
 }
 
-// fits reports whether members names no user already pending.
+// fits reports whether members names no user that a pending update
+// names with the other operation (an add and a remove do not commute).
 func (p *pendingMembers) fits(members []MemberChange) bool {
 	for _, ch := range members {
 		for _, id := range ch.IDs {
