@@ -43,6 +43,8 @@ type groupUpdate struct {
 	err   error
 }
 
+func (u *groupUpdate) fail(err error) { u.g, u.err = nil, err }
+
 // groupKey is the key of updates that may share a transaction: of one
 // group, by one credential.
 type groupKey struct {

@@ -9,6 +9,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -17,7 +18,7 @@ import (
 const batchMax = 64
 
 // queued is one write waiting in a groupCommit.
-type queued[T any] struct {
+type queued[T failer] struct {
 	w T
 	// ctx is the caller's: its viewer writes the batch.
 	ctx context.Context
@@ -27,8 +28,12 @@ type queued[T any] struct {
 	batch      []*queued[T]
 }
 
+// failer is a write that can be told it failed: what a batch's writes
+// are told when writing them panicked.
+type failer interface{ fail(error) }
+
 // groupCommit queues the writes of each key while one is being written.
-type groupCommit[T any] struct {
+type groupCommit[T failer] struct {
 	mu sync.Mutex
 	// waiting has an entry (possibly empty) while a write of the key is
 	// being written.
@@ -58,13 +63,26 @@ func (gc *groupCommit[T]) do(ctx context.Context, key any, w T, write func(batch
 		gc.mu.Unlock()
 		q.batch = []*queued[T]{q}
 	}
+	defer gc.next(key, q)
 	write(q.batch)
+}
+
+// next ends q's batch: it tells the batch's other writes their results
+// are set (or, when writing panicked, that they failed), and hands the next
+// batch of key to the oldest waiting write, or ends the key. A panic goes
+// on up q's caller once no write is left waiting for it.
+func (gc *groupCommit[T]) next(key any, q *queued[T]) {
+	if r := recover(); r != nil {
+		for _, b := range q.batch {
+			b.w.fail(fmt.Errorf("domain: writing a batch panicked: %v", r))
+		}
+		defer panic(r)
+	}
 	for _, b := range q.batch {
 		if b != q {
 			close(b.done)
 		}
 	}
-	// Hand the next batch to the oldest waiting write, or end.
 	gc.mu.Lock()
 	if waiting := gc.waiting[key]; len(waiting) == 0 {
 		delete(gc.waiting, key)
@@ -81,7 +99,7 @@ func (gc *groupCommit[T]) do(ctx context.Context, key any, w T, write func(batch
 // first write (every write of a batch has the same), not cancelled when
 // one caller goes away, with the latest deadline of the batch, if each has
 // one.
-func batchContext[T any](batch []*queued[T]) (context.Context, context.CancelFunc) {
+func batchContext[T failer](batch []*queued[T]) (context.Context, context.CancelFunc) {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	var latest time.Time
 	for _, q := range batch {

@@ -36,6 +36,8 @@ type provisioning struct {
 	err      error
 }
 
+func (p *provisioning) fail(err error) { p.u, p.created, p.err = nil, false, err }
+
 // directoryKey is the key of provisioning requests that may share a
 // transaction: of one directory, by one credential.
 type directoryKey struct {
