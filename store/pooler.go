@@ -32,14 +32,17 @@ import (
 // parameters, but prepared statement "" requires 1"). Inside a transaction
 // the proxy keeps the server connection, so statements there are safe.
 //
-// pgConnector therefore sends a statement with arguments outside a
-// transaction as one simple-protocol Query message, the arguments written
-// into it as string constants (what lib/pq already does for a statement
-// without arguments, and pgx's simple protocol mode does for all). One
-// message cannot be split, and it costs one round trip where lib/pq's
-// two exchanges cost two; running each such statement in a transaction of
-// its own (BEGIN, Parse/Describe, Bind/Execute, COMMIT) would cost four.
-// (BenchmarkPooledStatement measures both.)
+// pgConnector therefore sends a statement with arguments as one
+// simple-protocol Query message, the arguments written into it as string
+// constants (what lib/pq already does for a statement without arguments,
+// and pgx's simple protocol mode does for all). One message cannot be
+// split, and it costs one round trip where lib/pq's two exchanges cost two;
+// running each such statement in a transaction of its own (BEGIN,
+// Parse/Describe, Bind/Execute, COMMIT) would cost four.
+// (BenchmarkPooledStatement measures both.) Inside a transaction, where a
+// proxy keeps the server connection and lib/pq's way would be safe, the
+// one message is kept for its round trip: every statement of a write
+// costs one exchange, not two.
 //
 // Each argument becomes an escape string constant, E'...', with quotes and
 // backslashes doubled, so its value is exactly the argument's text whatever
@@ -61,7 +64,8 @@ import (
 //     not valid UTF-8, or holds NUL, can only be bytea, so it is written in
 //     hex. The rest (valid UTF-8 with a backslash: a JSON document with an
 //     escaped character, say) would differ, so such a statement runs the
-//     way lib/pq runs it, inside a transaction of its own.
+//     way lib/pq runs it: in the transaction it is part of, or else inside
+//     a transaction of its own.
 //
 // A $n that is inside a string constant, a quoted identifier, a
 // dollar-quoted string, a comment, or an identifier (PostgreSQL allows $
@@ -215,8 +219,9 @@ var (
 
 func (c *pgConn) pq() pqConn { return c.Conn.(pqConn) }
 
-// BeginTx starts a transaction; until it ends, statements go as lib/pq
-// sends them (the proxy keeps the server connection for it).
+// BeginTx starts a transaction; until it ends, a statement that cannot be
+// written as one message goes as lib/pq sends it (the proxy keeps the
+// server connection for it).
 //
 // A BEGIN that fails on the network (the server or pooler closed the
 // connection: a PgBouncer restart) is reported as driver.ErrBadConn, so
@@ -287,13 +292,15 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error { return c.pq().Ch
 
 // QueryContext runs a query; see pgConnector.
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 || c.inTx {
+	if len(args) == 0 {
 		return c.pq().QueryContext(ctx, query, args)
 	}
 	q, err := interpolate(query, args)
 	switch {
 	case err == nil:
 		return c.pq().QueryContext(ctx, q, nil)
+	case errors.Is(err, errAmbiguous) && c.inTx:
+		return c.pq().QueryContext(ctx, query, args)
 	case errors.Is(err, errAmbiguous):
 		return c.queryInTx(ctx, query, args)
 	default:
@@ -303,13 +310,15 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 
 // ExecContext runs a statement; see pgConnector.
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 || c.inTx {
+	if len(args) == 0 {
 		return c.pq().ExecContext(ctx, query, args)
 	}
 	q, err := interpolate(query, args)
 	switch {
 	case err == nil:
 		return c.pq().ExecContext(ctx, q, nil)
+	case errors.Is(err, errAmbiguous) && c.inTx:
+		return c.pq().ExecContext(ctx, query, args)
 	case errors.Is(err, errAmbiguous):
 		return c.execInTx(ctx, query, args)
 	default:

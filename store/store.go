@@ -309,8 +309,16 @@ func connect(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		db = sql.OpenDB(c)
 		dialer = c.dialer
-	} else if db, err = sql.Open(driverName, dsn); err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dia, err)
+	} else {
+		// sql.Open makes no connection: it names the registered driver,
+		// whose connections the connector wraps (stmtcache.go).
+		named, err := sql.Open(driverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dia, err)
+		}
+		drv := named.Driver()
+		named.Close()
+		db = sql.OpenDB(&sqliteConnector{dsn: dsn, drv: drv})
 	}
 	if dia == dialect.Postgres {
 		db.SetMaxOpenConns(PostgresMaxConns)
