@@ -93,6 +93,10 @@ func TestPortalInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// What a person sees: no alert bar without words in it.
+		if bar := alertShown(t, ctx); bar == "(empty)" {
+			t.Errorf("%s: an empty alert bar is on screen", name)
+		}
 		// No layout break at 1280x800: nothing wider than the window.
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 		if err != nil || wide {
@@ -182,6 +186,28 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	shot(a, "roles")
 
+	// An error is shown in words, and goes away on Dismiss and when
+	// another tab is opened.
+	conflict := func(what string) {
+		t.Helper()
+		step(a, what,
+			chromedp.Click(chromedp.CSS("#tab-roles")),
+			chromedp.WaitVisible(chromedp.CSS("#panel-roles")),
+			chromedp.SetValue(chromedp.CSS("#role-key"), "admin"),
+			chromedp.SetValue(chromedp.CSS("#role-name"), "Administrator again"),
+			chromedp.Click(chromedp.CSS("#create-role")),
+			waitAlert("already has a role with this key"))
+		if bar := alertShown(t, a); bar == "" || bar == "(empty)" {
+			t.Fatalf("%s: the conflict is not on screen (alert bar %q)", what, bar)
+		}
+	}
+	conflict("create the role again")
+	step(a, "dismiss the error", chromedp.Click(chromedp.CSS("#alert-close")))
+	if bar := alertShown(t, a); bar != "" {
+		t.Errorf("after Dismiss the alert bar still shows %q", bar)
+	}
+	conflict("create the role again, then open another tab")
+
 	// Users: search finds Ada with the role; the detail shows it all.
 	step(a, "find a user with the role",
 		chromedp.Click(chromedp.CSS("#tab-users")),
@@ -195,6 +221,9 @@ func TestPortalInBrowser(t *testing.T) {
 		waitText("#user-detail .roles", "admin"),
 		waitText("#user-detail", "YourApp Admins"),
 		waitText("#user-detail", "Engineer"))
+	if bar := alertShown(t, a); bar != "" {
+		t.Errorf("the roles tab's error is still on screen on the users tab: %q", bar)
+	}
 	shot(a, "users")
 
 	// Groups: the group with its members and roles.
@@ -242,6 +271,23 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Errorf("organization B's portal shows A's data (%s, %v)", leak, err)
 	}
 
+	// Signed out, the portal shows the sign-in and nothing of an
+	// organization: no organization select, no Sign out, no empty alert.
+	out, cancelOut := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	open(out)
+	step(out, "open the portal signed out",
+		chromedp.Navigate(srv.base+"/portal/"),
+		chromedp.WaitVisible(chromedp.CSS("#signin")))
+	for _, sel := range []string{"#who", "#app", "#sign-out", "#org-select"} {
+		if shown(t, out, sel) {
+			t.Errorf("signed out, %s is on screen", sel)
+		}
+	}
+	if bar := alertShown(t, out); bar == "(empty)" {
+		t.Error("signed out, an empty alert bar is on screen")
+	}
+	cancelOut()
+
 	// A used link and an expired link are refused, in words.
 	expiring := link(orgA, 1)
 	time.Sleep(1100 * time.Millisecond)
@@ -255,6 +301,48 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Errorf("a %s link set cookies %q (%v)", name, c, err)
 		}
 		cancel()
+	}
+}
+
+// shown reports whether the element sel takes up room on the page: it
+// exists, its computed display is not none, and it has a box.
+func shown(t *testing.T, ctx context.Context, sel string) bool {
+	t.Helper()
+	on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); return !!e && getComputedStyle(e).display !== "none" && e.getClientRects().length > 0; })()`, sel)))
+	if err != nil {
+		t.Fatalf("is %s shown: %v", sel, err)
+	}
+	return on
+}
+
+// alertShown is the text of the alert bar as a person sees it: "" when it
+// is not on screen, "(empty)" when it is on screen without words.
+func alertShown(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	if !shown(t, ctx, "#alert") {
+		return ""
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("alert-text").textContent.trim()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text == "" {
+		return "(empty)"
+	}
+	return text
+}
+
+// waitAlert waits until the alert bar is on screen with want in its text.
+func waitAlert(want string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf(`(() => { const a = document.getElementById("alert"); return getComputedStyle(a).display !== "none" && a.textContent.includes(%q); })()`, want)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, fmt.Errorf("waiting for the alert bar to show %q: %w", want, err)
+		}
+		return chromedp.Void{}, nil
 	}
 }
 
