@@ -87,19 +87,30 @@ func HasEmail(email string) predicate.User {
 }
 
 // Matching is the users a search box finds for query: a part of the
-// userName, a name or an email, without regard to case. On PostgreSQL each
+// userName, a name or an email, without regard to case, or a full name
+// (every word in the given or the family name). On PostgreSQL each
 // of its tests is served by a trigram index (migration
 // user_search_trigrams) when the query holds a trigram (IndexedSearch).
 func Matching(query string) predicate.User {
 	q := strings.TrimSpace(query)
-	return user.Or(
+	found := []predicate.User{
 		user.UserNameKeyContains(schematype.FoldKey(q)),
 		user.DisplayNameContainsFold(q),
 		user.GivenNameContainsFold(q),
 		user.FamilyNameContainsFold(q),
 		user.PrimaryEmailContainsFold(q),
 		emailsContain(q, true),
-	)
+	}
+	// A full name: every word in the given or the family name, in any
+	// order ("Ada Lovelace", "lovelace ada").
+	if words := strings.Fields(q); len(words) > 1 {
+		names := make([]predicate.User, len(words))
+		for i, w := range words {
+			names[i] = user.Or(user.GivenNameContainsFold(w), user.FamilyNameContainsFold(w))
+		}
+		found = append(found, user.And(names...))
+	}
+	return user.Or(found...)
 }
 
 // emailsContain is the users one of whose emails equals (or, with part,

@@ -19,10 +19,10 @@ import (
 	"github.com/acme/directory/store/storetest"
 )
 
-// TestRoleHolders: Role.users and the hasRoleID filter give, for every
-// role, exactly the users whose roles field names it (mapped and default
-// roles, deactivated users holding none), in a fixed number of statements
-// whatever the page size.
+// TestRoleHolders: Role.users and the hasRoleID and hasRoleKey filters
+// give, for every role, exactly the users whose roles field names it
+// (mapped and default roles, deactivated users holding none), in a fixed
+// number of statements whatever the page size.
 func TestRoleHolders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		client, count := countingClient(s)
@@ -53,6 +53,7 @@ func TestRoleHolders(t *testing.T) {
 			node(id: $role) { ... on Role { users(first: $n, after: $after, orderBy: {field: USER_NAME}) {
 				totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`
 		const filtered = `query($role: ID!) { users(first: 1, where: {hasRoleID: $role}) { totalCount } }`
+		const byKey = `query($key: String!) { users(first: 1, where: {hasRoleKey: $key}) { totalCount } }`
 		for _, r := range client.Role.Query().Order(ent.Asc(role.FieldKey)).AllX(ctx) {
 			var got []string
 			var after any
@@ -91,6 +92,11 @@ func TestRoleHolders(t *testing.T) {
 			a.ok(key, filtered, map[string]any{"role": r.ID}, &f)
 			if f.Users.TotalCount != len(w) {
 				t.Fatalf("role %s: hasRoleID filter counts %d; want %d", r.Key, f.Users.TotalCount, len(w))
+			}
+			var k struct{ Users struct{ TotalCount int } }
+			a.ok(key, byKey, map[string]any{"key": r.Key}, &k)
+			if k.Users.TotalCount != len(w) {
+				t.Fatalf("role %s: hasRoleKey filter counts %d; want %d", r.Key, k.Users.TotalCount, len(w))
 			}
 		}
 		// A fixed number of statements, whatever the page size.

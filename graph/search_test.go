@@ -50,6 +50,12 @@ func TestSearchFinds(t *testing.T) {
 			{"r_0", 0}, // _ is no wildcard
 			{"%", 1},   // nor is %
 			{"nobody", 0},
+			// A full name: each word in the given or the family name, in
+			// any order and case.
+			{"Given7 Family7", 1},
+			{"family12 GIVEN12", 1},
+			{"given1 family2", 0}, // Given1x and Family2x are never one user
+			{"given7 nobody", 0},
 		}
 		for _, c := range cases {
 			var data struct{ Users struct{ TotalCount int } }
@@ -108,6 +114,7 @@ func TestSearchUsesTrigramIndexes(t *testing.T) {
 		`{ users(where: {query: "user0042"}) { totalCount } }`,
 		`{ users(first: 10, where: {query: "alias777"}) { edges { node { id } } } }`,
 		`{ users(where: {or: [{query: "given123"}, {query: "family9876"}]}) { totalCount } }`,
+		`{ users(where: {query: "family123 given123"}) { totalCount } }`, // a full name
 	} {
 		rec.mu.Lock()
 		rec.queries = nil

@@ -41,3 +41,11 @@ func (r *userWhereInputResolver) HasRoleID(ctx context.Context, obj *ent.UserWhe
 	}
 	return nil
 }
+
+// HasRoleKey is the resolver for the hasRoleKey field.
+func (r *userWhereInputResolver) HasRoleKey(ctx context.Context, obj *ent.UserWhereInput, data *string) error {
+	if data != nil {
+		obj.AddPredicates(roles.HoldersOfKey(*data))
+	}
+	return nil
+}

@@ -236,11 +236,19 @@ func userIDs(users []*ent.User) []uuid.UUID {
 // group mapped to any role when it is their organization's default role.
 // It says in SQL what Effective computes, so "who has role R?" pages and
 // counts in the database; a test keeps the two in agreement.
-func Holders(role uuid.UUID) predicate.User {
+func Holders(role uuid.UUID) predicate.User { return holders(entrole.ID(role)) }
+
+// HoldersOfKey is Holders of the role with key in each user's own
+// organization (group-role mappings and default roles never cross
+// organizations, so the key names one role per organization).
+func HoldersOfKey(key string) predicate.User { return holders(entrole.Key(key)) }
+
+// holders is Holders of the roles that is selects.
+func holders(is predicate.Role) predicate.User {
 	return user.And(user.Active(true), user.Or(
-		user.HasGroupsWith(group.HasRolesWith(entrole.ID(role))),
+		user.HasGroupsWith(group.HasRolesWith(is)),
 		user.And(
-			user.HasOrganizationWith(organization.DefaultRoleID(role)),
+			user.HasOrganizationWith(organization.HasDefaultRoleWith(is)),
 			user.Not(user.HasGroupsWith(group.HasRoles())),
 		),
 	))
