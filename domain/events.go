@@ -251,11 +251,6 @@ func userChanged(ctx context.Context, tx *opTx, before, after *ent.User) error {
 		evs = append(evs, userEvent(after, events.UserUpdated{User: is}, prev))
 	}
 	if before.Active != after.Active {
-		var p events.Payload = events.UserDeactivated{User: is}
-		if after.Active {
-			p = events.UserReactivated{User: is}
-		}
-		evs = append(evs, userEvent(after, p, nil))
 		// Only active users have roles: the roles of the user that is
 		// active (before or after) are what moved.
 		active := before
@@ -266,11 +261,17 @@ func userChanged(ctx context.Context, tx *opTx, before, after *ent.User) error {
 		if err != nil {
 			return err
 		}
-		if keys := keysOf(eff[active.ID]); len(keys) > 0 {
-			from, to := keys, []string(nil)
-			if after.Active {
-				from, to = nil, keys
-			}
+		keys := nonNil(keysOf(eff[active.ID]))
+		from, to := keys, []string{}
+		var p events.Payload = events.UserDeactivated{User: is, Roles: to}
+		if after.Active {
+			from, to = []string{}, keys
+			p = events.UserReactivated{User: is, Roles: to}
+		}
+		// The roles lost or regained ride on the event itself, so a
+		// consumer of user.deactivated needs no second read.
+		evs = append(evs, userEvent(after, p, events.Roles{Roles: from}))
+		if len(keys) > 0 {
 			evs = append(evs, rolesChanged(after, from, to))
 		}
 	}

@@ -334,10 +334,12 @@ func TestEventsOfRoles(t *testing.T) {
 			code(t, "set active", err, "")
 		}
 		deactivate(false)
-		ob.expect("deactivate", want{typ: events.TypeUserDeactivated, subject: ada},
+		ob.expect("deactivate", want{typ: events.TypeUserDeactivated, subject: ada,
+			previous: map[string]any{"roles": toAny([]string{"admin"})}, roles: []string{}},
 			rolesChanged(ada, []string{"admin"}, []string{}))
 		deactivate(true)
-		ob.expect("reactivate", want{typ: events.TypeUserReactivated, subject: ada},
+		ob.expect("reactivate", want{typ: events.TypeUserReactivated, subject: ada,
+			previous: map[string]any{"roles": toAny([]string{})}, roles: []string{"admin"}},
 			rolesChanged(ada, nil, []string{"admin"}))
 
 		_, err = tn.svc.UnassignRoleFromGroup(admin, g.ID, adm.ID)

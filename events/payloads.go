@@ -304,11 +304,18 @@ type UserCreated struct {
 type UserUpdated struct{ User }
 
 // UserDeactivated is user.deactivated: the user, now inactive, which holds
-// no role.
-type UserDeactivated struct{ User }
+// no role (roles is empty); previous (Roles) holds the role keys it lost.
+type UserDeactivated struct {
+	User
+	Roles []string `json:"roles"`
+}
 
-// UserReactivated is user.reactivated: the user, active again.
-type UserReactivated struct{ User }
+// UserReactivated is user.reactivated: the user, active again, and the
+// effective role keys it regained; previous (Roles) is empty.
+type UserReactivated struct {
+	User
+	Roles []string `json:"roles"`
+}
 
 // UserDeleted is user.deleted: the user as it was.
 type UserDeleted struct{ User }
