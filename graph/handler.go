@@ -361,6 +361,7 @@ func newServer(svc *domain.Service, es graphql.ExecutableSchema, cfg Config) *ha
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(pageLimit{max: cfg.MaxPageSize})
 	srv.Use(argLimit{nodes: cfg.MaxWhereNodes, values: cfg.MaxWhereValues, bytes: cfg.MaxStringBytes, list: cfg.MaxListValues})
+	srv.Use(newDeprecationLog(es.Schema()))
 	if cfg.RateLimitPerSecond > 0 {
 		// After shapeLimit, which measures the cost it charges.
 		b := newBuckets(cfg.RateLimitPerSecond, float64(cfg.RateLimitBurst))
