@@ -5,16 +5,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/roles"
+	"github.com/acme/directory/store"
 )
 
 // MemberOp is what a MemberChange does.
@@ -112,12 +110,12 @@ func (s *Service) insertMembers(ctx context.Context, tx *opTx, g *ent.Group, ids
 	}
 	now := time.Now()
 	for chunk := range slices.Chunk(ids, memberChunk) {
-		b := tx.statement()
+		b := store.NewArgs(tx.dialect)
 		query := `INSERT INTO "memberships" ("organization_id", "group_id", "created_at", "user_id") SELECT ` +
-			b.arg(g.OrganizationID) + `, ` + b.arg(g.ID) + `, ` + b.arg(now) + `, "id" FROM "users" WHERE "directory_id" = ` +
-			b.arg(g.DirectoryID) + ` AND "id" IN (` + b.ids(chunk) + `)` + lock +
+			b.Add(g.OrganizationID) + `, ` + b.Add(g.ID) + `, ` + b.Add(now) + `, "id" FROM "users" WHERE "directory_id" = ` +
+			b.Add(g.DirectoryID) + ` AND "id" IN (` + b.IDs(chunk) + `)` + lock +
 			` ON CONFLICT ("group_id", "user_id") DO NOTHING RETURNING "user_id"`
-		if err := returnedUsers(ctx, tx, query, b.args, m, true); err != nil {
+		if err := returnedUsers(ctx, tx, query, b.List, m, true); err != nil {
 			return err
 		}
 	}
@@ -127,18 +125,18 @@ func (s *Service) insertMembers(ctx context.Context, tx *opTx, g *ent.Group, ids
 // deleteAllMembers deletes every membership of the group and notes those
 // it ended.
 func deleteAllMembers(ctx context.Context, tx *opTx, group uuid.UUID, m moves) error {
-	b := tx.statement()
-	query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` RETURNING "user_id"`
-	return returnedUsers(ctx, tx, query, b.args, m, false)
+	b := store.NewArgs(tx.dialect)
+	query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.Add(group) + ` RETURNING "user_id"`
+	return returnedUsers(ctx, tx, query, b.List, m, false)
 }
 
 // deleteMembers deletes the memberships of the ids and notes those it
 // ended.
 func deleteMembers(ctx context.Context, tx *opTx, group uuid.UUID, ids []uuid.UUID, m moves) error {
 	for chunk := range slices.Chunk(ids, memberChunk) {
-		b := tx.statement()
-		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.arg(group) + ` AND "user_id" IN (` + b.ids(chunk) + `) RETURNING "user_id"`
-		if err := returnedUsers(ctx, tx, query, b.args, m, false); err != nil {
+		b := store.NewArgs(tx.dialect)
+		query := `DELETE FROM "memberships" WHERE "group_id" = ` + b.Add(group) + ` AND "user_id" IN (` + b.IDs(chunk) + `) RETURNING "user_id"`
+		if err := returnedUsers(ctx, tx, query, b.List, m, false); err != nil {
 			return err
 		}
 	}
@@ -252,36 +250,4 @@ func rolesMoved(ctx context.Context, tx *opTx, g *ent.Group, groupKeys []string,
 		}
 	}
 	return out, nil
-}
-
-// statement collects the arguments of a hand-written statement and writes
-// their placeholders in the dialect's style: $n on PostgreSQL, ? on SQLite
-// (which also reads $n, but looks named parameters up one by one: slow in
-// a statement of thousands).
-type statement struct {
-	numbered bool
-	args     []any
-}
-
-func (tx *opTx) statement() *statement { return &statement{numbered: tx.dialect == dialect.Postgres} }
-
-// arg adds v and returns its placeholder.
-func (b *statement) arg(v any) string {
-	b.args = append(b.args, v)
-	if b.numbered {
-		return "$" + strconv.Itoa(len(b.args))
-	}
-	return "?"
-}
-
-// ids adds ids and returns their placeholders, comma-separated.
-func (b *statement) ids(ids []uuid.UUID) string {
-	var s strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			s.WriteByte(',')
-		}
-		s.WriteString(b.arg(id))
-	}
-	return s.String()
 }

@@ -9,10 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-
-	"entgo.io/ent/dialect"
 
 	"github.com/google/uuid"
 
@@ -24,6 +20,7 @@ import (
 	"github.com/acme/directory/ent/predicate"
 	entrole "github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/store"
 )
 
 // maxInList bounds the ids of one IN (...) list, below SQLite's and
@@ -319,28 +316,12 @@ func Through(ctx context.Context, c *ent.Client, dia string, org, except uuid.UU
 	if len(users) > maxInList {
 		return nil, fmt.Errorf("effective roles: %d users in one statement; at most %d", len(users), maxInList)
 	}
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		if dia == dialect.Postgres {
-			return "$" + strconv.Itoa(len(args))
-		}
-		return "?"
-	}
-	var q strings.Builder
-	q.WriteString(`SELECT m."user_id", r."key", MAX(CASE WHEN m."group_id" = ` + arg(except) + ` THEN 0 ELSE 1 END) ` +
+	a := store.NewArgs(dia)
+	query := `SELECT m."user_id", r."key", MAX(CASE WHEN m."group_id" = ` + a.Add(except) + ` THEN 0 ELSE 1 END) ` +
 		`FROM "memberships" m JOIN "group_roles" gr ON gr."group_id" = m."group_id" JOIN "roles" r ON r."id" = gr."role_id" ` +
-		`WHERE m."user_id" IN (`)
-	for i, id := range users {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString(arg(id))
-	}
-	q.WriteString(`) GROUP BY m."user_id", r."key" UNION ALL SELECT NULL, r."key", 0 FROM "organizations" o ` +
-		`JOIN "roles" r ON r."id" = o."default_role_id" WHERE o."id" = ` + arg(org))
-	query := q.String()
-	rows, err := c.QueryContext(ctx, query, args...)
+		`WHERE m."user_id" IN (` + a.IDs(users) + `) GROUP BY m."user_id", r."key" ` +
+		`UNION ALL SELECT NULL, r."key", 0 FROM "organizations" o JOIN "roles" r ON r."id" = o."default_role_id" WHERE o."id" = ` + a.Add(org)
+	rows, err := c.QueryContext(ctx, query, a.List...)
 	if err != nil {
 		return nil, fmt.Errorf("effective roles: mapped keys: %w", err)
 	}
