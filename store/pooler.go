@@ -292,6 +292,20 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error { return c.pq().Ch
 
 // QueryContext runs a query; see pgConnector.
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.query(ctx, query, args)
+	if err != nil && !c.inTx && ctx.Err() == nil && lostConnection(err) && readOnly(query) {
+		// The connection died before the answer began (a pooler that
+		// shut down while the query waited in its queue, say). A read
+		// outside a transaction changes nothing, so database/sql may
+		// send it again on another connection: ErrBadConn asks for that.
+		// A write is never sent twice: whether it ran is unknown.
+		return nil, driver.ErrBadConn
+	}
+	return rows, err
+}
+
+// query runs a query; see pgConnector.
+func (c *pgConn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) == 0 {
 		return c.pq().QueryContext(ctx, query, args)
 	}
@@ -306,6 +320,47 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	default:
 		return nil, err
 	}
+}
+
+// lostConnection reports whether err is the network connection failing
+// (reset, closed, cut short), not an answer of the server.
+func lostConnection(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// readOnly reports whether query is one plain SELECT (or SHOW, VALUES,
+// TABLE): a statement that may be sent again without changing anything.
+// A WITH is not, since its parts may write; a SELECT … FOR UPDATE outside
+// a transaction locks nothing beyond itself, so it is.
+func readOnly(query string) bool {
+	i := 0
+	for i < len(query) {
+		switch {
+		case query[i] == ' ' || query[i] == '\t' || query[i] == '\n' || query[i] == '\r' || query[i] == '(':
+			i++
+		case strings.HasPrefix(query[i:], "--"):
+			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
+				i += j + 1
+			} else {
+				return false
+			}
+		case strings.HasPrefix(query[i:], "/*"):
+			i = endOfBlockComment(query, i)
+		default:
+			j := i
+			for j < len(query) && isIdent(query[j]) {
+				j++
+			}
+			switch strings.ToUpper(query[i:j]) {
+			case "SELECT", "SHOW", "VALUES", "TABLE":
+				return !strings.Contains(strings.ToUpper(query), "INTO")
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // ExecContext runs a statement; see pgConnector.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -341,5 +342,120 @@ func TestPooledSurvivesPgBouncerRestart(t *testing.T) {
 	}
 	for _, err := range errs {
 		t.Error(err)
+	}
+}
+
+// cuttingProxy forwards TCP connections to a database server and, when
+// armed, resets the next client connection that sends anything instead of
+// forwarding it: a pooler going away while a statement waits in its queue.
+type cuttingProxy struct {
+	ln    net.Listener
+	to    string
+	armed atomic.Bool
+	cuts  atomic.Int64
+}
+
+func newCuttingProxy(t *testing.T, to string) *cuttingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cuttingProxy{ln: ln, to: to}
+	t.Cleanup(func() { ln.Close() })
+	go p.serve()
+	return p
+}
+
+func (p *cuttingProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.forward(c.(*net.TCPConn))
+	}
+}
+
+func (p *cuttingProxy) forward(c *net.TCPConn) {
+	defer c.Close()
+	up, err := net.Dial("tcp", p.to)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	go func() { _, _ = io.Copy(c, up); c.Close() }()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if p.armed.CompareAndSwap(true, false) {
+			p.cuts.Add(1)
+			_ = c.SetLinger(0) // close with RST: "connection reset by peer"
+			return
+		}
+		if _, err := up.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// TestReadSentAgainWhenConnectionLost: a read outside a transaction whose
+// connection is reset before the answer is sent again on a new connection
+// and succeeds; a write is never sent twice (whether it ran is unknown), so
+// its caller sees the error.
+func TestReadSentAgainWhenConnectionLost(t *testing.T) {
+	direct := pgtest.New(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newCuttingProxy(t, u.Host)
+	via := *u
+	via.Host = p.ln.Addr().String()
+	s, err := store.OpenConfig(context.Background(), store.Config{DatabaseURL: via.String(), DirectURL: direct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.DB.ExecContext(ctx, "CREATE TABLE cut_probe (n int)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT $1::int",
+		"  /* a comment */ SELECT $1::int",
+		"-- a comment\n(SELECT $1::int)",
+		"VALUES ($1::int)",
+	} {
+		p.armed.Store(true)
+		var got int
+		if err := s.DB.QueryRowContext(ctx, q, 7).Scan(&got); err != nil || got != 7 {
+			t.Errorf("%q after a reset: %d, %v; want 7 on another connection", q, got, err)
+		}
+		if p.armed.Load() {
+			t.Fatalf("%q: the proxy cut nothing, so the test proves nothing", q)
+		}
+	}
+	for _, q := range []string{
+		"INSERT INTO cut_probe (n) VALUES ($1) RETURNING n",
+		"WITH x AS (INSERT INTO cut_probe (n) VALUES ($1) RETURNING n) SELECT n FROM x",
+		"SELECT $1::int AS n INTO cut_probe_copy",
+	} {
+		p.armed.Store(true)
+		var got int
+		err := s.DB.QueryRowContext(ctx, q, 7).Scan(&got)
+		if err == nil {
+			t.Errorf("%q after a reset succeeded: a write was sent again", q)
+		}
+	}
+	var n int
+	if err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM cut_probe").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows written by writes that were cut: %d, %v; want 0", n, err)
+	}
+	if got := p.cuts.Load(); got != 7 {
+		t.Fatalf("cuts: %d, want 7", got)
 	}
 }
