@@ -15,7 +15,10 @@
 // BENCH_DURATION=2s (per measurement), BENCH_OUT=bench/results,
 // BENCH_HOSTILE=0 (skip the hostile-callers phase), BENCH_HOSTILE_USERS=40000
 // (the users of the hostile phase's large fixture: its group holds them
-// all; default 40,000, 10,000 with BENCH_QUICK).
+// all; default 40,000, 10,000 with BENCH_QUICK). For a quick look at a few
+// rows while working on them: BENCH_ROWS=get_user,bare_get (the row ids
+// of results.go; only those rows run, no initial sync unless "sync" is
+// named) and BENCH_SIZES=1000,100000 (the fixtures' users).
 package main
 
 import (
@@ -61,7 +64,12 @@ type plan struct {
 	// hostileUsers are the users (and the largest group's members) of the
 	// fixture the cost bomb and the never-reading clients attack.
 	hostileUsers int
+	// only, when set, are the rows to run (BENCH_ROWS); nil runs them all.
+	only map[string]bool
 }
+
+// runs reports whether the plan measures row.
+func (p plan) runs(row string) bool { return p.only == nil || p.only[row] }
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -87,6 +95,27 @@ func main() {
 			os.Exit(2)
 		}
 		p.hostileUsers = n
+	}
+	if v := os.Getenv("BENCH_ROWS"); v != "" {
+		p.only = map[string]bool{}
+		for _, r := range strings.Split(v, ",") {
+			if _, ok := rows[r]; !ok {
+				fmt.Fprintf(os.Stderr, "bench: BENCH_ROWS: no row %q\n", r)
+				os.Exit(2)
+			}
+			p.only[r] = true
+		}
+	}
+	if v := os.Getenv("BENCH_SIZES"); v != "" {
+		p.sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				fmt.Fprintln(os.Stderr, "bench: BENCH_SIZES: want positive numbers")
+				os.Exit(2)
+			}
+			p.sizes = append(p.sizes, n)
+		}
 	}
 	if v := os.Getenv("BENCH_DBS"); v != "" {
 		p.dbs = strings.Split(v, ",")
@@ -217,14 +246,16 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 	hc := simulate.NewHTTPClient(32)
 
 	// The initial sync, through the simulator.
-	progress("%s: initial sync of %d users and %d groups through the simulator", db, p.syncUsers, p.syncGroups)
-	rep, err := simulate.Run(ctx, simulate.Config{URL: srv.url + domain.SCIMPath + syncDir.String(), Token: syncToken,
-		Users: p.syncUsers, Groups: p.syncGroups, Concurrency: 8, Seed: 1, HTTPClient: hc})
-	if err != nil {
-		return err
+	if p.runs(rowSync) {
+		progress("%s: initial sync of %d users and %d groups through the simulator", db, p.syncUsers, p.syncGroups)
+		rep, err := simulate.Run(ctx, simulate.Config{URL: srv.url + domain.SCIMPath + syncDir.String(), Token: syncToken,
+			Users: p.syncUsers, Groups: p.syncGroups, Concurrency: 8, Seed: 1, HTTPClient: hc})
+		if err != nil {
+			return err
+		}
+		res.put(rowSync, 0, db, 1, measurement{requests: rep.Requests(), errors: rep.Failures(), elapsed: rep.Sync,
+			p50: rep.Op("create_user").P50, p99: rep.Op("create_user").P99, once: true})
 	}
-	res.put(rowSync, 0, db, 1, measurement{requests: rep.Requests(), errors: rep.Failures(), elapsed: rep.Sync,
-		p50: rep.Op("create_user").P50, p99: rep.Op("create_user").P99, once: true})
 
 	// The baselines' own connection pool to the same database.
 	raw, err := openRaw(dbURL, dataDir)
@@ -256,6 +287,9 @@ func runDB(ctx context.Context, p plan, bin, db string, res *results) error {
 		res.hostile = append(res.hostile, h)
 	}
 	for i, c := range p.clients {
+		if !p.runs(rowRawInsert) {
+			break
+		}
 		table := fmt.Sprintf("bench_raw_%d", i)
 		if err := createScratch(ctx, raw, table); err != nil {
 			return err
@@ -379,6 +413,9 @@ func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, d
 		}, nil},
 	}
 	for _, k := range kinds {
+		if !p.runs(k.row) {
+			continue
+		}
 		for _, c := range p.clients {
 			progress("%s %d users: %s, %d clients", db, f.users, rows[k.row].label, c)
 			m := load(ctx, hc, c, p.dur, k.mk, k.onBody)
@@ -390,6 +427,9 @@ func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, d
 	}
 
 	// Single large operations, timed once.
+	if !p.runs(rowAdd10k) || !p.runs(rowEmpty50k) {
+		return nil
+	}
 	vals := make([]any, f.size10k)
 	for i := range vals {
 		vals[i] = map[string]any{"value": f.userIDs[i].String()}

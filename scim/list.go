@@ -398,6 +398,10 @@ func (p projection) wants(attr string) bool {
 	return false
 }
 
+// selects reports whether the request names attributes or excluded
+// attributes (else every attribute returned by default is).
+func (p projection) selects() bool { return len(p.include) > 0 || len(p.exclude) > 0 }
+
 // apply trims a resource document to the selection. Sub-attribute
 // selections ("name.givenName") keep only those sub-attributes.
 func (p projection) apply(doc map[string]any) map[string]any {

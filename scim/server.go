@@ -72,6 +72,8 @@ type Server struct {
 	mux     *http.ServeMux
 	// memberReads bounds each directory's member pages read at once.
 	memberReads *memberReads
+	// reads are the statements of the one-user reads (userread.go).
+	reads userReads
 }
 
 // NewHandler returns the SCIM handler for the store, to be mounted at
@@ -107,7 +109,8 @@ func NewHandler(st *store.Store, opts Options) *Server {
 		opts.Auth = auth.New(svc, auth.Config{})
 	}
 	s := &Server{client: client, domain: svc, opts: opts,
-		dialect: st.Dialect, auth: opts.Auth, memberReads: newMemberReads(opts.MemberReadsPerDirectory)}
+		dialect: st.Dialect, auth: opts.Auth, memberReads: newMemberReads(opts.MemberReadsPerDirectory),
+		reads: newUserReads(st.Dialect)}
 	s.routes()
 	return s
 }

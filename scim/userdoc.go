@@ -100,11 +100,9 @@ func absent(v any) bool {
 // keepUnknownExtensions copies the extension objects a provider sent that
 // this server has no columns for, so nothing it sent is lost.
 func keepUnknownExtensions(doc, raw map[string]any) {
-	for k, v := range raw {
-		if strings.HasPrefix(strings.ToLower(k), "urn:") && !isKnownSchema(k) {
-			doc[k] = v
-			doc["schemas"] = append(doc["schemas"].([]string), k)
-		}
+	for _, k := range unknownExtensions(raw) {
+		doc[k] = raw[k]
+		doc["schemas"] = append(doc["schemas"].([]string), k)
 	}
 }
 

@@ -2,8 +2,10 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -16,7 +18,10 @@ import (
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/fault"
+	"github.com/acme/directory/scim/filter"
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
 	"github.com/acme/directory/scim/where"
@@ -92,46 +97,55 @@ func groupsOf(ctx context.Context, c *ent.Client, dia string, ids ...uuid.UUID) 
 	return out, nil
 }
 
-// renderUser is the full document of one user, its groups included unless
-// the request excludes them or the user is new (in no group yet).
-func (s *Server) renderUser(r *http.Request, c *ent.Client, u *ent.User, isNew bool) (map[string]any, error) {
-	var groups map[uuid.UUID][]groupRef
-	if !isNew && requestProjection(r).wants("groups") {
-		var err error
-		if groups, err = groupsOf(r.Context(), c, s.dialect, u.ID); err != nil {
-			return nil, err
-		}
-	}
-	return userDoc(u, groups[u.ID], s.baseURL(r)), nil
-}
-
 // sendUser answers with a user, its ETag and, for creations, its Location.
 // isNew: the request made the user, so it is in no group.
 func (s *Server) sendUser(w http.ResponseWriter, r *http.Request, status int, u *ent.User, isNew bool) {
-	doc, err := s.renderUser(r, s.client, u, isNew)
-	if err != nil {
-		writeError(w, r, err)
-		return
+	proj := requestProjection(r)
+	var groups []groupRef
+	if !isNew && proj.wants("groups") {
+		byUser, err := groupsOf(r.Context(), s.client, s.dialect, u.ID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		groups = byUser[u.ID]
 	}
-	w.Header().Set("ETag", etag(u.Version))
-	if status == http.StatusCreated {
-		w.Header().Set("Location", s.baseURL(r)+"/Users/"+u.ID.String())
-	}
-	writeJSON(w, status, requestProjection(r).apply(doc))
+	s.writeUser(w, r, status, u, groups, proj)
 }
 
+// writeUser answers with user u, in groups, as proj selects it: written
+// directly (appendUser) when the request selects nothing.
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int, u *ent.User, groups []groupRef, proj projection) {
+	base := s.baseURL(r)
+	w.Header().Set("ETag", etag(u.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", base+"/Users/"+u.ID.String())
+	}
+	if !proj.selects() {
+		writeBody(w, status, appendUser(make([]byte, 0, 1024), u, groups, base))
+		return
+	}
+	writeJSON(w, status, proj.apply(userDoc(u, groups, base)))
+}
+
+// getUser answers GET /Users/{id}: one statement, the user with its
+// groups (userread.go).
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	id, err := resourceID(r, "user")
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	u, err := s.domain.User(r.Context(), directoryOf(r.Context()), id)
+	proj := requestProjection(r)
+	u, groups, err := s.readUser(r.Context(), true, id, proj.wants("groups"))
+	if err == nil && u == nil {
+		err = fault.Errorf(fault.NotFound, "no user with id %s", id)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.sendUser(w, r, http.StatusOK, u, false)
+	s.writeUser(w, r, http.StatusOK, u, groups, proj)
 }
 
 // readUserDoc reads a POST or PUT body into a canonical user document.
@@ -248,6 +262,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, next func(*e
 // at most limit of them, with one query for their groups.
 func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
+	if name, ok := userNameLookup(q, offset, limit); ok {
+		u, groups, err := s.readUser(ctx, false, schematype.FoldKey(name), q.proj.wants("groups"))
+		if err != nil || u == nil {
+			return 0, nil, err
+		}
+		return 1, []any{s.userListDoc(r, q, u, groups)}, nil
+	}
 	dir := directoryOf(ctx)
 	total, users, err := page[*ent.UserQuery, predicate.User, user.OrderOption, *ent.User](
 		ctx, s.client.User.Query, user.DirectoryID(dir), userKind, q, offset, limit,
@@ -271,12 +292,38 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 			return 0, nil, err
 		}
 	}
-	base := s.baseURL(r)
 	docs := make([]any, len(users))
 	for i, u := range users {
-		docs[i] = q.proj.apply(userDoc(u, groups[u.ID], base))
+		docs[i] = s.userListDoc(r, q, u, groups[u.ID])
 	}
 	return total, docs, nil
+}
+
+// userListDoc is the document of u in a list, as q selects it: its JSON
+// written directly when q selects nothing.
+func (s *Server) userListDoc(r *http.Request, q *listQuery, u *ent.User, groups []groupRef) any {
+	if !q.proj.selects() {
+		return json.RawMessage(appendUser(make([]byte, 0, 1024), u, groups, s.baseURL(r)))
+	}
+	return q.proj.apply(userDoc(u, groups, s.baseURL(r)))
+}
+
+// userNameLookup returns the userName a list asks for when it is the
+// look-up providers send before creating a user: the filter `userName eq
+// "…"` alone, the first page, no sort, no cursor. Its answer is one row
+// or none, read by the unique (directory_id, user_name_key) index in one
+// statement with the user's groups (readUser), as the filter's compiled
+// form compares the folded key (scim/where).
+func userNameLookup(q *listQuery, offset, limit int) (string, bool) {
+	c, ok := q.filter.(*filter.Compare)
+	if !ok || q.anyType || q.cursor != nil || q.sortBy != "" || offset != 0 || limit <= 0 {
+		return "", false
+	}
+	if c.Op != filter.OpEq || c.Value.Kind != filter.KindString || c.Value.Str == "" || c.Attr.Sub != "" ||
+		!strings.EqualFold(c.Attr.Name, "userName") || c.Attr.URN != "" && !strings.EqualFold(c.Attr.URN, schema.UserURN) {
+		return "", false
+	}
+	return c.Value.Str, true
 }
 
 // userKind is how user lists filter and sort.
