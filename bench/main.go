@@ -418,7 +418,11 @@ func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, d
 		}
 		for _, c := range p.clients {
 			progress("%s %d users: %s, %d clients", db, f.users, rows[k.row].label, c)
+			cpu0 := srv.cpu()
 			m := load(ctx, hc, c, p.dur, k.mk, k.onBody)
+			if used := srv.cpu() - cpu0; m.requests > 0 {
+				progress("  %s/s, server CPU %s a request", comma(int(m.rate())), fmtDur(used/time.Duration(m.requests)))
+			}
 			res.put(k.row, f.users, db, c, m)
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -125,6 +125,25 @@ func (s *server) memory() (rss, peak int64) {
 	return rss, peak
 }
 
+// cpu is the processor time the server has used (user and system), from
+// /proc (zero where /proc is missing), in clock ticks of 10 ms.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces) in
+	// parentheses: utime and stime are the 14th and 15th of the line.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 func tail(path string) string {
 	b, _ := os.ReadFile(path)
 	if len(b) > 2000 {

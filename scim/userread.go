@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -34,7 +36,8 @@ import (
 
 // userReads are the statement texts of one dialect.
 type userReads struct {
-	// byID and byKey read a user with its groups (one row a group), by id
+	// byID and byKey read a user with its groups (one row a group, in no
+	// order), by id
 	// or by user_name_key; the plain ones read the user alone, for a
 	// request that does not want the groups.
 	byID, byKey, plainByID, plainByKey string
@@ -60,7 +63,7 @@ func newUserReads(dia string) userReads {
 		q, _ := b.Select(cols...).From(u).
 			LeftJoin(m).On(m.C(membership.FieldUserID), u.C(user.FieldID)).
 			LeftJoin(g).On(g.C(group.FieldID), m.C(membership.FieldGroupID)).
-			Where(where).OrderBy(m.C(membership.FieldGroupID)).Query()
+			Where(where).Query()
 		return q
 	}
 	return userReads{
@@ -132,6 +135,10 @@ func (s *Server) readUser(ctx context.Context, byID bool, val any, groups bool) 
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("read user: %w", err)
 	}
+	// In id order, as groupsOf reads them: sorted here, not by the
+	// statement, which would sort on the database (a temporary b-tree on
+	// SQLite) what is a handful of rows.
+	slices.SortFunc(refs, func(a, b groupRef) int { return strings.Compare(a.ID, b.ID) })
 	return u, refs, nil
 }
 
