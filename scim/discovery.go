@@ -104,5 +104,5 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newListResponse(q, users+groups, append(udocs, gdocs...)))
+	s.writeList(w, r, q, users+groups, append(udocs, gdocs...))
 }

@@ -2,7 +2,6 @@ package scim
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -228,7 +227,21 @@ func (s *Server) sendGroupAs(w http.ResponseWriter, r *http.Request, status int,
 // sent an error can only be logged, and the response is aborted so the
 // client cannot take it for complete.
 func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, gid uuid.UUID, first []member, base string) {
-	buf := make([]byte, 0, 32<<10)
+	buf, ok := s.appendStreamed(w, r, make([]byte, 0, 32<<10), head, gid, first, base)
+	if ok {
+		w.Write(buf)
+	}
+}
+
+// appendStreamed appends to buf the group document head with its members,
+// from the page first on (no "members" attribute when first is empty),
+// writing buf out whenever it passes 16 KB and reading each next page
+// once the one before is written. ok is false when the client is gone;
+// a page that fails to read aborts the response (see streamMembers).
+func (s *Server) appendStreamed(w http.ResponseWriter, r *http.Request, buf, head []byte, gid uuid.UUID, first []member, base string) (_ []byte, ok bool) {
+	if len(first) == 0 {
+		return append(buf, head...), true
+	}
 	buf = append(buf, head[:len(head)-1]...)
 	buf = append(buf, `,"members":[`...)
 	ref := appendJSONString(nil, base+"/Users/")
@@ -242,7 +255,7 @@ func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []by
 			buf = appendMember(buf, m, ref)
 			if len(buf) > 16<<10 {
 				if _, err := w.Write(buf); err != nil {
-					return // the client is gone or too slow: the connection is closed
+					return buf, false // the client is gone or too slow: the connection is closed
 				}
 				buf = buf[:0]
 			}
@@ -256,8 +269,7 @@ func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []by
 			panic(http.ErrAbortHandler)
 		}
 	}
-	buf = append(buf, "]}"...)
-	w.Write(buf)
+	return append(buf, "]}"...), true
 }
 
 // appendMember appends the JSON of one member, by hand (a group of 50,000
@@ -275,21 +287,6 @@ func appendMember(buf []byte, m member, ref []byte) []byte {
 	buf = append(buf, ref...)
 	buf = append(buf, m.Value...) // a UUID read from the database: nothing to escape
 	return append(buf, `","type":"User"}`...)
-}
-
-// MarshalJSON encodes a member as appendMember does, for list responses.
-func (m member) MarshalJSON() ([]byte, error) {
-	out := []byte(`{"value":`)
-	out = appendJSONString(out, m.Value)
-	if m.Display != "" {
-		out = append(out, `,"display":`...)
-		out = appendJSONString(out, m.Display)
-	}
-	out = append(out, `,"$ref":`...)
-	out = appendJSONString(out, m.Ref)
-	out = append(out, `,"type":`...)
-	out = appendJSONString(out, m.Type)
-	return append(out, '}'), nil
 }
 
 // appendJSONString appends s as a JSON string, as encoding/json writes it
@@ -388,12 +385,11 @@ func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([
 	return page, nil
 }
 
-// member is one value of a group's members attribute.
+// member is one value of a group's members attribute, as read: its
+// "$ref" and "type" are written by appendMember.
 type member struct {
-	Value   string `json:"value"`
-	Display string `json:"display,omitempty"`
-	Ref     string `json:"$ref"`
-	Type    string `json:"type"`
+	Value   string
+	Display string
 }
 
 // logStreamError records a failure after the response has started.
@@ -401,26 +397,9 @@ func logStreamError(r *http.Request, err error) {
 	slog.ErrorContext(r.Context(), "scim: streaming group members", "path", r.URL.Path, "err", err)
 }
 
-// memberRows selects the members of groups (user id, display name, group
-// id) ordered by group and user. The
-// caller has already read the group through the privacy rules.
-func (s *Server) memberRows(ctx context.Context, groups ...uuid.UUID) (*sql.Rows, error) {
-	args := make([]any, len(groups))
-	for i, g := range groups {
-		args[i] = g
-	}
-	b := entsql.Dialect(s.dialect)
-	m, u := b.Table("memberships").As("m"), b.Table("users").As("u")
-	q := b.Select(u.C("id"), "COALESCE(NULLIF("+u.C("display_name")+", ''), "+u.C("user_name")+")", m.C("group_id")).
-		From(m).Join(u).On(u.C("id"), m.C("user_id")).
-		Where(entsql.In(m.C("group_id"), args...)).
-		OrderBy(m.C("group_id"), u.C("id"))
-	query, qargs := q.Query()
-	return s.client.QueryContext(ctx, query, qargs...)
-}
-
-// findGroups counts the groups matching q and renders a page of them, with
-// the members of the whole page in one query unless excluded.
+// findGroups counts the groups matching q and renders a page of them; the
+// members of each, unless excluded, are streamed when the page is written
+// (writeList).
 func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (int, []any, error) {
 	ctx := r.Context()
 	dir := directoryOf(ctx)
@@ -437,48 +416,91 @@ func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (i
 		return total, nil, err
 	}
 	base := s.baseURL(r)
-	docs := make([]map[string]any, len(groups))
-	byID := make(map[string]map[string]any, len(groups))
-	ids := make([]uuid.UUID, len(groups))
+	out := make([]any, len(groups))
 	for i, g := range groups {
-		docs[i] = q.proj.apply(groupDoc(g, base))
-		byID[g.ID.String()], ids[i] = docs[i], g.ID
-	}
-	if q.proj.wants(membersAttr) {
-		if err := s.attachMembers(ctx, byID, base, ids); err != nil {
+		doc := q.proj.apply(groupDoc(g, base))
+		if !q.proj.wants(membersAttr) {
+			out[i] = doc
+			continue
+		}
+		head, err := json.Marshal(doc)
+		if err != nil {
 			return 0, nil, err
 		}
-	}
-	out := make([]any, len(docs))
-	for i, d := range docs {
-		out[i] = d
+		out[i] = &streamedGroup{head: head, id: g.ID}
 	}
 	return total, out, nil
+}
+
+// streamedGroup is a group of a list page whose members are read and
+// written when the page is sent (writeList), a page of members at a time
+// as a single group's are: a page of large groups is never held in
+// memory whole. head is the group's document without its members.
+type streamedGroup struct {
+	head []byte
+	id   uuid.UUID
+}
+
+// writeList answers with a ListResponse of total and docs, streaming the
+// members of the groups among them. The first member page of the first
+// such group is read before the status is sent, so that a database that
+// fails at once still gets an error response; a failure later aborts it.
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q *listQuery, total int, docs []any) {
+	first := -1
+	for i, d := range docs {
+		if _, ok := d.(*streamedGroup); ok {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
+		return
+	}
+	env := newListResponse(q, total, docs)
+	env.Resources = []any{}
+	head, err := json.Marshal(env) // ... "Resources":[]}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := s.memberPage(r.Context(), docs[first].(*streamedGroup).id, "")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	base := s.baseURL(r)
+	buf := append(make([]byte, 0, 32<<10), head[:len(head)-2]...)
+	for i, d := range docs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		g, ok := d.(*streamedGroup)
+		if !ok {
+			b, err := json.Marshal(d)
+			if err != nil {
+				logStreamError(r, err)
+				panic(http.ErrAbortHandler)
+			}
+			buf = append(buf, b...)
+			continue
+		}
+		if i != first {
+			if page, err = s.memberPage(r.Context(), g.id, ""); err != nil {
+				logStreamError(r, err)
+				panic(http.ErrAbortHandler)
+			}
+		}
+		if buf, ok = s.appendStreamed(w, r, buf, g.head, g.id, page, base); !ok {
+			return
+		}
+	}
+	w.Write(append(buf, "]}"...))
 }
 
 // groupKind is how group lists filter and sort.
 var groupKind = listKind[predicate.Group, group.OrderOption]{
 	compile: where.Groups, compileAny: where.AnyGroups, order: where.GroupOrder, byID: ent.Asc(group.FieldID),
-}
-
-// attachMembers adds the members of a page of groups, in one query.
-func (s *Server) attachMembers(ctx context.Context, docs map[string]map[string]any, base string, ids []uuid.UUID) error {
-	rows, err := s.memberRows(ctx, ids...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m member
-		var gid string
-		if err := rows.Scan(&m.Value, &m.Display, &gid); err != nil {
-			return err
-		}
-		m.Ref, m.Type = base+"/Users/"+m.Value, "User"
-		if doc := docs[gid]; doc != nil {
-			list, _ := doc[membersAttr].([]member)
-			doc[membersAttr] = append(list, m)
-		}
-	}
-	return rows.Err()
 }

@@ -83,7 +83,7 @@ func (s *Server) lister(find finder) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		respondList(w, r, q, find)
+		s.respondList(w, r, q, find)
 	}
 }
 
@@ -95,17 +95,17 @@ func (s *Server) searcher(find finder) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		respondList(w, r, q, find)
+		s.respondList(w, r, q, find)
 	}
 }
 
-func respondList(w http.ResponseWriter, r *http.Request, q *listQuery, find finder) {
+func (s *Server) respondList(w http.ResponseWriter, r *http.Request, q *listQuery, find finder) {
 	total, docs, err := find(r, q, q.startIndex-1, q.count)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newListResponse(q, total, docs))
+	s.writeList(w, r, q, total, docs)
 }
 
 // queryParam reads a query parameter, its name in any letter case.

@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,6 +172,68 @@ func TestConcurrentMemberPatchesShareTransactions(t *testing.T) {
 		t.Logf("%d PATCHes in %d transactions", len(ids), txs)
 		if txs >= len(ids) {
 			t.Fatalf("%d PATCHes took %d transactions: none shared one", len(ids), txs)
+		}
+	})
+}
+
+// TestGroupListStreamsMembers: a page of groups carries each group's
+// members as a GET of the group does (all of them, over several member
+// pages, in user id order; no "members" for a group without any), read a
+// member page at a time per group rather than all the page's groups'
+// members in one statement; a root .search streams them too.
+func TestGroupListStreamsMembers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, rec := countedEnv(t, st)
+		ids := seedUsers(t, e, 2600)
+		big := e.must(201, "POST", "/Groups", groupBody("Big", ids[:2500]...))
+		e.must(201, "POST", "/Groups", groupBody("Empty"))
+		small := e.must(201, "POST", "/Groups", groupBody("Small", ids[2500:2510]...))
+		want := map[string][]any{}
+		for _, g := range []response{big, small} {
+			want[id(g)] = e.must(200, "GET", "/Groups/"+id(g), nil).body["members"].([]any)
+		}
+		if len(want[id(big)]) != 2500 {
+			t.Fatalf("GET of the big group: %d members", len(want[id(big)]))
+		}
+		check := func(name string, resources []any, groups int) {
+			t.Helper()
+			seen := 0
+			for _, x := range resources {
+				doc := x.(map[string]any)
+				if doc["displayName"] == nil {
+					continue // a user of the root search
+				}
+				seen++
+				got, has := doc["members"].([]any)
+				if w := want[doc["id"].(string)]; !reflect.DeepEqual(got, w) || has != (w != nil) {
+					t.Errorf("%s: group %v has %d members (present %v); want %d", name, doc["displayName"], len(got), has, len(w))
+				}
+			}
+			if seen != groups {
+				t.Errorf("%s: %d groups; want %d", name, seen, groups)
+			}
+		}
+		rec.reset()
+		list := e.must(200, "GET", "/Groups?count=10", nil)
+		check("list", list.body["Resources"].([]any), 3)
+		if total(list) != 3 || list.body["itemsPerPage"].(float64) != 3 {
+			t.Errorf("list: %s", list.raw[:min(len(list.raw), 200)])
+		}
+		rec.mu.Lock()
+		for _, q := range rec.queries {
+			if strings.Contains(q.query, "memberships") && !strings.Contains(strings.ToUpper(q.query), "LIMIT") {
+				t.Errorf("a member read without a page limit: %s", q.query)
+			}
+		}
+		rec.mu.Unlock()
+		search := e.must(200, "POST", "/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+			"startIndex": 2599, "count": 5})
+		check("root search", search.body["Resources"].([]any), 3)
+		none := e.must(200, "GET", "/Groups?excludedAttributes=members", nil)
+		for _, x := range none.body["Resources"].([]any) {
+			if _, has := x.(map[string]any)["members"]; has {
+				t.Errorf("excludedAttributes=members: %v has members", x.(map[string]any)["displayName"])
+			}
 		}
 	})
 }
