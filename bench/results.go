@@ -9,22 +9,26 @@ import (
 
 // Row ids.
 const (
-	rowGetUser    = "get_user"
-	rowFilter     = "filter"
-	rowListFirst  = "list_first"
-	rowListDeep   = "list_deep"
-	rowGetGroup   = "get_group"
-	rowGraphQL    = "graphql"
-	rowPost       = "post"
-	rowPut        = "put"
-	rowDeactivate = "deactivate"
-	rowAddMember  = "add_member"
-	rowAdd10k     = "add_10k"
-	rowEmpty50k   = "empty_50k"
-	rowSync       = "sync"
-	rowBareGet    = "bare_get"
-	rowBareWrite  = "bare_write"
-	rowRawInsert  = "raw_insert"
+	rowGetUser   = "get_user"
+	rowFilter    = "filter"
+	rowListFirst = "list_first"
+	rowListDeep  = "list_deep"
+	// rowCursorFirst and rowCursorDeep are RFC 9865 cursor pages: the
+	// first, and the one at 90 % of the directory.
+	rowCursorFirst = "cursor_first"
+	rowCursorDeep  = "cursor_deep"
+	rowGetGroup    = "get_group"
+	rowGraphQL     = "graphql"
+	rowPost        = "post"
+	rowPut         = "put"
+	rowDeactivate  = "deactivate"
+	rowAddMember   = "add_member"
+	rowAdd10k      = "add_10k"
+	rowEmpty50k    = "empty_50k"
+	rowSync        = "sync"
+	rowBareGet     = "bare_get"
+	rowBareWrite   = "bare_write"
+	rowRawInsert   = "raw_insert"
 )
 
 // rowInfo describes a table row.
@@ -38,26 +42,28 @@ type rowInfo struct {
 }
 
 var rows = map[string]rowInfo{
-	rowGetUser:    {"GET /Users/{id}", "GET BY ID", rowBareGet, true},
-	rowFilter:     {`GET /Users?filter=userName eq "…"`, "FILTER", rowBareGet, true},
-	rowListFirst:  {"GET /Users?count=50 (first page)", "LIST 50", "", true},
-	rowListDeep:   {"GET /Users?startIndex=90%&count=50", "LIST DEEP", "", true},
-	rowGetGroup:   {"GET /Groups/{id} (1,000 members)", "GET GROUP", "", true},
-	rowGraphQL:    {"GraphQL: 100 users with groups and roles", "GRAPHQL 100", "", true},
-	rowPost:       {"POST /Users", "POST", rowBareWrite, true},
-	rowPut:        {"PUT /Users/{id}", "PUT", "", true},
-	rowDeactivate: {"PATCH /Users/{id} active=false", "DEACTIVATE", rowBareWrite, true},
-	rowAddMember:  {"PATCH /Groups/{id} add 1 member (group of 1,000+)", "ADD MEMBER", "", true},
-	rowAdd10k:     {"PATCH /Groups/{id} adding 10,000 members (one request)", "", "", true},
-	rowEmpty50k:   {"PATCH /Groups/{id} emptying a 50,000-member group (one request)", "", "", true},
-	rowBareGet:    {"baseline: bare net/http handler, same SELECT by id", "BARE GET", "", true},
-	rowBareWrite:  {"baseline: bare net/http handler, INSERT user + event in one statement (SQLite: two INSERTs, one transaction)", "BARE WRITE", "", true},
-	rowRawInsert:  {"ceiling: raw INSERT loop (autocommit), the database's own; no row's baseline", "RAW INSERT", "", false},
-	rowSync:       {"initial sync through the simulator (8 in flight)", "", "", false},
+	rowGetUser:     {"GET /Users/{id}", "GET BY ID", rowBareGet, true},
+	rowFilter:      {`GET /Users?filter=userName eq "…"`, "FILTER", rowBareGet, true},
+	rowListFirst:   {"GET /Users?count=50 (first page)", "LIST 50", "", true},
+	rowListDeep:    {"GET /Users?startIndex=90%&count=50", "LIST DEEP", "", true},
+	rowCursorFirst: {"GET /Users?count=50&cursor (first page)", "", "", true},
+	rowCursorDeep:  {"GET /Users?count=50&cursor=… (position 90%)", "CURSOR DEEP", rowCursorFirst, true},
+	rowGetGroup:    {"GET /Groups/{id} (1,000 members)", "GET GROUP", "", true},
+	rowGraphQL:     {"GraphQL: 100 users with groups and roles", "GRAPHQL 100", "", true},
+	rowPost:        {"POST /Users", "POST", rowBareWrite, true},
+	rowPut:         {"PUT /Users/{id}", "PUT", "", true},
+	rowDeactivate:  {"PATCH /Users/{id} active=false", "DEACTIVATE", rowBareWrite, true},
+	rowAddMember:   {"PATCH /Groups/{id} add 1 member (group of 1,000+)", "ADD MEMBER", "", true},
+	rowAdd10k:      {"PATCH /Groups/{id} adding 10,000 members (one request)", "", "", true},
+	rowEmpty50k:    {"PATCH /Groups/{id} emptying a 50,000-member group (one request)", "", "", true},
+	rowBareGet:     {"baseline: bare net/http handler, same SELECT by id", "BARE GET", "", true},
+	rowBareWrite:   {"baseline: bare net/http handler, INSERT user + event in one statement (SQLite: two INSERTs, one transaction)", "BARE WRITE", "", true},
+	rowRawInsert:   {"ceiling: raw INSERT loop (autocommit), the database's own; no row's baseline", "RAW INSERT", "", false},
+	rowSync:        {"initial sync through the simulator (8 in flight)", "", "", false},
 }
 
 // rowOrder is the table's order.
-var rowOrder = []string{rowGetUser, rowFilter, rowListFirst, rowListDeep, rowGetGroup, rowGraphQL,
+var rowOrder = []string{rowGetUser, rowFilter, rowListFirst, rowListDeep, rowCursorFirst, rowCursorDeep, rowGetGroup, rowGraphQL,
 	rowPost, rowPut, rowDeactivate, rowAddMember, rowAdd10k, rowEmpty50k, rowBareGet, rowBareWrite, rowRawInsert, rowSync}
 
 type key struct {
@@ -135,6 +141,8 @@ func (r *results) markdown() string {
 				label = fmt.Sprintf("initial sync through the simulator: %s users, %d groups (8 in flight)", comma(r.p.syncUsers), r.p.syncGroups)
 			case rowListDeep:
 				label = fmt.Sprintf("GET /Users?startIndex=%s&count=50", comma(max(1, n*9/10)))
+			case rowCursorDeep:
+				label = fmt.Sprintf("GET /Users?count=50&cursor=… (position %s)", comma(max(1, n*9/10)))
 			case rowAdd10k:
 				label = fmt.Sprintf("PATCH /Groups/{id} adding %s members (one request)", comma(min(10000, n)))
 			case rowEmpty50k:
@@ -194,10 +202,16 @@ func (r *results) cell(id string, n int, db string, c int) string {
 	if info.baseline != "" && !rows[info.baseline].perSize {
 		baseKey.users = 0
 	}
-	if info.baseline == "" && (id == rowListFirst || id == rowListDeep) && len(r.p.sizes) > 1 && n == r.p.sizes[len(r.p.sizes)-1] {
+	// The lists at 100,000 users, and the reads at a million, against
+	// the same request at the smallest size.
+	if len(r.p.sizes) > 1 && n > r.p.sizes[0] && (n >= millionUsers && readRows[id] && id != rowBareGet ||
+		(id == rowListFirst || id == rowListDeep) && n == r.p.sizes[len(r.p.sizes)-1] && n < millionUsers) {
 		baseKey = key{id, r.p.sizes[0], db, c}
 		if b, ok := r.m[baseKey]; ok && b.rate() > 0 {
-			return s + fmt.Sprintf(" · **%.2f×** of %s users", m.rate()/b.rate(), comma(r.p.sizes[0]))
+			s += fmt.Sprintf(" · **%.2f×** of %s users", m.rate()/b.rate(), comma(r.p.sizes[0]))
+		}
+		if info.baseline == "" {
+			return s
 		}
 	}
 	if info.baseline != "" {
@@ -209,7 +223,7 @@ func (r *results) cell(id string, n int, db string, c int) string {
 }
 
 // baseName names a baseline after a ratio.
-var baseName = map[string]string{rowBareGet: "bare", rowBareWrite: "bare write"}
+var baseName = map[string]string{rowBareGet: "bare", rowBareWrite: "bare write", rowCursorFirst: "of the first page"}
 
 func plural(n int) string {
 	if n == 1 {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/google/uuid"
 
@@ -50,10 +53,11 @@ func newOrg(ctx context.Context, svc *domain.Service, name string) (orgID, dirID
 
 // seed makes a fixture of n users with direct inserts (ent bulk creates,
 // bypassing the API and the domain's operations: domain.Seeding, the load
-// tool's escape hatch), its three groups and their memberships, and maps
+// tool's escape hatch; or, when raw is set, multi-row INSERTs through it,
+// for the million users), its three groups and their memberships, and maps
 // the 1,000-member group to a role so the GraphQL page has roles to
 // resolve.
-func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
+func seed(ctx context.Context, st *store.Store, n int, raw *sql.DB) (*fixture, error) {
 	ctx = access.PlatformContext(ctx)
 	svc := domain.New(st.Client, st.Dialect)
 	f := &fixture{users: n}
@@ -63,7 +67,12 @@ func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
 		return nil, err
 	}
 	const batch = 500
-	for start := 0; start < n; start += batch {
+	if raw != nil {
+		if err := insertRaw(ctx, raw, st.Dialect == dialect.Postgres, f, n); err != nil {
+			return nil, err
+		}
+	}
+	for start := 0; start < n && raw == nil; start += batch {
 		end := min(start+batch, n)
 		bs := make([]*ent.UserCreate, 0, end-start)
 		for i := start; i < end; i++ {
@@ -86,6 +95,9 @@ func seed(ctx context.Context, st *store.Store, n int) (*fixture, error) {
 			SetDisplayName(name).Save(domain.Seeding(ctx))
 		if err != nil {
 			return uuid.Nil, fmt.Errorf("bench: create group %s: %w", name, err)
+		}
+		if raw != nil {
+			return g.ID, insertMembers(ctx, raw, st.Dialect == dialect.Postgres, f, g.ID, members)
 		}
 		for start := 0; start < members; start += batch {
 			end := min(start+batch, members)

@@ -40,7 +40,7 @@ func TestBareWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			f, err := seed(ctx, st, 1)
+			f, err := seed(ctx, st, 1, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,6 +128,50 @@ func TestBareWrite(t *testing.T) {
 			}
 			if n != 1 {
 				t.Errorf("user.created events = %d; want 1", n)
+			}
+		})
+	}
+}
+
+// TestRawSeed: the million-user fixture's raw inserts write users and
+// memberships that the server reads through ent like its own (ids, folded
+// keys, times), and the directory's user total follows them.
+func TestRawSeed(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			var dbURL, dataDir string
+			if db == "postgres" {
+				dbURL = pgtest.New(t)
+			} else {
+				dataDir = t.TempDir()
+			}
+			st, err := store.Open(ctx, dbURL, dataDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			raw, err := openRaw(dbURL, dataDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			f, err := seed(ctx, st, 1203, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pctx := access.PlatformContext(ctx)
+			d := st.Client.Directory.GetX(pctx, f.dirID)
+			if d.UserTotal != 1203 {
+				t.Errorf("user_total %d; want 1203", d.UserTotal)
+			}
+			u := st.Client.User.GetX(pctx, f.userIDs[1202])
+			if u.UserName != f.userNames[1202] || u.UserNameKey != u.UserName || !u.Active || u.CreatedAt.IsZero() || u.Version != 1 {
+				t.Errorf("user as read: %+v", u)
+			}
+			g := st.Client.Group.GetX(pctx, f.group1000)
+			if n := g.QueryMemberships().CountX(pctx); n != 1000 {
+				t.Errorf("the 1,000-member group has %d members", n)
 			}
 		})
 	}
