@@ -206,8 +206,7 @@ func (r *results) cell(id string, n int, db string, c int) string {
 	// the same request at the smallest size.
 	if len(r.p.sizes) > 1 && n > r.p.sizes[0] && (n >= millionUsers && readRows[id] && id != rowBareGet ||
 		(id == rowListFirst || id == rowListDeep) && n == r.p.sizes[len(r.p.sizes)-1] && n < millionUsers) {
-		baseKey = key{id, r.p.sizes[0], db, c}
-		if b, ok := r.m[baseKey]; ok && b.rate() > 0 {
+		if b, ok := r.m[key{id, r.p.sizes[0], db, c}]; ok && b.rate() > 0 {
 			s += fmt.Sprintf(" · **%.2f×** of %s users", m.rate()/b.rate(), comma(r.p.sizes[0]))
 		}
 		if info.baseline == "" {

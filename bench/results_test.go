@@ -69,3 +69,29 @@ func TestTable(t *testing.T) {
 		t.Fatalf("chart: %d bytes, %v", len(png), err)
 	}
 }
+
+// TestMillionRatios: at a million users the reads compare with their
+// figure at 1,000 users, and those with a baseline with it too (of the
+// same size); the cursor's deep page with its first page.
+func TestMillionRatios(t *testing.T) {
+	p := plan{dbs: []string{"sqlite"}, sizes: []int{1000, 100000, millionUsers}, clients: []int{1}, dur: time.Second}
+	r := newResults(p)
+	for _, n := range p.sizes {
+		r.put(rowBareGet, n, "sqlite", 1, measurement{requests: 4000, elapsed: time.Second})
+		r.put(rowCursorFirst, n, "sqlite", 1, measurement{requests: 500, elapsed: time.Second})
+	}
+	r.put(rowGetUser, 1000, "sqlite", 1, measurement{requests: 2000, elapsed: time.Second})
+	r.put(rowGetUser, millionUsers, "sqlite", 1, measurement{requests: 1800, elapsed: time.Second})
+	r.put(rowCursorDeep, millionUsers, "sqlite", 1, measurement{requests: 450, elapsed: time.Second})
+	for id, want := range map[string]string{
+		rowGetUser:    "**0.90×** of 1,000 users · **0.45×** bare",
+		rowCursorDeep: "**0.90×** of the first page",
+	} {
+		if got := r.cell(id, millionUsers, "sqlite", 1); !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q; want it to end %q", id, got, want)
+		}
+	}
+	if got := r.cell(rowGetUser, 100000, "sqlite", 1); strings.Contains(got, "of 1,000") {
+		t.Errorf("GET at 100,000 users compares with 1,000: %q", got)
+	}
+}
