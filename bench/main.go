@@ -8,7 +8,7 @@
 // statement; and a raw insert loop, the database's own ceiling), and
 // writes one Markdown table and a PNG chart under bench/results/.
 //
-//	go run ./bench -bin bin/directory          full run (1,000 and 100,000 users)
+//	go run ./bench -bin bin/directory          full run (1,000 and 100,000 users; reads at 1,000,000)
 //	BENCH_QUICK=1 go run ./bench -bin ...      1,000 users, short runs (CI)
 //
 // Environment: BENCH_QUICK=1, BENCH_DBS=sqlite,postgres (which databases),
