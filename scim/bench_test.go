@@ -83,6 +83,7 @@ func BenchmarkGetGroup50k(b *testing.B) {
 				}
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
+					defer reportCPU(b)()
 					for b.Loop() {
 						benchDo(b, e, 200, "GET", path, nil)
 					}

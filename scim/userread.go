@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -34,17 +35,20 @@ import (
 // (the only viewer of SCIM): the row's organization and directory are the
 // token's.
 
-// userReads are the statement texts of one dialect.
+// userReads are the statement texts of the hot reads of one dialect.
 type userReads struct {
 	// byID and byKey read a user with its groups (one row a group, in no
-	// order), by id
-	// or by user_name_key; the plain ones read the user alone, for a
-	// request that does not want the groups.
+	// order), by id or by user_name_key; the plain ones read the user
+	// alone, for a request that does not want the groups.
 	byID, byKey, plainByID, plainByKey string
+	// members reads the first page of a group's members (memberPage),
+	// membersAfter the page after a user id.
+	members, membersAfter string
 }
 
 // newUserReads builds the statements of dialect dia.
 func newUserReads(dia string) userReads {
+	r := userReads{members: memberPageQuery(dia, false), membersAfter: memberPageQuery(dia, true)}
 	build := func(by string, groups bool) string {
 		b := entsql.Dialect(dia)
 		u := b.Table(user.Table).As("u")
@@ -66,10 +70,36 @@ func newUserReads(dia string) userReads {
 			Where(where).Query()
 		return q
 	}
-	return userReads{
-		byID: build(user.FieldID, true), byKey: build(user.FieldUserNameKey, true),
-		plainByID: build(user.FieldID, false), plainByKey: build(user.FieldUserNameKey, false),
+	r.byID, r.byKey = build(user.FieldID, true), build(user.FieldUserNameKey, true)
+	r.plainByID, r.plainByKey = build(user.FieldID, false), build(user.FieldUserNameKey, false)
+	return r
+}
+
+// memberPageQuery is the statement of a page of a group's members (user
+// id, display name) in user id order, after a user id when after is set.
+// Each member's display name is a look-up by primary key: on PostgreSQL
+// a scalar subquery, not a join, as with statistics PostgreSQL hashes a
+// join against the whole users table (26 ms for 1,000 members among
+// 100,000 users, against 1.5 ms for the look-ups), so a group's cost would
+// grow with its directory; on SQLite, which only nests loops, the join
+// does the same look-ups for a sixth less than the subquery.
+func memberPageQuery(dia string, after bool) string {
+	b := entsql.Dialect(dia)
+	m, u := b.Table(membership.Table).As("m"), b.Table(user.Table).As("u")
+	where := entsql.EQ(m.C(membership.FieldGroupID), "")
+	if after {
+		where = entsql.And(where, entsql.GT(m.C(membership.FieldUserID), ""))
 	}
+	display := "COALESCE(NULLIF(" + u.C(user.FieldDisplayName) + ", ''), " + u.C(user.FieldUserName) + ")"
+	var sel *entsql.Selector
+	if dia == dialect.Postgres {
+		sub := b.Select(display).From(u).Where(entsql.ColumnsEQ(u.C(user.FieldID), m.C(membership.FieldUserID)))
+		sel = b.Select(m.C(membership.FieldUserID)).AppendSelectExprAs(sub, "display").From(m)
+	} else {
+		sel = b.Select(m.C(membership.FieldUserID), display).From(m).Join(u).On(u.C(user.FieldID), m.C(membership.FieldUserID))
+	}
+	q, _ := sel.Where(where).OrderBy(m.C(membership.FieldUserID)).Limit(memberPageSize).Query()
+	return q
 }
 
 // readUser reads the user of the caller's directory whose column (id or
