@@ -100,7 +100,16 @@ func TestEventCatalogue(t *testing.T) {
 	all, _, err := events.After(a.platform, a.client, a.org.ID, events.Cursor{}, events.Filter{}, events.MaxLimit)
 	must(err)
 	first := map[string]*ent.Event{}
+	declared := map[string]events.Payload{}
+	for _, p := range events.Catalogue {
+		declared[p.EventType()] = p
+	}
 	for _, e := range all {
+		// What previous holds is declared with the payload (events.WithBefore).
+		_, before := declared[e.Type].(events.WithBefore)
+		if before != (e.Previous != nil) {
+			t.Errorf("%s has previous %v; its payload declares previous values: %v", e.Type, e.Previous, before)
+		}
 		if first[e.Type] == nil {
 			first[e.Type] = e
 		}
