@@ -322,3 +322,112 @@ func TestEventsTyped(t *testing.T) {
 		}
 	})
 }
+
+// kindsPage is an events query's types, kinds and cursors.
+type kindsPage struct {
+	Events struct {
+		Edges []struct {
+			Cursor string `json:"cursor"`
+			Node   struct {
+				Type string `json:"type"`
+				Kind string `json:"kind"`
+			} `json:"node"`
+		} `json:"edges"`
+		PageInfo struct {
+			EndCursor string `json:"endCursor"`
+		} `json:"pageInfo"`
+	} `json:"events"`
+}
+
+func (p kindsPage) kinds() []string {
+	var out []string
+	for _, e := range p.Events.Edges {
+		if events.Upper(e.Node.Type) != e.Node.Kind {
+			out = append(out, "type "+e.Node.Type+" kind "+e.Node.Kind)
+			continue
+		}
+		out = append(out, e.Node.Kind)
+	}
+	return out
+}
+
+// TestEventKindsAndCursors: the kinds filter takes EventType values (and
+// adds to types); the events cursors are Cursor scalars with their old
+// text, accepted from variables declared Cursor or, as before, String; an
+// events cursor is refused by other connections and theirs by events.
+func TestEventKindsAndCursors(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, s *store.Store, _ string) {
+		a := newAPI(t, s.Client, s.Dialect, Config{})
+		svc := domain.New(s.Client, s.Dialect)
+		ctx := access.PlatformContext(context.Background())
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		makeRoles(t, svc, org.ID, "r", 3)
+		r, err := s.Client.Role.Query().First(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteRole(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		reader := newOrgKey(t, s.Client, access.OrgRead, org.ID)
+		const q = `query($org: ID!, $kinds: [EventType!], $types: [String!], $after: Cursor, $first: Int) {
+			events(organizationID: $org, kinds: $kinds, types: $types, after: $after, first: $first) {
+				edges { cursor node { type kind } } pageInfo { endCursor } } }`
+
+		var p kindsPage
+		a.ok(reader, q, map[string]any{"org": org.ID, "kinds": []string{"ROLE_DELETED"}}, &p)
+		if got := p.kinds(); !slices.Equal(got, []string{"ROLE_DELETED"}) {
+			t.Errorf("kinds [ROLE_DELETED]: %v", got)
+		}
+		a.ok(reader, `query($org: ID!) { events(organizationID: $org, kinds: [ROLE_DELETED], types: ["role.created"]) {
+			edges { cursor node { type kind } } } }`, map[string]any{"org": org.ID}, &p)
+		if got := p.kinds(); !slices.Equal(got, []string{"ROLE_CREATED", "ROLE_CREATED", "ROLE_CREATED", "ROLE_DELETED"}) {
+			t.Errorf("kinds [ROLE_DELETED] with types [role.created]: %v", got)
+		}
+		a.fails(reader, q, map[string]any{"org": org.ID, "kinds": []string{"role.deleted"}}, "GRAPHQL_VALIDATION_FAILED", "")
+
+		// Cursors: the text events.Cursor has always had, read back from a
+		// Cursor variable and from a String one (the old declaration).
+		var all, first kindsPage
+		a.ok(reader, q, map[string]any{"org": org.ID}, &all)
+		a.ok(reader, q, map[string]any{"org": org.ID, "first": 2}, &first)
+		last, _, err := events.After(ctx, s.Client, org.ID, events.Cursor{}, events.Filter{}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := events.Of(last[1]).String(); first.Events.PageInfo.EndCursor != want || first.Events.Edges[1].Cursor != want {
+			t.Fatalf("endCursor %q; want the events cursor %q", first.Events.PageInfo.EndCursor, want)
+		}
+		for _, decl := range []string{"Cursor", "String"} {
+			var rest kindsPage
+			a.ok(reader, strings.Replace(q, "$after: Cursor", "$after: "+decl, 1),
+				map[string]any{"org": org.ID, "after": first.Events.PageInfo.EndCursor}, &rest)
+			if got, want := rest.kinds(), all.kinds()[2:]; !slices.Equal(got, want) {
+				t.Errorf("after the first page ($after: %s): %v; want %v", decl, got, want)
+			}
+		}
+		var users struct {
+			Users struct {
+				PageInfo struct{ EndCursor string } `json:"pageInfo"`
+			} `json:"users"`
+		}
+		seeded := newOrgKey(t, s.Client, access.OrgAdmin, org.ID)
+		d, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: "okta"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seedDirectory(t, s.Client, d.Directory, []string{"ada", "bob"}, nil)
+		a.ok(seeded, `{ users(first: 1) { edges { cursor } pageInfo { endCursor } } }`, nil, &users)
+		if users.Users.PageInfo.EndCursor == "" {
+			t.Fatal("no users cursor")
+		}
+		a.fails(reader, q, map[string]any{"org": org.ID, "after": users.Users.PageInfo.EndCursor}, "BAD_USER_INPUT", "after")
+		for _, c := range []string{first.Events.PageInfo.EndCursor, ""} {
+			a.fails(seeded, `query($after: Cursor) { users(first: 1, after: $after) { totalCount } }`,
+				map[string]any{"after": c}, "BAD_USER_INPUT", "after")
+		}
+	})
+}
