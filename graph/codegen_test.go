@@ -95,8 +95,15 @@ func TestTypeScriptClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkTypes(t, file, string(generated), want)
+		if file == "src/gql/graphql.ts" && !narrowed.Match(generated) {
+			t.Errorf("%s: the events are not a union narrowed by __typename (UserRolesChangedEvent with roles: Array<string>)", file)
+		}
 	}
 }
+
+// narrowed finds, in the operation's result type, the member of the
+// events' union whose payload and before are typed.
+var narrowed = regexp.MustCompile(`__typename: 'UserRolesChangedEvent'[^\n]*payload: \{ userName: string, roles: Array<string> \}, before: \{ roles: Array<string> \} \| null`)
 
 // TestCodegenMapsEveryScalar: the README's codegen.yml maps every custom
 // scalar of the served schema (else generated clients type it any or
