@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
+	"github.com/acme/directory/store/storetest"
 )
 
 // playCatalogue writes at least one event of every type of the catalogue
@@ -430,4 +433,35 @@ func TestEventKindsAndCursors(t *testing.T) {
 				map[string]any{"after": c}, "BAD_USER_INPUT", "after")
 		}
 	})
+}
+
+// TestStringCursorLoggedOnce: an events cursor variable still declared
+// String works and is logged as a deprecated use, once per credential;
+// one declared Cursor is not.
+func TestStringCursorLoggedOnce(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	a := newAPI(t, s.Client, s.Dialect, Config{})
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	org, err := domain.New(s.Client, s.Dialect).CreateOrganization(access.PlatformContext(context.Background()),
+		domain.NewOrganization{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, decl := range []string{"String", "String", "Cursor"} {
+		a.ok(a.platform, `query($org: ID!, $after: `+decl+`) { events(organizationID: $org, after: $after) { pageInfo { endCursor } } }`,
+			map[string]any{"org": org.ID, "after": ""}, nil)
+	}
+	var lines []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "graphql: deprecated use") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `what="String variable for Query.events(after: Cursor)"`) ||
+		!strings.Contains(lines[0], "instead=") {
+		t.Errorf("deprecated-use lines %q; want one for the String variable", lines)
+	}
 }
