@@ -323,6 +323,31 @@ func TestEventsTyped(t *testing.T) {
 				t.Errorf("subscription's event %d: %s %v; the query's: %s %v", i, got.Cursor, got.Payload, want.Cursor, want.Payload)
 			}
 		}
+
+		// The kinds filter, on the subscription too.
+		p, _ = json.Marshal(map[string]any{"query": `subscription($org: ID!) { events(organizationID: $org, after: "", kinds: [ROLE_DELETED, USER_CREATED]) { kind } }`,
+			"variables": map[string]any{"org": org.ID}})
+		ws.send(wsMsg{ID: "kinds", Type: "subscribe", Payload: p})
+		var kinds []string
+		for range 2 {
+			m, err := ws.read(10 * time.Second)
+			if err != nil || m.Type != "next" || m.ID != "kinds" {
+				t.Fatalf("kinds: %s %s %s, %v", m.ID, m.Type, m.Payload, err)
+			}
+			var next struct {
+				Data struct {
+					Events struct{ Kind string } `json:"events"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(m.Payload, &next); err != nil {
+				t.Fatal(err)
+			}
+			kinds = append(kinds, next.Data.Events.Kind)
+		}
+		if !slices.Equal(kinds, []string{"USER_CREATED", "ROLE_DELETED"}) {
+			t.Errorf("subscription with kinds [ROLE_DELETED, USER_CREATED]: %v", kinds)
+		}
+		ws.quiet(300 * time.Millisecond)
 	})
 }
 
