@@ -84,8 +84,8 @@ func (DirectoryToken) Hooks() []ent.Hook {
 func (DirectoryToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A SCIM bearer token of a directory, as listed: its prefix and times. The secret itself is shown once, when the token is issued; a directory holds at most two unexpired tokens, so one can be rotated without downtime."),
-		entgql.Skip(entgql.SkipWhereInput,
-		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
 }
 
 // limitActiveTokens refuses a third unexpired token for a directory, and a
