@@ -23,7 +23,11 @@ func (r *eventResolver) Cursor(ctx context.Context, obj *ent.Event) (string, err
 }
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error) {
+func (r *queryResolver) Events(ctx context.Context, organizationID *uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
 	cur, err := events.ParseCursor(deref(after))
 	if err != nil {
 		return nil, err
@@ -39,7 +43,7 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 	if limit == 0 {
 		return out, nil
 	}
-	evs, more, err := events.After(ctx, r.client, organizationID, cur,
+	evs, more, err := events.After(ctx, r.client, org, cur,
 		events.Filter{Types: types, DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
 	if err != nil {
 		return nil, err
@@ -55,8 +59,12 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 }
 
 // Events is the resolver for the events field.
-func (r *subscriptionResolver) Events(ctx context.Context, organizationID uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
-	return r.subscribeEvents(ctx, organizationID, types, after)
+func (r *subscriptionResolver) Events(ctx context.Context, organizationID *uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.subscribeEvents(ctx, org, types, after)
 }
 
 // Event returns generated.EventResolver implementation.

@@ -285,7 +285,7 @@ type ComplexityRoot struct {
 		RoleUpdate                  func(childComplexity int, input model.RoleUpdateInput) int
 		RotateDirectoryToken        func(childComplexity int, directoryID uuid.UUID, expiresAt *time.Time) int
 		RotateWebhookSecret         func(childComplexity int, id uuid.UUID, overlapSeconds *int) int
-		SetDefaultRole              func(childComplexity int, organizationID uuid.UUID, roleID *uuid.UUID) int
+		SetDefaultRole              func(childComplexity int, organizationID *uuid.UUID, roleID *uuid.UUID) int
 		SetGroupRoles               func(childComplexity int, groupID uuid.UUID, roleIDs []uuid.UUID) int
 		UnassignRoleFromGroup       func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
 		UpdateOrganization          func(childComplexity int, id uuid.UUID, input model.UpdateOrganizationInput) int
@@ -360,18 +360,18 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys           func(childComplexity int) int
 		Directories       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.DirectoryOrder, where *ent.DirectoryWhereInput) int
-		Events            func(childComplexity int, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) int
+		Events            func(childComplexity int, organizationID *uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) int
 		Groups            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) int
 		Node              func(childComplexity int, id uuid.UUID) int
 		Nodes             func(childComplexity int, ids []uuid.UUID) int
 		Organization      func(childComplexity int, slug *string, externalID *string) int
 		Organizations     func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Roles             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
-		User              func(childComplexity int, organizationID uuid.UUID, email *string, externalID *string, userName *string) int
+		User              func(childComplexity int, organizationID *uuid.UUID, email *string, externalID *string, userName *string) int
 		Users             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer            func(childComplexity int) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
-		WebhookEndpoints  func(childComplexity int, organizationID uuid.UUID) int
+		WebhookEndpoints  func(childComplexity int, organizationID *uuid.UUID) int
 		WebhookEventTypes func(childComplexity int) int
 	}
 
@@ -421,7 +421,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		Events func(childComplexity int, organizationID uuid.UUID, types []string, after *string) int
+		Events func(childComplexity int, organizationID *uuid.UUID, types []string, after *string) int
 	}
 
 	User struct {
@@ -618,7 +618,7 @@ type MutationResolver interface {
 	CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error)
 	UpdateRole(ctx context.Context, id uuid.UUID, input model.UpdateRoleInput) (*ent.Role, error)
 	DeleteRole(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
-	SetDefaultRole(ctx context.Context, organizationID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error)
+	SetDefaultRole(ctx context.Context, organizationID *uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error)
 	SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error)
 	AssignRoleToGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
 	UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
@@ -647,11 +647,11 @@ type QueryResolver interface {
 	Roles(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
-	Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error)
+	Events(ctx context.Context, organizationID *uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error)
 	Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
-	User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
-	WebhookEndpoints(ctx context.Context, organizationID uuid.UUID) ([]*ent.WebhookEndpoint, error)
+	User(ctx context.Context, organizationID *uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
+	WebhookEndpoints(ctx context.Context, organizationID *uuid.UUID) ([]*ent.WebhookEndpoint, error)
 	WebhookEndpoint(ctx context.Context, id uuid.UUID) (*ent.WebhookEndpoint, error)
 	WebhookEventTypes(ctx context.Context) ([]string, error)
 }
@@ -659,7 +659,7 @@ type RoleResolver interface {
 	Users(ctx context.Context, obj *ent.Role, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 }
 type SubscriptionResolver interface {
-	Events(ctx context.Context, organizationID uuid.UUID, types []string, after *string) (<-chan *ent.Event, error)
+	Events(ctx context.Context, organizationID *uuid.UUID, types []string, after *string) (<-chan *ent.Event, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *ent.User) ([]*ent.Role, error)
@@ -1848,7 +1848,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SetDefaultRole(childComplexity, args["organizationID"].(uuid.UUID), args["roleID"].(*uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.SetDefaultRole(childComplexity, args["organizationID"].(*uuid.UUID), args["roleID"].(*uuid.UUID)), true
 	case "Mutation.setGroupRoles":
 		if e.ComplexityRoot.Mutation.SetGroupRoles == nil {
 			break
@@ -2208,7 +2208,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(uuid.UUID), args["after"].(*string), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["after"].(*string), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time)), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -2286,7 +2286,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.User(childComplexity, args["organizationID"].(uuid.UUID), args["email"].(*string), args["externalID"].(*string), args["userName"].(*string)), true
+		return e.ComplexityRoot.Query.User(childComplexity, args["organizationID"].(*uuid.UUID), args["email"].(*string), args["externalID"].(*string), args["userName"].(*string)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2325,7 +2325,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity, args["organizationID"].(uuid.UUID)), true
+		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity, args["organizationID"].(*uuid.UUID)), true
 	case "Query.webhookEventTypes":
 		if e.ComplexityRoot.Query.WebhookEventTypes == nil {
 			break
@@ -2499,7 +2499,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.Events(childComplexity, args["organizationID"].(uuid.UUID), args["types"].([]string), args["after"].(*string)), true
+		return e.ComplexityRoot.Subscription.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["types"].([]string), args["after"].(*string)), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -3418,8 +3418,8 @@ extend type Directory {
 
 "A new SCIM directory (deprecated createDirectory)."
 input CreateDirectoryInput {
-  "The organization the directory belongs to."
-  organizationID: ID!
+  "The organization the directory belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The identity provider that will call it."
   provider: DirectoryProvider!
   "Display name; the provider's name when omitted."
@@ -3448,8 +3448,8 @@ type RotateDirectoryTokenPayload {
 
 "A new SCIM directory."
 input DirectoryCreateInput {
-  "The organization the directory belongs to."
-  organizationID: ID!
+  "The organization the directory belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The identity provider that will call it."
   provider: DirectoryProvider!
   "Display name; the provider's name when omitted."
@@ -7709,8 +7709,8 @@ extend type Query {
   days). Readable with any key of the organization, org_read included.
   """
   events(
-    "The organization whose events to read."
-    organizationID: ID!
+    "The organization whose events to read. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "A cursor from an earlier page; omitted: from the oldest event kept."
     after: String
     "At most this many events (default and maximum: the page size, 100)."
@@ -7741,8 +7741,8 @@ type Subscription {
   the organization, org_read included.
   """
   events(
-    "The organization whose events to receive."
-    organizationID: ID!
+    "The organization whose events to receive. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "Only these types."
     types: [String!]
     "A cursor from an event or a page of the events query."
@@ -7927,8 +7927,8 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../role.graphql", Input: `"A new role (deprecated createRole)."
 input CreateRoleInput {
-  "The organization the role belongs to."
-  organizationID: ID!
+  "The organization the role belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
   key: String!
   "The role's display name."
@@ -7949,8 +7949,8 @@ input UpdateRoleInput {
 
 "A new role."
 input RoleCreateInput {
-  "The organization the role belongs to."
-  organizationID: ID!
+  "The organization the role belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
   key: String!
   "The role's display name."
@@ -8003,8 +8003,8 @@ type RoleDeletePayload {
 
 "An organization's default role."
 input OrganizationDefaultRoleSetInput {
-  "The organization."
-  organizationID: ID!
+  "The organization. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The role users in no mapped group hold; null clears the default."
   roleID: ID
 }
@@ -8124,8 +8124,8 @@ extend type Mutation {
   ): ID! @deprecated(reason: "Use roleDelete.")
   "Sets or clears an organization's default role."
   setDefaultRole(
-    "The organization."
-    organizationID: ID!
+    "The organization. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "The default role; null clears it."
     roleID: ID
   ): Organization! @deprecated(reason: "Use organizationDefaultRoleSet.")
@@ -8180,11 +8180,17 @@ extend type Role {
 # connections, where and order inputs, the node/nodes and connection query
 # fields). The files beside this one extend it by concept: organization,
 # directory, user, role, apikey, webhook and event. Resolvers follow these
-# files (<name>.resolvers.go) and stay thin. Every type, field, argument and
-# enum value of these files has a description (TestSchemaDescribed).
+# files (<name>.resolvers.go) and stay thin. Every type, field, argument,
+# input field and enum value of the served schema, ent.graphql's included,
+# has a description (TestSchemaDescribed); ent.graphql's come from
+# ent/schema (comments, and ent/schema/gqldoc for what entgql generates).
 #
 # Conventions:
 # - ids are opaque UUID strings, unique across every node type (node(id:)).
+# - A nullable String field is null when unset, never "" (graph/null.go).
+# - An organizationID argument or input field may be omitted with an org
+#   key or an Admin Portal session: the caller's own organization is meant.
+#   A platform key must give it (BAD_USER_INPUT on organizationID).
 # - A connection whose edges are selected needs ` + "`" + `first` + "`" + ` or ` + "`" + `last` + "`" + `, at most
 #   100 (the server's page size); ` + "`" + `totalCount` + "`" + ` alone needs neither. A
 #   cursor is valid only with the orderBy it was handed out with.
@@ -8334,8 +8340,8 @@ extend type Query {
   several directories of the organization hold a match, the oldest user.
   """
   user(
-    "The organization to look in."
-    organizationID: ID!
+    "The organization to look in. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "Any of the user's email addresses, primary or not."
     email: String
     "The identity provider's id for the user (SCIM externalId)."
@@ -8451,8 +8457,8 @@ type WebhookAttempt {
 
 "A new webhook endpoint (deprecated createWebhookEndpoint)."
 input CreateWebhookEndpointInput {
-  "The organization whose events it receives."
-  organizationID: ID!
+  "The organization whose events it receives. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
   url: String!
   "A note for admins."
@@ -8486,8 +8492,8 @@ type WebhookSecretPayload {
 extend type Query {
   "An organization's webhook endpoints, oldest first (admin keys)."
   webhookEndpoints(
-    "The organization."
-    organizationID: ID!
+    "The organization. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
   ): [WebhookEndpoint!]!
   "One webhook endpoint (admin keys)."
   webhookEndpoint(
@@ -8500,8 +8506,8 @@ extend type Query {
 
 "A new webhook endpoint."
 input WebhookEndpointCreateInput {
-  "The organization whose events it receives."
-  organizationID: ID!
+  "The organization whose events it receives. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
   url: String!
   "A note for admins."
@@ -10450,8 +10456,8 @@ func (ec *executionContext) field_Mutation_setDefaultRole_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10896,8 +10902,8 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11178,8 +11184,8 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11284,8 +11290,8 @@ func (ec *executionContext) field_Query_webhookEndpoints_args(ctx context.Contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11352,8 +11358,8 @@ func (ec *executionContext) field_Subscription_events_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16048,7 +16054,7 @@ func (ec *executionContext) _Mutation_setDefaultRole(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetDefaultRole(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["roleID"].(*uuid.UUID))
+			return ec.Resolvers.Mutation().SetDefaultRole(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["roleID"].(*uuid.UUID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
@@ -17967,7 +17973,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["after"].(*string), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["after"].(*string), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
@@ -18087,7 +18093,7 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().User(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["email"].(*string), fc.Args["externalID"].(*string), fc.Args["userName"].(*string))
+			return ec.Resolvers.Query().User(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["email"].(*string), fc.Args["externalID"].(*string), fc.Args["userName"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -18131,7 +18137,7 @@ func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WebhookEndpoints(ctx, fc.Args["organizationID"].(uuid.UUID))
+			return ec.Resolvers.Query().WebhookEndpoints(ctx, fc.Args["organizationID"].(*uuid.UUID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookEndpoint) graphql.Marshaler {
@@ -18999,7 +19005,7 @@ func (ec *executionContext) _Subscription_events(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["types"].([]string), fc.Args["after"].(*string))
+			return ec.Resolvers.Subscription().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["types"].([]string), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
@@ -22841,7 +22847,7 @@ func (ec *executionContext) unmarshalInputCreateDirectoryInput(ctx context.Conte
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -22953,7 +22959,7 @@ func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, o
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -23016,7 +23022,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -23086,7 +23092,7 @@ func (ec *executionContext) unmarshalInputDirectoryCreateInput(ctx context.Conte
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -24725,7 +24731,7 @@ func (ec *executionContext) unmarshalInputOrganizationDefaultRoleSetInput(ctx co
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -25527,7 +25533,7 @@ func (ec *executionContext) unmarshalInputRoleCreateInput(ctx context.Context, o
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29440,7 +29446,7 @@ func (ec *executionContext) unmarshalInputWebhookEndpointCreateInput(ctx context
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
