@@ -23,7 +23,7 @@ type Directory struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
@@ -49,7 +49,7 @@ type Directory struct {
 type DirectoryEdges struct {
 	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Null when it has none.
+	// The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.
 	Tokens []*DirectoryToken `json:"tokens,omitempty"`
 	// The users the directory's provider provisioned, deactivated ones included.
 	Users []*User `json:"users,omitempty"`

@@ -24,7 +24,7 @@ type Group struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Bumped by every update; the SCIM ETag is W/"<version>".
 	Version int `json:"version,omitempty"`
@@ -54,7 +54,7 @@ type GroupEdges struct {
 	Directory *Directory `json:"directory,omitempty"`
 	// The group's direct members, as the provider sent them.
 	Members []*User `json:"members,omitempty"`
-	// The roles mapped to the group: every active member holds them. Null when none is mapped.
+	// The roles mapped to the group: every active member holds them. Empty when none is mapped.
 	Roles []*Role `json:"roles,omitempty"`
 	// Memberships holds the value of the memberships edge.
 	Memberships []*Membership `json:"memberships,omitempty"`

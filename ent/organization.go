@@ -22,7 +22,7 @@ type Organization struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// The customer's name for display, 1 to 200 characters; not unique.
 	Name string `json:"name,omitempty"`

@@ -22,7 +22,7 @@ type Role struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
@@ -42,7 +42,7 @@ type Role struct {
 type RoleEdges struct {
 	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// The groups the role is mapped to, whose active members hold it; null when none.
+	// The groups the role is mapped to, whose active members hold it; empty when none.
 	Groups []*Group `json:"groups,omitempty"`
 	// GroupMappings holds the value of the group_mappings edge.
 	GroupMappings []*GroupRole `json:"group_mappings,omitempty"`

@@ -25,7 +25,7 @@ type User struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Bumped by every update; the SCIM ETag is W/"<version>".
 	Version int `json:"version,omitempty"`
@@ -71,21 +71,21 @@ type User struct {
 	Active bool `json:"active,omitempty"`
 	// The primary (or else first) of emails, for look-ups and display; null when the user has no email.
 	PrimaryEmail string `json:"primary_email,omitempty"`
-	// Every email address the provider sent, in its order, with type and primary flag; null when none was sent.
+	// Every email address the provider sent, in its order, with type and primary flag; null or empty when none was sent.
 	Emails []schematype.MultiValue `json:"emails,omitempty"`
-	// Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null when none was sent.
+	// Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null or empty when none was sent.
 	PhoneNumbers []schematype.MultiValue `json:"phone_numbers,omitempty"`
-	// Instant messaging addresses, type naming the service (xmpp, skype, ...); null when none was sent.
+	// Instant messaging addresses, type naming the service (xmpp, skype, ...); null or empty when none was sent.
 	Ims []schematype.MultiValue `json:"ims,omitempty"`
-	// URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null when none was sent.
+	// URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null or empty when none was sent.
 	Photos []schematype.MultiValue `json:"photos,omitempty"`
-	// Postal addresses as the provider sent them; null when none was sent.
+	// Postal addresses as the provider sent them; null or empty when none was sent.
 	Addresses []schematype.Address `json:"addresses,omitempty"`
-	// The SCIM entitlements attribute as sent, free-form values the provider grants; null when none was sent.
+	// The SCIM entitlements attribute as sent, free-form values the provider grants; null or empty when none was sent.
 	Entitlements []schematype.MultiValue `json:"entitlements,omitempty"`
 	// The SCIM roles attribute as sent; effective roles come from groups.
 	ScimRoles []schematype.MultiValue `json:"scim_roles,omitempty"`
-	// X.509 certificates of the user, each value base64 DER as the provider sent it; null when none was sent.
+	// X.509 certificates of the user, each value base64 DER as the provider sent it; null or empty when none was sent.
 	X509Certificates []schematype.MultiValue `json:"x509_certificates,omitempty"`
 	// The organization's employee number, free text (enterprise extension); null when not sent.
 	EmployeeNumber string `json:"employee_number,omitempty"`

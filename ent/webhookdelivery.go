@@ -23,7 +23,7 @@ type WebhookDelivery struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When any of its fields last changed here; equal to createdAt until the first change.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`

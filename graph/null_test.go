@@ -42,7 +42,7 @@ func TestUnsetIsNull(t *testing.T) {
 				userName primaryEmail displayName givenName familyName nameFormatted externalID title locale
 				managerID nickName } } }
 			groups(first: 10, where: {organizationID: $org}) { edges { node { displayName externalID } } }
-			roles(first: 10, where: {organizationID: $org}) { edges { node { key description } } }
+			roles(first: 10, where: {organizationID: $org}) { edges { node { key description groups { id } } } }
 			organizations(first: 1, where: {id: $org}) { edges { node { name externalID } } } }`
 		var raw map[string]map[string][]map[string]map[string]json.RawMessage
 		a.ok(a.platform, q, map[string]any{"org": org.ID}, &raw)
@@ -66,7 +66,11 @@ func TestUnsetIsNull(t *testing.T) {
 			check("user", e["node"], "userName", "primaryEmail")
 		}
 		check("group", raw["groups"]["edges"][0]["node"], "displayName")
-		check("role", raw["roles"]["edges"][0]["node"], "key")
+		check("role", raw["roles"]["edges"][0]["node"], "key", "groups")
+		// A list edge with nothing in it is an empty list, as described.
+		if g := string(raw["roles"]["edges"][0]["node"]["groups"]); g != "[]" {
+			t.Errorf("role.groups = %s; want []", g)
+		}
 		check("organization", raw["organizations"]["edges"][0]["node"], "name")
 	})
 }

@@ -53,7 +53,7 @@ func (Directory) Fields() []ent.Field {
 func (Directory) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("tokens", DirectoryToken.Type).
-			Comment("The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Null when it has none.").
+			Comment("The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.").
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("users", User.Type).
 			Comment("The users the directory's provider provisioned, deactivated ones included.").

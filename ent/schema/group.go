@@ -54,7 +54,7 @@ func (Group) Edges() []ent.Edge {
 			Comment("The group's direct members, as the provider sent them.").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 		edge.To("roles", Role.Type).Through("role_mappings", GroupRole.Type).
-			Comment("The roles mapped to the group: every active member holds them. Null when none is mapped.").
+			Comment("The roles mapped to the group: every active member holds them. Empty when none is mapped.").
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }

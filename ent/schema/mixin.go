@@ -52,7 +52,7 @@ func (TimeMixin) Fields() []ent.Field {
 			Comment("When this was first stored here (not when the provider created it).").
 			Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
-			Comment("When any of its fields last changed here; equal to createdAt until the first change.").
+			Comment("When it was last changed here (its creation time if it never was).").
 			Annotations(entgql.OrderField("UPDATED_AT")),
 	}
 }

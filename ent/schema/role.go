@@ -40,7 +40,7 @@ func (Role) Fields() []ent.Field {
 func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("groups", Group.Type).Ref("roles").Through("group_mappings", GroupRole.Type).
-			Comment("The groups the role is mapped to, whose active members hold it; null when none."),
+			Comment("The groups the role is mapped to, whose active members hold it; empty when none."),
 	}
 }
 

@@ -86,21 +86,21 @@ func coreUserFields() []ent.Field {
 			Comment("The primary (or else first) of emails, for look-ups and display; null when the user has no email.").
 			Annotations(entgql.OrderField("PRIMARY_EMAIL")),
 		field.JSON("emails", []schematype.MultiValue{}).Optional().
-			Comment("Every email address the provider sent, in its order, with type and primary flag; null when none was sent."),
+			Comment("Every email address the provider sent, in its order, with type and primary flag; null or empty when none was sent."),
 		field.JSON("phone_numbers", []schematype.MultiValue{}).Optional().
-			Comment("Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null when none was sent."),
+			Comment("Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null or empty when none was sent."),
 		field.JSON("ims", []schematype.MultiValue{}).Optional().
-			Comment("Instant messaging addresses, type naming the service (xmpp, skype, ...); null when none was sent."),
+			Comment("Instant messaging addresses, type naming the service (xmpp, skype, ...); null or empty when none was sent."),
 		field.JSON("photos", []schematype.MultiValue{}).Optional().
-			Comment("URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null when none was sent."),
+			Comment("URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null or empty when none was sent."),
 		field.JSON("addresses", []schematype.Address{}).Optional().
-			Comment("Postal addresses as the provider sent them; null when none was sent."),
+			Comment("Postal addresses as the provider sent them; null or empty when none was sent."),
 		field.JSON("entitlements", []schematype.MultiValue{}).Optional().
-			Comment("The SCIM entitlements attribute as sent, free-form values the provider grants; null when none was sent."),
+			Comment("The SCIM entitlements attribute as sent, free-form values the provider grants; null or empty when none was sent."),
 		field.JSON("scim_roles", []schematype.MultiValue{}).Optional().
 			Comment("The SCIM roles attribute as sent; effective roles come from groups."),
 		field.JSON("x509_certificates", []schematype.MultiValue{}).Optional().
-			Comment("X.509 certificates of the user, each value base64 DER as the provider sent it; null when none was sent."),
+			Comment("X.509 certificates of the user, each value base64 DER as the provider sent it; null or empty when none was sent."),
 	}
 }
 

@@ -3666,7 +3666,7 @@ type Directory implements Node {
   """
   createdAt: Time!
   """
-  When any of its fields last changed here; equal to createdAt until the first change.
+  When it was last changed here (its creation time if it never was).
   """
   updatedAt: Time!
   """
@@ -3694,7 +3694,7 @@ type Directory implements Node {
   """
   organization: Organization!
   """
-  The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Null when it has none.
+  The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.
   """
   tokens: [DirectoryToken!]
   """
@@ -4146,7 +4146,7 @@ type Group implements Node {
   """
   createdAt: Time!
   """
-  When any of its fields last changed here; equal to createdAt until the first change.
+  When it was last changed here (its creation time if it never was).
   """
   updatedAt: Time!
   """
@@ -4212,7 +4212,7 @@ type Group implements Node {
     where: UserWhereInput
   ): UserConnection!
   """
-  The roles mapped to the group: every active member holds them. Null when none is mapped.
+  The roles mapped to the group: every active member holds them. Empty when none is mapped.
   """
   roles: [Role!]
 }
@@ -4626,7 +4626,7 @@ type Organization implements Node {
   """
   createdAt: Time!
   """
-  When any of its fields last changed here; equal to createdAt until the first change.
+  When it was last changed here (its creation time if it never was).
   """
   updatedAt: Time!
   """
@@ -5338,7 +5338,7 @@ type Role implements Node {
   """
   createdAt: Time!
   """
-  When any of its fields last changed here; equal to createdAt until the first change.
+  When it was last changed here (its creation time if it never was).
   """
   updatedAt: Time!
   """
@@ -5362,7 +5362,7 @@ type Role implements Node {
   """
   organization: Organization!
   """
-  The groups the role is mapped to, whose active members hold it; null when none.
+  The groups the role is mapped to, whose active members hold it; empty when none.
   """
   groups: [Group!]
 }
@@ -5745,7 +5745,7 @@ type User implements Node {
   """
   createdAt: Time!
   """
-  When any of its fields last changed here; equal to createdAt until the first change.
+  When it was last changed here (its creation time if it never was).
   """
   updatedAt: Time!
   """
@@ -5833,27 +5833,27 @@ type User implements Node {
   """
   primaryEmail: String
   """
-  Every email address the provider sent, in its order, with type and primary flag; null when none was sent.
+  Every email address the provider sent, in its order, with type and primary flag; null or empty when none was sent.
   """
   emails: [MultiValue!]
   """
-  Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null when none was sent.
+  Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null or empty when none was sent.
   """
   phoneNumbers: [MultiValue!]
   """
-  Instant messaging addresses, type naming the service (xmpp, skype, ...); null when none was sent.
+  Instant messaging addresses, type naming the service (xmpp, skype, ...); null or empty when none was sent.
   """
   ims: [MultiValue!]
   """
-  URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null when none was sent.
+  URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null or empty when none was sent.
   """
   photos: [MultiValue!]
   """
-  Postal addresses as the provider sent them; null when none was sent.
+  Postal addresses as the provider sent them; null or empty when none was sent.
   """
   addresses: [Address!]
   """
-  The SCIM entitlements attribute as sent, free-form values the provider grants; null when none was sent.
+  The SCIM entitlements attribute as sent, free-form values the provider grants; null or empty when none was sent.
   """
   entitlements: [MultiValue!]
   """
@@ -5861,7 +5861,7 @@ type User implements Node {
   """
   scimRoles: [MultiValue!]
   """
-  X.509 certificates of the user, each value base64 DER as the provider sent it; null when none was sent.
+  X.509 certificates of the user, each value base64 DER as the provider sent it; null or empty when none was sent.
   """
   x509Certificates: [MultiValue!]
   """
