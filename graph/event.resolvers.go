@@ -18,7 +18,11 @@ import (
 )
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error) {
+func (r *queryResolver) Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
 	cur, err := model.EventsCursor(after, "after")
 	if err != nil {
 		return nil, err
@@ -34,7 +38,7 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 	if limit == 0 {
 		return out, nil
 	}
-	evs, more, err := events.After(ctx, r.client, organizationID, cur,
+	evs, more, err := events.After(ctx, r.client, org, cur,
 		events.Filter{Types: eventTypes(types, kinds), DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
 	if err != nil {
 		return nil, err
@@ -54,8 +58,12 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 }
 
 // Events is the resolver for the events field.
-func (r *subscriptionResolver) Events(ctx context.Context, organizationID uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error) {
-	return r.subscribeEvents(ctx, organizationID, eventTypes(types, kinds), after)
+func (r *subscriptionResolver) Events(ctx context.Context, organizationID *uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.subscribeEvents(ctx, org, eventTypes(types, kinds), after)
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

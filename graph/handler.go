@@ -393,6 +393,7 @@ func newServer(svc *domain.Service, es graphql.ExecutableSchema, cfg Config) *ha
 	srv.AroundRootFields(guardMutations)
 	srv.AroundFields(observeResults)
 	srv.AroundFields(checkCursorOrder)
+	srv.AroundFields(emptyAsNull)
 	return srv
 }
 

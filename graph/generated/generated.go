@@ -623,7 +623,7 @@ type ComplexityRoot struct {
 		RoleUpdate                  func(childComplexity int, input model.RoleUpdateInput) int
 		RotateDirectoryToken        func(childComplexity int, directoryID uuid.UUID, expiresAt *time.Time) int
 		RotateWebhookSecret         func(childComplexity int, id uuid.UUID, overlapSeconds *int) int
-		SetDefaultRole              func(childComplexity int, organizationID uuid.UUID, roleID *uuid.UUID) int
+		SetDefaultRole              func(childComplexity int, organizationID *uuid.UUID, roleID *uuid.UUID) int
 		SetGroupRoles               func(childComplexity int, groupID uuid.UUID, roleIDs []uuid.UUID) int
 		UnassignRoleFromGroup       func(childComplexity int, groupID uuid.UUID, roleID uuid.UUID) int
 		UpdateOrganization          func(childComplexity int, id uuid.UUID, input model.UpdateOrganizationInput) int
@@ -698,18 +698,18 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys           func(childComplexity int) int
 		Directories       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.DirectoryOrder, where *ent.DirectoryWhereInput) int
-		Events            func(childComplexity int, organizationID uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) int
+		Events            func(childComplexity int, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) int
 		Groups            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) int
 		Node              func(childComplexity int, id uuid.UUID) int
 		Nodes             func(childComplexity int, ids []uuid.UUID) int
 		Organization      func(childComplexity int, slug *string, externalID *string) int
 		Organizations     func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Roles             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
-		User              func(childComplexity int, organizationID uuid.UUID, email *string, externalID *string, userName *string) int
+		User              func(childComplexity int, organizationID *uuid.UUID, email *string, externalID *string, userName *string) int
 		Users             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer            func(childComplexity int) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
-		WebhookEndpoints  func(childComplexity int, organizationID uuid.UUID) int
+		WebhookEndpoints  func(childComplexity int, organizationID *uuid.UUID) int
 		WebhookEventTypes func(childComplexity int) int
 	}
 
@@ -846,7 +846,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		Events func(childComplexity int, organizationID uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) int
+		Events func(childComplexity int, organizationID *uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) int
 	}
 
 	User struct {
@@ -1461,7 +1461,7 @@ type MutationResolver interface {
 	CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error)
 	UpdateRole(ctx context.Context, id uuid.UUID, input model.UpdateRoleInput) (*ent.Role, error)
 	DeleteRole(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
-	SetDefaultRole(ctx context.Context, organizationID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error)
+	SetDefaultRole(ctx context.Context, organizationID *uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error)
 	SetGroupRoles(ctx context.Context, groupID uuid.UUID, roleIDs []uuid.UUID) (*ent.Group, error)
 	AssignRoleToGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
 	UnassignRoleFromGroup(ctx context.Context, groupID uuid.UUID, roleID uuid.UUID) (*ent.Group, error)
@@ -1490,11 +1490,11 @@ type QueryResolver interface {
 	Roles(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
-	Events(ctx context.Context, organizationID uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error)
+	Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error)
 	Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
-	User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
-	WebhookEndpoints(ctx context.Context, organizationID uuid.UUID) ([]*ent.WebhookEndpoint, error)
+	User(ctx context.Context, organizationID *uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
+	WebhookEndpoints(ctx context.Context, organizationID *uuid.UUID) ([]*ent.WebhookEndpoint, error)
 	WebhookEndpoint(ctx context.Context, id uuid.UUID) (*ent.WebhookEndpoint, error)
 	WebhookEventTypes(ctx context.Context) ([]string, error)
 }
@@ -1502,7 +1502,7 @@ type RoleResolver interface {
 	Users(ctx context.Context, obj *ent.Role, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 }
 type SubscriptionResolver interface {
-	Events(ctx context.Context, organizationID uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error)
+	Events(ctx context.Context, organizationID *uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *ent.User) ([]*ent.Role, error)
@@ -4243,7 +4243,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SetDefaultRole(childComplexity, args["organizationID"].(uuid.UUID), args["roleID"].(*uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.SetDefaultRole(childComplexity, args["organizationID"].(*uuid.UUID), args["roleID"].(*uuid.UUID)), true
 	case "Mutation.setGroupRoles":
 		if e.ComplexityRoot.Mutation.SetGroupRoles == nil {
 			break
@@ -4603,7 +4603,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(uuid.UUID), args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time), args["kinds"].([]model.EventType)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time), args["kinds"].([]model.EventType)), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -4681,7 +4681,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.User(childComplexity, args["organizationID"].(uuid.UUID), args["email"].(*string), args["externalID"].(*string), args["userName"].(*string)), true
+		return e.ComplexityRoot.Query.User(childComplexity, args["organizationID"].(*uuid.UUID), args["email"].(*string), args["externalID"].(*string), args["userName"].(*string)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -4720,7 +4720,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity, args["organizationID"].(uuid.UUID)), true
+		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity, args["organizationID"].(*uuid.UUID)), true
 	case "Query.webhookEventTypes":
 		if e.ComplexityRoot.Query.WebhookEventTypes == nil {
 			break
@@ -5297,7 +5297,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.Events(childComplexity, args["organizationID"].(uuid.UUID), args["types"].([]string), args["after"].(*entgql.Cursor[uuid.UUID]), args["kinds"].([]model.EventType)), true
+		return e.ComplexityRoot.Subscription.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["types"].([]string), args["after"].(*entgql.Cursor[uuid.UUID]), args["kinds"].([]model.EventType)), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -8487,8 +8487,8 @@ extend type Directory {
 
 "A new SCIM directory (deprecated createDirectory)."
 input CreateDirectoryInput {
-  "The organization the directory belongs to."
-  organizationID: ID!
+  "The organization the directory belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The identity provider that will call it."
   provider: DirectoryProvider!
   "Display name; the provider's name when omitted."
@@ -8517,8 +8517,8 @@ type RotateDirectoryTokenPayload {
 
 "A new SCIM directory."
 input DirectoryCreateInput {
-  "The organization the directory belongs to."
-  organizationID: ID!
+  "The organization the directory belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The identity provider that will call it."
   provider: DirectoryProvider!
   "Display name; the provider's name when omitted."
@@ -8722,11 +8722,29 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+"""
+A SCIM endpoint of an organization that one identity provider (Okta, Entra ID, Google, ...) pushes users and groups into, with its own bearer tokens.
+"""
 type Directory implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  When this was first stored here (not when the provider created it).
+  """
   createdAt: Time!
+  """
+  When it was last changed here (its creation time if it never was).
+  """
   updatedAt: Time!
+  """
+  The id of the organization it belongs to; it never changes.
+  """
   organizationID: ID!
+  """
+  A name for admins to tell the organization's directories apart, 1 to 200 characters; by default the provider's name.
+  """
   name: String!
   """
   The identity provider, for its quirks and the admin's guidance.
@@ -8740,8 +8758,17 @@ type Directory implements Node {
   Last authenticated SCIM request, kept to a minute's precision.
   """
   lastSyncedAt: Time
+  """
+  The organization it belongs to.
+  """
   organization: Organization!
+  """
+  The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.
+  """
   tokens: [DirectoryToken!]
+  """
+  The users the directory's provider provisioned, deactivated ones included.
+  """
   users(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8773,6 +8800,9 @@ type Directory implements Node {
     """
     where: UserWhereInput
   ): UserConnection!
+  """
+  The groups the directory's provider provisioned.
+  """
   groups(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8852,23 +8882,62 @@ input DirectoryOrder {
 Properties by which Directory connections can be ordered.
 """
 enum DirectoryOrderField {
+  """
+  Order by createdAt.
+  """
   CREATED_AT
+  """
+  Order by updatedAt.
+  """
   UPDATED_AT
+  """
+  Order by name.
+  """
   NAME
+  """
+  Order by provider.
+  """
   PROVIDER
 }
+"""
+A SCIM bearer token of a directory, as listed: its prefix and times. The secret itself is shown once, when the token is issued; a directory holds at most two unexpired tokens, so one can be rotated without downtime.
+"""
 type DirectoryToken implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  The id of the organization it belongs to; it never changes.
+  """
   organizationID: ID!
+  """
+  The id of the directory the token opens.
+  """
   directoryID: ID!
   """
   The token's first characters, to tell tokens apart.
   """
   prefix: String!
+  """
+  When the token was issued.
+  """
   createdAt: Time!
+  """
+  When the token stops working; null when it never expires.
+  """
   expiresAt: Time
+  """
+  When a SCIM request last authenticated with the token (written at most once a minute by default, so it may lag by that much); null when never used.
+  """
   lastUsedAt: Time
+  """
+  The organization it belongs to.
+  """
   organization: Organization!
+  """
+  The directory the token opens.
+  """
   directory: Directory!
 }
 """
@@ -8876,118 +8945,310 @@ DirectoryWhereInput is used for filtering Directory objects.
 Input was generated by ent.
 """
 input DirectoryWhereInput {
+  """
+  Only directories the given filter does not match.
+  """
   not: DirectoryWhereInput
+  """
+  Only directories that every one of the given filters matches.
+  """
   and: [DirectoryWhereInput!]
+  """
+  Only directories that at least one of the given filters matches.
+  """
   or: [DirectoryWhereInput!]
   """
-  id field predicates
+  Only directories whose id is the given value.
   """
   id: ID
+  """
+  Only directories whose id is not the given value.
+  """
   idNEQ: ID
+  """
+  Only directories whose id is one of the given values.
+  """
   idIn: [ID!]
+  """
+  Only directories whose id is none of the given values.
+  """
   idNotIn: [ID!]
+  """
+  Only directories whose id is after the given value (ids sort by creation time).
+  """
   idGT: ID
+  """
+  Only directories whose id is the given value or after it (ids sort by creation time).
+  """
   idGTE: ID
+  """
+  Only directories whose id is before the given value (ids sort by creation time).
+  """
   idLT: ID
+  """
+  Only directories whose id is the given value or before it (ids sort by creation time).
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Only directories whose createdAt is the given value.
   """
   createdAt: Time
+  """
+  Only directories whose createdAt is not the given value.
+  """
   createdAtNEQ: Time
+  """
+  Only directories whose createdAt is one of the given values.
+  """
   createdAtIn: [Time!]
+  """
+  Only directories whose createdAt is none of the given values.
+  """
   createdAtNotIn: [Time!]
+  """
+  Only directories whose createdAt is later than the given value.
+  """
   createdAtGT: Time
+  """
+  Only directories whose createdAt is the given value or later than it.
+  """
   createdAtGTE: Time
+  """
+  Only directories whose createdAt is earlier than the given value.
+  """
   createdAtLT: Time
+  """
+  Only directories whose createdAt is the given value or earlier than it.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Only directories whose updatedAt is the given value.
   """
   updatedAt: Time
+  """
+  Only directories whose updatedAt is not the given value.
+  """
   updatedAtNEQ: Time
+  """
+  Only directories whose updatedAt is one of the given values.
+  """
   updatedAtIn: [Time!]
+  """
+  Only directories whose updatedAt is none of the given values.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Only directories whose updatedAt is later than the given value.
+  """
   updatedAtGT: Time
+  """
+  Only directories whose updatedAt is the given value or later than it.
+  """
   updatedAtGTE: Time
+  """
+  Only directories whose updatedAt is earlier than the given value.
+  """
   updatedAtLT: Time
+  """
+  Only directories whose updatedAt is the given value or earlier than it.
+  """
   updatedAtLTE: Time
   """
-  organization_id field predicates
+  Only directories whose organizationID is the given value.
   """
   organizationID: ID
+  """
+  Only directories whose organizationID is not the given value.
+  """
   organizationIDNEQ: ID
+  """
+  Only directories whose organizationID is one of the given values.
+  """
   organizationIDIn: [ID!]
+  """
+  Only directories whose organizationID is none of the given values.
+  """
   organizationIDNotIn: [ID!]
   """
-  name field predicates
+  Only directories whose name is the given value.
   """
   name: String
+  """
+  Only directories whose name is not the given value.
+  """
   nameNEQ: String
+  """
+  Only directories whose name is one of the given values.
+  """
   nameIn: [String!]
+  """
+  Only directories whose name is none of the given values.
+  """
   nameNotIn: [String!]
+  """
+  Only directories whose name is after the given value in the database's text order.
+  """
   nameGT: String
+  """
+  Only directories whose name is the given value or after it in the database's text order.
+  """
   nameGTE: String
+  """
+  Only directories whose name is before the given value in the database's text order.
+  """
   nameLT: String
+  """
+  Only directories whose name is the given value or before it in the database's text order.
+  """
   nameLTE: String
+  """
+  Only directories whose name contains the given text, with regard to case.
+  """
   nameContains: String
+  """
+  Only directories whose name starts with the given text, with regard to case.
+  """
   nameHasPrefix: String
+  """
+  Only directories whose name ends with the given text, with regard to case.
+  """
   nameHasSuffix: String
+  """
+  Only directories whose name equals the given text without regard to case.
+  """
   nameEqualFold: String
+  """
+  Only directories whose name contains the given text without regard to case.
+  """
   nameContainsFold: String
   """
-  provider field predicates
+  Only directories whose provider is the given value.
   """
   provider: DirectoryProvider
+  """
+  Only directories whose provider is not the given value.
+  """
   providerNEQ: DirectoryProvider
+  """
+  Only directories whose provider is one of the given values.
+  """
   providerIn: [DirectoryProvider!]
+  """
+  Only directories whose provider is none of the given values.
+  """
   providerNotIn: [DirectoryProvider!]
   """
-  enabled field predicates
+  Only directories whose enabled is the given value.
   """
   enabled: Boolean
+  """
+  Only directories whose enabled is not the given value.
+  """
   enabledNEQ: Boolean
   """
-  last_synced_at field predicates
+  Only directories whose lastSyncedAt is the given value.
   """
   lastSyncedAt: Time
+  """
+  Only directories whose lastSyncedAt is not the given value.
+  """
   lastSyncedAtNEQ: Time
+  """
+  Only directories whose lastSyncedAt is one of the given values.
+  """
   lastSyncedAtIn: [Time!]
+  """
+  Only directories whose lastSyncedAt is none of the given values.
+  """
   lastSyncedAtNotIn: [Time!]
+  """
+  Only directories whose lastSyncedAt is later than the given value.
+  """
   lastSyncedAtGT: Time
+  """
+  Only directories whose lastSyncedAt is the given value or later than it.
+  """
   lastSyncedAtGTE: Time
+  """
+  Only directories whose lastSyncedAt is earlier than the given value.
+  """
   lastSyncedAtLT: Time
+  """
+  Only directories whose lastSyncedAt is the given value or earlier than it.
+  """
   lastSyncedAtLTE: Time
+  """
+  true: only directories without a lastSyncedAt (null); false: no condition.
+  """
   lastSyncedAtIsNil: Boolean
+  """
+  true: only directories with a lastSyncedAt (not null); false: no condition.
+  """
   lastSyncedAtNotNil: Boolean
   """
-  users edge predicates
+  true: only directories with one or more users; false: only directories with no users.
   """
   hasUsers: Boolean
+  """
+  Only directories with one or more users that every one of the given filters matches.
+  """
   hasUsersWith: [UserWhereInput!]
   """
-  groups edge predicates
+  true: only directories with one or more groups; false: only directories with no groups.
   """
   hasGroups: Boolean
+  """
+  Only directories with one or more groups that every one of the given filters matches.
+  """
   hasGroupsWith: [GroupWhereInput!]
 }
+"""
+A group an identity provider provisioned into a directory over SCIM (RFC 7643 section 4.2). Map roles to it (groupRolesSet) to give its members those roles.
+"""
 type Group implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  When this was first stored here (not when the provider created it).
+  """
   createdAt: Time!
+  """
+  When it was last changed here (its creation time if it never was).
+  """
   updatedAt: Time!
   """
   Bumped by every update; the SCIM ETag is W/"<version>".
   """
   version: Int!
+  """
+  The id of the organization it belongs to; it never changes.
+  """
   organizationID: ID!
+  """
+  The id of the directory that provisioned the group; it never changes.
+  """
   directoryID: ID!
   """
-  The provider's id for this group.
+  The provider's id for this group (SCIM externalId); null when the provider sent none.
   """
   externalID: String
+  """
+  The group's name as the provider sent it (SCIM displayName), unique within the directory without regard to case.
+  """
   displayName: String!
+  """
+  The organization it belongs to.
+  """
   organization: Organization!
+  """
+  The directory that provisioned the group.
+  """
   directory: Directory!
+  """
+  The group's direct members, as the provider sent them.
+  """
   members(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9019,6 +9280,9 @@ type Group implements Node {
     """
     where: UserWhereInput
   ): UserConnection!
+  """
+  The roles mapped to the group: every active member holds them. Empty when none is mapped.
+  """
   roles: [Role!]
 }
 """
@@ -9068,8 +9332,17 @@ input GroupOrder {
 Properties by which Group connections can be ordered.
 """
 enum GroupOrderField {
+  """
+  Order by createdAt.
+  """
   CREATED_AT
+  """
+  Order by updatedAt.
+  """
   UPDATED_AT
+  """
+  Order by displayName.
+  """
   DISPLAY_NAME
 }
 """
@@ -9077,115 +9350,313 @@ GroupWhereInput is used for filtering Group objects.
 Input was generated by ent.
 """
 input GroupWhereInput {
+  """
+  Only groups the given filter does not match.
+  """
   not: GroupWhereInput
+  """
+  Only groups that every one of the given filters matches.
+  """
   and: [GroupWhereInput!]
+  """
+  Only groups that at least one of the given filters matches.
+  """
   or: [GroupWhereInput!]
   """
-  id field predicates
+  Only groups whose id is the given value.
   """
   id: ID
+  """
+  Only groups whose id is not the given value.
+  """
   idNEQ: ID
+  """
+  Only groups whose id is one of the given values.
+  """
   idIn: [ID!]
+  """
+  Only groups whose id is none of the given values.
+  """
   idNotIn: [ID!]
+  """
+  Only groups whose id is after the given value (ids sort by creation time).
+  """
   idGT: ID
+  """
+  Only groups whose id is the given value or after it (ids sort by creation time).
+  """
   idGTE: ID
+  """
+  Only groups whose id is before the given value (ids sort by creation time).
+  """
   idLT: ID
+  """
+  Only groups whose id is the given value or before it (ids sort by creation time).
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Only groups whose createdAt is the given value.
   """
   createdAt: Time
+  """
+  Only groups whose createdAt is not the given value.
+  """
   createdAtNEQ: Time
+  """
+  Only groups whose createdAt is one of the given values.
+  """
   createdAtIn: [Time!]
+  """
+  Only groups whose createdAt is none of the given values.
+  """
   createdAtNotIn: [Time!]
+  """
+  Only groups whose createdAt is later than the given value.
+  """
   createdAtGT: Time
+  """
+  Only groups whose createdAt is the given value or later than it.
+  """
   createdAtGTE: Time
+  """
+  Only groups whose createdAt is earlier than the given value.
+  """
   createdAtLT: Time
+  """
+  Only groups whose createdAt is the given value or earlier than it.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Only groups whose updatedAt is the given value.
   """
   updatedAt: Time
+  """
+  Only groups whose updatedAt is not the given value.
+  """
   updatedAtNEQ: Time
+  """
+  Only groups whose updatedAt is one of the given values.
+  """
   updatedAtIn: [Time!]
+  """
+  Only groups whose updatedAt is none of the given values.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Only groups whose updatedAt is later than the given value.
+  """
   updatedAtGT: Time
+  """
+  Only groups whose updatedAt is the given value or later than it.
+  """
   updatedAtGTE: Time
+  """
+  Only groups whose updatedAt is earlier than the given value.
+  """
   updatedAtLT: Time
+  """
+  Only groups whose updatedAt is the given value or earlier than it.
+  """
   updatedAtLTE: Time
   """
-  version field predicates
+  Only groups whose version is the given value.
   """
   version: Int
+  """
+  Only groups whose version is not the given value.
+  """
   versionNEQ: Int
+  """
+  Only groups whose version is one of the given values.
+  """
   versionIn: [Int!]
+  """
+  Only groups whose version is none of the given values.
+  """
   versionNotIn: [Int!]
+  """
+  Only groups whose version is greater than the given value.
+  """
   versionGT: Int
+  """
+  Only groups whose version is the given value or greater than it.
+  """
   versionGTE: Int
+  """
+  Only groups whose version is less than the given value.
+  """
   versionLT: Int
+  """
+  Only groups whose version is the given value or less than it.
+  """
   versionLTE: Int
   """
-  organization_id field predicates
+  Only groups whose organizationID is the given value.
   """
   organizationID: ID
+  """
+  Only groups whose organizationID is not the given value.
+  """
   organizationIDNEQ: ID
+  """
+  Only groups whose organizationID is one of the given values.
+  """
   organizationIDIn: [ID!]
+  """
+  Only groups whose organizationID is none of the given values.
+  """
   organizationIDNotIn: [ID!]
   """
-  directory_id field predicates
+  Only groups whose directoryID is the given value.
   """
   directoryID: ID
+  """
+  Only groups whose directoryID is not the given value.
+  """
   directoryIDNEQ: ID
+  """
+  Only groups whose directoryID is one of the given values.
+  """
   directoryIDIn: [ID!]
+  """
+  Only groups whose directoryID is none of the given values.
+  """
   directoryIDNotIn: [ID!]
   """
-  external_id field predicates
+  Only groups whose externalID is the given value.
   """
   externalID: String
+  """
+  Only groups whose externalID is not the given value.
+  """
   externalIDNEQ: String
+  """
+  Only groups whose externalID is one of the given values.
+  """
   externalIDIn: [String!]
+  """
+  Only groups whose externalID is none of the given values.
+  """
   externalIDNotIn: [String!]
+  """
+  Only groups whose externalID is after the given value in the database's text order.
+  """
   externalIDGT: String
+  """
+  Only groups whose externalID is the given value or after it in the database's text order.
+  """
   externalIDGTE: String
+  """
+  Only groups whose externalID is before the given value in the database's text order.
+  """
   externalIDLT: String
+  """
+  Only groups whose externalID is the given value or before it in the database's text order.
+  """
   externalIDLTE: String
+  """
+  Only groups whose externalID contains the given text, with regard to case.
+  """
   externalIDContains: String
+  """
+  Only groups whose externalID starts with the given text, with regard to case.
+  """
   externalIDHasPrefix: String
+  """
+  Only groups whose externalID ends with the given text, with regard to case.
+  """
   externalIDHasSuffix: String
+  """
+  true: only groups without a externalID (null); false: no condition.
+  """
   externalIDIsNil: Boolean
+  """
+  true: only groups with a externalID (not null); false: no condition.
+  """
   externalIDNotNil: Boolean
+  """
+  Only groups whose externalID equals the given text without regard to case.
+  """
   externalIDEqualFold: String
+  """
+  Only groups whose externalID contains the given text without regard to case.
+  """
   externalIDContainsFold: String
   """
-  display_name field predicates
+  Only groups whose displayName is the given value.
   """
   displayName: String
+  """
+  Only groups whose displayName is not the given value.
+  """
   displayNameNEQ: String
+  """
+  Only groups whose displayName is one of the given values.
+  """
   displayNameIn: [String!]
+  """
+  Only groups whose displayName is none of the given values.
+  """
   displayNameNotIn: [String!]
+  """
+  Only groups whose displayName is after the given value in the database's text order.
+  """
   displayNameGT: String
+  """
+  Only groups whose displayName is the given value or after it in the database's text order.
+  """
   displayNameGTE: String
+  """
+  Only groups whose displayName is before the given value in the database's text order.
+  """
   displayNameLT: String
+  """
+  Only groups whose displayName is the given value or before it in the database's text order.
+  """
   displayNameLTE: String
+  """
+  Only groups whose displayName contains the given text, with regard to case.
+  """
   displayNameContains: String
+  """
+  Only groups whose displayName starts with the given text, with regard to case.
+  """
   displayNameHasPrefix: String
+  """
+  Only groups whose displayName ends with the given text, with regard to case.
+  """
   displayNameHasSuffix: String
+  """
+  Only groups whose displayName equals the given text without regard to case.
+  """
   displayNameEqualFold: String
+  """
+  Only groups whose displayName contains the given text without regard to case.
+  """
   displayNameContainsFold: String
   """
-  directory edge predicates
+  true: only groups with a directory; false: only groups without one.
   """
   hasDirectory: Boolean
+  """
+  Only groups whose directory every one of the given filters matches.
+  """
   hasDirectoryWith: [DirectoryWhereInput!]
   """
-  members edge predicates
+  true: only groups with one or more members; false: only groups with no members.
   """
   hasMembers: Boolean
+  """
+  Only groups with one or more members that every one of the given filters matches.
+  """
   hasMembersWith: [UserWhereInput!]
   """
-  roles edge predicates
+  true: only groups with one or more roles; false: only groups with no roles.
   """
   hasRoles: Boolean
+  """
+  Only groups with one or more roles that every one of the given filters matches.
+  """
   hasRolesWith: [RoleWhereInput!]
 }
 """
@@ -9211,24 +9682,45 @@ enum OrderDirection {
   """
   DESC
 }
+"""
+A tenant: one customer of the application, with its own directories, users, groups, roles, events and keys.
+"""
 type Organization implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  When this was first stored here (not when the provider created it).
+  """
   createdAt: Time!
+  """
+  When it was last changed here (its creation time if it never was).
+  """
   updatedAt: Time!
+  """
+  The customer's name for display, 1 to 200 characters; not unique.
+  """
   name: String!
   """
   URL-safe unique handle, lower-case letters, digits and dashes.
   """
   slug: String!
   """
-  The application's own id for this organization.
+  The application's own id for this organization, unique when set; null when none was given.
   """
   externalID: String
   """
-  Role of users who are in no group mapped to a role.
+  The id of the role users hold when none of their groups maps a role; null when there is no default.
   """
   defaultRoleID: ID
+  """
+  The role users hold when none of their groups maps a role; null when there is no default.
+  """
   defaultRole: Role
+  """
+  The organization's SCIM directories, one per identity provider connection.
+  """
   directories(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9260,6 +9752,9 @@ type Organization implements Node {
     """
     where: DirectoryWhereInput
   ): DirectoryConnection!
+  """
+  The roles the application defines for this organization.
+  """
   roles(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9339,9 +9834,21 @@ input OrganizationOrder {
 Properties by which Organization connections can be ordered.
 """
 enum OrganizationOrderField {
+  """
+  Order by createdAt.
+  """
   CREATED_AT
+  """
+  Order by updatedAt.
+  """
   UPDATED_AT
+  """
+  Order by name.
+  """
   NAME
+  """
+  Order by slug.
+  """
   SLUG
 }
 """
@@ -9349,115 +9856,325 @@ OrganizationWhereInput is used for filtering Organization objects.
 Input was generated by ent.
 """
 input OrganizationWhereInput {
+  """
+  Only organizations the given filter does not match.
+  """
   not: OrganizationWhereInput
+  """
+  Only organizations that every one of the given filters matches.
+  """
   and: [OrganizationWhereInput!]
+  """
+  Only organizations that at least one of the given filters matches.
+  """
   or: [OrganizationWhereInput!]
   """
-  id field predicates
+  Only organizations whose id is the given value.
   """
   id: ID
+  """
+  Only organizations whose id is not the given value.
+  """
   idNEQ: ID
+  """
+  Only organizations whose id is one of the given values.
+  """
   idIn: [ID!]
+  """
+  Only organizations whose id is none of the given values.
+  """
   idNotIn: [ID!]
+  """
+  Only organizations whose id is after the given value (ids sort by creation time).
+  """
   idGT: ID
+  """
+  Only organizations whose id is the given value or after it (ids sort by creation time).
+  """
   idGTE: ID
+  """
+  Only organizations whose id is before the given value (ids sort by creation time).
+  """
   idLT: ID
+  """
+  Only organizations whose id is the given value or before it (ids sort by creation time).
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Only organizations whose createdAt is the given value.
   """
   createdAt: Time
+  """
+  Only organizations whose createdAt is not the given value.
+  """
   createdAtNEQ: Time
+  """
+  Only organizations whose createdAt is one of the given values.
+  """
   createdAtIn: [Time!]
+  """
+  Only organizations whose createdAt is none of the given values.
+  """
   createdAtNotIn: [Time!]
+  """
+  Only organizations whose createdAt is later than the given value.
+  """
   createdAtGT: Time
+  """
+  Only organizations whose createdAt is the given value or later than it.
+  """
   createdAtGTE: Time
+  """
+  Only organizations whose createdAt is earlier than the given value.
+  """
   createdAtLT: Time
+  """
+  Only organizations whose createdAt is the given value or earlier than it.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Only organizations whose updatedAt is the given value.
   """
   updatedAt: Time
+  """
+  Only organizations whose updatedAt is not the given value.
+  """
   updatedAtNEQ: Time
+  """
+  Only organizations whose updatedAt is one of the given values.
+  """
   updatedAtIn: [Time!]
+  """
+  Only organizations whose updatedAt is none of the given values.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Only organizations whose updatedAt is later than the given value.
+  """
   updatedAtGT: Time
+  """
+  Only organizations whose updatedAt is the given value or later than it.
+  """
   updatedAtGTE: Time
+  """
+  Only organizations whose updatedAt is earlier than the given value.
+  """
   updatedAtLT: Time
+  """
+  Only organizations whose updatedAt is the given value or earlier than it.
+  """
   updatedAtLTE: Time
   """
-  name field predicates
+  Only organizations whose name is the given value.
   """
   name: String
+  """
+  Only organizations whose name is not the given value.
+  """
   nameNEQ: String
+  """
+  Only organizations whose name is one of the given values.
+  """
   nameIn: [String!]
+  """
+  Only organizations whose name is none of the given values.
+  """
   nameNotIn: [String!]
+  """
+  Only organizations whose name is after the given value in the database's text order.
+  """
   nameGT: String
+  """
+  Only organizations whose name is the given value or after it in the database's text order.
+  """
   nameGTE: String
+  """
+  Only organizations whose name is before the given value in the database's text order.
+  """
   nameLT: String
+  """
+  Only organizations whose name is the given value or before it in the database's text order.
+  """
   nameLTE: String
+  """
+  Only organizations whose name contains the given text, with regard to case.
+  """
   nameContains: String
+  """
+  Only organizations whose name starts with the given text, with regard to case.
+  """
   nameHasPrefix: String
+  """
+  Only organizations whose name ends with the given text, with regard to case.
+  """
   nameHasSuffix: String
+  """
+  Only organizations whose name equals the given text without regard to case.
+  """
   nameEqualFold: String
+  """
+  Only organizations whose name contains the given text without regard to case.
+  """
   nameContainsFold: String
   """
-  slug field predicates
+  Only organizations whose slug is the given value.
   """
   slug: String
+  """
+  Only organizations whose slug is not the given value.
+  """
   slugNEQ: String
+  """
+  Only organizations whose slug is one of the given values.
+  """
   slugIn: [String!]
+  """
+  Only organizations whose slug is none of the given values.
+  """
   slugNotIn: [String!]
+  """
+  Only organizations whose slug is after the given value in the database's text order.
+  """
   slugGT: String
+  """
+  Only organizations whose slug is the given value or after it in the database's text order.
+  """
   slugGTE: String
+  """
+  Only organizations whose slug is before the given value in the database's text order.
+  """
   slugLT: String
+  """
+  Only organizations whose slug is the given value or before it in the database's text order.
+  """
   slugLTE: String
+  """
+  Only organizations whose slug contains the given text, with regard to case.
+  """
   slugContains: String
+  """
+  Only organizations whose slug starts with the given text, with regard to case.
+  """
   slugHasPrefix: String
+  """
+  Only organizations whose slug ends with the given text, with regard to case.
+  """
   slugHasSuffix: String
+  """
+  Only organizations whose slug equals the given text without regard to case.
+  """
   slugEqualFold: String
+  """
+  Only organizations whose slug contains the given text without regard to case.
+  """
   slugContainsFold: String
   """
-  external_id field predicates
+  Only organizations whose externalID is the given value.
   """
   externalID: String
+  """
+  Only organizations whose externalID is not the given value.
+  """
   externalIDNEQ: String
+  """
+  Only organizations whose externalID is one of the given values.
+  """
   externalIDIn: [String!]
+  """
+  Only organizations whose externalID is none of the given values.
+  """
   externalIDNotIn: [String!]
+  """
+  Only organizations whose externalID is after the given value in the database's text order.
+  """
   externalIDGT: String
+  """
+  Only organizations whose externalID is the given value or after it in the database's text order.
+  """
   externalIDGTE: String
+  """
+  Only organizations whose externalID is before the given value in the database's text order.
+  """
   externalIDLT: String
+  """
+  Only organizations whose externalID is the given value or before it in the database's text order.
+  """
   externalIDLTE: String
+  """
+  Only organizations whose externalID contains the given text, with regard to case.
+  """
   externalIDContains: String
+  """
+  Only organizations whose externalID starts with the given text, with regard to case.
+  """
   externalIDHasPrefix: String
+  """
+  Only organizations whose externalID ends with the given text, with regard to case.
+  """
   externalIDHasSuffix: String
+  """
+  true: only organizations without a externalID (null); false: no condition.
+  """
   externalIDIsNil: Boolean
+  """
+  true: only organizations with a externalID (not null); false: no condition.
+  """
   externalIDNotNil: Boolean
+  """
+  Only organizations whose externalID equals the given text without regard to case.
+  """
   externalIDEqualFold: String
+  """
+  Only organizations whose externalID contains the given text without regard to case.
+  """
   externalIDContainsFold: String
   """
-  default_role_id field predicates
+  Only organizations whose defaultRoleID is the given value.
   """
   defaultRoleID: ID
+  """
+  Only organizations whose defaultRoleID is not the given value.
+  """
   defaultRoleIDNEQ: ID
+  """
+  Only organizations whose defaultRoleID is one of the given values.
+  """
   defaultRoleIDIn: [ID!]
+  """
+  Only organizations whose defaultRoleID is none of the given values.
+  """
   defaultRoleIDNotIn: [ID!]
+  """
+  true: only organizations without a defaultRoleID (null); false: no condition.
+  """
   defaultRoleIDIsNil: Boolean
+  """
+  true: only organizations with a defaultRoleID (not null); false: no condition.
+  """
   defaultRoleIDNotNil: Boolean
   """
-  default_role edge predicates
+  true: only organizations with a defaultRole; false: only organizations without one.
   """
   hasDefaultRole: Boolean
+  """
+  Only organizations whose defaultRole every one of the given filters matches.
+  """
   hasDefaultRoleWith: [RoleWhereInput!]
   """
-  directories edge predicates
+  true: only organizations with one or more directories; false: only organizations with no directories.
   """
   hasDirectories: Boolean
+  """
+  Only organizations with one or more directories that every one of the given filters matches.
+  """
   hasDirectoriesWith: [DirectoryWhereInput!]
   """
-  roles edge predicates
+  true: only organizations with one or more roles; false: only organizations with no roles.
   """
   hasRoles: Boolean
+  """
+  Only organizations with one or more roles that every one of the given filters matches.
+  """
   hasRolesWith: [RoleWhereInput!]
 }
 """
@@ -9482,6 +10199,11 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+"""
+Reads. Every field needs an API key (or an Admin Portal session); an org
+key sees its own organization's data only, a platform key every
+organization's.
+"""
 type Query {
   """
   Fetches an object given its ID.
@@ -9501,6 +10223,9 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  Directories of every organization the key may read (its own for an org key).
+  """
   directories(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9532,6 +10257,9 @@ type Query {
     """
     where: DirectoryWhereInput
   ): DirectoryConnection!
+  """
+  Groups of every organization the key may read (its own for an org key); narrow with where, e.g. {organizationID, displayNameContainsFold}.
+  """
   groups(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9563,6 +10291,9 @@ type Query {
     """
     where: GroupWhereInput
   ): GroupConnection!
+  """
+  Organizations the key may read: every one for a platform key, its own alone for an org key.
+  """
   organizations(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9594,6 +10325,9 @@ type Query {
     """
     where: OrganizationWhereInput
   ): OrganizationConnection!
+  """
+  Roles of every organization the key may read (its own for an org key); narrow with where, e.g. {organizationID, key}.
+  """
   roles(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9625,6 +10359,9 @@ type Query {
     """
     where: RoleWhereInput
   ): RoleConnection!
+  """
+  Users of every organization the key may read (its own for an org key), by id unless orderBy says otherwise; narrow with where, e.g. {organizationID, query}.
+  """
   users(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9657,18 +10394,45 @@ type Query {
     where: UserWhereInput
   ): UserConnection!
 }
+"""
+A role the application defines for an organization: users hold it through a group mapped to it, or as the organization's default role. The application checks its key.
+"""
 type Role implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  When this was first stored here (not when the provider created it).
+  """
   createdAt: Time!
+  """
+  When it was last changed here (its creation time if it never was).
+  """
   updatedAt: Time!
+  """
+  The id of the organization it belongs to; it never changes.
+  """
   organizationID: ID!
   """
-  Stable identifier the application checks, unique per organization.
+  Stable identifier the application checks, such as "admin": unique per organization, lower-case letters, digits, dashes and underscores.
   """
   key: String!
+  """
+  The role's name for display, 1 to 200 characters.
+  """
   name: String!
+  """
+  What the role allows, for admins choosing roles, up to 2000 characters; null when none was given.
+  """
   description: String
+  """
+  The organization it belongs to.
+  """
   organization: Organization!
+  """
+  The groups the role is mapped to, whose active members hold it; empty when none.
+  """
   groups: [Group!]
 }
 """
@@ -9718,9 +10482,21 @@ input RoleOrder {
 Properties by which Role connections can be ordered.
 """
 enum RoleOrderField {
+  """
+  Order by createdAt.
+  """
   CREATED_AT
+  """
+  Order by updatedAt.
+  """
   UPDATED_AT
+  """
+  Order by key.
+  """
   KEY
+  """
+  Order by name.
+  """
   NAME
 }
 """
@@ -9728,171 +10504,474 @@ RoleWhereInput is used for filtering Role objects.
 Input was generated by ent.
 """
 input RoleWhereInput {
+  """
+  Only roles the given filter does not match.
+  """
   not: RoleWhereInput
+  """
+  Only roles that every one of the given filters matches.
+  """
   and: [RoleWhereInput!]
+  """
+  Only roles that at least one of the given filters matches.
+  """
   or: [RoleWhereInput!]
   """
-  id field predicates
+  Only roles whose id is the given value.
   """
   id: ID
+  """
+  Only roles whose id is not the given value.
+  """
   idNEQ: ID
+  """
+  Only roles whose id is one of the given values.
+  """
   idIn: [ID!]
+  """
+  Only roles whose id is none of the given values.
+  """
   idNotIn: [ID!]
+  """
+  Only roles whose id is after the given value (ids sort by creation time).
+  """
   idGT: ID
+  """
+  Only roles whose id is the given value or after it (ids sort by creation time).
+  """
   idGTE: ID
+  """
+  Only roles whose id is before the given value (ids sort by creation time).
+  """
   idLT: ID
+  """
+  Only roles whose id is the given value or before it (ids sort by creation time).
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Only roles whose createdAt is the given value.
   """
   createdAt: Time
+  """
+  Only roles whose createdAt is not the given value.
+  """
   createdAtNEQ: Time
+  """
+  Only roles whose createdAt is one of the given values.
+  """
   createdAtIn: [Time!]
+  """
+  Only roles whose createdAt is none of the given values.
+  """
   createdAtNotIn: [Time!]
+  """
+  Only roles whose createdAt is later than the given value.
+  """
   createdAtGT: Time
+  """
+  Only roles whose createdAt is the given value or later than it.
+  """
   createdAtGTE: Time
+  """
+  Only roles whose createdAt is earlier than the given value.
+  """
   createdAtLT: Time
+  """
+  Only roles whose createdAt is the given value or earlier than it.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Only roles whose updatedAt is the given value.
   """
   updatedAt: Time
+  """
+  Only roles whose updatedAt is not the given value.
+  """
   updatedAtNEQ: Time
+  """
+  Only roles whose updatedAt is one of the given values.
+  """
   updatedAtIn: [Time!]
+  """
+  Only roles whose updatedAt is none of the given values.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Only roles whose updatedAt is later than the given value.
+  """
   updatedAtGT: Time
+  """
+  Only roles whose updatedAt is the given value or later than it.
+  """
   updatedAtGTE: Time
+  """
+  Only roles whose updatedAt is earlier than the given value.
+  """
   updatedAtLT: Time
+  """
+  Only roles whose updatedAt is the given value or earlier than it.
+  """
   updatedAtLTE: Time
   """
-  organization_id field predicates
+  Only roles whose organizationID is the given value.
   """
   organizationID: ID
+  """
+  Only roles whose organizationID is not the given value.
+  """
   organizationIDNEQ: ID
+  """
+  Only roles whose organizationID is one of the given values.
+  """
   organizationIDIn: [ID!]
+  """
+  Only roles whose organizationID is none of the given values.
+  """
   organizationIDNotIn: [ID!]
   """
-  key field predicates
+  Only roles whose key is the given value.
   """
   key: String
+  """
+  Only roles whose key is not the given value.
+  """
   keyNEQ: String
+  """
+  Only roles whose key is one of the given values.
+  """
   keyIn: [String!]
+  """
+  Only roles whose key is none of the given values.
+  """
   keyNotIn: [String!]
+  """
+  Only roles whose key is after the given value in the database's text order.
+  """
   keyGT: String
+  """
+  Only roles whose key is the given value or after it in the database's text order.
+  """
   keyGTE: String
+  """
+  Only roles whose key is before the given value in the database's text order.
+  """
   keyLT: String
+  """
+  Only roles whose key is the given value or before it in the database's text order.
+  """
   keyLTE: String
+  """
+  Only roles whose key contains the given text, with regard to case.
+  """
   keyContains: String
+  """
+  Only roles whose key starts with the given text, with regard to case.
+  """
   keyHasPrefix: String
+  """
+  Only roles whose key ends with the given text, with regard to case.
+  """
   keyHasSuffix: String
+  """
+  Only roles whose key equals the given text without regard to case.
+  """
   keyEqualFold: String
+  """
+  Only roles whose key contains the given text without regard to case.
+  """
   keyContainsFold: String
   """
-  name field predicates
+  Only roles whose name is the given value.
   """
   name: String
+  """
+  Only roles whose name is not the given value.
+  """
   nameNEQ: String
+  """
+  Only roles whose name is one of the given values.
+  """
   nameIn: [String!]
+  """
+  Only roles whose name is none of the given values.
+  """
   nameNotIn: [String!]
+  """
+  Only roles whose name is after the given value in the database's text order.
+  """
   nameGT: String
+  """
+  Only roles whose name is the given value or after it in the database's text order.
+  """
   nameGTE: String
+  """
+  Only roles whose name is before the given value in the database's text order.
+  """
   nameLT: String
+  """
+  Only roles whose name is the given value or before it in the database's text order.
+  """
   nameLTE: String
+  """
+  Only roles whose name contains the given text, with regard to case.
+  """
   nameContains: String
+  """
+  Only roles whose name starts with the given text, with regard to case.
+  """
   nameHasPrefix: String
+  """
+  Only roles whose name ends with the given text, with regard to case.
+  """
   nameHasSuffix: String
+  """
+  Only roles whose name equals the given text without regard to case.
+  """
   nameEqualFold: String
+  """
+  Only roles whose name contains the given text without regard to case.
+  """
   nameContainsFold: String
   """
-  description field predicates
+  Only roles whose description is the given value.
   """
   description: String
+  """
+  Only roles whose description is not the given value.
+  """
   descriptionNEQ: String
+  """
+  Only roles whose description is one of the given values.
+  """
   descriptionIn: [String!]
+  """
+  Only roles whose description is none of the given values.
+  """
   descriptionNotIn: [String!]
+  """
+  Only roles whose description is after the given value in the database's text order.
+  """
   descriptionGT: String
+  """
+  Only roles whose description is the given value or after it in the database's text order.
+  """
   descriptionGTE: String
+  """
+  Only roles whose description is before the given value in the database's text order.
+  """
   descriptionLT: String
+  """
+  Only roles whose description is the given value or before it in the database's text order.
+  """
   descriptionLTE: String
+  """
+  Only roles whose description contains the given text, with regard to case.
+  """
   descriptionContains: String
+  """
+  Only roles whose description starts with the given text, with regard to case.
+  """
   descriptionHasPrefix: String
+  """
+  Only roles whose description ends with the given text, with regard to case.
+  """
   descriptionHasSuffix: String
+  """
+  true: only roles without a description (null); false: no condition.
+  """
   descriptionIsNil: Boolean
+  """
+  true: only roles with a description (not null); false: no condition.
+  """
   descriptionNotNil: Boolean
+  """
+  Only roles whose description equals the given text without regard to case.
+  """
   descriptionEqualFold: String
+  """
+  Only roles whose description contains the given text without regard to case.
+  """
   descriptionContainsFold: String
   """
-  groups edge predicates
+  true: only roles with one or more groups; false: only roles with no groups.
   """
   hasGroups: Boolean
+  """
+  Only roles with one or more groups that every one of the given filters matches.
+  """
   hasGroupsWith: [GroupWhereInput!]
 }
+"""
+A person an identity provider provisioned into a directory over SCIM: the core User attributes (RFC 7643 section 4.1) and the enterprise extension's (section 4.3). A deactivated user (active false) stays readable.
+"""
 type User implements Node {
+  """
+  An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
+  """
   id: ID!
+  """
+  When this was first stored here (not when the provider created it).
+  """
   createdAt: Time!
+  """
+  When it was last changed here (its creation time if it never was).
+  """
   updatedAt: Time!
   """
   Bumped by every update; the SCIM ETag is W/"<version>".
   """
   version: Int!
+  """
+  The id of the organization it belongs to; it never changes.
+  """
   organizationID: ID!
+  """
+  The id of the directory that provisioned the user; it never changes.
+  """
   directoryID: ID!
   """
-  The provider's id for this user.
+  The provider's id for this user (SCIM externalId); null when the provider sent none.
   """
   externalID: String
   """
   Unique within the directory, compared without regard to case.
   """
   userName: String!
+  """
+  The full name as the provider formats it for display (SCIM name.formatted), such as "Ms. Barbara J Jensen, III"; null when not sent.
+  """
   nameFormatted: String
+  """
+  The family (last) name, SCIM name.familyName; null when not sent.
+  """
   familyName: String
+  """
+  The given (first) name, SCIM name.givenName; null when not sent.
+  """
   givenName: String
+  """
+  The middle name or names, SCIM name.middleName; null when not sent.
+  """
   middleName: String
+  """
+  A title before the name, such as "Dr." or "Ms." (SCIM name.honorificPrefix); null when not sent.
+  """
   honorificPrefix: String
+  """
+  A suffix after the name, such as "III" or "PhD" (SCIM name.honorificSuffix); null when not sent.
+  """
   honorificSuffix: String
+  """
+  The name to show for the user, as the provider sent it (SCIM displayName); null when not sent: fall back to the given and family names, then userName.
+  """
   displayName: String
+  """
+  A casual name, such as "Bob" for Robert (SCIM nickName); null when not sent.
+  """
   nickName: String
+  """
+  A URL of the user's online profile, as the provider sent it (not checked); null when not sent.
+  """
   profileURL: String
+  """
+  The job title, such as "Vice President" (SCIM title); null when not sent.
+  """
   title: String
+  """
+  The provider's kind of user, free text such as "Employee" or "Contractor" (SCIM userType); null when not sent.
+  """
   userType: String
+  """
+  The preferred written or spoken languages, an HTTP Accept-Language value such as "en-US, fr;q=0.5"; null when not sent.
+  """
   preferredLanguage: String
+  """
+  The locale for dates, numbers and currency, a language tag such as "en-US"; null when not sent.
+  """
   locale: String
+  """
+  The time zone, an IANA name such as "Europe/Paris"; null when not sent.
+  """
   timezone: String
   """
   False once the provider deactivates the user; the user stays readable.
   """
   active: Boolean!
   """
-  The primary (or first) of emails, for look-ups and display.
+  The primary (or else first) of emails, for look-ups and display; null when the user has no email.
   """
   primaryEmail: String
+  """
+  Every email address the provider sent, in its order, with type and primary flag; null or empty when none was sent.
+  """
   emails: [MultiValue!]
+  """
+  Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null or empty when none was sent.
+  """
   phoneNumbers: [MultiValue!]
+  """
+  Instant messaging addresses, type naming the service (xmpp, skype, ...); null or empty when none was sent.
+  """
   ims: [MultiValue!]
+  """
+  URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null or empty when none was sent.
+  """
   photos: [MultiValue!]
+  """
+  Postal addresses as the provider sent them; null or empty when none was sent.
+  """
   addresses: [Address!]
+  """
+  The SCIM entitlements attribute as sent, free-form values the provider grants; null or empty when none was sent.
+  """
   entitlements: [MultiValue!]
   """
   The SCIM roles attribute as sent; effective roles come from groups.
   """
   scimRoles: [MultiValue!]
+  """
+  X.509 certificates of the user, each value base64 DER as the provider sent it; null or empty when none was sent.
+  """
   x509Certificates: [MultiValue!]
+  """
+  The organization's employee number, free text (enterprise extension); null when not sent.
+  """
   employeeNumber: String
+  """
+  The cost center, free text (enterprise extension); null when not sent.
+  """
   costCenter: String
   """
-  The enterprise extension's organization attribute.
+  The enterprise extension's organization attribute, free text; null when not sent.
   """
   enterpriseOrganization: String
+  """
+  The division, free text (enterprise extension); null when not sent.
+  """
   division: String
+  """
+  The department, free text (enterprise extension); null when not sent.
+  """
   department: String
   """
-  manager.value: the SCIM id of the user's manager.
+  manager.value: the provider's SCIM id of the user's manager (not a user id of this API); null when not sent.
   """
   managerID: String
+  """
+  manager.displayName: the manager's name as the provider sent it; null when not sent.
+  """
   managerDisplayName: String
+  """
+  The organization it belongs to.
+  """
   organization: Organization!
+  """
+  The directory that provisioned the user.
+  """
   directory: Directory!
+  """
+  The groups the user is a member of, directly, as the provider sent them.
+  """
   groups(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9972,12 +11051,33 @@ input UserOrder {
 Properties by which User connections can be ordered.
 """
 enum UserOrderField {
+  """
+  Order by createdAt.
+  """
   CREATED_AT
+  """
+  Order by updatedAt.
+  """
   UPDATED_AT
+  """
+  Order by userName.
+  """
   USER_NAME
+  """
+  Order by familyName.
+  """
   FAMILY_NAME
+  """
+  Order by givenName.
+  """
   GIVEN_NAME
+  """
+  Order by displayName.
+  """
   DISPLAY_NAME
+  """
+  Order by primaryEmail.
+  """
   PRIMARY_EMAIL
 }
 """
@@ -9985,511 +11085,1633 @@ UserWhereInput is used for filtering User objects.
 Input was generated by ent.
 """
 input UserWhereInput {
+  """
+  Only users the given filter does not match.
+  """
   not: UserWhereInput
+  """
+  Only users that every one of the given filters matches.
+  """
   and: [UserWhereInput!]
+  """
+  Only users that at least one of the given filters matches.
+  """
   or: [UserWhereInput!]
   """
-  id field predicates
+  Only users whose id is the given value.
   """
   id: ID
+  """
+  Only users whose id is not the given value.
+  """
   idNEQ: ID
+  """
+  Only users whose id is one of the given values.
+  """
   idIn: [ID!]
+  """
+  Only users whose id is none of the given values.
+  """
   idNotIn: [ID!]
+  """
+  Only users whose id is after the given value (ids sort by creation time).
+  """
   idGT: ID
+  """
+  Only users whose id is the given value or after it (ids sort by creation time).
+  """
   idGTE: ID
+  """
+  Only users whose id is before the given value (ids sort by creation time).
+  """
   idLT: ID
+  """
+  Only users whose id is the given value or before it (ids sort by creation time).
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Only users whose createdAt is the given value.
   """
   createdAt: Time
+  """
+  Only users whose createdAt is not the given value.
+  """
   createdAtNEQ: Time
+  """
+  Only users whose createdAt is one of the given values.
+  """
   createdAtIn: [Time!]
+  """
+  Only users whose createdAt is none of the given values.
+  """
   createdAtNotIn: [Time!]
+  """
+  Only users whose createdAt is later than the given value.
+  """
   createdAtGT: Time
+  """
+  Only users whose createdAt is the given value or later than it.
+  """
   createdAtGTE: Time
+  """
+  Only users whose createdAt is earlier than the given value.
+  """
   createdAtLT: Time
+  """
+  Only users whose createdAt is the given value or earlier than it.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Only users whose updatedAt is the given value.
   """
   updatedAt: Time
+  """
+  Only users whose updatedAt is not the given value.
+  """
   updatedAtNEQ: Time
+  """
+  Only users whose updatedAt is one of the given values.
+  """
   updatedAtIn: [Time!]
+  """
+  Only users whose updatedAt is none of the given values.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Only users whose updatedAt is later than the given value.
+  """
   updatedAtGT: Time
+  """
+  Only users whose updatedAt is the given value or later than it.
+  """
   updatedAtGTE: Time
+  """
+  Only users whose updatedAt is earlier than the given value.
+  """
   updatedAtLT: Time
+  """
+  Only users whose updatedAt is the given value or earlier than it.
+  """
   updatedAtLTE: Time
   """
-  version field predicates
+  Only users whose version is the given value.
   """
   version: Int
+  """
+  Only users whose version is not the given value.
+  """
   versionNEQ: Int
+  """
+  Only users whose version is one of the given values.
+  """
   versionIn: [Int!]
+  """
+  Only users whose version is none of the given values.
+  """
   versionNotIn: [Int!]
+  """
+  Only users whose version is greater than the given value.
+  """
   versionGT: Int
+  """
+  Only users whose version is the given value or greater than it.
+  """
   versionGTE: Int
+  """
+  Only users whose version is less than the given value.
+  """
   versionLT: Int
+  """
+  Only users whose version is the given value or less than it.
+  """
   versionLTE: Int
   """
-  organization_id field predicates
+  Only users whose organizationID is the given value.
   """
   organizationID: ID
+  """
+  Only users whose organizationID is not the given value.
+  """
   organizationIDNEQ: ID
+  """
+  Only users whose organizationID is one of the given values.
+  """
   organizationIDIn: [ID!]
+  """
+  Only users whose organizationID is none of the given values.
+  """
   organizationIDNotIn: [ID!]
   """
-  directory_id field predicates
+  Only users whose directoryID is the given value.
   """
   directoryID: ID
+  """
+  Only users whose directoryID is not the given value.
+  """
   directoryIDNEQ: ID
+  """
+  Only users whose directoryID is one of the given values.
+  """
   directoryIDIn: [ID!]
+  """
+  Only users whose directoryID is none of the given values.
+  """
   directoryIDNotIn: [ID!]
   """
-  external_id field predicates
+  Only users whose externalID is the given value.
   """
   externalID: String
+  """
+  Only users whose externalID is not the given value.
+  """
   externalIDNEQ: String
+  """
+  Only users whose externalID is one of the given values.
+  """
   externalIDIn: [String!]
+  """
+  Only users whose externalID is none of the given values.
+  """
   externalIDNotIn: [String!]
+  """
+  Only users whose externalID is after the given value in the database's text order.
+  """
   externalIDGT: String
+  """
+  Only users whose externalID is the given value or after it in the database's text order.
+  """
   externalIDGTE: String
+  """
+  Only users whose externalID is before the given value in the database's text order.
+  """
   externalIDLT: String
+  """
+  Only users whose externalID is the given value or before it in the database's text order.
+  """
   externalIDLTE: String
+  """
+  Only users whose externalID contains the given text, with regard to case.
+  """
   externalIDContains: String
+  """
+  Only users whose externalID starts with the given text, with regard to case.
+  """
   externalIDHasPrefix: String
+  """
+  Only users whose externalID ends with the given text, with regard to case.
+  """
   externalIDHasSuffix: String
+  """
+  true: only users without a externalID (null); false: no condition.
+  """
   externalIDIsNil: Boolean
+  """
+  true: only users with a externalID (not null); false: no condition.
+  """
   externalIDNotNil: Boolean
+  """
+  Only users whose externalID equals the given text without regard to case.
+  """
   externalIDEqualFold: String
+  """
+  Only users whose externalID contains the given text without regard to case.
+  """
   externalIDContainsFold: String
   """
-  user_name field predicates
+  Only users whose userName is the given value.
   """
   userName: String
+  """
+  Only users whose userName is not the given value.
+  """
   userNameNEQ: String
+  """
+  Only users whose userName is one of the given values.
+  """
   userNameIn: [String!]
+  """
+  Only users whose userName is none of the given values.
+  """
   userNameNotIn: [String!]
+  """
+  Only users whose userName is after the given value in the database's text order.
+  """
   userNameGT: String
+  """
+  Only users whose userName is the given value or after it in the database's text order.
+  """
   userNameGTE: String
+  """
+  Only users whose userName is before the given value in the database's text order.
+  """
   userNameLT: String
+  """
+  Only users whose userName is the given value or before it in the database's text order.
+  """
   userNameLTE: String
+  """
+  Only users whose userName contains the given text, with regard to case.
+  """
   userNameContains: String
+  """
+  Only users whose userName starts with the given text, with regard to case.
+  """
   userNameHasPrefix: String
+  """
+  Only users whose userName ends with the given text, with regard to case.
+  """
   userNameHasSuffix: String
+  """
+  Only users whose userName equals the given text without regard to case.
+  """
   userNameEqualFold: String
+  """
+  Only users whose userName contains the given text without regard to case.
+  """
   userNameContainsFold: String
   """
-  name_formatted field predicates
+  Only users whose nameFormatted is the given value.
   """
   nameFormatted: String
+  """
+  Only users whose nameFormatted is not the given value.
+  """
   nameFormattedNEQ: String
+  """
+  Only users whose nameFormatted is one of the given values.
+  """
   nameFormattedIn: [String!]
+  """
+  Only users whose nameFormatted is none of the given values.
+  """
   nameFormattedNotIn: [String!]
+  """
+  Only users whose nameFormatted is after the given value in the database's text order.
+  """
   nameFormattedGT: String
+  """
+  Only users whose nameFormatted is the given value or after it in the database's text order.
+  """
   nameFormattedGTE: String
+  """
+  Only users whose nameFormatted is before the given value in the database's text order.
+  """
   nameFormattedLT: String
+  """
+  Only users whose nameFormatted is the given value or before it in the database's text order.
+  """
   nameFormattedLTE: String
+  """
+  Only users whose nameFormatted contains the given text, with regard to case.
+  """
   nameFormattedContains: String
+  """
+  Only users whose nameFormatted starts with the given text, with regard to case.
+  """
   nameFormattedHasPrefix: String
+  """
+  Only users whose nameFormatted ends with the given text, with regard to case.
+  """
   nameFormattedHasSuffix: String
+  """
+  true: only users without a nameFormatted (null); false: no condition.
+  """
   nameFormattedIsNil: Boolean
+  """
+  true: only users with a nameFormatted (not null); false: no condition.
+  """
   nameFormattedNotNil: Boolean
+  """
+  Only users whose nameFormatted equals the given text without regard to case.
+  """
   nameFormattedEqualFold: String
+  """
+  Only users whose nameFormatted contains the given text without regard to case.
+  """
   nameFormattedContainsFold: String
   """
-  family_name field predicates
+  Only users whose familyName is the given value.
   """
   familyName: String
+  """
+  Only users whose familyName is not the given value.
+  """
   familyNameNEQ: String
+  """
+  Only users whose familyName is one of the given values.
+  """
   familyNameIn: [String!]
+  """
+  Only users whose familyName is none of the given values.
+  """
   familyNameNotIn: [String!]
+  """
+  Only users whose familyName is after the given value in the database's text order.
+  """
   familyNameGT: String
+  """
+  Only users whose familyName is the given value or after it in the database's text order.
+  """
   familyNameGTE: String
+  """
+  Only users whose familyName is before the given value in the database's text order.
+  """
   familyNameLT: String
+  """
+  Only users whose familyName is the given value or before it in the database's text order.
+  """
   familyNameLTE: String
+  """
+  Only users whose familyName contains the given text, with regard to case.
+  """
   familyNameContains: String
+  """
+  Only users whose familyName starts with the given text, with regard to case.
+  """
   familyNameHasPrefix: String
+  """
+  Only users whose familyName ends with the given text, with regard to case.
+  """
   familyNameHasSuffix: String
+  """
+  true: only users without a familyName (null); false: no condition.
+  """
   familyNameIsNil: Boolean
+  """
+  true: only users with a familyName (not null); false: no condition.
+  """
   familyNameNotNil: Boolean
+  """
+  Only users whose familyName equals the given text without regard to case.
+  """
   familyNameEqualFold: String
+  """
+  Only users whose familyName contains the given text without regard to case.
+  """
   familyNameContainsFold: String
   """
-  given_name field predicates
+  Only users whose givenName is the given value.
   """
   givenName: String
+  """
+  Only users whose givenName is not the given value.
+  """
   givenNameNEQ: String
+  """
+  Only users whose givenName is one of the given values.
+  """
   givenNameIn: [String!]
+  """
+  Only users whose givenName is none of the given values.
+  """
   givenNameNotIn: [String!]
+  """
+  Only users whose givenName is after the given value in the database's text order.
+  """
   givenNameGT: String
+  """
+  Only users whose givenName is the given value or after it in the database's text order.
+  """
   givenNameGTE: String
+  """
+  Only users whose givenName is before the given value in the database's text order.
+  """
   givenNameLT: String
+  """
+  Only users whose givenName is the given value or before it in the database's text order.
+  """
   givenNameLTE: String
+  """
+  Only users whose givenName contains the given text, with regard to case.
+  """
   givenNameContains: String
+  """
+  Only users whose givenName starts with the given text, with regard to case.
+  """
   givenNameHasPrefix: String
+  """
+  Only users whose givenName ends with the given text, with regard to case.
+  """
   givenNameHasSuffix: String
+  """
+  true: only users without a givenName (null); false: no condition.
+  """
   givenNameIsNil: Boolean
+  """
+  true: only users with a givenName (not null); false: no condition.
+  """
   givenNameNotNil: Boolean
+  """
+  Only users whose givenName equals the given text without regard to case.
+  """
   givenNameEqualFold: String
+  """
+  Only users whose givenName contains the given text without regard to case.
+  """
   givenNameContainsFold: String
   """
-  middle_name field predicates
+  Only users whose middleName is the given value.
   """
   middleName: String
+  """
+  Only users whose middleName is not the given value.
+  """
   middleNameNEQ: String
+  """
+  Only users whose middleName is one of the given values.
+  """
   middleNameIn: [String!]
+  """
+  Only users whose middleName is none of the given values.
+  """
   middleNameNotIn: [String!]
+  """
+  Only users whose middleName is after the given value in the database's text order.
+  """
   middleNameGT: String
+  """
+  Only users whose middleName is the given value or after it in the database's text order.
+  """
   middleNameGTE: String
+  """
+  Only users whose middleName is before the given value in the database's text order.
+  """
   middleNameLT: String
+  """
+  Only users whose middleName is the given value or before it in the database's text order.
+  """
   middleNameLTE: String
+  """
+  Only users whose middleName contains the given text, with regard to case.
+  """
   middleNameContains: String
+  """
+  Only users whose middleName starts with the given text, with regard to case.
+  """
   middleNameHasPrefix: String
+  """
+  Only users whose middleName ends with the given text, with regard to case.
+  """
   middleNameHasSuffix: String
+  """
+  true: only users without a middleName (null); false: no condition.
+  """
   middleNameIsNil: Boolean
+  """
+  true: only users with a middleName (not null); false: no condition.
+  """
   middleNameNotNil: Boolean
+  """
+  Only users whose middleName equals the given text without regard to case.
+  """
   middleNameEqualFold: String
+  """
+  Only users whose middleName contains the given text without regard to case.
+  """
   middleNameContainsFold: String
   """
-  honorific_prefix field predicates
+  Only users whose honorificPrefix is the given value.
   """
   honorificPrefix: String
+  """
+  Only users whose honorificPrefix is not the given value.
+  """
   honorificPrefixNEQ: String
+  """
+  Only users whose honorificPrefix is one of the given values.
+  """
   honorificPrefixIn: [String!]
+  """
+  Only users whose honorificPrefix is none of the given values.
+  """
   honorificPrefixNotIn: [String!]
+  """
+  Only users whose honorificPrefix is after the given value in the database's text order.
+  """
   honorificPrefixGT: String
+  """
+  Only users whose honorificPrefix is the given value or after it in the database's text order.
+  """
   honorificPrefixGTE: String
+  """
+  Only users whose honorificPrefix is before the given value in the database's text order.
+  """
   honorificPrefixLT: String
+  """
+  Only users whose honorificPrefix is the given value or before it in the database's text order.
+  """
   honorificPrefixLTE: String
+  """
+  Only users whose honorificPrefix contains the given text, with regard to case.
+  """
   honorificPrefixContains: String
+  """
+  Only users whose honorificPrefix starts with the given text, with regard to case.
+  """
   honorificPrefixHasPrefix: String
+  """
+  Only users whose honorificPrefix ends with the given text, with regard to case.
+  """
   honorificPrefixHasSuffix: String
+  """
+  true: only users without a honorificPrefix (null); false: no condition.
+  """
   honorificPrefixIsNil: Boolean
+  """
+  true: only users with a honorificPrefix (not null); false: no condition.
+  """
   honorificPrefixNotNil: Boolean
+  """
+  Only users whose honorificPrefix equals the given text without regard to case.
+  """
   honorificPrefixEqualFold: String
+  """
+  Only users whose honorificPrefix contains the given text without regard to case.
+  """
   honorificPrefixContainsFold: String
   """
-  honorific_suffix field predicates
+  Only users whose honorificSuffix is the given value.
   """
   honorificSuffix: String
+  """
+  Only users whose honorificSuffix is not the given value.
+  """
   honorificSuffixNEQ: String
+  """
+  Only users whose honorificSuffix is one of the given values.
+  """
   honorificSuffixIn: [String!]
+  """
+  Only users whose honorificSuffix is none of the given values.
+  """
   honorificSuffixNotIn: [String!]
+  """
+  Only users whose honorificSuffix is after the given value in the database's text order.
+  """
   honorificSuffixGT: String
+  """
+  Only users whose honorificSuffix is the given value or after it in the database's text order.
+  """
   honorificSuffixGTE: String
+  """
+  Only users whose honorificSuffix is before the given value in the database's text order.
+  """
   honorificSuffixLT: String
+  """
+  Only users whose honorificSuffix is the given value or before it in the database's text order.
+  """
   honorificSuffixLTE: String
+  """
+  Only users whose honorificSuffix contains the given text, with regard to case.
+  """
   honorificSuffixContains: String
+  """
+  Only users whose honorificSuffix starts with the given text, with regard to case.
+  """
   honorificSuffixHasPrefix: String
+  """
+  Only users whose honorificSuffix ends with the given text, with regard to case.
+  """
   honorificSuffixHasSuffix: String
+  """
+  true: only users without a honorificSuffix (null); false: no condition.
+  """
   honorificSuffixIsNil: Boolean
+  """
+  true: only users with a honorificSuffix (not null); false: no condition.
+  """
   honorificSuffixNotNil: Boolean
+  """
+  Only users whose honorificSuffix equals the given text without regard to case.
+  """
   honorificSuffixEqualFold: String
+  """
+  Only users whose honorificSuffix contains the given text without regard to case.
+  """
   honorificSuffixContainsFold: String
   """
-  display_name field predicates
+  Only users whose displayName is the given value.
   """
   displayName: String
+  """
+  Only users whose displayName is not the given value.
+  """
   displayNameNEQ: String
+  """
+  Only users whose displayName is one of the given values.
+  """
   displayNameIn: [String!]
+  """
+  Only users whose displayName is none of the given values.
+  """
   displayNameNotIn: [String!]
+  """
+  Only users whose displayName is after the given value in the database's text order.
+  """
   displayNameGT: String
+  """
+  Only users whose displayName is the given value or after it in the database's text order.
+  """
   displayNameGTE: String
+  """
+  Only users whose displayName is before the given value in the database's text order.
+  """
   displayNameLT: String
+  """
+  Only users whose displayName is the given value or before it in the database's text order.
+  """
   displayNameLTE: String
+  """
+  Only users whose displayName contains the given text, with regard to case.
+  """
   displayNameContains: String
+  """
+  Only users whose displayName starts with the given text, with regard to case.
+  """
   displayNameHasPrefix: String
+  """
+  Only users whose displayName ends with the given text, with regard to case.
+  """
   displayNameHasSuffix: String
+  """
+  true: only users without a displayName (null); false: no condition.
+  """
   displayNameIsNil: Boolean
+  """
+  true: only users with a displayName (not null); false: no condition.
+  """
   displayNameNotNil: Boolean
+  """
+  Only users whose displayName equals the given text without regard to case.
+  """
   displayNameEqualFold: String
+  """
+  Only users whose displayName contains the given text without regard to case.
+  """
   displayNameContainsFold: String
   """
-  nick_name field predicates
+  Only users whose nickName is the given value.
   """
   nickName: String
+  """
+  Only users whose nickName is not the given value.
+  """
   nickNameNEQ: String
+  """
+  Only users whose nickName is one of the given values.
+  """
   nickNameIn: [String!]
+  """
+  Only users whose nickName is none of the given values.
+  """
   nickNameNotIn: [String!]
+  """
+  Only users whose nickName is after the given value in the database's text order.
+  """
   nickNameGT: String
+  """
+  Only users whose nickName is the given value or after it in the database's text order.
+  """
   nickNameGTE: String
+  """
+  Only users whose nickName is before the given value in the database's text order.
+  """
   nickNameLT: String
+  """
+  Only users whose nickName is the given value or before it in the database's text order.
+  """
   nickNameLTE: String
+  """
+  Only users whose nickName contains the given text, with regard to case.
+  """
   nickNameContains: String
+  """
+  Only users whose nickName starts with the given text, with regard to case.
+  """
   nickNameHasPrefix: String
+  """
+  Only users whose nickName ends with the given text, with regard to case.
+  """
   nickNameHasSuffix: String
+  """
+  true: only users without a nickName (null); false: no condition.
+  """
   nickNameIsNil: Boolean
+  """
+  true: only users with a nickName (not null); false: no condition.
+  """
   nickNameNotNil: Boolean
+  """
+  Only users whose nickName equals the given text without regard to case.
+  """
   nickNameEqualFold: String
+  """
+  Only users whose nickName contains the given text without regard to case.
+  """
   nickNameContainsFold: String
   """
-  profile_url field predicates
+  Only users whose profileURL is the given value.
   """
   profileURL: String
+  """
+  Only users whose profileURL is not the given value.
+  """
   profileURLNEQ: String
+  """
+  Only users whose profileURL is one of the given values.
+  """
   profileURLIn: [String!]
+  """
+  Only users whose profileURL is none of the given values.
+  """
   profileURLNotIn: [String!]
+  """
+  Only users whose profileURL is after the given value in the database's text order.
+  """
   profileURLGT: String
+  """
+  Only users whose profileURL is the given value or after it in the database's text order.
+  """
   profileURLGTE: String
+  """
+  Only users whose profileURL is before the given value in the database's text order.
+  """
   profileURLLT: String
+  """
+  Only users whose profileURL is the given value or before it in the database's text order.
+  """
   profileURLLTE: String
+  """
+  Only users whose profileURL contains the given text, with regard to case.
+  """
   profileURLContains: String
+  """
+  Only users whose profileURL starts with the given text, with regard to case.
+  """
   profileURLHasPrefix: String
+  """
+  Only users whose profileURL ends with the given text, with regard to case.
+  """
   profileURLHasSuffix: String
+  """
+  true: only users without a profileURL (null); false: no condition.
+  """
   profileURLIsNil: Boolean
+  """
+  true: only users with a profileURL (not null); false: no condition.
+  """
   profileURLNotNil: Boolean
+  """
+  Only users whose profileURL equals the given text without regard to case.
+  """
   profileURLEqualFold: String
+  """
+  Only users whose profileURL contains the given text without regard to case.
+  """
   profileURLContainsFold: String
   """
-  title field predicates
+  Only users whose title is the given value.
   """
   title: String
+  """
+  Only users whose title is not the given value.
+  """
   titleNEQ: String
+  """
+  Only users whose title is one of the given values.
+  """
   titleIn: [String!]
+  """
+  Only users whose title is none of the given values.
+  """
   titleNotIn: [String!]
+  """
+  Only users whose title is after the given value in the database's text order.
+  """
   titleGT: String
+  """
+  Only users whose title is the given value or after it in the database's text order.
+  """
   titleGTE: String
+  """
+  Only users whose title is before the given value in the database's text order.
+  """
   titleLT: String
+  """
+  Only users whose title is the given value or before it in the database's text order.
+  """
   titleLTE: String
+  """
+  Only users whose title contains the given text, with regard to case.
+  """
   titleContains: String
+  """
+  Only users whose title starts with the given text, with regard to case.
+  """
   titleHasPrefix: String
+  """
+  Only users whose title ends with the given text, with regard to case.
+  """
   titleHasSuffix: String
+  """
+  true: only users without a title (null); false: no condition.
+  """
   titleIsNil: Boolean
+  """
+  true: only users with a title (not null); false: no condition.
+  """
   titleNotNil: Boolean
+  """
+  Only users whose title equals the given text without regard to case.
+  """
   titleEqualFold: String
+  """
+  Only users whose title contains the given text without regard to case.
+  """
   titleContainsFold: String
   """
-  user_type field predicates
+  Only users whose userType is the given value.
   """
   userType: String
+  """
+  Only users whose userType is not the given value.
+  """
   userTypeNEQ: String
+  """
+  Only users whose userType is one of the given values.
+  """
   userTypeIn: [String!]
+  """
+  Only users whose userType is none of the given values.
+  """
   userTypeNotIn: [String!]
+  """
+  Only users whose userType is after the given value in the database's text order.
+  """
   userTypeGT: String
+  """
+  Only users whose userType is the given value or after it in the database's text order.
+  """
   userTypeGTE: String
+  """
+  Only users whose userType is before the given value in the database's text order.
+  """
   userTypeLT: String
+  """
+  Only users whose userType is the given value or before it in the database's text order.
+  """
   userTypeLTE: String
+  """
+  Only users whose userType contains the given text, with regard to case.
+  """
   userTypeContains: String
+  """
+  Only users whose userType starts with the given text, with regard to case.
+  """
   userTypeHasPrefix: String
+  """
+  Only users whose userType ends with the given text, with regard to case.
+  """
   userTypeHasSuffix: String
+  """
+  true: only users without a userType (null); false: no condition.
+  """
   userTypeIsNil: Boolean
+  """
+  true: only users with a userType (not null); false: no condition.
+  """
   userTypeNotNil: Boolean
+  """
+  Only users whose userType equals the given text without regard to case.
+  """
   userTypeEqualFold: String
+  """
+  Only users whose userType contains the given text without regard to case.
+  """
   userTypeContainsFold: String
   """
-  preferred_language field predicates
+  Only users whose preferredLanguage is the given value.
   """
   preferredLanguage: String
+  """
+  Only users whose preferredLanguage is not the given value.
+  """
   preferredLanguageNEQ: String
+  """
+  Only users whose preferredLanguage is one of the given values.
+  """
   preferredLanguageIn: [String!]
+  """
+  Only users whose preferredLanguage is none of the given values.
+  """
   preferredLanguageNotIn: [String!]
+  """
+  Only users whose preferredLanguage is after the given value in the database's text order.
+  """
   preferredLanguageGT: String
+  """
+  Only users whose preferredLanguage is the given value or after it in the database's text order.
+  """
   preferredLanguageGTE: String
+  """
+  Only users whose preferredLanguage is before the given value in the database's text order.
+  """
   preferredLanguageLT: String
+  """
+  Only users whose preferredLanguage is the given value or before it in the database's text order.
+  """
   preferredLanguageLTE: String
+  """
+  Only users whose preferredLanguage contains the given text, with regard to case.
+  """
   preferredLanguageContains: String
+  """
+  Only users whose preferredLanguage starts with the given text, with regard to case.
+  """
   preferredLanguageHasPrefix: String
+  """
+  Only users whose preferredLanguage ends with the given text, with regard to case.
+  """
   preferredLanguageHasSuffix: String
+  """
+  true: only users without a preferredLanguage (null); false: no condition.
+  """
   preferredLanguageIsNil: Boolean
+  """
+  true: only users with a preferredLanguage (not null); false: no condition.
+  """
   preferredLanguageNotNil: Boolean
+  """
+  Only users whose preferredLanguage equals the given text without regard to case.
+  """
   preferredLanguageEqualFold: String
+  """
+  Only users whose preferredLanguage contains the given text without regard to case.
+  """
   preferredLanguageContainsFold: String
   """
-  locale field predicates
+  Only users whose locale is the given value.
   """
   locale: String
+  """
+  Only users whose locale is not the given value.
+  """
   localeNEQ: String
+  """
+  Only users whose locale is one of the given values.
+  """
   localeIn: [String!]
+  """
+  Only users whose locale is none of the given values.
+  """
   localeNotIn: [String!]
+  """
+  Only users whose locale is after the given value in the database's text order.
+  """
   localeGT: String
+  """
+  Only users whose locale is the given value or after it in the database's text order.
+  """
   localeGTE: String
+  """
+  Only users whose locale is before the given value in the database's text order.
+  """
   localeLT: String
+  """
+  Only users whose locale is the given value or before it in the database's text order.
+  """
   localeLTE: String
+  """
+  Only users whose locale contains the given text, with regard to case.
+  """
   localeContains: String
+  """
+  Only users whose locale starts with the given text, with regard to case.
+  """
   localeHasPrefix: String
+  """
+  Only users whose locale ends with the given text, with regard to case.
+  """
   localeHasSuffix: String
+  """
+  true: only users without a locale (null); false: no condition.
+  """
   localeIsNil: Boolean
+  """
+  true: only users with a locale (not null); false: no condition.
+  """
   localeNotNil: Boolean
+  """
+  Only users whose locale equals the given text without regard to case.
+  """
   localeEqualFold: String
+  """
+  Only users whose locale contains the given text without regard to case.
+  """
   localeContainsFold: String
   """
-  timezone field predicates
+  Only users whose timezone is the given value.
   """
   timezone: String
+  """
+  Only users whose timezone is not the given value.
+  """
   timezoneNEQ: String
+  """
+  Only users whose timezone is one of the given values.
+  """
   timezoneIn: [String!]
+  """
+  Only users whose timezone is none of the given values.
+  """
   timezoneNotIn: [String!]
+  """
+  Only users whose timezone is after the given value in the database's text order.
+  """
   timezoneGT: String
+  """
+  Only users whose timezone is the given value or after it in the database's text order.
+  """
   timezoneGTE: String
+  """
+  Only users whose timezone is before the given value in the database's text order.
+  """
   timezoneLT: String
+  """
+  Only users whose timezone is the given value or before it in the database's text order.
+  """
   timezoneLTE: String
+  """
+  Only users whose timezone contains the given text, with regard to case.
+  """
   timezoneContains: String
+  """
+  Only users whose timezone starts with the given text, with regard to case.
+  """
   timezoneHasPrefix: String
+  """
+  Only users whose timezone ends with the given text, with regard to case.
+  """
   timezoneHasSuffix: String
+  """
+  true: only users without a timezone (null); false: no condition.
+  """
   timezoneIsNil: Boolean
+  """
+  true: only users with a timezone (not null); false: no condition.
+  """
   timezoneNotNil: Boolean
+  """
+  Only users whose timezone equals the given text without regard to case.
+  """
   timezoneEqualFold: String
+  """
+  Only users whose timezone contains the given text without regard to case.
+  """
   timezoneContainsFold: String
   """
-  active field predicates
+  Only users whose active is the given value.
   """
   active: Boolean
+  """
+  Only users whose active is not the given value.
+  """
   activeNEQ: Boolean
   """
-  primary_email field predicates
+  Only users whose primaryEmail is the given value.
   """
   primaryEmail: String
+  """
+  Only users whose primaryEmail is not the given value.
+  """
   primaryEmailNEQ: String
+  """
+  Only users whose primaryEmail is one of the given values.
+  """
   primaryEmailIn: [String!]
+  """
+  Only users whose primaryEmail is none of the given values.
+  """
   primaryEmailNotIn: [String!]
+  """
+  Only users whose primaryEmail is after the given value in the database's text order.
+  """
   primaryEmailGT: String
+  """
+  Only users whose primaryEmail is the given value or after it in the database's text order.
+  """
   primaryEmailGTE: String
+  """
+  Only users whose primaryEmail is before the given value in the database's text order.
+  """
   primaryEmailLT: String
+  """
+  Only users whose primaryEmail is the given value or before it in the database's text order.
+  """
   primaryEmailLTE: String
+  """
+  Only users whose primaryEmail contains the given text, with regard to case.
+  """
   primaryEmailContains: String
+  """
+  Only users whose primaryEmail starts with the given text, with regard to case.
+  """
   primaryEmailHasPrefix: String
+  """
+  Only users whose primaryEmail ends with the given text, with regard to case.
+  """
   primaryEmailHasSuffix: String
+  """
+  true: only users without a primaryEmail (null); false: no condition.
+  """
   primaryEmailIsNil: Boolean
+  """
+  true: only users with a primaryEmail (not null); false: no condition.
+  """
   primaryEmailNotNil: Boolean
+  """
+  Only users whose primaryEmail equals the given text without regard to case.
+  """
   primaryEmailEqualFold: String
+  """
+  Only users whose primaryEmail contains the given text without regard to case.
+  """
   primaryEmailContainsFold: String
   """
-  employee_number field predicates
+  Only users whose employeeNumber is the given value.
   """
   employeeNumber: String
+  """
+  Only users whose employeeNumber is not the given value.
+  """
   employeeNumberNEQ: String
+  """
+  Only users whose employeeNumber is one of the given values.
+  """
   employeeNumberIn: [String!]
+  """
+  Only users whose employeeNumber is none of the given values.
+  """
   employeeNumberNotIn: [String!]
+  """
+  Only users whose employeeNumber is after the given value in the database's text order.
+  """
   employeeNumberGT: String
+  """
+  Only users whose employeeNumber is the given value or after it in the database's text order.
+  """
   employeeNumberGTE: String
+  """
+  Only users whose employeeNumber is before the given value in the database's text order.
+  """
   employeeNumberLT: String
+  """
+  Only users whose employeeNumber is the given value or before it in the database's text order.
+  """
   employeeNumberLTE: String
+  """
+  Only users whose employeeNumber contains the given text, with regard to case.
+  """
   employeeNumberContains: String
+  """
+  Only users whose employeeNumber starts with the given text, with regard to case.
+  """
   employeeNumberHasPrefix: String
+  """
+  Only users whose employeeNumber ends with the given text, with regard to case.
+  """
   employeeNumberHasSuffix: String
+  """
+  true: only users without a employeeNumber (null); false: no condition.
+  """
   employeeNumberIsNil: Boolean
+  """
+  true: only users with a employeeNumber (not null); false: no condition.
+  """
   employeeNumberNotNil: Boolean
+  """
+  Only users whose employeeNumber equals the given text without regard to case.
+  """
   employeeNumberEqualFold: String
+  """
+  Only users whose employeeNumber contains the given text without regard to case.
+  """
   employeeNumberContainsFold: String
   """
-  cost_center field predicates
+  Only users whose costCenter is the given value.
   """
   costCenter: String
+  """
+  Only users whose costCenter is not the given value.
+  """
   costCenterNEQ: String
+  """
+  Only users whose costCenter is one of the given values.
+  """
   costCenterIn: [String!]
+  """
+  Only users whose costCenter is none of the given values.
+  """
   costCenterNotIn: [String!]
+  """
+  Only users whose costCenter is after the given value in the database's text order.
+  """
   costCenterGT: String
+  """
+  Only users whose costCenter is the given value or after it in the database's text order.
+  """
   costCenterGTE: String
+  """
+  Only users whose costCenter is before the given value in the database's text order.
+  """
   costCenterLT: String
+  """
+  Only users whose costCenter is the given value or before it in the database's text order.
+  """
   costCenterLTE: String
+  """
+  Only users whose costCenter contains the given text, with regard to case.
+  """
   costCenterContains: String
+  """
+  Only users whose costCenter starts with the given text, with regard to case.
+  """
   costCenterHasPrefix: String
+  """
+  Only users whose costCenter ends with the given text, with regard to case.
+  """
   costCenterHasSuffix: String
+  """
+  true: only users without a costCenter (null); false: no condition.
+  """
   costCenterIsNil: Boolean
+  """
+  true: only users with a costCenter (not null); false: no condition.
+  """
   costCenterNotNil: Boolean
+  """
+  Only users whose costCenter equals the given text without regard to case.
+  """
   costCenterEqualFold: String
+  """
+  Only users whose costCenter contains the given text without regard to case.
+  """
   costCenterContainsFold: String
   """
-  enterprise_organization field predicates
+  Only users whose enterpriseOrganization is the given value.
   """
   enterpriseOrganization: String
+  """
+  Only users whose enterpriseOrganization is not the given value.
+  """
   enterpriseOrganizationNEQ: String
+  """
+  Only users whose enterpriseOrganization is one of the given values.
+  """
   enterpriseOrganizationIn: [String!]
+  """
+  Only users whose enterpriseOrganization is none of the given values.
+  """
   enterpriseOrganizationNotIn: [String!]
+  """
+  Only users whose enterpriseOrganization is after the given value in the database's text order.
+  """
   enterpriseOrganizationGT: String
+  """
+  Only users whose enterpriseOrganization is the given value or after it in the database's text order.
+  """
   enterpriseOrganizationGTE: String
+  """
+  Only users whose enterpriseOrganization is before the given value in the database's text order.
+  """
   enterpriseOrganizationLT: String
+  """
+  Only users whose enterpriseOrganization is the given value or before it in the database's text order.
+  """
   enterpriseOrganizationLTE: String
+  """
+  Only users whose enterpriseOrganization contains the given text, with regard to case.
+  """
   enterpriseOrganizationContains: String
+  """
+  Only users whose enterpriseOrganization starts with the given text, with regard to case.
+  """
   enterpriseOrganizationHasPrefix: String
+  """
+  Only users whose enterpriseOrganization ends with the given text, with regard to case.
+  """
   enterpriseOrganizationHasSuffix: String
+  """
+  true: only users without a enterpriseOrganization (null); false: no condition.
+  """
   enterpriseOrganizationIsNil: Boolean
+  """
+  true: only users with a enterpriseOrganization (not null); false: no condition.
+  """
   enterpriseOrganizationNotNil: Boolean
+  """
+  Only users whose enterpriseOrganization equals the given text without regard to case.
+  """
   enterpriseOrganizationEqualFold: String
+  """
+  Only users whose enterpriseOrganization contains the given text without regard to case.
+  """
   enterpriseOrganizationContainsFold: String
   """
-  division field predicates
+  Only users whose division is the given value.
   """
   division: String
+  """
+  Only users whose division is not the given value.
+  """
   divisionNEQ: String
+  """
+  Only users whose division is one of the given values.
+  """
   divisionIn: [String!]
+  """
+  Only users whose division is none of the given values.
+  """
   divisionNotIn: [String!]
+  """
+  Only users whose division is after the given value in the database's text order.
+  """
   divisionGT: String
+  """
+  Only users whose division is the given value or after it in the database's text order.
+  """
   divisionGTE: String
+  """
+  Only users whose division is before the given value in the database's text order.
+  """
   divisionLT: String
+  """
+  Only users whose division is the given value or before it in the database's text order.
+  """
   divisionLTE: String
+  """
+  Only users whose division contains the given text, with regard to case.
+  """
   divisionContains: String
+  """
+  Only users whose division starts with the given text, with regard to case.
+  """
   divisionHasPrefix: String
+  """
+  Only users whose division ends with the given text, with regard to case.
+  """
   divisionHasSuffix: String
+  """
+  true: only users without a division (null); false: no condition.
+  """
   divisionIsNil: Boolean
+  """
+  true: only users with a division (not null); false: no condition.
+  """
   divisionNotNil: Boolean
+  """
+  Only users whose division equals the given text without regard to case.
+  """
   divisionEqualFold: String
+  """
+  Only users whose division contains the given text without regard to case.
+  """
   divisionContainsFold: String
   """
-  department field predicates
+  Only users whose department is the given value.
   """
   department: String
+  """
+  Only users whose department is not the given value.
+  """
   departmentNEQ: String
+  """
+  Only users whose department is one of the given values.
+  """
   departmentIn: [String!]
+  """
+  Only users whose department is none of the given values.
+  """
   departmentNotIn: [String!]
+  """
+  Only users whose department is after the given value in the database's text order.
+  """
   departmentGT: String
+  """
+  Only users whose department is the given value or after it in the database's text order.
+  """
   departmentGTE: String
+  """
+  Only users whose department is before the given value in the database's text order.
+  """
   departmentLT: String
+  """
+  Only users whose department is the given value or before it in the database's text order.
+  """
   departmentLTE: String
+  """
+  Only users whose department contains the given text, with regard to case.
+  """
   departmentContains: String
+  """
+  Only users whose department starts with the given text, with regard to case.
+  """
   departmentHasPrefix: String
+  """
+  Only users whose department ends with the given text, with regard to case.
+  """
   departmentHasSuffix: String
+  """
+  true: only users without a department (null); false: no condition.
+  """
   departmentIsNil: Boolean
+  """
+  true: only users with a department (not null); false: no condition.
+  """
   departmentNotNil: Boolean
+  """
+  Only users whose department equals the given text without regard to case.
+  """
   departmentEqualFold: String
+  """
+  Only users whose department contains the given text without regard to case.
+  """
   departmentContainsFold: String
   """
-  manager_id field predicates
+  Only users whose managerID is the given value.
   """
   managerID: String
+  """
+  Only users whose managerID is not the given value.
+  """
   managerIDNEQ: String
+  """
+  Only users whose managerID is one of the given values.
+  """
   managerIDIn: [String!]
+  """
+  Only users whose managerID is none of the given values.
+  """
   managerIDNotIn: [String!]
+  """
+  Only users whose managerID is after the given value in the database's text order.
+  """
   managerIDGT: String
+  """
+  Only users whose managerID is the given value or after it in the database's text order.
+  """
   managerIDGTE: String
+  """
+  Only users whose managerID is before the given value in the database's text order.
+  """
   managerIDLT: String
+  """
+  Only users whose managerID is the given value or before it in the database's text order.
+  """
   managerIDLTE: String
+  """
+  Only users whose managerID contains the given text, with regard to case.
+  """
   managerIDContains: String
+  """
+  Only users whose managerID starts with the given text, with regard to case.
+  """
   managerIDHasPrefix: String
+  """
+  Only users whose managerID ends with the given text, with regard to case.
+  """
   managerIDHasSuffix: String
+  """
+  true: only users without a managerID (null); false: no condition.
+  """
   managerIDIsNil: Boolean
+  """
+  true: only users with a managerID (not null); false: no condition.
+  """
   managerIDNotNil: Boolean
+  """
+  Only users whose managerID equals the given text without regard to case.
+  """
   managerIDEqualFold: String
+  """
+  Only users whose managerID contains the given text without regard to case.
+  """
   managerIDContainsFold: String
   """
-  manager_display_name field predicates
+  Only users whose managerDisplayName is the given value.
   """
   managerDisplayName: String
+  """
+  Only users whose managerDisplayName is not the given value.
+  """
   managerDisplayNameNEQ: String
+  """
+  Only users whose managerDisplayName is one of the given values.
+  """
   managerDisplayNameIn: [String!]
+  """
+  Only users whose managerDisplayName is none of the given values.
+  """
   managerDisplayNameNotIn: [String!]
+  """
+  Only users whose managerDisplayName is after the given value in the database's text order.
+  """
   managerDisplayNameGT: String
+  """
+  Only users whose managerDisplayName is the given value or after it in the database's text order.
+  """
   managerDisplayNameGTE: String
+  """
+  Only users whose managerDisplayName is before the given value in the database's text order.
+  """
   managerDisplayNameLT: String
+  """
+  Only users whose managerDisplayName is the given value or before it in the database's text order.
+  """
   managerDisplayNameLTE: String
+  """
+  Only users whose managerDisplayName contains the given text, with regard to case.
+  """
   managerDisplayNameContains: String
+  """
+  Only users whose managerDisplayName starts with the given text, with regard to case.
+  """
   managerDisplayNameHasPrefix: String
+  """
+  Only users whose managerDisplayName ends with the given text, with regard to case.
+  """
   managerDisplayNameHasSuffix: String
+  """
+  true: only users without a managerDisplayName (null); false: no condition.
+  """
   managerDisplayNameIsNil: Boolean
+  """
+  true: only users with a managerDisplayName (not null); false: no condition.
+  """
   managerDisplayNameNotNil: Boolean
+  """
+  Only users whose managerDisplayName equals the given text without regard to case.
+  """
   managerDisplayNameEqualFold: String
+  """
+  Only users whose managerDisplayName contains the given text without regard to case.
+  """
   managerDisplayNameContainsFold: String
   """
-  directory edge predicates
+  true: only users with a directory; false: only users without one.
   """
   hasDirectory: Boolean
+  """
+  Only users whose directory every one of the given filters matches.
+  """
   hasDirectoryWith: [DirectoryWhereInput!]
   """
-  groups edge predicates
+  true: only users with one or more groups; false: only users with no groups.
   """
   hasGroups: Boolean
+  """
+  Only users with one or more groups that every one of the given filters matches.
+  """
   hasGroupsWith: [GroupWhereInput!]
 }
 `, BuiltIn: false},
@@ -10561,8 +12783,8 @@ extend type Query {
   days). Readable with any key of the organization, org_read included.
   """
   events(
-    "The organization whose events to read."
-    organizationID: ID!
+    "The organization whose events to read. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "A cursor from an earlier page; omitted: from the oldest event kept."
     after: Cursor
     "At most this many events (default and maximum: the page size, 100)."
@@ -10595,8 +12817,8 @@ type Subscription {
   the organization, org_read included.
   """
   events(
-    "The organization whose events to receive."
-    organizationID: ID!
+    "The organization whose events to receive. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "Only these types."
     types: [String!]
     "A cursor from an event or a page of the events query."
@@ -12449,8 +14671,8 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../role.graphql", Input: `"A new role (deprecated createRole)."
 input CreateRoleInput {
-  "The organization the role belongs to."
-  organizationID: ID!
+  "The organization the role belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
   key: String!
   "The role's display name."
@@ -12471,8 +14693,8 @@ input UpdateRoleInput {
 
 "A new role."
 input RoleCreateInput {
-  "The organization the role belongs to."
-  organizationID: ID!
+  "The organization the role belongs to. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores)."
   key: String!
   "The role's display name."
@@ -12525,8 +14747,8 @@ type RoleDeletePayload {
 
 "An organization's default role."
 input OrganizationDefaultRoleSetInput {
-  "The organization."
-  organizationID: ID!
+  "The organization. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "The role users in no mapped group hold; null clears the default."
   roleID: ID
 }
@@ -12646,8 +14868,8 @@ extend type Mutation {
   ): ID! @deprecated(reason: "Use roleDelete.")
   "Sets or clears an organization's default role."
   setDefaultRole(
-    "The organization."
-    organizationID: ID!
+    "The organization. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "The default role; null clears it."
     roleID: ID
   ): Organization! @deprecated(reason: "Use organizationDefaultRoleSet.")
@@ -12702,11 +14924,17 @@ extend type Role {
 # connections, where and order inputs, the node/nodes and connection query
 # fields). The files beside this one extend it by concept: organization,
 # directory, user, role, apikey, webhook and event. Resolvers follow these
-# files (<name>.resolvers.go) and stay thin. Every type, field, argument and
-# enum value of these files has a description (TestSchemaDescribed).
+# files (<name>.resolvers.go) and stay thin. Every type, field, argument,
+# input field and enum value of the served schema, ent.graphql's included,
+# has a description (TestSchemaDescribed); ent.graphql's come from
+# ent/schema (comments, and ent/schema/gqldoc for what entgql generates).
 #
 # Conventions:
 # - ids are opaque UUID strings, unique across every node type (node(id:)).
+# - A nullable String field is null when unset, never "" (graph/null.go).
+# - An organizationID argument or input field may be omitted with an org
+#   key or an Admin Portal session: the caller's own organization is meant.
+#   A platform key must give it (BAD_USER_INPUT on organizationID).
 # - A connection whose edges are selected needs ` + "`" + `first` + "`" + ` or ` + "`" + `last` + "`" + `, at most
 #   100 (the server's page size); ` + "`" + `totalCount` + "`" + ` alone needs neither. A
 #   cursor is valid only with the orderBy it was handed out with.
@@ -12856,8 +15084,8 @@ extend type Query {
   several directories of the organization hold a match, the oldest user.
   """
   user(
-    "The organization to look in."
-    organizationID: ID!
+    "The organization to look in. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
     "Any of the user's email addresses, primary or not."
     email: String
     "The identity provider's id for the user (SCIM externalId)."
@@ -12973,8 +15201,8 @@ type WebhookAttempt {
 
 "A new webhook endpoint (deprecated createWebhookEndpoint)."
 input CreateWebhookEndpointInput {
-  "The organization whose events it receives."
-  organizationID: ID!
+  "The organization whose events it receives. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
   url: String!
   "A note for admins."
@@ -13008,8 +15236,8 @@ type WebhookSecretPayload {
 extend type Query {
   "An organization's webhook endpoints, oldest first (admin keys)."
   webhookEndpoints(
-    "The organization."
-    organizationID: ID!
+    "The organization. The key's own organization when omitted; a platform key must give it."
+    organizationID: ID
   ): [WebhookEndpoint!]!
   "One webhook endpoint (admin keys)."
   webhookEndpoint(
@@ -13022,8 +15250,8 @@ extend type Query {
 
 "A new webhook endpoint."
 input WebhookEndpointCreateInput {
-  "The organization whose events it receives."
-  organizationID: ID!
+  "The organization whose events it receives. The key's own organization when omitted; a platform key must give it."
+  organizationID: ID
   "An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them."
   url: String!
   "A note for admins."
@@ -15990,8 +18218,8 @@ func (ec *executionContext) field_Mutation_setDefaultRole_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16436,8 +18664,8 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16726,8 +18954,8 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16832,8 +19060,8 @@ func (ec *executionContext) field_Query_webhookEndpoints_args(ctx context.Contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16900,8 +19128,8 @@ func (ec *executionContext) field_Subscription_events_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
-		func(ctx context.Context, v any) (uuid.UUID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -27626,7 +29854,7 @@ func (ec *executionContext) _Mutation_setDefaultRole(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetDefaultRole(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["roleID"].(*uuid.UUID))
+			return ec.Resolvers.Mutation().SetDefaultRole(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["roleID"].(*uuid.UUID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
@@ -29545,7 +31773,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["kinds"].([]model.EventType))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["kinds"].([]model.EventType))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
@@ -29665,7 +31893,7 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().User(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["email"].(*string), fc.Args["externalID"].(*string), fc.Args["userName"].(*string))
+			return ec.Resolvers.Query().User(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["email"].(*string), fc.Args["externalID"].(*string), fc.Args["userName"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -29709,7 +31937,7 @@ func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WebhookEndpoints(ctx, fc.Args["organizationID"].(uuid.UUID))
+			return ec.Resolvers.Query().WebhookEndpoints(ctx, fc.Args["organizationID"].(*uuid.UUID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookEndpoint) graphql.Marshaler {
@@ -32131,7 +34359,7 @@ func (ec *executionContext) _Subscription_events(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["types"].([]string), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["kinds"].([]model.EventType))
+			return ec.Resolvers.Subscription().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["types"].([]string), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["kinds"].([]model.EventType))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Event) graphql.Marshaler {
@@ -45224,7 +47452,7 @@ func (ec *executionContext) unmarshalInputCreateDirectoryInput(ctx context.Conte
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -45336,7 +47564,7 @@ func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, o
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -45399,7 +47627,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -45469,7 +47697,7 @@ func (ec *executionContext) unmarshalInputDirectoryCreateInput(ctx context.Conte
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -47108,7 +49336,7 @@ func (ec *executionContext) unmarshalInputOrganizationDefaultRoleSetInput(ctx co
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -47910,7 +50138,7 @@ func (ec *executionContext) unmarshalInputRoleCreateInput(ctx context.Context, o
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -51823,7 +54051,7 @@ func (ec *executionContext) unmarshalInputWebhookEndpointCreateInput(ctx context
 		switch k {
 		case "organizationID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
-			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
 			if err != nil {
 				return it, err
 			}
