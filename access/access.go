@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/acme/directory/fault"
 )
 
 // Scope is what a credential may do.
@@ -99,6 +101,23 @@ func (v *Viewer) IsPlatform() bool { return v != nil && v.Scope == Platform }
 // CanWrite reports whether the viewer may change anything at all.
 func (v *Viewer) CanWrite() bool {
 	return v != nil && (v.Scope == Platform || v.Scope == OrgAdmin || v.Scope == Provisioner)
+}
+
+// OrganizationOr returns the organization a request works on: id when the
+// request names one, else the viewer's own (an org key's, an Admin Portal
+// session's). A viewer bound to no organization (a platform key) must name
+// one: omitting it is a fault.Invalid on field, the argument or input
+// field that takes it. An id of another organization than an org
+// viewer's is returned as given: the data layer keeps that organization's
+// rows out of the viewer's reach as it does everywhere else.
+func (v *Viewer) OrganizationOr(id *uuid.UUID, field string) (uuid.UUID, error) {
+	switch {
+	case id != nil:
+		return *id, nil
+	case v != nil && v.OrganizationID != uuid.Nil:
+		return v.OrganizationID, nil
+	}
+	return uuid.Nil, fault.FieldErrorf(field, "is required with a platform key, which belongs to no organization")
 }
 
 type viewerKey struct{}

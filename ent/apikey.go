@@ -19,6 +19,7 @@ import (
 type APIKey struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
 	// Unset for platform keys.
 	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`

@@ -15,18 +15,19 @@ import (
 	"github.com/google/uuid"
 )
 
-// Directory is the model entity for the Directory schema.
+// A SCIM endpoint of an organization that one identity provider (Okta, Entra ID, Google, ...) pushes users and groups into, with its own bearer tokens.
 type Directory struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// A name for admins to tell the organization's directories apart, 1 to 200 characters; by default the provider's name.
 	Name string `json:"name,omitempty"`
 	// The identity provider, for its quirks and the admin's guidance.
 	Provider schematype.Provider `json:"provider,omitempty"`
@@ -46,13 +47,13 @@ type Directory struct {
 
 // DirectoryEdges holds the relations/edges for other nodes in the graph.
 type DirectoryEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// Tokens holds the value of the tokens edge.
+	// The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.
 	Tokens []*DirectoryToken `json:"tokens,omitempty"`
-	// Users holds the value of the users edge.
+	// The users the directory's provider provisioned, deactivated ones included.
 	Users []*User `json:"users,omitempty"`
-	// Groups holds the value of the groups edge.
+	// The groups the directory's provider provisioned.
 	Groups []*Group `json:"groups,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,24 +15,25 @@ import (
 	"github.com/google/uuid"
 )
 
-// DirectoryToken is the model entity for the DirectoryToken schema.
+// A SCIM bearer token of a directory, as listed: its prefix and times. The secret itself is shown once, when the token is issued; a directory holds at most two unexpired tokens, so one can be rotated without downtime.
 type DirectoryToken struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
-	// DirectoryID holds the value of the "directory_id" field.
+	// The id of the directory the token opens.
 	DirectoryID uuid.UUID `json:"directory_id,omitempty"`
 	// SHA-256 of the token.
 	Hash []byte `json:"-"`
 	// The token's first characters, to tell tokens apart.
 	Prefix string `json:"prefix,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the token was issued.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the token stops working; null when it never expires.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// LastUsedAt holds the value of the "last_used_at" field.
+	// When a SCIM request last authenticated with the token (written at most once a minute by default, so it may lag by that much); null when never used.
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DirectoryTokenQuery when eager-loading is set.
@@ -42,9 +43,9 @@ type DirectoryToken struct {
 
 // DirectoryTokenEdges holds the relations/edges for other nodes in the graph.
 type DirectoryTokenEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// Directory holds the value of the directory edge.
+	// The directory the token opens.
 	Directory *Directory `json:"directory,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -10,6 +10,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+
+	"github.com/acme/directory/ent/schema/gqldoc"
 )
 
 func main() {
@@ -19,6 +21,8 @@ func main() {
 		entgql.WithConfigPath("../gqlgen.yml"),
 		entgql.WithSchemaPath("../graph/ent.graphql"),
 		entgql.WithRelaySpec(true),
+		// Descriptions entgql does not write (graph/described_test.go).
+		entgql.WithSchemaHook(gqldoc.Hook),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)

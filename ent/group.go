@@ -16,24 +16,25 @@ import (
 	"github.com/google/uuid"
 )
 
-// Group is the model entity for the Group schema.
+// A group an identity provider provisioned into a directory over SCIM (RFC 7643 section 4.2). Map roles to it (groupRolesSet) to give its members those roles.
 type Group struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Bumped by every update; the SCIM ETag is W/"<version>".
 	Version int `json:"version,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
-	// DirectoryID holds the value of the "directory_id" field.
+	// The id of the directory that provisioned the group; it never changes.
 	DirectoryID uuid.UUID `json:"directory_id,omitempty"`
-	// The provider's id for this group.
+	// The provider's id for this group (SCIM externalId); null when the provider sent none.
 	ExternalID string `json:"external_id,omitempty"`
-	// DisplayName holds the value of the "display_name" field.
+	// The group's name as the provider sent it (SCIM displayName), unique within the directory without regard to case.
 	DisplayName string `json:"display_name,omitempty"`
 	// FoldKey(display_name), kept by a hook, for look-ups by name.
 	DisplayNameKey string `json:"display_name_key,omitempty"`
@@ -47,13 +48,13 @@ type Group struct {
 
 // GroupEdges holds the relations/edges for other nodes in the graph.
 type GroupEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// Directory holds the value of the directory edge.
+	// The directory that provisioned the group.
 	Directory *Directory `json:"directory,omitempty"`
-	// Members holds the value of the members edge.
+	// The group's direct members, as the provider sent them.
 	Members []*User `json:"members,omitempty"`
-	// Roles holds the value of the roles edge.
+	// The roles mapped to the group: every active member holds them. Empty when none is mapped.
 	Roles []*Role `json:"roles,omitempty"`
 	// Memberships holds the value of the memberships edge.
 	Memberships []*Membership `json:"memberships,omitempty"`

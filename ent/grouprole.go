@@ -19,7 +19,7 @@ import (
 // GroupRole is the model entity for the GroupRole schema.
 type GroupRole struct {
 	config `json:"-"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// GroupID holds the value of the "group_id" field.
 	GroupID uuid.UUID `json:"group_id,omitempty"`
@@ -35,7 +35,7 @@ type GroupRole struct {
 
 // GroupRoleEdges holds the relations/edges for other nodes in the graph.
 type GroupRoleEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Group holds the value of the group edge.
 	Group *Group `json:"group,omitempty"`

@@ -19,7 +19,7 @@ import (
 // Membership is the model entity for the Membership schema.
 type Membership struct {
 	config `json:"-"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// GroupID holds the value of the "group_id" field.
 	GroupID uuid.UUID `json:"group_id,omitempty"`
@@ -35,7 +35,7 @@ type Membership struct {
 
 // MembershipEdges holds the relations/edges for other nodes in the graph.
 type MembershipEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Group holds the value of the group edge.
 	Group *Group `json:"group,omitempty"`

@@ -14,22 +14,23 @@ import (
 	"github.com/google/uuid"
 )
 
-// Organization is the model entity for the Organization schema.
+// A tenant: one customer of the application, with its own directories, users, groups, roles, events and keys.
 type Organization struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// The customer's name for display, 1 to 200 characters; not unique.
 	Name string `json:"name,omitempty"`
 	// URL-safe unique handle, lower-case letters, digits and dashes.
 	Slug string `json:"slug,omitempty"`
-	// The application's own id for this organization.
+	// The application's own id for this organization, unique when set; null when none was given.
 	ExternalID *string `json:"external_id,omitempty"`
-	// Role of users who are in no group mapped to a role.
+	// The id of the role users hold when none of their groups maps a role; null when there is no default.
 	DefaultRoleID *uuid.UUID `json:"default_role_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.
@@ -39,11 +40,11 @@ type Organization struct {
 
 // OrganizationEdges holds the relations/edges for other nodes in the graph.
 type OrganizationEdges struct {
-	// DefaultRole holds the value of the default_role edge.
+	// The role users hold when none of their groups maps a role; null when there is no default.
 	DefaultRole *Role `json:"default_role,omitempty"`
-	// Directories holds the value of the directories edge.
+	// The organization's SCIM directories, one per identity provider connection.
 	Directories []*Directory `json:"directories,omitempty"`
-	// Roles holds the value of the roles edge.
+	// The roles the application defines for this organization.
 	Roles []*Role `json:"roles,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

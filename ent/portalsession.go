@@ -18,8 +18,9 @@ import (
 type PortalSession struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// SHA-256 of the link's token.
 	LinkHash []byte `json:"-"`
@@ -43,7 +44,7 @@ type PortalSession struct {
 
 // PortalSessionEdges holds the relations/edges for other nodes in the graph.
 type PortalSessionEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -14,22 +14,23 @@ import (
 	"github.com/google/uuid"
 )
 
-// Role is the model entity for the Role schema.
+// A role the application defines for an organization: users hold it through a group mapped to it, or as the organization's default role. The application checks its key.
 type Role struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
-	// Stable identifier the application checks, unique per organization.
+	// Stable identifier the application checks, such as "admin": unique per organization, lower-case letters, digits, dashes and underscores.
 	Key string `json:"key,omitempty"`
-	// Name holds the value of the "name" field.
+	// The role's name for display, 1 to 200 characters.
 	Name string `json:"name,omitempty"`
-	// Description holds the value of the "description" field.
+	// What the role allows, for admins choosing roles, up to 2000 characters; null when none was given.
 	Description string `json:"description,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RoleQuery when eager-loading is set.
@@ -39,9 +40,9 @@ type Role struct {
 
 // RoleEdges holds the relations/edges for other nodes in the graph.
 type RoleEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// Groups holds the value of the groups edge.
+	// The groups the role is mapped to, whose active members hold it; empty when none.
 	Groups []*Group `json:"groups,omitempty"`
 	// GroupMappings holds the value of the group_mappings edge.
 	GroupMappings []*GroupRole `json:"group_mappings,omitempty"`

@@ -17,88 +17,89 @@ import (
 	"github.com/google/uuid"
 )
 
-// User is the model entity for the User schema.
+// A person an identity provider provisioned into a directory over SCIM: the core User attributes (RFC 7643 section 4.1) and the enterprise extension's (section 4.3). A deactivated user (active false) stays readable.
 type User struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Bumped by every update; the SCIM ETag is W/"<version>".
 	Version int `json:"version,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
-	// DirectoryID holds the value of the "directory_id" field.
+	// The id of the directory that provisioned the user; it never changes.
 	DirectoryID uuid.UUID `json:"directory_id,omitempty"`
-	// The provider's id for this user.
+	// The provider's id for this user (SCIM externalId); null when the provider sent none.
 	ExternalID string `json:"external_id,omitempty"`
 	// Unique within the directory, compared without regard to case.
 	UserName string `json:"user_name,omitempty"`
 	// FoldKey(user_name), kept by a hook: the unique, indexed look-up key.
 	UserNameKey string `json:"user_name_key,omitempty"`
-	// NameFormatted holds the value of the "name_formatted" field.
+	// The full name as the provider formats it for display (SCIM name.formatted), such as "Ms. Barbara J Jensen, III"; null when not sent.
 	NameFormatted string `json:"name_formatted,omitempty"`
-	// FamilyName holds the value of the "family_name" field.
+	// The family (last) name, SCIM name.familyName; null when not sent.
 	FamilyName string `json:"family_name,omitempty"`
-	// GivenName holds the value of the "given_name" field.
+	// The given (first) name, SCIM name.givenName; null when not sent.
 	GivenName string `json:"given_name,omitempty"`
-	// MiddleName holds the value of the "middle_name" field.
+	// The middle name or names, SCIM name.middleName; null when not sent.
 	MiddleName string `json:"middle_name,omitempty"`
-	// HonorificPrefix holds the value of the "honorific_prefix" field.
+	// A title before the name, such as "Dr." or "Ms." (SCIM name.honorificPrefix); null when not sent.
 	HonorificPrefix string `json:"honorific_prefix,omitempty"`
-	// HonorificSuffix holds the value of the "honorific_suffix" field.
+	// A suffix after the name, such as "III" or "PhD" (SCIM name.honorificSuffix); null when not sent.
 	HonorificSuffix string `json:"honorific_suffix,omitempty"`
-	// DisplayName holds the value of the "display_name" field.
+	// The name to show for the user, as the provider sent it (SCIM displayName); null when not sent: fall back to the given and family names, then userName.
 	DisplayName string `json:"display_name,omitempty"`
-	// NickName holds the value of the "nick_name" field.
+	// A casual name, such as "Bob" for Robert (SCIM nickName); null when not sent.
 	NickName string `json:"nick_name,omitempty"`
-	// ProfileURL holds the value of the "profile_url" field.
+	// A URL of the user's online profile, as the provider sent it (not checked); null when not sent.
 	ProfileURL string `json:"profile_url,omitempty"`
-	// Title holds the value of the "title" field.
+	// The job title, such as "Vice President" (SCIM title); null when not sent.
 	Title string `json:"title,omitempty"`
-	// UserType holds the value of the "user_type" field.
+	// The provider's kind of user, free text such as "Employee" or "Contractor" (SCIM userType); null when not sent.
 	UserType string `json:"user_type,omitempty"`
-	// PreferredLanguage holds the value of the "preferred_language" field.
+	// The preferred written or spoken languages, an HTTP Accept-Language value such as "en-US, fr;q=0.5"; null when not sent.
 	PreferredLanguage string `json:"preferred_language,omitempty"`
-	// Locale holds the value of the "locale" field.
+	// The locale for dates, numbers and currency, a language tag such as "en-US"; null when not sent.
 	Locale string `json:"locale,omitempty"`
-	// Timezone holds the value of the "timezone" field.
+	// The time zone, an IANA name such as "Europe/Paris"; null when not sent.
 	Timezone string `json:"timezone,omitempty"`
 	// False once the provider deactivates the user; the user stays readable.
 	Active bool `json:"active,omitempty"`
-	// The primary (or first) of emails, for look-ups and display.
+	// The primary (or else first) of emails, for look-ups and display; null when the user has no email.
 	PrimaryEmail string `json:"primary_email,omitempty"`
-	// Emails holds the value of the "emails" field.
+	// Every email address the provider sent, in its order, with type and primary flag; null or empty when none was sent.
 	Emails []schematype.MultiValue `json:"emails,omitempty"`
-	// PhoneNumbers holds the value of the "phone_numbers" field.
+	// Phone numbers as the provider sent them (often E.164 or tel: URIs, not normalized); null or empty when none was sent.
 	PhoneNumbers []schematype.MultiValue `json:"phone_numbers,omitempty"`
-	// Ims holds the value of the "ims" field.
+	// Instant messaging addresses, type naming the service (xmpp, skype, ...); null or empty when none was sent.
 	Ims []schematype.MultiValue `json:"ims,omitempty"`
-	// Photos holds the value of the "photos" field.
+	// URLs of photos of the user, type photo or thumbnail; the server does not fetch them. Null or empty when none was sent.
 	Photos []schematype.MultiValue `json:"photos,omitempty"`
-	// Addresses holds the value of the "addresses" field.
+	// Postal addresses as the provider sent them; null or empty when none was sent.
 	Addresses []schematype.Address `json:"addresses,omitempty"`
-	// Entitlements holds the value of the "entitlements" field.
+	// The SCIM entitlements attribute as sent, free-form values the provider grants; null or empty when none was sent.
 	Entitlements []schematype.MultiValue `json:"entitlements,omitempty"`
 	// The SCIM roles attribute as sent; effective roles come from groups.
 	ScimRoles []schematype.MultiValue `json:"scim_roles,omitempty"`
-	// X509Certificates holds the value of the "x509_certificates" field.
+	// X.509 certificates of the user, each value base64 DER as the provider sent it; null or empty when none was sent.
 	X509Certificates []schematype.MultiValue `json:"x509_certificates,omitempty"`
-	// EmployeeNumber holds the value of the "employee_number" field.
+	// The organization's employee number, free text (enterprise extension); null when not sent.
 	EmployeeNumber string `json:"employee_number,omitempty"`
-	// CostCenter holds the value of the "cost_center" field.
+	// The cost center, free text (enterprise extension); null when not sent.
 	CostCenter string `json:"cost_center,omitempty"`
-	// The enterprise extension's organization attribute.
+	// The enterprise extension's organization attribute, free text; null when not sent.
 	EnterpriseOrganization string `json:"enterprise_organization,omitempty"`
-	// Division holds the value of the "division" field.
+	// The division, free text (enterprise extension); null when not sent.
 	Division string `json:"division,omitempty"`
-	// Department holds the value of the "department" field.
+	// The department, free text (enterprise extension); null when not sent.
 	Department string `json:"department,omitempty"`
-	// manager.value: the SCIM id of the user's manager.
+	// manager.value: the provider's SCIM id of the user's manager (not a user id of this API); null when not sent.
 	ManagerID string `json:"manager_id,omitempty"`
-	// ManagerDisplayName holds the value of the "manager_display_name" field.
+	// manager.displayName: the manager's name as the provider sent it; null when not sent.
 	ManagerDisplayName string `json:"manager_display_name,omitempty"`
 	// The SCIM resource as last received, extensions included.
 	Raw map[string]interface{} `json:"raw,omitempty"`
@@ -110,11 +111,11 @@ type User struct {
 
 // UserEdges holds the relations/edges for other nodes in the graph.
 type UserEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
-	// Directory holds the value of the directory edge.
+	// The directory that provisioned the user.
 	Directory *Directory `json:"directory,omitempty"`
-	// Groups holds the value of the groups edge.
+	// The groups the user is a member of, directly, as the provider sent them.
 	Groups []*Group `json:"groups,omitempty"`
 	// Memberships holds the value of the memberships edge.
 	Memberships []*Membership `json:"memberships,omitempty"`

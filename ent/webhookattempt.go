@@ -19,8 +19,9 @@ import (
 type WebhookAttempt struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeliveryID holds the value of the "delivery_id" field.
 	DeliveryID uuid.UUID `json:"delivery_id,omitempty"`
@@ -46,7 +47,7 @@ type WebhookAttempt struct {
 
 // WebhookAttemptEdges holds the relations/edges for other nodes in the graph.
 type WebhookAttemptEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Delivery holds the value of the delivery edge.
 	Delivery *WebhookDelivery `json:"delivery,omitempty"`

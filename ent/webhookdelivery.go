@@ -19,12 +19,13 @@ import (
 type WebhookDelivery struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When this was first stored here (not when the provider created it).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it was last changed here (its creation time if it never was).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// EndpointID holds the value of the "endpoint_id" field.
 	EndpointID uuid.UUID `json:"endpoint_id,omitempty"`
@@ -60,7 +61,7 @@ type WebhookDelivery struct {
 
 // WebhookDeliveryEdges holds the relations/edges for other nodes in the graph.
 type WebhookDeliveryEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Endpoint holds the value of the endpoint edge.
 	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`

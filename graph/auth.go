@@ -1,17 +1,28 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/acme/directory/access"
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 )
+
+// organizationArg is the organization that an organizationID argument or
+// input field means: the one given, else the caller's own. The rule is
+// access.Viewer.OrganizationOr's; every resolver taking organizationID
+// calls this.
+func organizationArg(ctx context.Context, id *uuid.UUID) (uuid.UUID, error) {
+	return access.FromContext(ctx).OrganizationOr(id, "organizationID")
+}
 
 // The endpoint's API-key check is package auth's (auth.Authenticator.APIKey);
 // this file translates its answer into GraphQL's.

@@ -38,9 +38,13 @@ func (r *directoryResolver) GroupCount(ctx context.Context, obj *ent.Directory) 
 // DirectoryCreate is the resolver for the directoryCreate field.
 func (r *mutationResolver) DirectoryCreate(ctx context.Context, input model.DirectoryCreateInput) (*model.DirectoryCreatePayload, error) {
 	var nd *domain.IssuedToken
-	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error {
+		org, err := organizationArg(ctx, input.OrganizationID)
+		if err != nil {
+			return err
+		}
 		nd, err = r.domain.CreateDirectory(ctx, domain.NewDirectory{
-			OrganizationID: input.OrganizationID, Provider: input.Provider, Name: deref(input.Name)})
+			OrganizationID: org, Provider: input.Provider, Name: deref(input.Name)})
 		return err
 	})
 	if err != nil || len(ue) > 0 {
@@ -99,8 +103,12 @@ func (r *mutationResolver) DirectoryDelete(ctx context.Context, input model.Dire
 
 // CreateDirectory is the resolver for the createDirectory field.
 func (r *mutationResolver) CreateDirectory(ctx context.Context, input model.CreateDirectoryInput) (*model.CreateDirectoryPayload, error) {
+	org, err := organizationArg(ctx, input.OrganizationID)
+	if err != nil {
+		return nil, inputError("input", err)
+	}
 	nd, err := r.domain.CreateDirectory(ctx, domain.NewDirectory{
-		OrganizationID: input.OrganizationID, Provider: input.Provider, Name: deref(input.Name)})
+		OrganizationID: org, Provider: input.Provider, Name: deref(input.Name)})
 	if err != nil {
 		return nil, inputError("input", err)
 	}

@@ -19,8 +19,12 @@ import (
 // RoleCreate is the resolver for the roleCreate field.
 func (r *mutationResolver) RoleCreate(ctx context.Context, input model.RoleCreateInput) (*model.RoleCreatePayload, error) {
 	var role *ent.Role
-	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
-		role, err = r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: input.OrganizationID,
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error {
+		org, err := organizationArg(ctx, input.OrganizationID)
+		if err != nil {
+			return err
+		}
+		role, err = r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: org,
 			Key: input.Key, Name: input.Name, Description: input.Description})
 		return err
 	})
@@ -47,8 +51,12 @@ func (r *mutationResolver) RoleDelete(ctx context.Context, input model.RoleDelet
 // OrganizationDefaultRoleSet is the resolver for the organizationDefaultRoleSet field.
 func (r *mutationResolver) OrganizationDefaultRoleSet(ctx context.Context, input model.OrganizationDefaultRoleSetInput) (*model.OrganizationDefaultRoleSetPayload, error) {
 	var org *ent.Organization
-	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
-		org, err = r.domain.SetDefaultRole(ctx, input.OrganizationID, input.RoleID)
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error {
+		id, err := organizationArg(ctx, input.OrganizationID)
+		if err != nil {
+			return err
+		}
+		org, err = r.domain.SetDefaultRole(ctx, id, input.RoleID)
 		return err
 	})
 	return &model.OrganizationDefaultRoleSetPayload{Organization: unless(org, ue), UserErrors: ue}, err
@@ -86,7 +94,11 @@ func (r *mutationResolver) GroupRoleUnassign(ctx context.Context, input model.Gr
 
 // CreateRole is the resolver for the createRole field.
 func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRoleInput) (*ent.Role, error) {
-	role, err := r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: input.OrganizationID,
+	org, err := organizationArg(ctx, input.OrganizationID)
+	if err != nil {
+		return nil, inputError("input", err)
+	}
+	role, err := r.domain.CreateRole(ctx, domain.NewRole{OrganizationID: org,
 		Key: input.Key, Name: input.Name, Description: input.Description})
 	return role, inputError("input", err)
 }
@@ -104,8 +116,12 @@ func (r *mutationResolver) DeleteRole(ctx context.Context, id uuid.UUID) (uuid.U
 }
 
 // SetDefaultRole is the resolver for the setDefaultRole field.
-func (r *mutationResolver) SetDefaultRole(ctx context.Context, organizationID uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
-	return r.domain.SetDefaultRole(ctx, organizationID, roleID)
+func (r *mutationResolver) SetDefaultRole(ctx context.Context, organizationID *uuid.UUID, roleID *uuid.UUID) (*ent.Organization, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.domain.SetDefaultRole(ctx, org, roleID)
 }
 
 // SetGroupRoles is the resolver for the setGroupRoles field.

@@ -16,8 +16,12 @@ import (
 )
 
 // User is the resolver for the user field.
-func (r *queryResolver) User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error) {
-	return r.domain.UserBy(ctx, organizationID, domain.UserKey{
+func (r *queryResolver) User(ctx context.Context, organizationID *uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.domain.UserBy(ctx, org, domain.UserKey{
 		Email: deref(email), ExternalID: deref(externalID), UserName: deref(userName)})
 }
 

@@ -22,8 +22,12 @@ import (
 // WebhookEndpointCreate is the resolver for the webhookEndpointCreate field.
 func (r *mutationResolver) WebhookEndpointCreate(ctx context.Context, input model.WebhookEndpointCreateInput) (*model.WebhookEndpointCreatePayload, error) {
 	var is *domain.IssuedWebhookSecret
-	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
-		is, err = r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: input.OrganizationID,
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) error {
+		org, err := organizationArg(ctx, input.OrganizationID)
+		if err != nil {
+			return err
+		}
+		is, err = r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: org,
 			URL: input.URL, Description: deref(input.Description), EventTypes: input.EventTypes,
 			Disabled: input.Enabled != nil && !*input.Enabled})
 		return err
@@ -110,7 +114,11 @@ func (r *mutationResolver) WebhookEventsResend(ctx context.Context, input model.
 
 // CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
 func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookSecretPayload, error) {
-	is, err := r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: input.OrganizationID,
+	org, err := organizationArg(ctx, input.OrganizationID)
+	if err != nil {
+		return nil, inputError("input", err)
+	}
+	is, err := r.domain.CreateWebhookEndpoint(ctx, domain.NewWebhookEndpoint{OrganizationID: org,
 		URL: input.URL, Description: deref(input.Description), EventTypes: input.EventTypes,
 		Disabled: input.Enabled != nil && !*input.Enabled})
 	if err != nil {
@@ -164,8 +172,12 @@ func (r *mutationResolver) ResendWebhookEvents(ctx context.Context, endpointID u
 }
 
 // WebhookEndpoints is the resolver for the webhookEndpoints field.
-func (r *queryResolver) WebhookEndpoints(ctx context.Context, organizationID uuid.UUID) ([]*ent.WebhookEndpoint, error) {
-	return r.domain.WebhookEndpoints(ctx, organizationID)
+func (r *queryResolver) WebhookEndpoints(ctx context.Context, organizationID *uuid.UUID) ([]*ent.WebhookEndpoint, error) {
+	org, err := organizationArg(ctx, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.domain.WebhookEndpoints(ctx, org)
 }
 
 // WebhookEndpoint is the resolver for the webhookEndpoint field.

@@ -83,7 +83,7 @@ func unknownExtensions(raw map[string]any) []string {
 func hasExtension[E any](t *attrs.Table[E], e E, urn string) bool {
 	for i := range t.Attrs {
 		a := &t.Attrs[i]
-		if a.Get != nil && a.Schema == urn && t.Extension(a) && !absent(a.Get(e)) {
+		if a.Get != nil && a.Schema == urn && t.Extension(a) && shown(t, e, a, a.Get(e)) {
 			return true
 		}
 	}
@@ -103,7 +103,7 @@ func appendAttrs[E any](buf []byte, t *attrs.Table[E], e E, base string) []byte 
 			continue
 		}
 		v := a.Get(e)
-		if absent(v) && !a.Required {
+		if !shown(t, e, a, v) {
 			continue
 		}
 		x := ""

@@ -32,9 +32,11 @@ func TestAppendUser(t *testing.T) {
 	nameless := fixtureUser()
 	nameless.NameFormatted, nameless.FamilyName, nameless.GivenName, nameless.MiddleName = "", "", "", ""
 	nameless.HonorificPrefix, nameless.HonorificSuffix = "", ""
+	removed := fixtureUser() // active removed by a PATCH: unassigned, not shown
+	removed.Active, removed.Raw = false, map[string]any{"active": nil, "userName": "x"}
 	groups := []groupRef{{ID: uuid.NewString(), Name: "Eng & Ops"}, {ID: uuid.NewString(), Name: ""}}
 	const base = "https://h.example/scim/v2/d<1>"
-	for name, u := range map[string]*ent.User{"full": full, "bare": bare, "odd": odd, "noExt": noExt, "nameless": nameless} {
+	for name, u := range map[string]*ent.User{"full": full, "bare": bare, "odd": odd, "noExt": noExt, "nameless": nameless, "removed": removed} {
 		for _, gs := range [][]groupRef{nil, groups} {
 			got := appendUser(nil, u, gs, base)
 			want, err := json.Marshal(userDoc(u, gs, base))
@@ -47,6 +49,9 @@ func TestAppendUser(t *testing.T) {
 			}
 			if err := json.Unmarshal(want, &w); err != nil {
 				t.Fatal(err)
+			}
+			if _, has := g.(map[string]any)["active"]; name == "removed" && has {
+				t.Errorf("an unassigned active is shown: %s", got)
 			}
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("%s with %d groups:\n got %s\nwant %s", name, len(gs), got, want)

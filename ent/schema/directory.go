@@ -29,6 +29,7 @@ func (Directory) Mixin() []ent.Mixin {
 func (Directory) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200).
+			Comment("A name for admins to tell the organization's directories apart, 1 to 200 characters; by default the provider's name.").
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("provider").GoType(schematype.Provider("")).
 			Comment("The identity provider, for its quirks and the admin's guidance.").
@@ -52,10 +53,13 @@ func (Directory) Fields() []ent.Field {
 func (Directory) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("tokens", DirectoryToken.Type).
+			Comment("The directory's SCIM bearer tokens, expired ones included (prefix and times only; the secret is shown once, when issued). Empty when it has none.").
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("users", User.Type).
+			Comment("The users the directory's provider provisioned, deactivated ones included.").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 		edge.To("groups", Group.Type).
+			Comment("The groups the directory's provider provisioned.").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 	}
 }
@@ -67,7 +71,11 @@ func (Directory) Indexes() []ent.Index {
 
 // Annotations of the Directory.
 func (Directory) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A SCIM endpoint of an organization that one identity provider (Okta, Entra ID, Google, ...) pushes users and groups into, with its own bearer tokens."),
+		entgql.QueryField().Description("Directories of every organization the key may read (its own for an org key)."),
+		entgql.RelayConnection(),
+	}
 }
 
 // Policy of the Directory: a directory token sees only its own directory's rows.

@@ -43,15 +43,19 @@ func (DirectoryToken) Mixin() []ent.Mixin {
 // Fields of the DirectoryToken.
 func (DirectoryToken) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("directory_id", uuid.UUID{}).Immutable(),
+		field.UUID("directory_id", uuid.UUID{}).Immutable().
+			Comment("The id of the directory the token opens."),
 		field.Bytes("hash").Sensitive().Unique().Immutable().
 			Comment("SHA-256 of the token.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("prefix").Immutable().
 			Comment("The token's first characters, to tell tokens apart."),
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.Time("expires_at").Optional().Nillable(),
-		field.Time("last_used_at").Optional().Nillable(),
+		field.Time("created_at").Default(time.Now).Immutable().
+			Comment("When the token was issued."),
+		field.Time("expires_at").Optional().Nillable().
+			Comment("When the token stops working; null when it never expires."),
+		field.Time("last_used_at").Optional().Nillable().
+			Comment("When a SCIM request last authenticated with the token (written at most once a minute by default, so it may lag by that much); null when never used."),
 	}
 }
 
@@ -59,7 +63,8 @@ func (DirectoryToken) Fields() []ent.Field {
 func (DirectoryToken) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("directory", Directory.Type).Ref("tokens").
-			Field("directory_id").Unique().Required().Immutable(),
+			Field("directory_id").Unique().Required().Immutable().
+			Comment("The directory the token opens."),
 	}
 }
 
@@ -77,8 +82,10 @@ func (DirectoryToken) Hooks() []ent.Hook {
 // tokens (prefix and times, never the hash) but neither filters, orders nor
 // writes them generically; rotation and revocation are dedicated mutations.
 func (DirectoryToken) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput,
-		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+	return []schema.Annotation{
+		schema.Comment("A SCIM bearer token of a directory, as listed: its prefix and times. The secret itself is shown once, when the token is issued; a directory holds at most two unexpired tokens, so one can be rotated without downtime."),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
 }
 
 // limitActiveTokens refuses a third unexpired token for a directory, and a

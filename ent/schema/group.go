@@ -28,10 +28,12 @@ func (Group) Mixin() []ent.Mixin {
 // Fields of the Group.
 func (Group) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("directory_id", uuid.UUID{}).Immutable(),
+		field.UUID("directory_id", uuid.UUID{}).Immutable().
+			Comment("The id of the directory that provisioned the group; it never changes."),
 		field.String("external_id").Optional().MaxLen(1024).
-			Comment("The provider's id for this group."),
+			Comment("The provider's id for this group (SCIM externalId); null when the provider sent none."),
 		field.String("display_name").NotEmpty().MaxLen(1024).
+			Comment("The group's name as the provider sent it (SCIM displayName), unique within the directory without regard to case.").
 			Annotations(entgql.OrderField("DISPLAY_NAME")),
 		field.String("display_name_key").MaxLen(1024).
 			Comment("FoldKey(display_name), kept by a hook, for look-ups by name.").
@@ -46,10 +48,13 @@ func (Group) Fields() []ent.Field {
 func (Group) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("directory", Directory.Type).Ref("groups").
-			Field("directory_id").Unique().Required().Immutable(),
+			Field("directory_id").Unique().Required().Immutable().
+			Comment("The directory that provisioned the group."),
 		edge.To("members", User.Type).Through("memberships", Membership.Type).
+			Comment("The group's direct members, as the provider sent them.").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 		edge.To("roles", Role.Type).Through("role_mappings", GroupRole.Type).
+			Comment("The roles mapped to the group: every active member holds them. Empty when none is mapped.").
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
@@ -77,7 +82,11 @@ func (Group) Hooks() []ent.Hook {
 
 // Annotations of the Group.
 func (Group) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A group an identity provider provisioned into a directory over SCIM (RFC 7643 section 4.2). Map roles to it (groupRolesSet) to give its members those roles."),
+		entgql.QueryField().Description("Groups of every organization the key may read (its own for an org key); narrow with where, e.g. {organizationID, displayNameContainsFold}."),
+		entgql.RelayConnection(),
+	}
 }
 
 // Policy of the Group: a directory token sees only its own directory's rows.

@@ -32,7 +32,8 @@ type IDMixin struct {
 // Fields of the IDMixin.
 func (m IDMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("id", uuid.UUID{}).Default(newID(m.Tag)).Immutable(),
+		field.UUID("id", uuid.UUID{}).Default(newID(m.Tag)).Immutable().
+			Comment("An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time."),
 	}
 }
 
@@ -48,8 +49,10 @@ type TimeMixin struct{ mixin.Schema }
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable().
+			Comment("When this was first stored here (not when the provider created it).").
 			Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
+			Comment("When it was last changed here (its creation time if it never was).").
 			Annotations(entgql.OrderField("UPDATED_AT")),
 	}
 }
@@ -99,7 +102,8 @@ type TenantMixin struct {
 // Fields of the TenantMixin.
 func (TenantMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", uuid.UUID{}).Immutable(),
+		field.UUID("organization_id", uuid.UUID{}).Immutable().
+			Comment("The id of the organization it belongs to; it never changes."),
 	}
 }
 
@@ -108,6 +112,7 @@ func (TenantMixin) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("organization", Organization.Type).
 			Field("organization_id").Unique().Required().Immutable().
+			Comment("The organization it belongs to.").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipWhereInput)),
 	}
 }

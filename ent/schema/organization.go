@@ -34,15 +34,16 @@ func (Organization) Mixin() []ent.Mixin {
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200).
+			Comment("The customer's name for display, 1 to 200 characters; not unique.").
 			Annotations(entgql.OrderField("NAME")),
 		field.String("slug").NotEmpty().MaxLen(100).Unique().
 			Match(slugPattern).
 			Comment("URL-safe unique handle, lower-case letters, digits and dashes.").
 			Annotations(entgql.OrderField("SLUG")),
 		field.String("external_id").Optional().Nillable().MaxLen(200).Unique().
-			Comment("The application's own id for this organization."),
+			Comment("The application's own id for this organization, unique when set; null when none was given."),
 		field.UUID("default_role_id", uuid.UUID{}).Optional().Nillable().
-			Comment("Role of users who are in no group mapped to a role."),
+			Comment("The id of the role users hold when none of their groups maps a role; null when there is no default."),
 	}
 }
 
@@ -50,10 +51,13 @@ func (Organization) Fields() []ent.Field {
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("default_role", Role.Type).Field("default_role_id").Unique().
+			Comment("The role users hold when none of their groups maps a role; null when there is no default.").
 			Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.From("directories", Directory.Type).Ref("organization").
+			Comment("The organization's SCIM directories, one per identity provider connection.").
 			Annotations(entgql.RelayConnection()),
 		edge.From("roles", Role.Type).Ref("organization").
+			Comment("The roles the application defines for this organization.").
 			Annotations(entgql.RelayConnection()),
 	}
 }
@@ -97,7 +101,8 @@ func (Organization) Policy() ent.Policy { return organizationRule{} }
 // Annotations of the Organization.
 func (Organization) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(),
+		schema.Comment("A tenant: one customer of the application, with its own directories, users, groups, roles, events and keys."),
+		entgql.QueryField().Description("Organizations the key may read: every one for a platform key, its own alone for an org key."),
 		entgql.RelayConnection(),
 	}
 }

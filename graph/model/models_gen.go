@@ -60,8 +60,8 @@ type CreateAPIKeyPayload struct {
 
 // A new SCIM directory (deprecated createDirectory).
 type CreateDirectoryInput struct {
-	// The organization the directory belongs to.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization the directory belongs to. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// The identity provider that will call it.
 	Provider schematype.Provider `json:"provider"`
 	// Display name; the provider's name when omitted.
@@ -91,8 +91,8 @@ type CreateOrganizationInput struct {
 
 // A new role (deprecated createRole).
 type CreateRoleInput struct {
-	// The organization the role belongs to.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization the role belongs to. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores).
 	Key string `json:"key"`
 	// The role's display name.
@@ -103,8 +103,8 @@ type CreateRoleInput struct {
 
 // A new webhook endpoint (deprecated createWebhookEndpoint).
 type CreateWebhookEndpointInput struct {
-	// The organization whose events it receives.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization whose events it receives. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them.
 	URL string `json:"url"`
 	// A note for admins.
@@ -117,8 +117,8 @@ type CreateWebhookEndpointInput struct {
 
 // A new SCIM directory.
 type DirectoryCreateInput struct {
-	// The organization the directory belongs to.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization the directory belongs to. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// The identity provider that will call it.
 	Provider schematype.Provider `json:"provider"`
 	// Display name; the provider's name when omitted.
@@ -213,30 +213,6 @@ type DirectoryTokenRotatePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// A page of events, oldest first.
-type EventConnection struct {
-	// The events of the page.
-	Edges []*EventEdge `json:"edges"`
-	// Where the page ends.
-	PageInfo *EventPageInfo `json:"pageInfo"`
-}
-
-// An event and its cursor.
-type EventEdge struct {
-	// The event's cursor, the same as node.cursor.
-	Cursor string `json:"cursor"`
-	// The event.
-	Node *ent.Event `json:"node"`
-}
-
-// Where a page of events ends.
-type EventPageInfo struct {
-	// Whether more events matching the filters follow this page now.
-	HasNextPage bool `json:"hasNextPage"`
-	// The cursor to read on from: the last event's, or the one given when the page is empty. Never null.
-	EndCursor string `json:"endCursor"`
-}
-
 // A role to map to a group.
 type GroupRoleAssignInput struct {
 	// The group.
@@ -306,8 +282,8 @@ type OrganizationCreatePayload struct {
 
 // An organization's default role.
 type OrganizationDefaultRoleSetInput struct {
-	// The organization.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// The role users in no mapped group hold; null clears the default.
 	RoleID *uuid.UUID `json:"roleID,omitempty"`
 }
@@ -366,8 +342,8 @@ type PortalLinkPayload struct {
 
 // A new role.
 type RoleCreateInput struct {
-	// The organization the role belongs to.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization the role belongs to. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// Stable identifier the application checks, unique per organization (lower-case letters, digits, dashes, underscores).
 	Key string `json:"key"`
 	// The role's display name.
@@ -489,8 +465,8 @@ type Viewer struct {
 
 // A new webhook endpoint.
 type WebhookEndpointCreateInput struct {
-	// The organization whose events it receives.
-	OrganizationID uuid.UUID `json:"organizationID"`
+	// The organization whose events it receives. The key's own organization when omitted; a platform key must give it.
+	OrganizationID *uuid.UUID `json:"organizationID,omitempty"`
 	// An absolute http or https URL. Private, loopback and link-local addresses are refused when delivering, unless the server allows them.
 	URL string `json:"url"`
 	// A note for admins.
