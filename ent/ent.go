@@ -22,6 +22,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			organization.Table:    organization.ValidColumn,
 			portalsession.Table:   portalsession.ValidColumn,
 			role.Table:            role.ValidColumn,
+			scimrequest.Table:     scimrequest.ValidColumn,
 			user.Table:            user.ValidColumn,
 			webhookattempt.Table:  webhookattempt.ValidColumn,
 			webhookdelivery.Table: webhookdelivery.ValidColumn,

@@ -34,6 +34,8 @@ type Tx struct {
 	PortalSession *PortalSessionClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
+	// ScimRequest is the client for interacting with the ScimRequest builders.
+	ScimRequest *ScimRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
@@ -183,6 +185,7 @@ func (tx *Tx) init() {
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
+	tx.ScimRequest = NewScimRequestClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookAttempt = NewWebhookAttemptClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)

@@ -19,6 +19,7 @@ import (
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -351,6 +352,33 @@ func (f TraverseRole) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RoleQuery", q)
 }
 
+// The ScimRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScimRequestFunc func(context.Context, *ent.ScimRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScimRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScimRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScimRequestQuery", q)
+}
+
+// The TraverseScimRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScimRequest func(context.Context, *ent.ScimRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScimRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScimRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScimRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScimRequestQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -482,6 +510,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PortalSessionQuery, predicate.PortalSession, portalsession.OrderOption]{typ: ent.TypePortalSession, tq: q}, nil
 	case *ent.RoleQuery:
 		return &query[*ent.RoleQuery, predicate.Role, role.OrderOption]{typ: ent.TypeRole, tq: q}, nil
+	case *ent.ScimRequestQuery:
+		return &query[*ent.ScimRequestQuery, predicate.ScimRequest, scimrequest.OrderOption]{typ: ent.TypeScimRequest, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.WebhookAttemptQuery:

@@ -36,6 +36,9 @@ type PortalSession func(*sql.Selector)
 // Role is the predicate function for role builders.
 type Role func(*sql.Selector)
 
+// ScimRequest is the predicate function for scimrequest builders.
+type ScimRequest func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
 
