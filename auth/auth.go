@@ -17,6 +17,11 @@
 //     Authenticator's clock, the one clock of every check and write here.
 //   - A directory token is valid only for the directory in the request's
 //     path, and only while that directory is enabled.
+//   - A token of the directory in the path that is refused for a reason
+//     its holder may learn (its directory is disabled, it has expired) is
+//     refused with that reason (*Refusal), so the provider and the
+//     directory's request log can say why; every other refusal says
+//     nothing more than ErrDirectoryToken.
 //   - A deleted (revoked) credential is simply not found.
 //   - A credential found is trusted for a few seconds (Config.CacheTTL)
 //     without reading it again; a write through this process's client to
@@ -34,7 +39,7 @@
 //
 // Every refusal of one credential kind is the same fault.Unauthorized error
 // (ErrDirectoryToken, ErrAPIKey), so a caller learns nothing about which
-// part was wrong. A failure to check at all (the database did not answer) is
+// part was wrong, except a holder of the directory's own token (above). A failure to check at all (the database did not answer) is
 // an internal error, wrapped.
 package auth
 
@@ -49,6 +54,7 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/privacy"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
@@ -65,6 +71,13 @@ var (
 	// malformed, unknown, revoked, expired, of another directory, or its
 	// directory is disabled.
 	ErrDirectoryToken = fault.Errorf(fault.Unauthorized, "a valid bearer token of this directory is required")
+	// ErrDirectoryDisabled refuses a SCIM request with a token of the
+	// directory in its path while that directory is disabled: the
+	// credentials are good, the directory will not take requests (403).
+	ErrDirectoryDisabled = fault.Errorf(fault.Forbidden, "this directory is disabled: an administrator of the organization must enable it before it accepts SCIM requests")
+	// ErrTokenExpired refuses a SCIM request with an expired token of the
+	// directory in its path (401).
+	ErrTokenExpired = fault.Errorf(fault.Unauthorized, "this bearer token has expired: an administrator of the organization must issue a new one")
 	// ErrAPIKey refuses a GraphQL request: the key is missing, malformed,
 	// unknown, revoked or expired.
 	ErrAPIKey = fault.Errorf(fault.Unauthorized, "a valid API key is required: Authorization: Bearer dk_...")
@@ -141,14 +154,18 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 		tok, err = a.lookupToken(ctx, hash)
 		switch {
 		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled
-			return nil, ErrDirectoryToken
+			return nil, a.refusal(ctx, hash, token, directoryID)
 		case err != nil:
 			return nil, fmt.Errorf("auth: look up directory token: %w", err)
 		}
 		a.cache.putToken(tok, gen, now)
 	}
-	if !secret.Equal(tok.hash, token) || tok.dir != directoryID || expired(tok.expiresAt, now) {
+	if !secret.Equal(tok.hash, token) || tok.dir != directoryID {
 		return nil, ErrDirectoryToken
+	}
+	if expired(tok.expiresAt, now) {
+		return nil, &Refusal{Err: ErrTokenExpired, Reason: domain.RefusalTokenExpired,
+			OrganizationID: tok.org, DirectoryID: tok.dir, TokenID: tok.id}
 	}
 	v := &access.Viewer{
 		Scope:          access.Provisioner,
@@ -158,6 +175,39 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 	}
 	a.recordUse(ctx, v, now)
 	return v, nil
+}
+
+// Refusal is the refusal of a token of the directory in the request's
+// path, for a reason its holder may learn: Err (ErrDirectoryDisabled or
+// ErrTokenExpired) says which, Reason says it for the request log
+// (domain.Refusal...), and the ids attribute the request to its directory.
+type Refusal struct {
+	Err                                  error
+	Reason                               string
+	OrganizationID, DirectoryID, TokenID uuid.UUID
+}
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+
+// Unwrap is Err: a Refusal is a fault error of Err's code.
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// refusal explains a token the enabled directories do not know: a token
+// of the directory in the path whose directory is disabled is refused as
+// such; anything else (unknown, revoked, another directory's) is
+// ErrDirectoryToken. It costs a second look-up on refused requests only.
+func (a *Authenticator) refusal(ctx context.Context, hash []byte, token string, directoryID uuid.UUID) error {
+	tok, err := a.client.DirectoryToken.Query().Where(directorytoken.Hash(hash)).Only(lookupContext(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return ErrDirectoryToken
+	case err != nil:
+		return fmt.Errorf("auth: look up refused directory token: %w", err)
+	case !secret.Equal(tok.Hash, token) || tok.DirectoryID != directoryID:
+		return ErrDirectoryToken
+	}
+	return &Refusal{Err: ErrDirectoryDisabled, Reason: domain.RefusalDirectoryDisabled,
+		OrganizationID: tok.OrganizationID, DirectoryID: tok.DirectoryID, TokenID: tok.ID}
 }
 
 // APIKey checks the bearer API key in header (an Authorization header

@@ -44,7 +44,7 @@ type groupUpdate struct {
 	// into its own.
 	effect *Effect
 	g      *ent.Group
-	err   error
+	err    error
 }
 
 func (u *groupUpdate) fail(err error) { u.g, u.err = nil, err }
