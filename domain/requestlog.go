@@ -138,8 +138,11 @@ func (l *RequestLog) Written() uint64 {
 
 // Run writes the buffered entries every Interval, or as soon as a batch
 // is waiting, until ctx ends; then it writes what is left, for at most
-// five seconds.
+// five seconds. A nil log returns at once.
 func (l *RequestLog) Run(ctx context.Context) {
+	if l == nil {
+		return
+	}
 	t := time.NewTicker(l.cfg.Interval)
 	defer t.Stop()
 	for {
