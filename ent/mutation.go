@@ -8843,7 +8843,7 @@ func (m *ScimRequestMutation) ScimType() (r string, exists bool) {
 // OldScimType returns the old "scim_type" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldScimType(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldScimType(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldScimType is only allowed on UpdateOne operations")
 	}
@@ -8892,7 +8892,7 @@ func (m *ScimRequestMutation) Detail() (r string, exists bool) {
 // OldDetail returns the old "detail" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldDetail(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldDetail(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
 	}
@@ -8941,7 +8941,7 @@ func (m *ScimRequestMutation) Refusal() (r string, exists bool) {
 // OldRefusal returns the old "refusal" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldRefusal(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldRefusal(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRefusal is only allowed on UpdateOne operations")
 	}
@@ -9046,7 +9046,7 @@ func (m *ScimRequestMutation) Effect() (r string, exists bool) {
 // OldEffect returns the old "effect" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldEffect(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldEffect(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldEffect is only allowed on UpdateOne operations")
 	}
@@ -9193,7 +9193,7 @@ func (m *ScimRequestMutation) UserName() (r string, exists bool) {
 // OldUserName returns the old "user_name" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldUserName(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldUserName(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldUserName is only allowed on UpdateOne operations")
 	}
@@ -9291,7 +9291,7 @@ func (m *ScimRequestMutation) RequestBody() (r string, exists bool) {
 // OldRequestBody returns the old "request_body" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldRequestBody(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldRequestBody(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRequestBody is only allowed on UpdateOne operations")
 	}
@@ -9340,7 +9340,7 @@ func (m *ScimRequestMutation) ResponseBody() (r string, exists bool) {
 // OldResponseBody returns the old "response_body" field's value of the ScimRequest entity.
 // If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ScimRequestMutation) OldResponseBody(ctx context.Context) (v string, err error) {
+func (m *ScimRequestMutation) OldResponseBody(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldResponseBody is only allowed on UpdateOne operations")
 	}

@@ -37,27 +37,27 @@ type ScimRequest struct {
 	// Whether the status is 400 or more: the log's failures-only filter.
 	Failed bool `json:"failed,omitempty"`
 	// The scimType of an error response (uniqueness, invalidFilter, ...), if any.
-	ScimType string `json:"scim_type,omitempty"`
+	ScimType *string `json:"scim_type,omitempty"`
 	// The detail of an error response: what the provider was told.
-	Detail string `json:"detail,omitempty"`
+	Detail *string `json:"detail,omitempty"`
 	// Why the credential was refused, for a token of this directory: directory_disabled or token_expired.
-	Refusal string `json:"refusal,omitempty"`
+	Refusal *string `json:"refusal,omitempty"`
 	// How long the server took, in microseconds, from the request's arrival to its last byte written.
 	DurationUs int64 `json:"duration_us,omitempty"`
 	// What the request changed, in words ("user created", "3 members added"), from the events its operation recorded; empty when it changed nothing.
-	Effect string `json:"effect,omitempty"`
+	Effect *string `json:"effect,omitempty"`
 	// How many events of each type the request's operation recorded (user.created: 1, group.user_added: 3).
 	Changes map[string]int `json:"changes,omitempty"`
 	// The user the request was about: the id in its path, or the user it created.
 	UserID *uuid.UUID `json:"user_id,omitempty"`
 	// That user's userName, when the request or its effect named it.
-	UserName string `json:"user_name,omitempty"`
+	UserName *string `json:"user_name,omitempty"`
 	// The directory token the request presented, when it was one of the directory's.
 	TokenID *uuid.UUID `json:"token_id,omitempty"`
 	// The start of the request body, failures only, with passwords, tokens and secrets redacted.
-	RequestBody string `json:"request_body,omitempty"`
+	RequestBody *string `json:"request_body,omitempty"`
 	// The start of the response body, failures only, redacted alike.
-	ResponseBody string `json:"response_body,omitempty"`
+	ResponseBody *string `json:"response_body,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ScimRequestQuery when eager-loading is set.
 	Edges        ScimRequestEdges `json:"edges"`
@@ -185,19 +185,22 @@ func (_m *ScimRequest) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field scim_type", values[i])
 			} else if value.Valid {
-				_m.ScimType = value.String
+				_m.ScimType = new(string)
+				*_m.ScimType = value.String
 			}
 		case scimrequest.FieldDetail:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field detail", values[i])
 			} else if value.Valid {
-				_m.Detail = value.String
+				_m.Detail = new(string)
+				*_m.Detail = value.String
 			}
 		case scimrequest.FieldRefusal:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field refusal", values[i])
 			} else if value.Valid {
-				_m.Refusal = value.String
+				_m.Refusal = new(string)
+				*_m.Refusal = value.String
 			}
 		case scimrequest.FieldDurationUs:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -209,7 +212,8 @@ func (_m *ScimRequest) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field effect", values[i])
 			} else if value.Valid {
-				_m.Effect = value.String
+				_m.Effect = new(string)
+				*_m.Effect = value.String
 			}
 		case scimrequest.FieldChanges:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -230,7 +234,8 @@ func (_m *ScimRequest) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field user_name", values[i])
 			} else if value.Valid {
-				_m.UserName = value.String
+				_m.UserName = new(string)
+				*_m.UserName = value.String
 			}
 		case scimrequest.FieldTokenID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -243,13 +248,15 @@ func (_m *ScimRequest) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field request_body", values[i])
 			} else if value.Valid {
-				_m.RequestBody = value.String
+				_m.RequestBody = new(string)
+				*_m.RequestBody = value.String
 			}
 		case scimrequest.FieldResponseBody:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field response_body", values[i])
 			} else if value.Valid {
-				_m.ResponseBody = value.String
+				_m.ResponseBody = new(string)
+				*_m.ResponseBody = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -318,20 +325,28 @@ func (_m *ScimRequest) String() string {
 	builder.WriteString("failed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Failed))
 	builder.WriteString(", ")
-	builder.WriteString("scim_type=")
-	builder.WriteString(_m.ScimType)
+	if v := _m.ScimType; v != nil {
+		builder.WriteString("scim_type=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("detail=")
-	builder.WriteString(_m.Detail)
+	if v := _m.Detail; v != nil {
+		builder.WriteString("detail=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("refusal=")
-	builder.WriteString(_m.Refusal)
+	if v := _m.Refusal; v != nil {
+		builder.WriteString("refusal=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("duration_us=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DurationUs))
 	builder.WriteString(", ")
-	builder.WriteString("effect=")
-	builder.WriteString(_m.Effect)
+	if v := _m.Effect; v != nil {
+		builder.WriteString("effect=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("changes=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Changes))
@@ -341,19 +356,25 @@ func (_m *ScimRequest) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("user_name=")
-	builder.WriteString(_m.UserName)
+	if v := _m.UserName; v != nil {
+		builder.WriteString("user_name=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.TokenID; v != nil {
 		builder.WriteString("token_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("request_body=")
-	builder.WriteString(_m.RequestBody)
+	if v := _m.RequestBody; v != nil {
+		builder.WriteString("request_body=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("response_body=")
-	builder.WriteString(_m.ResponseBody)
+	if v := _m.ResponseBody; v != nil {
+		builder.WriteString("response_body=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -413,15 +413,15 @@ func (_c *ScimRequestCreate) createSpec() (*ScimRequest, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.ScimType(); ok {
 		_spec.SetField(scimrequest.FieldScimType, field.TypeString, value)
-		_node.ScimType = value
+		_node.ScimType = &value
 	}
 	if value, ok := _c.mutation.Detail(); ok {
 		_spec.SetField(scimrequest.FieldDetail, field.TypeString, value)
-		_node.Detail = value
+		_node.Detail = &value
 	}
 	if value, ok := _c.mutation.Refusal(); ok {
 		_spec.SetField(scimrequest.FieldRefusal, field.TypeString, value)
-		_node.Refusal = value
+		_node.Refusal = &value
 	}
 	if value, ok := _c.mutation.DurationUs(); ok {
 		_spec.SetField(scimrequest.FieldDurationUs, field.TypeInt64, value)
@@ -429,7 +429,7 @@ func (_c *ScimRequestCreate) createSpec() (*ScimRequest, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Effect(); ok {
 		_spec.SetField(scimrequest.FieldEffect, field.TypeString, value)
-		_node.Effect = value
+		_node.Effect = &value
 	}
 	if value, ok := _c.mutation.Changes(); ok {
 		_spec.SetField(scimrequest.FieldChanges, field.TypeJSON, value)
@@ -441,7 +441,7 @@ func (_c *ScimRequestCreate) createSpec() (*ScimRequest, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.UserName(); ok {
 		_spec.SetField(scimrequest.FieldUserName, field.TypeString, value)
-		_node.UserName = value
+		_node.UserName = &value
 	}
 	if value, ok := _c.mutation.TokenID(); ok {
 		_spec.SetField(scimrequest.FieldTokenID, field.TypeUUID, value)
@@ -449,11 +449,11 @@ func (_c *ScimRequestCreate) createSpec() (*ScimRequest, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.RequestBody(); ok {
 		_spec.SetField(scimrequest.FieldRequestBody, field.TypeString, value)
-		_node.RequestBody = value
+		_node.RequestBody = &value
 	}
 	if value, ok := _c.mutation.ResponseBody(); ok {
 		_spec.SetField(scimrequest.FieldResponseBody, field.TypeString, value)
-		_node.ResponseBody = value
+		_node.ResponseBody = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

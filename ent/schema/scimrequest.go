@@ -50,27 +50,27 @@ func (ScimRequest) Fields() []ent.Field {
 			Comment("The HTTP status of the response."),
 		field.Bool("failed").Immutable().
 			Comment("Whether the status is 400 or more: the log's failures-only filter."),
-		field.String("scim_type").Optional().MaxLen(64).Immutable().
+		field.String("scim_type").Optional().Nillable().MaxLen(64).Immutable().
 			Comment("The scimType of an error response (uniqueness, invalidFilter, ...), if any."),
-		field.String("detail").Optional().MaxLen(1000).Immutable().
+		field.String("detail").Optional().Nillable().MaxLen(1000).Immutable().
 			Comment("The detail of an error response: what the provider was told."),
-		field.String("refusal").Optional().MaxLen(32).Immutable().
+		field.String("refusal").Optional().Nillable().MaxLen(32).Immutable().
 			Comment("Why the credential was refused, for a token of this directory: directory_disabled or token_expired."),
 		field.Int64("duration_us").NonNegative().Immutable().
 			Comment("How long the server took, in microseconds, from the request's arrival to its last byte written."),
-		field.String("effect").Optional().MaxLen(500).Immutable().
+		field.String("effect").Optional().Nillable().MaxLen(500).Immutable().
 			Comment("What the request changed, in words (\"user created\", \"3 members added\"), from the events its operation recorded; empty when it changed nothing."),
 		field.JSON("changes", map[string]int{}).Optional().Immutable().
 			Comment("How many events of each type the request's operation recorded (user.created: 1, group.user_added: 3)."),
 		field.UUID("user_id", uuid.UUID{}).Optional().Nillable().Immutable().
 			Comment("The user the request was about: the id in its path, or the user it created."),
-		field.String("user_name").Optional().MaxLen(300).Immutable().
+		field.String("user_name").Optional().Nillable().MaxLen(300).Immutable().
 			Comment("That user's userName, when the request or its effect named it."),
 		field.UUID("token_id", uuid.UUID{}).Optional().Nillable().Immutable().
 			Comment("The directory token the request presented, when it was one of the directory's."),
-		field.String("request_body").Optional().MaxLen(4200).Immutable().
+		field.String("request_body").Optional().Nillable().MaxLen(4200).Immutable().
 			Comment("The start of the request body, failures only, with passwords, tokens and secrets redacted."),
-		field.String("response_body").Optional().MaxLen(4200).Immutable().
+		field.String("response_body").Optional().Nillable().MaxLen(4200).Immutable().
 			Comment("The start of the response body, failures only, redacted alike."),
 	}
 }
