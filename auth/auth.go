@@ -18,11 +18,13 @@
 //   - A directory token is valid only for the directory in the request's
 //     path, and only while that directory is enabled.
 //   - A token of the directory in the path that is refused for a reason
-//     its holder may learn (its directory is disabled, it has expired) is
+//     its holder may learn (its directory is disabled, it has expired, it
+//     was revoked within the request log's retention) is
 //     refused with that reason (*Refusal), so the provider and the
 //     directory's request log can say why; every other refusal says
 //     nothing more than ErrDirectoryToken.
-//   - A deleted (revoked) credential is simply not found.
+//   - A deleted (revoked) credential is not found: an API key is refused
+//     as unknown; a directory token is refused as revoked (above).
 //   - A credential found is trusted for a few seconds (Config.CacheTTL)
 //     without reading it again; a write through this process's client to
 //     a credential, directory or organization empties the cache at once, so
@@ -56,6 +58,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 )
@@ -68,8 +71,8 @@ const DefaultLastUsedInterval = time.Minute
 // The refusals, one per credential kind.
 var (
 	// ErrDirectoryToken refuses a SCIM request: the token is missing,
-	// malformed, unknown, revoked, expired, of another directory, or its
-	// directory is disabled.
+	// malformed, unknown, or of another directory (a token of the
+	// directory refused for a reason its holder may learn is a Refusal).
 	ErrDirectoryToken = fault.Errorf(fault.Unauthorized, "a valid bearer token of this directory is required")
 	// ErrDirectoryDisabled refuses a SCIM request with a token of the
 	// directory in its path while that directory is disabled: the
@@ -78,6 +81,10 @@ var (
 	// ErrTokenExpired refuses a SCIM request with an expired token of the
 	// directory in its path (401).
 	ErrTokenExpired = fault.Errorf(fault.Unauthorized, "this bearer token has expired: an administrator of the organization must issue a new one")
+	// ErrTokenRevoked refuses a SCIM request with a revoked token of the
+	// directory in its path, while the request log keeps revoked tokens
+	// (401).
+	ErrTokenRevoked = fault.Errorf(fault.Unauthorized, "this bearer token has been revoked: use the directory's current token")
 	// ErrAPIKey refuses a GraphQL request: the key is missing, malformed,
 	// unknown, revoked or expired.
 	ErrAPIKey = fault.Errorf(fault.Unauthorized, "a valid API key is required: Authorization: Bearer dk_...")
@@ -153,7 +160,7 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 		var err error
 		tok, err = a.lookupToken(ctx, hash)
 		switch {
-		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled
+		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled: which?
 			return nil, a.refusal(ctx, hash, token, directoryID)
 		case err != nil:
 			return nil, fmt.Errorf("auth: look up directory token: %w", err)
@@ -178,8 +185,8 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 }
 
 // Refusal is the refusal of a token of the directory in the request's
-// path, for a reason its holder may learn: Err (ErrDirectoryDisabled or
-// ErrTokenExpired) says which, Reason says it for the request log
+// path, for a reason its holder may learn: Err (ErrDirectoryDisabled,
+// ErrTokenExpired or ErrTokenRevoked) says which, Reason says it for the request log
 // (domain.Refusal...), and the ids attribute the request to its directory.
 type Refusal struct {
 	Err                                  error
@@ -193,21 +200,33 @@ func (r *Refusal) Error() string { return r.Err.Error() }
 func (r *Refusal) Unwrap() error { return r.Err }
 
 // refusal explains a token the enabled directories do not know: a token
-// of the directory in the path whose directory is disabled is refused as
-// such; anything else (unknown, revoked, another directory's) is
-// ErrDirectoryToken. It costs a second look-up on refused requests only.
+// of the directory in the path whose directory is disabled, or that was
+// revoked, is refused as such; anything else (unknown, another
+// directory's) is ErrDirectoryToken. It costs one or two more look-ups, on
+// refused requests only.
 func (a *Authenticator) refusal(ctx context.Context, hash []byte, token string, directoryID uuid.UUID) error {
-	tok, err := a.client.DirectoryToken.Query().Where(directorytoken.Hash(hash)).Only(lookupContext(ctx))
+	ctx = lookupContext(ctx)
+	refuse := func(err error, reason string, org, dir, id uuid.UUID, stored []byte) error {
+		if !secret.Equal(stored, token) || dir != directoryID {
+			return ErrDirectoryToken
+		}
+		return &Refusal{Err: err, Reason: reason, OrganizationID: org, DirectoryID: dir, TokenID: id}
+	}
+	tok, err := a.client.DirectoryToken.Query().Where(directorytoken.Hash(hash)).Only(ctx)
+	if err == nil {
+		return refuse(ErrDirectoryDisabled, domain.RefusalDirectoryDisabled, tok.OrganizationID, tok.DirectoryID, tok.ID, tok.Hash)
+	}
+	if !ent.IsNotFound(err) {
+		return fmt.Errorf("auth: look up refused directory token: %w", err)
+	}
+	rt, err := a.client.RevokedToken.Query().Where(revokedtoken.Hash(hash)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
 		return ErrDirectoryToken
 	case err != nil:
-		return fmt.Errorf("auth: look up refused directory token: %w", err)
-	case !secret.Equal(tok.Hash, token) || tok.DirectoryID != directoryID:
-		return ErrDirectoryToken
+		return fmt.Errorf("auth: look up revoked directory token: %w", err)
 	}
-	return &Refusal{Err: ErrDirectoryDisabled, Reason: domain.RefusalDirectoryDisabled,
-		OrganizationID: tok.OrganizationID, DirectoryID: tok.DirectoryID, TokenID: tok.ID}
+	return refuse(ErrTokenRevoked, domain.RefusalTokenRevoked, rt.OrganizationID, rt.DirectoryID, rt.TokenID, rt.Hash)
 }
 
 // APIKey checks the bearer API key in header (an Authorization header

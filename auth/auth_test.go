@@ -182,7 +182,9 @@ func TestDirectoryToken(t *testing.T) {
 			})
 		}
 
-		// A revoked (deleted) token is refused.
+		// A revoked (deleted) token is refused as revoked on its own
+		// directory's path, attributed to it; on another path it is just
+		// not a token of that directory.
 		if _, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken); err != nil {
 			t.Fatalf("the other directory's own token: %v", err)
 		}
@@ -190,6 +192,18 @@ func TestDirectoryToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken)
+		refused(t, err, ErrTokenRevoked)
+		var r *Refusal
+		if !errors.As(err, &r) || r.DirectoryID != f.other.ID || r.Reason != domain.RefusalTokenRevoked {
+			t.Fatalf("the revoked token's refusal %+v; want one of its directory", r)
+		}
+		_, err = a.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.otherToken)
+		refused(t, err, ErrDirectoryToken)
+		// Once the request log's retention is over, it is an unknown token.
+		if _, err := f.svc.PruneRequests(access.PlatformContext(context.Background()), time.Nanosecond); err != nil {
+			t.Fatal(err)
+		}
+		_, err = a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken)
 		refused(t, err, ErrDirectoryToken)
 	})
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/scimrequest"
 )
 
@@ -43,6 +44,7 @@ const (
 const (
 	RefusalDirectoryDisabled = "directory_disabled"
 	RefusalTokenExpired      = "token_expired"
+	RefusalTokenRevoked      = "token_revoked"
 )
 
 // RequestEntry is one SCIM request as the log keeps it. Its strings are
@@ -263,9 +265,10 @@ func requestCreate(c *ent.ScimRequestCreate, e RequestEntry) *ent.ScimRequestCre
 }
 
 // PruneRequests deletes the request log's entries created before now
-// minus retention (zero or less: DefaultRequestRetention), every
+// minus retention (zero or less: DefaultRequestRetention), and the
+// revoked tokens remembered for it revoked before then, every
 // organization's as far as the viewer in ctx may (run it as the
-// platform), in one statement, and returns how many.
+// platform), in two statements, and returns how many entries.
 func (s *Service) PruneRequests(ctx context.Context, retention time.Duration) (int, error) {
 	if retention <= 0 {
 		retention = DefaultRequestRetention
@@ -273,7 +276,10 @@ func (s *Service) PruneRequests(ctx context.Context, retention time.Duration) (i
 	before := time.Now().Add(-retention)
 	var n int
 	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) (err error) {
-		n, err = tx.ScimRequest.Delete().Where(scimrequest.CreatedAtLT(before)).Exec(ctx)
+		if n, err = tx.ScimRequest.Delete().Where(scimrequest.CreatedAtLT(before)).Exec(ctx); err != nil {
+			return err
+		}
+		_, err = tx.RevokedToken.Delete().Where(revokedtoken.RevokedAtLT(before)).Exec(ctx)
 		return err
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			membership.Table:      membership.ValidColumn,
 			organization.Table:    organization.ValidColumn,
 			portalsession.Table:   portalsession.ValidColumn,
+			revokedtoken.Table:    revokedtoken.ValidColumn,
 			role.Table:            role.ValidColumn,
 			scimrequest.Table:     scimrequest.ValidColumn,
 			user.Table:            user.ValidColumn,

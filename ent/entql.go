@@ -13,6 +13,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
@@ -28,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -225,6 +226,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   revokedtoken.Table,
+			Columns: revokedtoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: revokedtoken.FieldID,
+			},
+		},
+		Type: "RevokedToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			revokedtoken.FieldOrganizationID: {Type: field.TypeUUID, Column: revokedtoken.FieldOrganizationID},
+			revokedtoken.FieldDirectoryID:    {Type: field.TypeUUID, Column: revokedtoken.FieldDirectoryID},
+			revokedtoken.FieldTokenID:        {Type: field.TypeUUID, Column: revokedtoken.FieldTokenID},
+			revokedtoken.FieldHash:           {Type: field.TypeBytes, Column: revokedtoken.FieldHash},
+			revokedtoken.FieldPrefix:         {Type: field.TypeString, Column: revokedtoken.FieldPrefix},
+			revokedtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: revokedtoken.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -242,7 +262,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldDescription:    {Type: field.TypeString, Column: role.FieldDescription},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimrequest.Table,
 			Columns: scimrequest.Columns,
@@ -273,7 +293,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimrequest.FieldResponseBody:   {Type: field.TypeString, Column: scimrequest.FieldResponseBody},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -326,7 +346,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldRaw:                    {Type: field.TypeJSON, Column: user.FieldRaw},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookattempt.Table,
 			Columns: webhookattempt.Columns,
@@ -348,7 +368,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookattempt.FieldError:          {Type: field.TypeString, Column: webhookattempt.FieldError},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -377,7 +397,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:        {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -692,6 +712,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"PortalSession",
 		"Organization",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   revokedtoken.OrganizationTable,
+			Columns: []string{revokedtoken.OrganizationColumn},
+			Bidi:    false,
+		},
+		"RevokedToken",
+		"Organization",
+	)
+	graph.MustAddE(
+		"directory",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   revokedtoken.DirectoryTable,
+			Columns: []string{revokedtoken.DirectoryColumn},
+			Bidi:    false,
+		},
+		"RevokedToken",
+		"Directory",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1906,6 +1950,104 @@ func (f *PortalSessionFilter) WhereHasOrganizationWith(preds ...predicate.Organi
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RevokedTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RevokedTokenQuery builder.
+func (_q *RevokedTokenQuery) Filter() *RevokedTokenFilter {
+	return &RevokedTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RevokedTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RevokedTokenMutation builder.
+func (m *RevokedTokenMutation) Filter() *RevokedTokenFilter {
+	return &RevokedTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// RevokedTokenFilter provides a generic filtering capability at runtime for RevokedTokenQuery.
+type RevokedTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RevokedTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *RevokedTokenFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *RevokedTokenFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldOrganizationID))
+}
+
+// WhereDirectoryID applies the entql [16]byte predicate on the directory_id field.
+func (f *RevokedTokenFilter) WhereDirectoryID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldDirectoryID))
+}
+
+// WhereTokenID applies the entql [16]byte predicate on the token_id field.
+func (f *RevokedTokenFilter) WhereTokenID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldTokenID))
+}
+
+// WhereHash applies the entql []byte predicate on the hash field.
+func (f *RevokedTokenFilter) WhereHash(p entql.BytesP) {
+	f.Where(p.Field(revokedtoken.FieldHash))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *RevokedTokenFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(revokedtoken.FieldPrefix))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *RevokedTokenFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(revokedtoken.FieldRevokedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *RevokedTokenFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *RevokedTokenFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDirectory applies a predicate to check if query has an edge directory.
+func (f *RevokedTokenFilter) WhereHasDirectory() {
+	f.Where(entql.HasEdge("directory"))
+}
+
+// WhereHasDirectoryWith applies a predicate to check if query has an edge directory with a given conditions (other predicates).
+func (f *RevokedTokenFilter) WhereHasDirectoryWith(preds ...predicate.Directory) {
+	f.Where(entql.HasEdgeWith("directory", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RoleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1934,7 +2076,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2046,7 +2188,7 @@ type ScimRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScimRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2204,7 +2346,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2500,7 +2642,7 @@ type WebhookAttemptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookAttemptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2613,7 +2755,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2775,7 +2917,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/scimrequest"
@@ -50,6 +51,7 @@ const (
 	TypeMembership      = "Membership"
 	TypeOrganization    = "Organization"
 	TypePortalSession   = "PortalSession"
+	TypeRevokedToken    = "RevokedToken"
 	TypeRole            = "Role"
 	TypeScimRequest     = "ScimRequest"
 	TypeUser            = "User"
@@ -7651,6 +7653,708 @@ func (m *PortalSessionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PortalSession edge %s", name)
+}
+
+// RevokedTokenMutation represents an operation that mutates the RevokedToken nodes in the graph.
+type RevokedTokenMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	token_id            *uuid.UUID
+	hash                *[]byte
+	prefix              *string
+	revoked_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	directory           *uuid.UUID
+	cleareddirectory    bool
+	done                bool
+	oldValue            func(context.Context) (*RevokedToken, error)
+	predicates          []predicate.RevokedToken
+}
+
+var _ ent.Mutation = (*RevokedTokenMutation)(nil)
+
+// revokedtokenOption allows management of the mutation configuration using functional options.
+type revokedtokenOption func(*RevokedTokenMutation)
+
+// newRevokedTokenMutation creates new mutation for the RevokedToken entity.
+func newRevokedTokenMutation(c config, op Op, opts ...revokedtokenOption) *RevokedTokenMutation {
+	m := &RevokedTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRevokedToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRevokedTokenID sets the ID field of the mutation.
+func withRevokedTokenID(id uuid.UUID) revokedtokenOption {
+	return func(m *RevokedTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RevokedToken
+		)
+		m.oldValue = func(ctx context.Context) (*RevokedToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RevokedToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRevokedToken sets the old RevokedToken of the mutation.
+func withRevokedToken(node *RevokedToken) revokedtokenOption {
+	return func(m *RevokedTokenMutation) {
+		m.oldValue = func(context.Context) (*RevokedToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RevokedTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RevokedTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RevokedToken entities.
+func (m *RevokedTokenMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RevokedTokenMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RevokedTokenMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RevokedToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *RevokedTokenMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *RevokedTokenMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *RevokedTokenMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetDirectoryID sets the "directory_id" field.
+func (m *RevokedTokenMutation) SetDirectoryID(u uuid.UUID) {
+	m.directory = &u
+}
+
+// DirectoryID returns the value of the "directory_id" field in the mutation.
+func (m *RevokedTokenMutation) DirectoryID() (r uuid.UUID, exists bool) {
+	v := m.directory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectoryID returns the old "directory_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldDirectoryID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectoryID: %w", err)
+	}
+	return oldValue.DirectoryID, nil
+}
+
+// ResetDirectoryID resets all changes to the "directory_id" field.
+func (m *RevokedTokenMutation) ResetDirectoryID() {
+	m.directory = nil
+}
+
+// SetTokenID sets the "token_id" field.
+func (m *RevokedTokenMutation) SetTokenID(u uuid.UUID) {
+	m.token_id = &u
+}
+
+// TokenID returns the value of the "token_id" field in the mutation.
+func (m *RevokedTokenMutation) TokenID() (r uuid.UUID, exists bool) {
+	v := m.token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenID returns the old "token_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldTokenID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenID: %w", err)
+	}
+	return oldValue.TokenID, nil
+}
+
+// ResetTokenID resets all changes to the "token_id" field.
+func (m *RevokedTokenMutation) ResetTokenID() {
+	m.token_id = nil
+}
+
+// SetHash sets the "hash" field.
+func (m *RevokedTokenMutation) SetHash(b []byte) {
+	m.hash = &b
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *RevokedTokenMutation) Hash() (r []byte, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *RevokedTokenMutation) ResetHash() {
+	m.hash = nil
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *RevokedTokenMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *RevokedTokenMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldPrefix(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *RevokedTokenMutation) ResetPrefix() {
+	m.prefix = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *RevokedTokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *RevokedTokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldRevokedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *RevokedTokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *RevokedTokenMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[revokedtoken.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *RevokedTokenMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *RevokedTokenMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *RevokedTokenMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearDirectory clears the "directory" edge to the Directory entity.
+func (m *RevokedTokenMutation) ClearDirectory() {
+	m.cleareddirectory = true
+	m.clearedFields[revokedtoken.FieldDirectoryID] = struct{}{}
+}
+
+// DirectoryCleared reports if the "directory" edge to the Directory entity was cleared.
+func (m *RevokedTokenMutation) DirectoryCleared() bool {
+	return m.cleareddirectory
+}
+
+// DirectoryIDs returns the "directory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DirectoryID instead. It exists only for internal usage by the builders.
+func (m *RevokedTokenMutation) DirectoryIDs() (ids []uuid.UUID) {
+	if id := m.directory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDirectory resets all changes to the "directory" edge.
+func (m *RevokedTokenMutation) ResetDirectory() {
+	m.directory = nil
+	m.cleareddirectory = false
+}
+
+// Where appends a list predicates to the RevokedTokenMutation builder.
+func (m *RevokedTokenMutation) Where(ps ...predicate.RevokedToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RevokedTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RevokedTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RevokedToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RevokedTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RevokedTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RevokedToken).
+func (m *RevokedTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RevokedTokenMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.organization != nil {
+		fields = append(fields, revokedtoken.FieldOrganizationID)
+	}
+	if m.directory != nil {
+		fields = append(fields, revokedtoken.FieldDirectoryID)
+	}
+	if m.token_id != nil {
+		fields = append(fields, revokedtoken.FieldTokenID)
+	}
+	if m.hash != nil {
+		fields = append(fields, revokedtoken.FieldHash)
+	}
+	if m.prefix != nil {
+		fields = append(fields, revokedtoken.FieldPrefix)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, revokedtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RevokedTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		return m.OrganizationID()
+	case revokedtoken.FieldDirectoryID:
+		return m.DirectoryID()
+	case revokedtoken.FieldTokenID:
+		return m.TokenID()
+	case revokedtoken.FieldHash:
+		return m.Hash()
+	case revokedtoken.FieldPrefix:
+		return m.Prefix()
+	case revokedtoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RevokedTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case revokedtoken.FieldDirectoryID:
+		return m.OldDirectoryID(ctx)
+	case revokedtoken.FieldTokenID:
+		return m.OldTokenID(ctx)
+	case revokedtoken.FieldHash:
+		return m.OldHash(ctx)
+	case revokedtoken.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case revokedtoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevokedTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case revokedtoken.FieldDirectoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectoryID(v)
+		return nil
+	case revokedtoken.FieldTokenID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenID(v)
+		return nil
+	case revokedtoken.FieldHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case revokedtoken.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case revokedtoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RevokedTokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RevokedTokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevokedTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RevokedToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RevokedTokenMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RevokedTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RevokedTokenMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RevokedToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RevokedTokenMutation) ResetField(name string) error {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case revokedtoken.FieldDirectoryID:
+		m.ResetDirectoryID()
+		return nil
+	case revokedtoken.FieldTokenID:
+		m.ResetTokenID()
+		return nil
+	case revokedtoken.FieldHash:
+		m.ResetHash()
+		return nil
+	case revokedtoken.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case revokedtoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RevokedTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, revokedtoken.EdgeOrganization)
+	}
+	if m.directory != nil {
+		edges = append(edges, revokedtoken.EdgeDirectory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RevokedTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case revokedtoken.EdgeDirectory:
+		if id := m.directory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RevokedTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RevokedTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RevokedTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, revokedtoken.EdgeOrganization)
+	}
+	if m.cleareddirectory {
+		edges = append(edges, revokedtoken.EdgeDirectory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RevokedTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		return m.clearedorganization
+	case revokedtoken.EdgeDirectory:
+		return m.cleareddirectory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RevokedTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case revokedtoken.EdgeDirectory:
+		m.ClearDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RevokedTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case revokedtoken.EdgeDirectory:
+		m.ResetDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken edge %s", name)
 }
 
 // RoleMutation represents an operation that mutates the Role nodes in the graph.

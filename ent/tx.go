@@ -32,6 +32,8 @@ type Tx struct {
 	Organization *OrganizationClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
+	// RevokedToken is the client for interacting with the RevokedToken builders.
+	RevokedToken *RevokedTokenClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
 	// ScimRequest is the client for interacting with the ScimRequest builders.
@@ -184,6 +186,7 @@ func (tx *Tx) init() {
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
+	tx.RevokedToken = NewRevokedTokenClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
 	tx.ScimRequest = NewScimRequestClient(tx.config)
 	tx.User = NewUserClient(tx.config)

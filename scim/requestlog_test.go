@@ -145,11 +145,24 @@ func TestRequestLog(t *testing.T) {
 		}
 		st.Client.DirectoryToken.Update().SetExpiresAt(time.Now().Add(-time.Minute)).ExecX(domain.Seeding(ctx))
 		e.must(401, "POST", "/Users", userBody("late@example.com", "L", "L"))
-		rows = e.logged(log)
-		if len(rows) != len(want)+2 {
-			t.Fatalf("%d entries after the refusals; want %d (the wrong token unattributed)", len(rows), len(want)+2)
+		rotated, err := svc.RotateDirectoryToken(ctx, e.dir.ID, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		disabled, expired := rows[len(want)], rows[len(want)+1]
+		if err := svc.RevokeDirectoryToken(ctx, *rows[0].TokenID); err != nil {
+			t.Fatal(err)
+		}
+		e.must(401, "DELETE", "/Users/"+id(ada), nil)
+		e.token = rotated.BearerToken
+		e.must(200, "GET", "/Groups", nil)
+		rows = e.logged(log)
+		if len(rows) != len(want)+4 {
+			t.Fatalf("%d entries after the refusals; want %d (the wrong token unattributed)", len(rows), len(want)+4)
+		}
+		disabled, expired, revoked := rows[len(want)], rows[len(want)+1], rows[len(want)+2]
+		if revoked.Status != 401 || str(revoked.Refusal) != domain.RefusalTokenRevoked || !strings.Contains(str(revoked.Detail), "revoked") {
+			t.Errorf("the revoked token's request: %d %q %q", revoked.Status, str(revoked.Refusal), str(revoked.Detail))
+		}
 		if disabled.Status != 403 || str(disabled.Refusal) != domain.RefusalDirectoryDisabled || !strings.Contains(str(disabled.Detail), "disabled") {
 			t.Errorf("the disabled directory's request: %d %q %q", disabled.Status, str(disabled.Refusal), str(disabled.Detail))
 		}
@@ -159,7 +172,7 @@ func TestRequestLog(t *testing.T) {
 
 		// No secret is stored anywhere in the log: not the token, not the
 		// password, not the query's secret.
-		for _, s := range []string{saved, password, querySecret} {
+		for _, s := range []string{saved, rotated.BearerToken, password, querySecret} {
 			if where := storedAnywhere(t, st.DB, s); where != "" {
 				t.Errorf("a secret is stored in the request log: %s", where)
 			}

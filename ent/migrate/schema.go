@@ -360,6 +360,43 @@ var (
 			},
 		},
 	}
+	// RevokedTokensColumns holds the columns for the "revoked_tokens" table.
+	RevokedTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "token_id", Type: field.TypeUUID},
+		{Name: "hash", Type: field.TypeBytes, Unique: true},
+		{Name: "prefix", Type: field.TypeString},
+		{Name: "revoked_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "directory_id", Type: field.TypeUUID},
+	}
+	// RevokedTokensTable holds the schema information for the "revoked_tokens" table.
+	RevokedTokensTable = &schema.Table{
+		Name:       "revoked_tokens",
+		Columns:    RevokedTokensColumns,
+		PrimaryKey: []*schema.Column{RevokedTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "revoked_tokens_organizations_organization",
+				Columns:    []*schema.Column{RevokedTokensColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "revoked_tokens_directories_directory",
+				Columns:    []*schema.Column{RevokedTokensColumns[6]},
+				RefColumns: []*schema.Column{DirectoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "revokedtoken_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{RevokedTokensColumns[4]},
+			},
+		},
+	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -707,6 +744,7 @@ var (
 		MembershipsTable,
 		OrganizationsTable,
 		PortalSessionsTable,
+		RevokedTokensTable,
 		RolesTable,
 		ScimRequestsTable,
 		UsersTable,
@@ -732,6 +770,8 @@ func init() {
 	MembershipsTable.ForeignKeys[2].RefTable = UsersTable
 	OrganizationsTable.ForeignKeys[0].RefTable = RolesTable
 	PortalSessionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	RevokedTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
+	RevokedTokensTable.ForeignKeys[1].RefTable = DirectoriesTable
 	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ScimRequestsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ScimRequestsTable.ForeignKeys[1].RefTable = DirectoriesTable

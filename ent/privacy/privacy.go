@@ -327,6 +327,30 @@ func (f PortalSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalSessionMutation", m)
 }
 
+// The RevokedTokenQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RevokedTokenQueryRuleFunc func(context.Context, *ent.RevokedTokenQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RevokedTokenQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevokedTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RevokedTokenQuery", q)
+}
+
+// The RevokedTokenMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RevokedTokenMutationRuleFunc func(context.Context, *ent.RevokedTokenMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RevokedTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RevokedTokenMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RevokedTokenMutation", m)
+}
+
 // The RoleQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RoleQueryRuleFunc func(context.Context, *ent.RoleQuery) error
@@ -524,6 +548,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PortalSessionQuery:
 		return q.Filter(), nil
+	case *ent.RevokedTokenQuery:
+		return q.Filter(), nil
 	case *ent.RoleQuery:
 		return q.Filter(), nil
 	case *ent.ScimRequestQuery:
@@ -560,6 +586,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PortalSessionMutation:
+		return m.Filter(), nil
+	case *ent.RevokedTokenMutation:
 		return m.Filter(), nil
 	case *ent.RoleMutation:
 		return m.Filter(), nil

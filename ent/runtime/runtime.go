@@ -15,6 +15,7 @@ import (
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema"
 	"github.com/acme/directory/ent/scimrequest"
@@ -395,6 +396,31 @@ func init() {
 	portalsessionDescID := portalsessionMixinFields1[0].Descriptor()
 	// portalsession.DefaultID holds the default value on creation for the id field.
 	portalsession.DefaultID = portalsessionDescID.Default.(func() uuid.UUID)
+	revokedtokenMixin := schema.RevokedToken{}.Mixin()
+	revokedtoken.Policy = privacy.NewPolicies(revokedtokenMixin[2], schema.RevokedToken{})
+	revokedtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := revokedtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	revokedtokenMixinHooks0 := revokedtokenMixin[0].Hooks()
+
+	revokedtoken.Hooks[1] = revokedtokenMixinHooks0[0]
+	revokedtokenMixinFields1 := revokedtokenMixin[1].Fields()
+	_ = revokedtokenMixinFields1
+	revokedtokenFields := schema.RevokedToken{}.Fields()
+	_ = revokedtokenFields
+	// revokedtokenDescRevokedAt is the schema descriptor for revoked_at field.
+	revokedtokenDescRevokedAt := revokedtokenFields[4].Descriptor()
+	// revokedtoken.DefaultRevokedAt holds the default value on creation for the revoked_at field.
+	revokedtoken.DefaultRevokedAt = revokedtokenDescRevokedAt.Default.(func() time.Time)
+	// revokedtokenDescID is the schema descriptor for id field.
+	revokedtokenDescID := revokedtokenMixinFields1[0].Descriptor()
+	// revokedtoken.DefaultID holds the default value on creation for the id field.
+	revokedtoken.DefaultID = revokedtokenDescID.Default.(func() uuid.UUID)
 	roleMixin := schema.Role{}.Mixin()
 	role.Policy = privacy.NewPolicies(roleMixin[3], schema.Role{})
 	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {

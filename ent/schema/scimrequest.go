@@ -23,7 +23,8 @@ import (
 //
 // A request refused before its directory is known (a token no directory
 // has) belongs to no directory and is not logged here; one refused with a
-// token of the directory (the directory disabled, the token expired) is.
+// token of the directory (the directory disabled, the token expired or
+// revoked) is.
 type ScimRequest struct {
 	ent.Schema
 }
@@ -55,7 +56,7 @@ func (ScimRequest) Fields() []ent.Field {
 		field.String("detail").Optional().Nillable().MaxLen(1000).Immutable().
 			Comment("The detail of an error response: what the provider was told."),
 		field.String("refusal").Optional().Nillable().MaxLen(32).Immutable().
-			Comment("Why the credential was refused, for a token of this directory: directory_disabled or token_expired."),
+			Comment("Why the credential was refused, for a token of this directory: directory_disabled, token_expired or token_revoked."),
 		field.Int64("duration_us").NonNegative().Immutable().
 			Comment("How long the server took, in microseconds, from the request's arrival to its last byte written."),
 		field.String("effect").Optional().Nillable().MaxLen(500).Immutable().

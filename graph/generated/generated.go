@@ -5993,6 +5993,8 @@ enum ScimRefusal {
   DIRECTORY_DISABLED
   "The token has expired (401)."
   TOKEN_EXPIRED
+  "The token was revoked (401)."
+  TOKEN_REVOKED
 }
 
 "A SCIM request and its cursor."

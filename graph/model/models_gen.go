@@ -787,16 +787,19 @@ const (
 	ScimRefusalDirectoryDisabled ScimRefusal = "DIRECTORY_DISABLED"
 	// The token has expired (401).
 	ScimRefusalTokenExpired ScimRefusal = "TOKEN_EXPIRED"
+	// The token was revoked (401).
+	ScimRefusalTokenRevoked ScimRefusal = "TOKEN_REVOKED"
 )
 
 var AllScimRefusal = []ScimRefusal{
 	ScimRefusalDirectoryDisabled,
 	ScimRefusalTokenExpired,
+	ScimRefusalTokenRevoked,
 }
 
 func (e ScimRefusal) IsValid() bool {
 	switch e {
-	case ScimRefusalDirectoryDisabled, ScimRefusalTokenExpired:
+	case ScimRefusalDirectoryDisabled, ScimRefusalTokenExpired, ScimRefusalTokenRevoked:
 		return true
 	}
 	return false

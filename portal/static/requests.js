@@ -14,7 +14,7 @@ const REQUESTS = `query($id: ID!, $first: Int, $after: Cursor, $failures: Boolea
       edges { node { createdAt method path status scimType detail refusal durationMs effect userName requestBody responseBody } }
       pageInfo { hasNextPage endCursor } } } } }`;
 
-const REFUSALS = { DIRECTORY_DISABLED: "directory disabled", TOKEN_EXPIRED: "token expired" };
+const REFUSALS = { DIRECTORY_DISABLED: "directory disabled", TOKEN_EXPIRED: "token expired", TOKEN_REVOKED: "token revoked" };
 
 /** ago says how long before now the instant t was, in words. */
 export function ago(t, now = Date.now()) {
