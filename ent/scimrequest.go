@@ -40,7 +40,7 @@ type ScimRequest struct {
 	ScimType *string `json:"scim_type,omitempty"`
 	// The detail of an error response: what the provider was told.
 	Detail *string `json:"detail,omitempty"`
-	// Why the credential was refused, for a token of this directory: directory_disabled or token_expired.
+	// Why the credential was refused, for a token of this directory: directory_disabled, token_expired or token_revoked.
 	Refusal *string `json:"refusal,omitempty"`
 	// How long the server took, in microseconds, from the request's arrival to its last byte written.
 	DurationUs int64 `json:"duration_us,omitempty"`
