@@ -134,7 +134,7 @@ func allEvents(ctx context.Context, c *gqlClient, org string) ([]event, error) {
 				} `json:"pageInfo"`
 			} `json:"events"`
 		}
-		err := c.do(ctx, `query($org: ID!, $after: String) { events(organizationID: $org, after: $after, first: 100) {
+		err := c.do(ctx, `query($org: ID!, $after: Cursor) { events(organizationID: $org, after: $after, first: 100) {
 			edges { node { cursor type subjectID createdAt } } pageInfo { endCursor hasNextPage } } }`,
 			map[string]any{"org": org, "after": after}, &page)
 		if err != nil {
@@ -222,7 +222,7 @@ func (s *subscriber) session(ctx context.Context) error {
 	after := s.lastCursor
 	s.mu.Unlock()
 	err = wsjson.Write(ctx, ws, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
-		"query":     `subscription($org: ID!, $after: String) { events(organizationID: $org, after: $after) { cursor type subjectID createdAt } }`,
+		"query":     `subscription($org: ID!, $after: Cursor) { events(organizationID: $org, after: $after) { cursor type subjectID createdAt } }`,
 		"variables": map[string]any{"org": s.org, "after": after},
 	}})
 	if err != nil {

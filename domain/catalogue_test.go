@@ -100,7 +100,16 @@ func TestEventCatalogue(t *testing.T) {
 	all, _, err := events.After(a.platform, a.client, a.org.ID, events.Cursor{}, events.Filter{}, events.MaxLimit)
 	must(err)
 	first := map[string]*ent.Event{}
+	declared := map[string]events.Payload{}
+	for _, p := range events.Catalogue {
+		declared[p.EventType()] = p
+	}
 	for _, e := range all {
+		// What previous holds is declared with the payload (events.WithBefore).
+		_, before := declared[e.Type].(events.WithBefore)
+		if before != (e.Previous != nil) {
+			t.Errorf("%s has previous %v; its payload declares previous values: %v", e.Type, e.Previous, before)
+		}
 		if first[e.Type] == nil {
 			first[e.Type] = e
 		}
@@ -151,15 +160,17 @@ func catalogue(t *testing.T, first map[string]*ent.Event) []byte {
 		"For each type: the declaration's comment, its fields, and one real example as the `events` query, the subscription " +
 		"and webhooks carry it (webhooks wrap the same fields in their payload). Written by " +
 		"`go test ./domain -run TestEventCatalogue -update` from the declarations and a scripted directory's life; " +
-		"ids and times are placeholders.\n")
+		"ids and times are placeholders. GraphQL types the same fields: each type's object (`UserCreatedEvent`, ...) has " +
+		"them as `payload`, and `before` for the types with previous values (`graph/events.graphql`, generated from the same " +
+		"declarations by `make generate`).\n")
 	ids := map[string]string{}
 	for _, p := range events.Catalogue {
 		typ := p.EventType()
 		e := first[typ]
 		name := reflect.TypeOf(p).Name()
-		fmt.Fprintf(&b, "\n## `%s`\n\n%s\n\n| field of `data` | type |\n|---|---|\n", typ, docs[name])
-		for _, f := range jsonFields(reflect.TypeOf(p)) {
-			fmt.Fprintf(&b, "| `%s` | %s |\n", f[0], f[1])
+		fmt.Fprintf(&b, "\n## `%s`\n\n%s\n\n| field of `data` | type | meaning |\n|---|---|---|\n", typ, docs[name])
+		for _, f := range jsonFields(reflect.TypeOf(p), docs) {
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f[0], f[1], f[2])
 		}
 		doc := map[string]any{"type": e.Type, "subjectID": e.SubjectID, "directoryID": e.DirectoryID,
 			"actorType": e.ActorType, "actorID": e.ActorID, "createdAt": e.CreatedAt, "data": e.Data}
@@ -181,7 +192,8 @@ func catalogue(t *testing.T, first map[string]*ent.Event) []byte {
 }
 
 // payloadDocs is the doc comment of each type declared in
-// events/payloads.go, on one line, by type name.
+// events/payloads.go, and of each of their fields (by "Type.Field"), on
+// one line.
 func payloadDocs(t *testing.T) map[string]string {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "../events/payloads.go", nil, parser.ParseComments)
@@ -201,23 +213,30 @@ func payloadDocs(t *testing.T) map[string]string {
 				c = g.Doc
 			}
 			out[ts.Name.Name] = strings.Join(strings.Fields(c.Text()), " ")
+			if st, ok := ts.Type.(*ast.StructType); ok {
+				for _, fd := range st.Fields.List {
+					for _, n := range fd.Names {
+						out[ts.Name.Name+"."+n.Name] = strings.Join(strings.Fields(fd.Doc.Text()), " ")
+					}
+				}
+			}
 		}
 	}
 	return out
 }
 
 // jsonFields is the fields of a payload type as JSON shows them, embedded
-// structs inlined: name and type.
-func jsonFields(t reflect.Type) [][2]string {
-	var out [][2]string
+// structs inlined: name, type and doc comment.
+func jsonFields(t reflect.Type, docs map[string]string) [][3]string {
+	var out [][3]string
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.Anonymous && name == "" {
-			out = append(out, jsonFields(f.Type)...)
+			out = append(out, jsonFields(f.Type, docs)...)
 			continue
 		}
-		out = append(out, [2]string{name, jsonType(f.Type)})
+		out = append(out, [3]string{name, jsonType(f.Type), docs[t.Name()+"."+f.Name]})
 	}
 	return out
 }

@@ -54,7 +54,7 @@ type change struct {
 	dir      *uuid.UUID
 	subject  uuid.UUID
 	payload  events.Payload
-	previous any // nil, events.Roles, or the changed fields (previousOf)
+	previous any // nil or what the payload declares (events.WithBefore): events.Roles or events.Changes
 }
 
 // eventColumns are the columns record writes; the others (id, txid) are
@@ -140,7 +140,7 @@ var unchanging = []string{"updatedAt", "version"}
 // between the payloads before and after, but ignore and the bookkeeping
 // fields; nil when none do. Both payloads are encoded by their declared
 // types, so a field is compared exactly as events show it.
-func previousOf(before, after events.Payload, ignore ...string) (map[string]json.RawMessage, error) {
+func previousOf(before, after events.Payload, ignore ...string) (events.Changes, error) {
 	b, err := fieldsOf(before)
 	if err != nil {
 		return nil, err
@@ -149,13 +149,13 @@ func previousOf(before, after events.Payload, ignore ...string) (map[string]json
 	if err != nil {
 		return nil, err
 	}
-	var prev map[string]json.RawMessage
+	var prev events.Changes
 	for k, v := range b {
 		if slices.Contains(unchanging, k) || slices.Contains(ignore, k) || bytes.Equal(v, a[k]) {
 			continue
 		}
 		if prev == nil {
-			prev = map[string]json.RawMessage{}
+			prev = events.Changes{}
 		}
 		prev[k] = v
 	}

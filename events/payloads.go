@@ -9,6 +9,8 @@ package events
 // in LeftOut.
 
 import (
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,14 +93,22 @@ var LeftOut = map[string][]string{
 
 // Directory is a directory of an organization.
 type Directory struct {
-	ID             uuid.UUID           `json:"id"`
-	OrganizationID uuid.UUID           `json:"organizationID"`
-	Name           string              `json:"name"`
-	Provider       schematype.Provider `json:"provider"`
-	Enabled        bool                `json:"enabled"`
-	LastSyncedAt   *time.Time          `json:"lastSyncedAt"`
-	CreatedAt      time.Time           `json:"createdAt"`
-	UpdatedAt      time.Time           `json:"updatedAt"`
+	// The directory's id.
+	ID uuid.UUID `json:"id"`
+	// The organization the directory belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The directory's name, as its administrators see it.
+	Name string `json:"name"`
+	// The identity provider that provisions it.
+	Provider schematype.Provider `json:"provider"`
+	// Whether its provider's requests are served.
+	Enabled bool `json:"enabled"`
+	// When its provider last made an authenticated SCIM request (to the minute); null: never.
+	LastSyncedAt *time.Time `json:"lastSyncedAt"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // DirectoryOf is d's payload.
@@ -109,13 +119,20 @@ func DirectoryOf(d *ent.Directory) Directory {
 
 // Token is a directory's SCIM token: never its secret.
 type Token struct {
-	ID             uuid.UUID  `json:"id"`
-	OrganizationID uuid.UUID  `json:"organizationID"`
-	DirectoryID    uuid.UUID  `json:"directoryID"`
-	Prefix         string     `json:"prefix"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	ExpiresAt      *time.Time `json:"expiresAt"`
-	LastUsedAt     *time.Time `json:"lastUsedAt"`
+	// The token's id.
+	ID uuid.UUID `json:"id"`
+	// The organization of the token's directory.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The directory the token provisions.
+	DirectoryID uuid.UUID `json:"directoryID"`
+	// The token's first characters, to tell it apart; never the secret.
+	Prefix string `json:"prefix"`
+	// When it was issued.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it stops working; null: never.
+	ExpiresAt *time.Time `json:"expiresAt"`
+	// When a request last used it; null: never.
+	LastUsedAt *time.Time `json:"lastUsedAt"`
 }
 
 // TokenOf is t's payload.
@@ -126,45 +143,84 @@ func TokenOf(t *ent.DirectoryToken) Token {
 
 // User is a user of a directory: every attribute a provider sends.
 type User struct {
-	ID                     uuid.UUID               `json:"id"`
-	OrganizationID         uuid.UUID               `json:"organizationID"`
-	DirectoryID            uuid.UUID               `json:"directoryID"`
-	ExternalID             string                  `json:"externalID"`
-	UserName               string                  `json:"userName"`
-	NameFormatted          string                  `json:"nameFormatted"`
-	FamilyName             string                  `json:"familyName"`
-	GivenName              string                  `json:"givenName"`
-	MiddleName             string                  `json:"middleName"`
-	HonorificPrefix        string                  `json:"honorificPrefix"`
-	HonorificSuffix        string                  `json:"honorificSuffix"`
-	DisplayName            string                  `json:"displayName"`
-	NickName               string                  `json:"nickName"`
-	ProfileURL             string                  `json:"profileURL"`
-	Title                  string                  `json:"title"`
-	UserType               string                  `json:"userType"`
-	PreferredLanguage      string                  `json:"preferredLanguage"`
-	Locale                 string                  `json:"locale"`
-	Timezone               string                  `json:"timezone"`
-	Active                 bool                    `json:"active"`
-	PrimaryEmail           string                  `json:"primaryEmail"`
-	Emails                 []schematype.MultiValue `json:"emails"`
-	PhoneNumbers           []schematype.MultiValue `json:"phoneNumbers"`
-	Ims                    []schematype.MultiValue `json:"ims"`
-	Photos                 []schematype.MultiValue `json:"photos"`
-	Addresses              []schematype.Address    `json:"addresses"`
-	Entitlements           []schematype.MultiValue `json:"entitlements"`
-	ScimRoles              []schematype.MultiValue `json:"scimRoles"`
-	X509Certificates       []schematype.MultiValue `json:"x509Certificates"`
-	EmployeeNumber         string                  `json:"employeeNumber"`
-	CostCenter             string                  `json:"costCenter"`
-	EnterpriseOrganization string                  `json:"enterpriseOrganization"`
-	Division               string                  `json:"division"`
-	Department             string                  `json:"department"`
-	ManagerID              string                  `json:"managerID"`
-	ManagerDisplayName     string                  `json:"managerDisplayName"`
-	Version                int                     `json:"version"`
-	CreatedAt              time.Time               `json:"createdAt"`
-	UpdatedAt              time.Time               `json:"updatedAt"`
+	// The user's id (the same in SCIM).
+	ID uuid.UUID `json:"id"`
+	// The organization the user belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The directory that provisions the user.
+	DirectoryID uuid.UUID `json:"directoryID"`
+	// The identity provider's id of the user.
+	ExternalID string `json:"externalID"`
+	// The user's unique name in its directory, often an email address.
+	UserName string `json:"userName"`
+	// The full name, formatted for display.
+	NameFormatted string `json:"nameFormatted"`
+	// The family name.
+	FamilyName string `json:"familyName"`
+	// The given name.
+	GivenName string `json:"givenName"`
+	// The middle name.
+	MiddleName string `json:"middleName"`
+	// Title before the name (Ms., Dr., ...).
+	HonorificPrefix string `json:"honorificPrefix"`
+	// Suffix after the name (Jr., III, ...).
+	HonorificSuffix string `json:"honorificSuffix"`
+	// The name to display.
+	DisplayName string `json:"displayName"`
+	// The casual name.
+	NickName string `json:"nickName"`
+	// The URL of the user's online profile.
+	ProfileURL string `json:"profileURL"`
+	// The job title.
+	Title string `json:"title"`
+	// The kind of user (Employee, Contractor, ...), as the provider sent it.
+	UserType string `json:"userType"`
+	// The preferred written or spoken language.
+	PreferredLanguage string `json:"preferredLanguage"`
+	// The locale, for formatting dates, numbers and currencies.
+	Locale string `json:"locale"`
+	// The time zone (IANA name).
+	Timezone string `json:"timezone"`
+	// Whether the identity provider has the user active; an inactive user holds no role.
+	Active bool `json:"active"`
+	// The primary email address.
+	PrimaryEmail string `json:"primaryEmail"`
+	// The email addresses.
+	Emails []schematype.MultiValue `json:"emails"`
+	// The phone numbers.
+	PhoneNumbers []schematype.MultiValue `json:"phoneNumbers"`
+	// The instant messaging addresses.
+	Ims []schematype.MultiValue `json:"ims"`
+	// The URLs of photos of the user.
+	Photos []schematype.MultiValue `json:"photos"`
+	// The postal addresses.
+	Addresses []schematype.Address `json:"addresses"`
+	// The entitlements, as the provider sent them.
+	Entitlements []schematype.MultiValue `json:"entitlements"`
+	// The roles the provider sent (SCIM roles; not this service's roles).
+	ScimRoles []schematype.MultiValue `json:"scimRoles"`
+	// The X.509 certificates.
+	X509Certificates []schematype.MultiValue `json:"x509Certificates"`
+	// The employee number (enterprise extension).
+	EmployeeNumber string `json:"employeeNumber"`
+	// The cost center (enterprise extension).
+	CostCenter string `json:"costCenter"`
+	// The organization the user works for (enterprise extension).
+	EnterpriseOrganization string `json:"enterpriseOrganization"`
+	// The division (enterprise extension).
+	Division string `json:"division"`
+	// The department (enterprise extension).
+	Department string `json:"department"`
+	// The provider's id of the user's manager (enterprise extension).
+	ManagerID string `json:"managerID"`
+	// The display name of the user's manager (enterprise extension).
+	ManagerDisplayName string `json:"managerDisplayName"`
+	// The user's version, moved by every change (its SCIM ETag).
+	Version int `json:"version"`
+	// When it was provisioned.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // UserOf is u's payload.
@@ -187,12 +243,18 @@ func UserOf(u *ent.User) User {
 // UserSummary names a user in an event about another subject (a
 // membership's group): set-based changes write many of them.
 type UserSummary struct {
-	ID           uuid.UUID `json:"id"`
-	UserName     string    `json:"userName"`
-	ExternalID   string    `json:"externalID"`
-	DisplayName  string    `json:"displayName"`
-	PrimaryEmail string    `json:"primaryEmail"`
-	Active       bool      `json:"active"`
+	// The user's id.
+	ID uuid.UUID `json:"id"`
+	// The user's unique name in its directory.
+	UserName string `json:"userName"`
+	// The identity provider's id of the user.
+	ExternalID string `json:"externalID"`
+	// The name to display.
+	DisplayName string `json:"displayName"`
+	// The primary email address.
+	PrimaryEmail string `json:"primaryEmail"`
+	// Whether the user is active.
+	Active bool `json:"active"`
 }
 
 // UserSummaryOf is u's summary.
@@ -203,14 +265,22 @@ func UserSummaryOf(u *ent.User) UserSummary {
 
 // Group is a group of a directory, without its members.
 type Group struct {
-	ID             uuid.UUID `json:"id"`
+	// The group's id (the same in SCIM).
+	ID uuid.UUID `json:"id"`
+	// The organization the group belongs to.
 	OrganizationID uuid.UUID `json:"organizationID"`
-	DirectoryID    uuid.UUID `json:"directoryID"`
-	ExternalID     string    `json:"externalID"`
-	DisplayName    string    `json:"displayName"`
-	Version        int       `json:"version"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	// The directory that provisions the group.
+	DirectoryID uuid.UUID `json:"directoryID"`
+	// The identity provider's id of the group.
+	ExternalID string `json:"externalID"`
+	// The group's name.
+	DisplayName string `json:"displayName"`
+	// The group's version, moved by every change (its SCIM ETag).
+	Version int `json:"version"`
+	// When it was provisioned.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // GroupOf is g's payload.
@@ -222,13 +292,20 @@ func GroupOf(g *ent.Group) Group {
 
 // Role is a role of an organization.
 type Role struct {
-	ID             uuid.UUID `json:"id"`
+	// The role's id.
+	ID uuid.UUID `json:"id"`
+	// The organization the role belongs to.
 	OrganizationID uuid.UUID `json:"organizationID"`
-	Key            string    `json:"key"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	// The role's key, the name applications check.
+	Key string `json:"key"`
+	// The role's name, for people.
+	Name string `json:"name"`
+	// What the role allows.
+	Description string `json:"description"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // RoleOf is r's payload.
@@ -239,15 +316,24 @@ func RoleOf(r *ent.Role) Role {
 
 // WebhookEndpoint is an endpoint, without its secrets.
 type WebhookEndpoint struct {
-	ID             uuid.UUID  `json:"id"`
-	OrganizationID uuid.UUID  `json:"organizationID"`
-	URL            string     `json:"url"`
-	Description    string     `json:"description"`
-	EventTypes     []string   `json:"eventTypes"`
-	Enabled        bool       `json:"enabled"`
-	FailingSince   *time.Time `json:"failingSince"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
+	// The endpoint's id.
+	ID uuid.UUID `json:"id"`
+	// The organization the endpoint belongs to.
+	OrganizationID uuid.UUID `json:"organizationID"`
+	// The URL events are posted to.
+	URL string `json:"url"`
+	// What the endpoint is for, as its administrators wrote it.
+	Description string `json:"description"`
+	// The event types it receives (dotted names); empty: every type.
+	EventTypes []string `json:"eventTypes"`
+	// Whether events are delivered to it.
+	Enabled bool `json:"enabled"`
+	// Since when its deliveries have failed without a success; null: not failing.
+	FailingSince *time.Time `json:"failingSince"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // WebhookEndpointOf is ep's payload.
@@ -260,6 +346,7 @@ func WebhookEndpointOf(ep *ent.WebhookEndpoint) WebhookEndpoint {
 // Roles is the effective role keys of a user, or the keys mapped to a
 // group, sorted; the previous value of a *.roles_changed event.
 type Roles struct {
+	// The role keys, sorted.
 	Roles []string `json:"roles"`
 }
 
@@ -282,6 +369,7 @@ type DirectoryDeleted struct{ Directory }
 // new token.
 type DirectoryTokenRotated struct {
 	Directory
+	// The new token.
 	Token Token `json:"token"`
 }
 
@@ -289,12 +377,14 @@ type DirectoryTokenRotated struct {
 // token revoked.
 type DirectoryTokenRevoked struct {
 	Directory
+	// The token revoked.
 	Token Token `json:"token"`
 }
 
 // UserCreated is user.created: the new user and its effective role keys.
 type UserCreated struct {
 	User
+	// Its effective role keys, sorted.
 	Roles []string `json:"roles"`
 }
 
@@ -307,6 +397,7 @@ type UserUpdated struct{ User }
 // no role (roles is empty); previous (Roles) holds the role keys it lost.
 type UserDeactivated struct {
 	User
+	// Its effective role keys: none, as it is inactive.
 	Roles []string `json:"roles"`
 }
 
@@ -314,6 +405,7 @@ type UserDeactivated struct {
 // effective role keys it regained; previous (Roles) is empty.
 type UserReactivated struct {
 	User
+	// The effective role keys it regained, sorted.
 	Roles []string `json:"roles"`
 }
 
@@ -324,6 +416,7 @@ type UserDeleted struct{ User }
 // keys after the change; previous (Roles) holds them before it.
 type UserRolesChanged struct {
 	User
+	// Its effective role keys after the change, sorted.
 	Roles []string `json:"roles"`
 }
 
@@ -339,20 +432,25 @@ type GroupDeleted struct{ Group }
 
 // GroupUserAdded is group.user_added: the group and the user that joined.
 type GroupUserAdded struct {
-	Group Group       `json:"group"`
-	User  UserSummary `json:"user"`
+	// The group.
+	Group Group `json:"group"`
+	// The user that joined it.
+	User UserSummary `json:"user"`
 }
 
 // GroupUserRemoved is group.user_removed: the group and the user that left.
 type GroupUserRemoved struct {
-	Group Group       `json:"group"`
-	User  UserSummary `json:"user"`
+	// The group.
+	Group Group `json:"group"`
+	// The user that left it.
+	User UserSummary `json:"user"`
 }
 
 // GroupRolesChanged is group.roles_changed: the group and the keys of the
 // roles mapped to it after the change; previous (Roles) holds them before.
 type GroupRolesChanged struct {
 	Group
+	// The keys of the roles mapped to the group after the change, sorted.
 	Roles []string `json:"roles"`
 }
 
@@ -370,6 +468,7 @@ type RoleDeleted struct{ Role }
 // delivery worker turned off, and why.
 type WebhookEndpointDisabled struct {
 	WebhookEndpoint
+	// Why it was disabled.
 	Reason string `json:"reason"`
 }
 
@@ -397,3 +496,31 @@ func (RoleCreated) EventType() string             { return TypeRoleCreated }
 func (RoleUpdated) EventType() string             { return TypeRoleUpdated }
 func (RoleDeleted) EventType() string             { return TypeRoleDeleted }
 func (WebhookEndpointDisabled) EventType() string { return TypeWebhookEndpointDisabled }
+
+// What an event's previous holds, declared per payload: the events of the
+// payloads below carry previous values, the others never do.
+
+// WithBefore is a payload whose events carry previous values: Before is a
+// zero value of what previous holds, Roles or Changes.
+type WithBefore interface {
+	Payload
+	Before() any
+}
+
+// Changes is the previous of an update: the values, before the change, of
+// exactly the fields of the payload that changed, by their JSON names.
+type Changes map[string]json.RawMessage
+
+func (UserUpdated) Before() any       { return Changes{} }
+func (GroupUpdated) Before() any      { return Changes{} }
+func (RoleUpdated) Before() any       { return Changes{} }
+func (UserDeactivated) Before() any   { return Roles{} }
+func (UserReactivated) Before() any   { return Roles{} }
+func (UserRolesChanged) Before() any  { return Roles{} }
+func (GroupRolesChanged) Before() any { return Roles{} }
+
+// Upper is an event type as an upper-case name (user.roles_changed is
+// USER_ROLES_CHANGED): its value of GraphQL's EventType enum.
+func Upper(typ string) string {
+	return strings.ToUpper(strings.ReplaceAll(typ, ".", "_"))
+}

@@ -67,10 +67,14 @@ func (d *deprecationLog) selections(ctx context.Context, oc *graphql.OperationCo
 		case *ast.Field:
 			if s.Definition != nil {
 				if dep := s.Definition.Directives.ForName("deprecated"); dep != nil {
-					d.use(ctx, s.ObjectDefinition.Name+"."+s.Name, dep)
+					d.use(ctx, s.ObjectDefinition.Name+"."+s.Name, reasonOf(dep))
 				}
 			}
 			for _, a := range s.Arguments {
+				if stringCursor(a.Value) {
+					d.use(ctx, "String variable for "+s.ObjectDefinition.Name+"."+s.Name+"("+a.Name+": Cursor)",
+						"Declare the variable as Cursor.")
+				}
 				if a.Value != nil && a.Value.Definition != nil {
 					v, err := a.Value.Value(oc.Variables)
 					if err == nil {
@@ -105,7 +109,7 @@ func (d *deprecationLog) value(ctx context.Context, def *ast.Definition, v any) 
 		}
 		if ev := def.EnumValues.ForName(v); ev != nil {
 			if dep := ev.Directives.ForName("deprecated"); dep != nil {
-				d.use(ctx, def.Name+"."+v, dep)
+				d.use(ctx, def.Name+"."+v, reasonOf(dep))
 			}
 		}
 	case map[string]any:
@@ -118,7 +122,7 @@ func (d *deprecationLog) value(ctx context.Context, def *ast.Definition, v any) 
 				continue
 			}
 			if dep := f.Directives.ForName("deprecated"); dep != nil {
-				d.use(ctx, def.Name+"."+name, dep)
+				d.use(ctx, def.Name+"."+name, reasonOf(dep))
 			}
 			if t := d.schema.Types[f.Type.Name()]; t != nil {
 				d.value(ctx, t, fv)
@@ -127,8 +131,24 @@ func (d *deprecationLog) value(ctx context.Context, def *ast.Definition, v any) 
 	}
 }
 
-// use logs the first use of what by the viewer's credential.
-func (d *deprecationLog) use(ctx context.Context, what string, dep *ast.Directive) {
+// stringCursor reports whether an argument's value is a variable declared
+// String where a Cursor is expected: accepted for one release (compat.go).
+func stringCursor(v *ast.Value) bool {
+	return v != nil && v.Kind == ast.Variable && v.VariableDefinition != nil && v.ExpectedType != nil &&
+		v.VariableDefinition.Type.Name() == "String" && v.ExpectedType.Name() == "Cursor"
+}
+
+// reasonOf is a @deprecated directive's reason.
+func reasonOf(dep *ast.Directive) string {
+	if a := dep.Arguments.ForName("reason"); a != nil && a.Value != nil {
+		return a.Value.Raw
+	}
+	return ""
+}
+
+// use logs the first use of what by the viewer's credential, with what to
+// use instead.
+func (d *deprecationLog) use(ctx context.Context, what, instead string) {
 	credential := "none"
 	if v := access.FromContext(ctx); v != nil {
 		credential = string(v.Scope) + ":" + v.CredentialID.String()
@@ -144,9 +164,5 @@ func (d *deprecationLog) use(ctx context.Context, what string, dep *ast.Directiv
 	}
 	d.seen[u] = true
 	d.mu.Unlock()
-	reason := ""
-	if a := dep.Arguments.ForName("reason"); a != nil && a.Value != nil {
-		reason = a.Value.Raw
-	}
-	slog.WarnContext(ctx, "graphql: deprecated use", "what", what, "instead", reason, "credential", credential)
+	slog.WarnContext(ctx, "graphql: deprecated use", "what", what, "instead", instead, "credential", credential)
 }

@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/acme/directory/ent"
+	"entgo.io/contrib/entgql"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/graph/generated"
@@ -17,14 +17,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// Cursor is the resolver for the cursor field.
-func (r *eventResolver) Cursor(ctx context.Context, obj *ent.Event) (string, error) {
-	return events.Of(obj).String(), nil
-}
-
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error) {
-	cur, err := events.ParseCursor(deref(after))
+func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error) {
+	cur, err := model.EventsCursor(after, "after")
 	if err != nil {
 		return nil, err
 	}
@@ -35,37 +30,35 @@ func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, af
 		}
 		limit = min(limit, *first)
 	}
-	out := &model.EventConnection{Edges: []*model.EventEdge{}, PageInfo: &model.EventPageInfo{EndCursor: cur.String()}}
+	out := &model.EventConnection{Edges: []*model.EventEdge{}, PageInfo: &model.EventPageInfo{EndCursor: model.EventCursor{Cursor: cur}}}
 	if limit == 0 {
 		return out, nil
 	}
 	evs, more, err := events.After(ctx, r.client, organizationID, cur,
-		events.Filter{Types: types, DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
+		events.Filter{Types: eventTypes(types, kinds), DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range evs {
-		out.Edges = append(out.Edges, &model.EventEdge{Cursor: events.Of(e).String(), Node: e})
+		node, err := model.EventOf(e)
+		if err != nil {
+			return nil, err
+		}
+		out.Edges = append(out.Edges, &model.EventEdge{Cursor: model.EventCursor{Cursor: events.Of(e)}, Node: node})
 	}
 	if len(evs) > 0 {
-		out.PageInfo.EndCursor = events.Of(evs[len(evs)-1]).String()
+		out.PageInfo.EndCursor = out.Edges[len(out.Edges)-1].Cursor
 	}
 	out.PageInfo.HasNextPage = more
 	return out, nil
 }
 
 // Events is the resolver for the events field.
-func (r *subscriptionResolver) Events(ctx context.Context, organizationID uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
-	return r.subscribeEvents(ctx, organizationID, types, after)
+func (r *subscriptionResolver) Events(ctx context.Context, organizationID uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error) {
+	return r.subscribeEvents(ctx, organizationID, eventTypes(types, kinds), after)
 }
-
-// Event returns generated.EventResolver implementation.
-func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
-type (
-	eventResolver        struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
-)
+type subscriptionResolver struct{ *Resolver }

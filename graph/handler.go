@@ -339,6 +339,7 @@ func newServer(svc *domain.Service, es graphql.ExecutableSchema, cfg Config) *ha
 	cache := boundedCache[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	srv.SetValidationRulesFn(validationRules)
 	// Automatic persisted queries: a client sends a query's SHA-256 alone
 	// and the query only when the server does not know it yet. First, so
 	// the limits below see the query text.

@@ -256,6 +256,7 @@ type shapeWalker struct {
 // set measures one selection set.
 func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 	out := &shape{names: map[string]struct{}{}}
+	typed := map[string]*shape{}
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -273,8 +274,7 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 			out.cost = safeAdd(out.cost, cost)
 			out.scan = safeAdd(out.scan, safeAdd(scan, child.scan))
 		case *ast.InlineFragment:
-			sub := w.set(s.SelectionSet)
-			out.add(sub, w.maxNames)
+			w.fragment(out, typed, s.TypeCondition, w.set(s.SelectionSet))
 		case *ast.FragmentSpread:
 			if s.Definition == nil {
 				continue
@@ -284,10 +284,38 @@ func (w *shapeWalker) set(set ast.SelectionSet) *shape {
 				sub = w.set(s.Definition.SelectionSet)
 				w.memo[s.Name] = sub
 			}
-			out.add(sub, w.maxNames)
+			w.fragment(out, typed, s.Definition.TypeCondition, sub)
 		}
 	}
+	// An object is of one type: of the fragments on object types (one
+	// per event type under an Event, say), only the dearest type's run.
+	dearest := &shape{}
+	for _, sh := range typed {
+		if sh.cost > dearest.cost {
+			dearest = sh
+		}
+	}
+	out.cost = safeAdd(out.cost, dearest.cost)
+	out.scan = safeAdd(out.scan, dearest.scan)
 	return out
+}
+
+// fragment adds a fragment's shape, sub, to out; the cost of one on an
+// object type goes to typed, by type, for set to take the dearest.
+func (w *shapeWalker) fragment(out *shape, typed map[string]*shape, cond string, sub *shape) {
+	def := w.schema.Types[cond]
+	if def == nil || def.Kind != ast.Object {
+		out.add(sub, w.maxNames)
+		return
+	}
+	if typed[cond] == nil {
+		typed[cond] = &shape{}
+	}
+	typed[cond].cost = safeAdd(typed[cond].cost, sub.cost)
+	typed[cond].scan = safeAdd(typed[cond].scan, sub.scan)
+	rest := *sub
+	rest.cost, rest.scan = 0, 0
+	out.add(&rest, w.maxNames)
 }
 
 // fieldCost prices one field as gqlgen's complexity calculator does: the

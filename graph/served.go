@@ -52,24 +52,29 @@ var hiddenUse = regexp.MustCompile(` ?@go[A-Za-z]+(\([^)]*\))?`)
 // checkCursorOrder refuses a connection's after or before cursor that was
 // handed out under another orderBy (model.MarshalCursor tags cursors with
 // their order): with entgql's id-and-value cursors it would silently
-// select the wrong rows, or none.
+// select the wrong rows, or none. It refuses an events cursor given to
+// any other connection too (both are Cursor arguments).
 func checkCursorOrder(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Field == nil || len(fc.Field.Arguments) == 0 ||
-		fc.Field.Definition == nil || fc.Field.Definition.Arguments.ForName("orderBy") == nil {
+	if fc == nil || fc.Field.Field == nil || len(fc.Field.Arguments) == 0 || fc.Field.Definition == nil {
 		return next(ctx)
 	}
+	def := fc.Field.Definition
+	ordered := def.Arguments.ForName("orderBy") != nil
 	var args map[string]any
 	for _, name := range []string{"after", "before"} {
-		if fc.Field.Arguments.ForName(name) == nil {
+		if fc.Field.Arguments.ForName(name) == nil || isEventsField(def) {
 			continue
 		}
 		if args == nil {
 			args = fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
 		}
-		raw, _ := args[name].(string)
+		raw, given := args[name].(string)
+		if given && model.IsEventsCursor(raw) {
+			return nil, fault.FieldErrorf(name, "is an events cursor, or empty: it pages the events connection only")
+		}
 		tag, ok := model.CursorOrder(raw)
-		if !ok {
+		if !ordered || !ok {
 			continue // entgql's own cursor, from before cursors named their order
 		}
 		if want := model.OrderTag(ctx); tag != want {
@@ -77,6 +82,13 @@ func checkCursorOrder(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 	}
 	return next(ctx)
+}
+
+// isEventsField reports whether a field pages events (the events query and
+// subscription), whose cursors are events cursors.
+func isEventsField(def *ast.FieldDefinition) bool {
+	name := def.Type.Name()
+	return name == "EventConnection" || name == "Event"
 }
 
 // orderName spells an order tag for a message.

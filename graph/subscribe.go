@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
@@ -20,6 +22,7 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
+	"github.com/acme/directory/graph/model"
 )
 
 // Subscriptions run over WebSocket with the graphql-transport-ws protocol
@@ -84,7 +87,7 @@ func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 // each one as it commits, read by broker.Tail as the viewer, so the
 // privacy rules and the order of package events hold. An organization the
 // viewer cannot see is NOT_FOUND, as in every query.
-func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []string, after *string) (<-chan *ent.Event, error) {
+func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID]) (<-chan model.Event, error) {
 	// The key's cap first: a refused subscription costs no SQL.
 	key := access.FromContext(ctx).CredentialID
 	gate, release, err := r.sockets.subscribe(key)
@@ -100,7 +103,7 @@ func (r *Resolver) subscribeEvents(ctx context.Context, org uuid.UUID, types []s
 
 // tailEvents starts the events subscription of subscribeEvents, its reads
 // through gate; release ends its count.
-func (r *Resolver) tailEvents(ctx context.Context, org uuid.UUID, types []string, after *string, gate broker.Gate, release func()) (<-chan *ent.Event, error) {
+func (r *Resolver) tailEvents(ctx context.Context, org uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], gate broker.Gate, release func()) (<-chan model.Event, error) {
 	visible, err := r.client.Organization.Query().Where(organization.ID(org)).Exist(ctx)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err() // the socket closed meanwhile: nobody to answer
@@ -113,20 +116,24 @@ func (r *Resolver) tailEvents(ctx context.Context, org uuid.UUID, types []string
 	}
 	var from events.Cursor
 	if after != nil {
-		from, err = events.ParseCursor(*after)
+		from, err = model.EventsCursor(after, "after")
 	} else {
 		from, err = events.Latest(ctx, r.client, org)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *ent.Event)
+	ch := make(chan model.Event)
 	go func() {
 		defer close(ch)
 		defer release()
 		err := r.cfg.Broker.TailGated(ctx, r.client, org, from, events.Filter{Types: types}, gate, func(e *ent.Event) error {
+			node, err := model.EventOf(e)
+			if err != nil {
+				return err
+			}
 			select {
-			case ch <- e:
+			case ch <- node:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -147,4 +154,14 @@ func (r *Resolver) tailEvents(ctx context.Context, org uuid.UUID, types []string
 func subscriptionError(ctx context.Context, err *gqlerror.Error) {
 	defer func() { _ = recover() }()
 	transport.AddSubscriptionError(ctx, err)
+}
+
+// eventTypes is the types the events query or subscription filters by:
+// those named as strings and as the enum; none is every type.
+func eventTypes(types []string, kinds []model.EventType) []string {
+	out := slices.Clone(types)
+	for _, k := range kinds {
+		out = append(out, string(k))
+	}
+	return out
 }

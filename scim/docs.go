@@ -35,6 +35,9 @@ func sameDoc(stored, next map[string]any) (bool, error) {
 		delete(a, k)
 		delete(b, k)
 	}
+	if _, ok := a["active"]; !ok {
+		a["active"] = nil // a stored document shows active unless unassigned
+	}
 	if _, ok := b["active"]; !ok {
 		b["active"] = true // absent means active, as setUser stores it
 	}

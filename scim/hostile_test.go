@@ -385,23 +385,41 @@ func TestHostileUnicodeCaseFolding(t *testing.T) {
 	})
 }
 
-// Item 15: removing active never enables a user: the user is left
-// inactive.
-func TestHostileRemoveActiveDeactivates(t *testing.T) {
+// Item 15: removing active leaves it unassigned (RFC 7644 §3.5.2.2): no
+// response shows it, and the user is inactive for access and roles, so a
+// removal never enables a deactivated user. Removing it again changes
+// nothing; setting it again shows it again.
+func TestHostileRemoveActiveUnassigns(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, "generic")
-		for _, path := range []string{"active", "urn:ietf:params:scim:schemas:core:2.0:User:active"} {
-			u := e.must(http.StatusCreated, "POST", "/Users", userBody("act"+fmt.Sprint(len(path))+"@x.com", "A", "Ct"))
-			e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("replace", "active", false)))
-			r := e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("remove", path, nil)))
-			if r.body["active"] != false || e.user(id(u)).Active {
-				t.Errorf("remove %s on a deactivated user: active %v in the response, %v stored; want false",
-					path, r.body["active"], e.user(id(u)).Active)
-			}
-			e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("replace", "active", true)))
-			r = e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("remove", path, nil)))
-			if r.body["active"] != false || e.user(id(u)).Active {
-				t.Errorf("remove %s on an active user: active %v; want false", path, r.body["active"])
+		for i, path := range []string{"active", "urn:ietf:params:scim:schemas:core:2.0:User:active"} {
+			for _, before := range []bool{false, true} {
+				u := e.must(http.StatusCreated, "POST", "/Users", userBody(fmt.Sprintf("act%d%v@x.com", i, before), "A", "Ct"))
+				e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("replace", "active", before)))
+				r := e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("remove", path, nil)))
+				if v, ok := r.body["active"]; ok {
+					t.Errorf("remove %s (active was %v): the response shows active %v; want it unassigned", path, before, v)
+				}
+				if e.user(id(u)).Active {
+					t.Errorf("remove %s (active was %v): stored active; want inactive for access", path, before)
+				}
+				got := e.must(http.StatusOK, "GET", "/Users/"+id(u), nil)
+				if v, ok := got.body["active"]; ok {
+					t.Errorf("GET after remove %s: active %v; want it unassigned", path, v)
+				}
+				version := e.user(id(u)).Version
+				again := e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("remove", path, nil)))
+				if _, ok := again.body["active"]; ok || e.user(id(u)).Version != version {
+					t.Errorf("remove %s twice: active %v, version %d → %d; want a no-op", path, again.body["active"], version, e.user(id(u)).Version)
+				}
+				found := e.must(http.StatusOK, "GET", "/Users?filter="+url.QueryEscape(`userName eq "`+got.body["userName"].(string)+`" and active eq false`), nil)
+				if total(found) != 1 {
+					t.Errorf("filter active eq false after remove %s: %d results; want the inactive user", path, total(found))
+				}
+				back := e.must(http.StatusOK, "PATCH", "/Users/"+id(u), patchBody(op("replace", "active", true)))
+				if back.body["active"] != true || !e.user(id(u)).Active {
+					t.Errorf("replace active true after remove %s: %v; want true", path, back.body["active"])
+				}
 			}
 		}
 	})

@@ -51,7 +51,7 @@ func renderAttrs[E any](t *attrs.Table[E], e E, base string, doc map[string]any)
 			continue
 		}
 		v := a.Get(e)
-		if absent(v) && !a.Required {
+		if absent(v) && !a.Required || unassigned(t, e, a, v) {
 			continue
 		}
 		dst := doc
@@ -81,6 +81,12 @@ func renderAttrs[E any](t *attrs.Table[E], e E, base string, doc map[string]any)
 			doc["schemas"] = append(doc["schemas"].([]string), x.ID)
 		}
 	}
+}
+
+// unassigned reports whether the stored value v of a is one a removal
+// left: the attribute is unassigned and renders as no attribute.
+func unassigned[E any](t *attrs.Table[E], e E, a *attrs.Attr[E], v any) bool {
+	return a.Unassigned != nil && v == a.Unassigned && t.GetRaw != nil && heldAsNull(t, t.GetRaw(e), a)
 }
 
 // absent reports whether a stored value renders as no attribute: an empty
@@ -155,6 +161,10 @@ func storedFields[E any](t *attrs.Table[E], doc map[string]any) (map[string]any,
 			continue
 		}
 		v, ok := docValue(t, doc, a)
+		if !ok && a.Unassigned != nil && heldAsNull(t, doc, a) {
+			out[a.Field] = a.Unassigned
+			continue
+		}
 		if !ok && a.Default != nil {
 			out[a.Field] = a.Default
 			continue
@@ -219,6 +229,20 @@ func checkLength[E any](a *attrs.Attr[E], s string) error {
 // the document lacks it (or a non-object stands where its parent should).
 // A boolean of the wrong type counts as absent, as the canonical form has
 // converted the string booleans providers send.
+// heldAsNull reports whether doc holds attribute a as null (unassigned).
+func heldAsNull[E any](t *attrs.Table[E], doc map[string]any, a *attrs.Attr[E]) bool {
+	if t.Extension(a) {
+		doc, _ = doc[a.Schema].(map[string]any)
+	}
+	name, sub := a.Split()
+	if sub != "" {
+		doc, _ = doc[name].(map[string]any)
+		name = sub
+	}
+	v, ok := doc[name]
+	return ok && v == nil
+}
+
 func docValue[E any](t *attrs.Table[E], doc map[string]any, a *attrs.Attr[E]) (v any, ok bool) {
 	if t.Extension(a) {
 		doc, _ = doc[a.Schema].(map[string]any)

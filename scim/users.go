@@ -207,11 +207,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		if _, err := patch.Apply(doc, schema.UserResource, ops, ""); err != nil {
 			return nil, err
 		}
-		// The current document always holds active: a PATCH that removed
-		// it (or set it null) leaves the user inactive. Read as the SCIM
-		// default, true, a removal would re-enable a deactivated user.
+		// A PATCH that removed active (or set it null) leaves it
+		// unassigned: held as null, it is stored as inactive (read as the
+		// SCIM default, true, a removal would re-enable a deactivated
+		// user) and shown in no response (RFC 7644 §3.5.2.2).
 		if _, ok := doc["active"].(bool); !ok {
-			doc["active"] = false
+			doc["active"] = nil
 		}
 		return doc, nil
 	})

@@ -230,30 +230,6 @@ type DirectoryTokenRotatePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// A page of events, oldest first.
-type EventConnection struct {
-	// The events of the page.
-	Edges []*EventEdge `json:"edges"`
-	// Where the page ends.
-	PageInfo *EventPageInfo `json:"pageInfo"`
-}
-
-// An event and its cursor.
-type EventEdge struct {
-	// The event's cursor, the same as node.cursor.
-	Cursor string `json:"cursor"`
-	// The event.
-	Node *ent.Event `json:"node"`
-}
-
-// Where a page of events ends.
-type EventPageInfo struct {
-	// Whether more events matching the filters follow this page now.
-	HasNextPage bool `json:"hasNextPage"`
-	// The cursor to read on from: the last event's, or the one given when the page is empty. Never null.
-	EndCursor string `json:"endCursor"`
-}
-
 // A role to map to a group.
 type GroupRoleAssignInput struct {
 	// The group.

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/fault"
 )
 
@@ -77,12 +78,18 @@ func MarshalCursor(c entgql.Cursor[uuid.UUID]) graphql.ContextMarshaler {
 // UnmarshalCursor reads a connection cursor. One that does not decode was
 // not made by this server: the caller's mistake (BAD_USER_INPUT). The
 // order it names is checked against the request's orderBy elsewhere
-// (CursorOrder), where the request is known.
+// (CursorOrder), where the request is known. The Cursor scalar has one Go
+// type for arguments, so an events cursor (events.Cursor's text, or "")
+// is read into one too, as its Value (EventsCursor takes it out), and
+// refused where entities are paged (IsEventsCursor).
 func UnmarshalCursor(_ context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
 	var c entgql.Cursor[uuid.UUID]
 	s, ok := v.(string)
 	if !ok {
 		return c, fault.Errorf(fault.Invalid, "not a cursor of this API")
+	}
+	if ec, err := events.ParseCursor(s); err == nil {
+		return entgql.Cursor[uuid.UUID]{Value: ec}, nil
 	}
 	if _, inner, ok := splitCursor(s); ok {
 		s = inner
@@ -91,6 +98,24 @@ func UnmarshalCursor(_ context.Context, v any) (entgql.Cursor[uuid.UUID], error)
 		return c, fault.Errorf(fault.Invalid, "not a cursor of this API")
 	}
 	return c, nil
+}
+
+// IsEventsCursor reports whether s is an events cursor ("" included).
+func IsEventsCursor(s string) bool {
+	_, err := events.ParseCursor(s)
+	return err == nil
+}
+
+// EventsCursor is the events cursor of a Cursor argument: the zero cursor
+// when it is nil, an error about field when it pages something else.
+func EventsCursor(c *entgql.Cursor[uuid.UUID], field string) (events.Cursor, error) {
+	if c == nil {
+		return events.Cursor{}, nil
+	}
+	if ec, ok := c.Value.(events.Cursor); ok {
+		return ec, nil
+	}
+	return events.Cursor{}, fault.FieldErrorf(field, "is not an events cursor")
 }
 
 // CursorOrder returns the order tag a cursor was handed out with; ok is

@@ -143,7 +143,7 @@ export const docs = {
     id displayName externalID createdAt updatedAt directory { id name } roles { id key name }
     members(first: 50, after: $after, orderBy: {field: USER_NAME}) { totalCount pageInfo { hasNextPage endCursor }
       edges { node { id userName displayName primaryEmail active } } } } } }`,
-  events: `query($org: ID!, $after: String, $types: [String!], $since: Time) {
+  events: `query($org: ID!, $after: Cursor, $types: [String!], $since: Time) {
     events(organizationID: $org, after: $after, first: 50, types: $types, since: $since) {
       pageInfo { hasNextPage endCursor }
       edges { node { cursor type subjectID actorType createdAt data } } } }`,

@@ -91,6 +91,11 @@ type Attr[E any] struct {
 	// Default is the value stored when a document lacks the attribute; nil
 	// means the kind's zero value ("" or a nil slice).
 	Default any
+	// Unassigned, when not nil, is the value stored when a document holds
+	// the attribute as null: removed by a PATCH (RFC 7644 §3.5.2.2), the
+	// attribute is unassigned, shown in no response, and the stored column
+	// keeps this value rather than Default. nil means null reads as absent.
+	Unassigned any
 	// Ref is, when the value is the id of another resource, the endpoint
 	// of that resource type ("Users"): rendering adds a sibling "$ref".
 	Ref string

@@ -58,7 +58,11 @@ var User = &Table[*ent.User]{
 			Get: func(u *ent.User) any { return u.Timezone }},
 		{Schema: core, Path: "active", Field: user.FieldActive, Kind: Bool, Sort: true,
 			Default: true, // the SCIM default for a new user
-			Get:     func(u *ent.User) any { return u.Active }},
+			// Removed, active is unassigned, and an unassigned user is
+			// inactive for access and roles: removing it never re-enables
+			// a deactivated user.
+			Unassigned: false,
+			Get:        func(u *ent.User) any { return u.Active }},
 		{Schema: core, Path: "emails", Field: user.FieldEmails, Primary: user.FieldPrimaryEmail,
 			Kind: MultiValued, Fold: CaseIgnore, Sort: true, Indexed: true,
 			Get: func(u *ent.User) any { return u.Emails }},
