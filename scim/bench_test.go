@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store/storetest"
 )
 
@@ -143,6 +145,40 @@ func BenchmarkHotPaths(b *testing.B) {
 						patchBody(op(kind, "members", memberValues([]string{ids[(i/2)%len(ids)]}))))
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkRequestLog is GET of a user by id without the request log and
+// with it (running, as in the server: written in the background every
+// DefaultRequestLogInterval), to show the log adds no work a request
+// waits for.
+func BenchmarkRequestLog(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			st := storetest.Open(b, d)
+			plain := newEnv(b, st, "okta")
+			log := domain.New(st.Client, st.Dialect).NewRequestLog(domain.RequestLogConfig{})
+			ctx, stop := context.WithCancel(context.Background())
+			b.Cleanup(stop)
+			go log.Run(ctx)
+			srv := httptest.NewServer(scim.NewHandler(st, scim.Options{Requests: log}))
+			b.Cleanup(srv.Close)
+			logged := newTenant(b, st, srv, "okta")
+			for _, c := range []struct {
+				name string
+				e    *env
+			}{{"off", plain}, {"on", logged}} {
+				ids := seedUsers(b, c.e, 200)
+				b.Run(c.name, func(b *testing.B) {
+					for i := 0; b.Loop(); i++ {
+						benchDo(b, c.e, 200, "GET", "/Users/"+ids[i%len(ids)], nil)
+					}
+				})
+			}
+			if log.Dropped() != 0 {
+				b.Fatalf("the request log dropped %d entries", log.Dropped())
+			}
 		})
 	}
 }
