@@ -296,14 +296,21 @@ type RequestFilter struct {
 	// Before is the cursor: only entries older than (with ids below) it;
 	// zero reads from the newest.
 	Before int64
-	// First is the page size.
+	// First is the page size; zero or less: DefaultRequestPage.
 	First int
 }
+
+// DefaultRequestPage is the page size of Requests when the filter gives
+// none.
+const DefaultRequestPage = 100
 
 // Requests reads a page of directory dirID's request log, newest first,
 // and whether older entries follow. The viewer's privacy rules apply: a
 // viewer of another organization reads nothing.
 func (s *Service) Requests(ctx context.Context, dirID uuid.UUID, f RequestFilter) ([]*ent.ScimRequest, bool, error) {
+	if f.First <= 0 {
+		f.First = DefaultRequestPage
+	}
 	q := s.db(ctx).ScimRequest.Query().Where(scimrequest.DirectoryID(dirID))
 	if f.FailuresOnly {
 		q.Where(scimrequest.Failed(true))

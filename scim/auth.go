@@ -51,16 +51,16 @@ func (s *Server) viewer(r *http.Request) (*access.Viewer, error) {
 }
 
 // Reason classes of a refused SCIM credential, as logged. Package auth
-// answers every refusal of a well-formed token alike (unknown, revoked,
-// of another directory): "refused"; a token of the directory refused
-// because its directory is disabled or it expired is logged with that
-// reason (auth.Refusal).
+// answers every refusal of a well-formed token alike (unknown, of another
+// directory): "refused"; a token of the directory refused because its
+// directory is disabled, or it expired or was revoked, is logged with
+// that reason (auth.Refusal: domain.RefusalDirectoryDisabled, ...).
 const (
 	reasonMissing     = "missing"    // no Authorization header
 	reasonMalformed   = "malformed"  // not "Bearer <token>"
 	reasonWrongKind   = "wrong_kind" // a credential that is not a directory token (an API key, say)
 	reasonBadPath     = "bad_directory_id"
-	reasonRefused     = "refused" // unknown, revoked, expired, another directory's, or its directory disabled
+	reasonRefused     = "refused" // unknown, or another directory's
 	credentialKindDir = "directory_token"
 )
 
