@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,4 +212,38 @@ func storedAnywhere(t *testing.T, db *sql.DB, s string) string {
 		t.Fatalf("read the request log: %d rows, %v", n, err)
 	}
 	return ""
+}
+
+// TestRequestLogConcurrentWrites: writes of one group, or of new users,
+// that arrive together share a transaction (package domain's group
+// commit), yet each request's entry says what it did itself.
+func TestRequestLogConcurrentWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e, log := loggedEnv(t, st)
+		const n = 12
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ids[i] = id(e.must(201, "POST", "/Users", userBody(fmt.Sprintf("c%02d@example.com", i), "C", "C")))
+			})
+		}
+		wg.Wait()
+		g := e.must(201, "POST", "/Groups", groupBody("Crowd"))
+		for i := range n {
+			wg.Go(func() {
+				if r := e.do("PATCH", "/Groups/"+id(g), patchBody(op("add", "members", memberValues(ids[i:i+1])))); r.status >= 300 {
+					t.Errorf("add member %d: %d %s", i, r.status, r.raw)
+				}
+			})
+		}
+		wg.Wait()
+		effects := map[string]int{}
+		for _, r := range e.logged(log) {
+			effects[r.Method+" "+str(r.Effect)]++
+		}
+		if effects["POST user created"] != n || effects["PATCH member added"] != n || len(effects) != 3 {
+			t.Fatalf("effects %v; want each of the %d creations and %d additions to say its own", effects, n, n)
+		}
+	})
 }
