@@ -17,7 +17,14 @@
 //     Authenticator's clock, the one clock of every check and write here.
 //   - A directory token is valid only for the directory in the request's
 //     path, and only while that directory is enabled.
-//   - A deleted (revoked) credential is simply not found.
+//   - A token of the directory in the path that is refused for a reason
+//     its holder may learn (its directory is disabled, it has expired, it
+//     was revoked within the request log's retention) is
+//     refused with that reason (*Refusal), so the provider and the
+//     directory's request log can say why; every other refusal says
+//     nothing more than ErrDirectoryToken.
+//   - A deleted (revoked) credential is not found: an API key is refused
+//     as unknown; a directory token is refused as revoked (above).
 //   - A credential found is trusted for a few seconds (Config.CacheTTL)
 //     without reading it again; a write through this process's client to
 //     a credential, directory or organization empties the cache at once, so
@@ -34,7 +41,7 @@
 //
 // Every refusal of one credential kind is the same fault.Unauthorized error
 // (ErrDirectoryToken, ErrAPIKey), so a caller learns nothing about which
-// part was wrong. A failure to check at all (the database did not answer) is
+// part was wrong, except a holder of the directory's own token (above). A failure to check at all (the database did not answer) is
 // an internal error, wrapped.
 package auth
 
@@ -49,7 +56,9 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/ent/directorytoken"
 	"github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/secret"
 )
@@ -62,9 +71,20 @@ const DefaultLastUsedInterval = time.Minute
 // The refusals, one per credential kind.
 var (
 	// ErrDirectoryToken refuses a SCIM request: the token is missing,
-	// malformed, unknown, revoked, expired, of another directory, or its
-	// directory is disabled.
+	// malformed, unknown, or of another directory (a token of the
+	// directory refused for a reason its holder may learn is a Refusal).
 	ErrDirectoryToken = fault.Errorf(fault.Unauthorized, "a valid bearer token of this directory is required")
+	// ErrDirectoryDisabled refuses a SCIM request with a token of the
+	// directory in its path while that directory is disabled: the
+	// credentials are good, the directory will not take requests (403).
+	ErrDirectoryDisabled = fault.Errorf(fault.Forbidden, "this directory is disabled: an administrator of the organization must enable it before it accepts SCIM requests")
+	// ErrTokenExpired refuses a SCIM request with an expired token of the
+	// directory in its path (401).
+	ErrTokenExpired = fault.Errorf(fault.Unauthorized, "this bearer token has expired: an administrator of the organization must issue a new one")
+	// ErrTokenRevoked refuses a SCIM request with a revoked token of the
+	// directory in its path, while the request log keeps revoked tokens
+	// (401).
+	ErrTokenRevoked = fault.Errorf(fault.Unauthorized, "this bearer token has been revoked: use the directory's current token")
 	// ErrAPIKey refuses a GraphQL request: the key is missing, malformed,
 	// unknown, revoked or expired.
 	ErrAPIKey = fault.Errorf(fault.Unauthorized, "a valid API key is required: Authorization: Bearer dk_...")
@@ -140,15 +160,19 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 		var err error
 		tok, err = a.lookupToken(ctx, hash)
 		switch {
-		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled
-			return nil, ErrDirectoryToken
+		case ent.IsNotFound(err): // unknown, revoked, or its directory disabled: which?
+			return nil, a.refusal(ctx, hash, token, directoryID)
 		case err != nil:
 			return nil, fmt.Errorf("auth: look up directory token: %w", err)
 		}
 		a.cache.putToken(tok, gen, now)
 	}
-	if !secret.Equal(tok.hash, token) || tok.dir != directoryID || expired(tok.expiresAt, now) {
+	if !secret.Equal(tok.hash, token) || tok.dir != directoryID {
 		return nil, ErrDirectoryToken
+	}
+	if expired(tok.expiresAt, now) {
+		return nil, &Refusal{Err: ErrTokenExpired, Reason: domain.RefusalTokenExpired,
+			OrganizationID: tok.org, DirectoryID: tok.dir, TokenID: tok.id}
 	}
 	v := &access.Viewer{
 		Scope:          access.Provisioner,
@@ -158,6 +182,51 @@ func (a *Authenticator) DirectoryToken(ctx context.Context, directoryID uuid.UUI
 	}
 	a.recordUse(ctx, v, now)
 	return v, nil
+}
+
+// Refusal is the refusal of a token of the directory in the request's
+// path, for a reason its holder may learn: Err (ErrDirectoryDisabled,
+// ErrTokenExpired or ErrTokenRevoked) says which, Reason says it for the request log
+// (domain.Refusal...), and the ids attribute the request to its directory.
+type Refusal struct {
+	Err                                  error
+	Reason                               string
+	OrganizationID, DirectoryID, TokenID uuid.UUID
+}
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+
+// Unwrap is Err: a Refusal is a fault error of Err's code.
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// refusal explains a token the enabled directories do not know: a token
+// of the directory in the path whose directory is disabled, or that was
+// revoked, is refused as such; anything else (unknown, another
+// directory's) is ErrDirectoryToken. It costs one or two more look-ups, on
+// refused requests only.
+func (a *Authenticator) refusal(ctx context.Context, hash []byte, token string, directoryID uuid.UUID) error {
+	ctx = lookupContext(ctx)
+	refuse := func(err error, reason string, org, dir, id uuid.UUID, stored []byte) error {
+		if !secret.Equal(stored, token) || dir != directoryID {
+			return ErrDirectoryToken
+		}
+		return &Refusal{Err: err, Reason: reason, OrganizationID: org, DirectoryID: dir, TokenID: id}
+	}
+	tok, err := a.client.DirectoryToken.Query().Where(directorytoken.Hash(hash)).Only(ctx)
+	if err == nil {
+		return refuse(ErrDirectoryDisabled, domain.RefusalDirectoryDisabled, tok.OrganizationID, tok.DirectoryID, tok.ID, tok.Hash)
+	}
+	if !ent.IsNotFound(err) {
+		return fmt.Errorf("auth: look up refused directory token: %w", err)
+	}
+	rt, err := a.client.RevokedToken.Query().Where(revokedtoken.Hash(hash)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return ErrDirectoryToken
+	case err != nil:
+		return fmt.Errorf("auth: look up revoked directory token: %w", err)
+	}
+	return refuse(ErrTokenRevoked, domain.RefusalTokenRevoked, rt.OrganizationID, rt.DirectoryID, rt.TokenID, rt.Hash)
 }
 
 // APIKey checks the bearer API key in header (an Authorization header

@@ -96,7 +96,7 @@ func (c *clock) Now() time.Time { return c.now }
 // refused checks that err is the one refusal want.
 func refused(t *testing.T, err, want error) {
 	t.Helper()
-	if !errors.Is(err, want) || !fault.Is(err, fault.Unauthorized) || fault.MessageOf(err) != fault.MessageOf(want) {
+	if !errors.Is(err, want) || fault.CodeOf(err) != fault.CodeOf(want) || fault.MessageOf(err) != fault.MessageOf(want) {
 		t.Fatalf("err = %v; want the refusal %q", err, want)
 	}
 }
@@ -115,6 +115,9 @@ func TestDirectoryToken(t *testing.T) {
 			// prepare changes the data for this case and returns the undo.
 			prepare func() func()
 			ok      bool
+			// refusal is the refusal of a token of the directory whose
+			// holder learns why; nil: ErrDirectoryToken.
+			refusal error
 		}{
 			{name: "valid", dir: f.dir.ID, header: "Bearer " + f.token, ok: true},
 			{name: "scheme in any case", dir: f.dir.ID, header: "bearer  " + f.token, ok: true},
@@ -129,14 +132,19 @@ func TestDirectoryToken(t *testing.T) {
 			{name: "too short", dir: f.dir.ID, header: "Bearer scim_abc"},
 			{name: "unknown token", dir: f.dir.ID, header: "Bearer scim_" + strings.Repeat("A", 43)},
 			{name: "token with a changed character", dir: f.dir.ID, header: "Bearer " + f.token[:len(f.token)-1] + flip(f.token[len(f.token)-1])},
-			{name: "disabled directory", dir: f.dir.ID, header: "Bearer " + f.token, prepare: func() func() {
+			{name: "disabled directory", dir: f.dir.ID, header: "Bearer " + f.token, refusal: ErrDirectoryDisabled, prepare: func() func() {
 				f.enable(t, false)
 				return func() { f.enable(t, true) }
 			}},
 			{name: "a second before expiry", dir: f.dir.ID, header: "Bearer " + f.token, at: t0.Add(-time.Second), ok: true,
 				prepare: f.expireTokens(t0)},
-			{name: "expired at the instant", dir: f.dir.ID, header: "Bearer " + f.token, at: t0, prepare: f.expireTokens(t0)},
-			{name: "expired after", dir: f.dir.ID, header: "Bearer " + f.token, at: t0.Add(time.Hour), prepare: f.expireTokens(t0)},
+			{name: "expired at the instant", dir: f.dir.ID, header: "Bearer " + f.token, at: t0, prepare: f.expireTokens(t0), refusal: ErrTokenExpired},
+			{name: "expired after", dir: f.dir.ID, header: "Bearer " + f.token, at: t0.Add(time.Hour), prepare: f.expireTokens(t0), refusal: ErrTokenExpired},
+			{name: "expired on another directory's path", dir: f.other.ID, header: "Bearer " + f.token, at: t0, prepare: f.expireTokens(t0)},
+			{name: "disabled directory's token on another directory's path", dir: f.other.ID, header: "Bearer " + f.token, prepare: func() func() {
+				f.enable(t, false)
+				return func() { f.enable(t, true) }
+			}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -149,7 +157,15 @@ func TestDirectoryToken(t *testing.T) {
 				}
 				v, err := a.DirectoryToken(context.Background(), c.dir, c.header)
 				if !c.ok {
-					refused(t, err, ErrDirectoryToken)
+					want := c.refusal
+					if want == nil {
+						want = ErrDirectoryToken
+					}
+					refused(t, err, want)
+					var r *Refusal
+					if errors.As(err, &r) != (c.refusal != nil) || (r != nil && (r.DirectoryID != f.dir.ID || r.OrganizationID != f.org.ID)) {
+						t.Fatalf("refusal %+v; want one attributed to the directory: %v", r, c.refusal != nil)
+					}
 					if v != nil {
 						t.Fatalf("viewer %+v with a refusal", v)
 					}
@@ -166,7 +182,9 @@ func TestDirectoryToken(t *testing.T) {
 			})
 		}
 
-		// A revoked (deleted) token is refused.
+		// A revoked (deleted) token is refused as revoked on its own
+		// directory's path, attributed to it; on another path it is just
+		// not a token of that directory.
 		if _, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken); err != nil {
 			t.Fatalf("the other directory's own token: %v", err)
 		}
@@ -174,6 +192,18 @@ func TestDirectoryToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken)
+		refused(t, err, ErrTokenRevoked)
+		var r *Refusal
+		if !errors.As(err, &r) || r.DirectoryID != f.other.ID || r.Reason != domain.RefusalTokenRevoked {
+			t.Fatalf("the revoked token's refusal %+v; want one of its directory", r)
+		}
+		_, err = a.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.otherToken)
+		refused(t, err, ErrDirectoryToken)
+		// Once the request log's retention is over, it is an unknown token.
+		if _, err := f.svc.PruneRequests(access.PlatformContext(context.Background()), time.Nanosecond); err != nil {
+			t.Fatal(err)
+		}
+		_, err = a.DirectoryToken(context.Background(), f.other.ID, "Bearer "+f.otherToken)
 		refused(t, err, ErrDirectoryToken)
 	})
 }

@@ -62,29 +62,30 @@ func TestRevocationIsImmediateHere(t *testing.T) {
 		name   string
 		key    bool // the API key rather than the directory token
 		revoke func(f *fixture, svc *domain.Service) error
+		want   error // the refusal
 	}{
 		{"token revoked", false, func(f *fixture, svc *domain.Service) error {
 			return svc.RevokeDirectoryToken(f.ctx, f.client.Directory.QueryTokens(f.dir).OnlyIDX(f.ctx))
-		}},
+		}, ErrTokenRevoked},
 		{"directory disabled", false, func(f *fixture, svc *domain.Service) error {
 			_, err := svc.SetDirectoryEnabled(f.ctx, f.dir.ID, false)
 			return err
-		}},
+		}, ErrDirectoryDisabled},
 		{"directory deleted", false, func(f *fixture, svc *domain.Service) error {
 			return svc.DeleteDirectory(f.ctx, f.dir.ID)
-		}},
+		}, ErrDirectoryToken},
 		{"organization deleted", false, func(f *fixture, svc *domain.Service) error {
 			return svc.DeleteOrganization(f.ctx, f.org.ID)
-		}},
+		}, ErrDirectoryToken},
 		{"token expiry set in the past", false, func(f *fixture, svc *domain.Service) error {
 			return f.client.DirectoryToken.Update().SetExpiresAt(t0.Add(-time.Hour)).Exec(f.seed)
-		}},
+		}, ErrTokenExpired},
 		{"API key revoked", true, func(f *fixture, svc *domain.Service) error {
 			return svc.RevokeAPIKey(f.ctx, f.orgKeyID)
-		}},
+		}, ErrAPIKey},
 		{"API key's organization deleted", true, func(f *fixture, svc *domain.Service) error {
 			return svc.DeleteOrganization(f.ctx, f.org.ID)
-		}},
+		}, ErrAPIKey},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -107,11 +108,7 @@ func TestRevocationIsImmediateHere(t *testing.T) {
 				if err := c.revoke(f, svc); err != nil {
 					t.Fatal(err)
 				}
-				want := ErrDirectoryToken
-				if c.key {
-					want = ErrAPIKey
-				}
-				refused(t, check(), want) // the same instant: the cache is not consulted
+				refused(t, check(), c.want) // the same instant: the cache is not consulted
 			})
 		})
 	}
@@ -138,7 +135,7 @@ func TestRevocationReachesOtherServersWithinTTL(t *testing.T) {
 		}
 		clk.now = t0.Add(DefaultCacheTTL)
 		_, err := b.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.token)
-		refused(t, err, ErrDirectoryToken)
+		refused(t, err, ErrDirectoryDisabled)
 	})
 }
 
@@ -174,6 +171,6 @@ func TestCacheCommitRace(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = a.DirectoryToken(context.Background(), f.dir.ID, "Bearer "+f.token)
-		refused(t, err, ErrDirectoryToken)
+		refused(t, err, ErrDirectoryDisabled)
 	})
 }

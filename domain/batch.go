@@ -30,6 +30,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/store"
 )
 
@@ -39,8 +40,11 @@ type groupUpdate struct {
 	id    uuid.UUID
 	guard Guard
 	next  func(*ent.Group) (GroupFields, []MemberChange, error)
-	g     *ent.Group
-	err   error
+	// effect is the caller's tally: a batch tallies each update's share
+	// into its own.
+	effect *Effect
+	g      *ent.Group
+	err    error
 }
 
 func (u *groupUpdate) fail(err error) { u.g, u.err = nil, err }
@@ -55,6 +59,7 @@ type groupKey struct {
 // updateGroupBatched writes u with the updates of its group that arrive
 // while the group is being written.
 func (s *Service) updateGroupBatched(ctx context.Context, u *groupUpdate) (*ent.Group, error) {
+	u.effect = effectOf(ctx)
 	s.groupUpdates.do(ctx, groupKey{group: u.id, dir: u.dirID, actor: actorOf(ctx)}, u, s.writeGroupUpdates)
 	return u.g, u.err
 }
@@ -79,6 +84,7 @@ func (s *Service) writeGroupUpdates(batch []*queued[*groupUpdate]) {
 	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error { return s.applyBatch(ctx, tx, updates) })
 	for _, q := range batch {
 		if err != nil {
+			q.w.effect.reset()
 			alone(q)
 		} else if q.w.g != nil {
 			q.w.g = store.Release(q.ctx, q.w.g)
@@ -126,7 +132,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *opTx, batch []*groupUpdate
 			p.add(i, members)
 			continue
 		}
-		g, err := s.updateLockedGroup(ctx, tx, cur, f, members)
+		g, err := s.updateLockedGroup(context.WithValue(ctx, effectKey{}, u.effect), tx, cur, f, members)
 		if err != nil {
 			return err
 		}
@@ -240,6 +246,13 @@ func (s *Service) flush(ctx context.Context, tx *opTx, cur *ent.Group, p *pendin
 	}
 	for pos, i := range p.updates {
 		batch[i].g = at(pos)
+	}
+	for _, id := range m.moved() {
+		typ := events.TypeGroupUserRemoved
+		if m[id][1] {
+			typ = events.TypeGroupUserAdded
+		}
+		batch[p.updates[p.by[id]]].effect.add(typ, 1)
 	}
 	*p = pendingMembers{}
 	return g, nil

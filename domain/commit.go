@@ -100,7 +100,7 @@ func (gc *groupCommit[T]) next(key any, q *queued[T]) {
 // one caller goes away, with the latest deadline of the batch, if each has
 // one.
 func batchContext[T failer](batch []*queued[T]) (context.Context, context.CancelFunc) {
-	ctx := context.WithoutCancel(batch[0].ctx)
+	ctx := withoutEffect(context.WithoutCancel(batch[0].ctx))
 	var latest time.Time
 	for _, q := range batch {
 		d, ok := q.ctx.Deadline()

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -146,7 +147,9 @@ func (s *Service) RotateDirectoryToken(ctx context.Context, dirID uuid.UUID, exp
 	return out.release(ctx), nil
 }
 
-// RevokeDirectoryToken ends a token at once.
+// RevokeDirectoryToken ends a token at once. Its hash is remembered for
+// the request log's retention (PruneRequests), so a provider still using
+// it is told it was revoked and logged to the directory.
 func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) error {
 	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
 		tok, err := tx.DirectoryToken.Query().Where(directorytoken.ID(tokenID)).WithDirectory().Only(ctx)
@@ -155,6 +158,10 @@ func (s *Service) RevokeDirectoryToken(ctx context.Context, tokenID uuid.UUID) e
 		}
 		if err := tx.DirectoryToken.DeleteOne(tok).Exec(ctx); err != nil {
 			return notFoundOn(err, "id", "no such token")
+		}
+		if err := tx.RevokedToken.Create().SetOrganizationID(tok.OrganizationID).SetDirectoryID(tok.DirectoryID).
+			SetTokenID(tok.ID).SetHash(tok.Hash).SetPrefix(tok.Prefix).Exec(ctx); err != nil {
+			return fmt.Errorf("remember the revoked token: %w", err)
 		}
 		return record(ctx, tx, directoryEvent(tok.Edges.Directory, events.DirectoryTokenRevoked{Directory: events.DirectoryOf(tok.Edges.Directory), Token: events.TokenOf(tok)}))
 	})

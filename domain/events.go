@@ -94,6 +94,7 @@ func record(ctx context.Context, tx *opTx, changes ...change) error {
 		}
 	}
 	tx.announce(changes)
+	effectOf(ctx).note(changes)
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/events"
 	"github.com/acme/directory/roles"
 	"github.com/acme/directory/store"
 )
@@ -75,6 +76,9 @@ func (s *Service) writeProvisions(batch []*queued[*provisioning]) {
 	for _, q := range batch {
 		if q.w.u != nil && err == nil {
 			q.w.u = store.Release(q.ctx, q.w.u)
+			if q.w.created {
+				effectOf(q.ctx).note([]change{{payload: events.UserCreated{User: events.User{ID: q.w.u.ID, UserName: q.w.u.UserName}}}})
+			}
 		}
 	}
 	for _, q := range later {

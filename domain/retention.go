@@ -34,18 +34,30 @@ func (s *Service) PruneEvents(ctx context.Context, retention time.Duration) (int
 // failures are logged and retried at the next tick. ctx should carry a
 // platform viewer.
 func (s *Service) RunEventPruner(ctx context.Context, retention, interval time.Duration) {
+	runPruner(ctx, "events", retention, interval, s.PruneEvents)
+}
+
+// RunRequestPruner prunes the SCIM request log (PruneRequests) as
+// RunEventPruner prunes events.
+func (s *Service) RunRequestPruner(ctx context.Context, retention, interval time.Duration) {
+	runPruner(ctx, "request log", retention, interval, s.PruneRequests)
+}
+
+// runPruner calls prune at once and then every interval (zero or less: an
+// hour) until ctx ends, logging what it pruned as what.
+func runPruner(ctx context.Context, what string, retention, interval time.Duration, prune func(context.Context, time.Duration) (int, error)) {
 	if interval <= 0 {
 		interval = time.Hour
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := s.PruneEvents(ctx, retention)
+		n, err := prune(ctx, retention)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			slog.ErrorContext(ctx, "events: prune failed", "err", err)
+			slog.ErrorContext(ctx, what+": prune failed", "err", err)
 		case n > 0:
-			slog.InfoContext(ctx, "events: pruned", "count", n, "retention", retention.String())
+			slog.InfoContext(ctx, what+": pruned", "count", n, "retention", retention.String())
 		}
 		select {
 		case <-ctx.Done():

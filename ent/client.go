@@ -25,7 +25,9 @@ import (
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -57,8 +59,12 @@ type Client struct {
 	Organization *OrganizationClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
+	// RevokedToken is the client for interacting with the RevokedToken builders.
+	RevokedToken *RevokedTokenClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
+	// ScimRequest is the client for interacting with the ScimRequest builders.
+	ScimRequest *ScimRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
@@ -87,7 +93,9 @@ func (c *Client) init() {
 	c.Membership = NewMembershipClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.PortalSession = NewPortalSessionClient(c.config)
+	c.RevokedToken = NewRevokedTokenClient(c.config)
 	c.Role = NewRoleClient(c.config)
+	c.ScimRequest = NewScimRequestClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookAttempt = NewWebhookAttemptClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
@@ -193,7 +201,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Membership:      NewMembershipClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
 		PortalSession:   NewPortalSessionClient(cfg),
+		RevokedToken:    NewRevokedTokenClient(cfg),
 		Role:            NewRoleClient(cfg),
+		ScimRequest:     NewScimRequestClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
@@ -226,7 +236,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Membership:      NewMembershipClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
 		PortalSession:   NewPortalSessionClient(cfg),
+		RevokedToken:    NewRevokedTokenClient(cfg),
 		Role:            NewRoleClient(cfg),
+		ScimRequest:     NewScimRequestClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
@@ -261,8 +273,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Directory, c.DirectoryToken, c.Event, c.Group, c.GroupRole,
-		c.Membership, c.Organization, c.PortalSession, c.Role, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Membership, c.Organization, c.PortalSession, c.RevokedToken, c.Role,
+		c.ScimRequest, c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -273,8 +285,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Directory, c.DirectoryToken, c.Event, c.Group, c.GroupRole,
-		c.Membership, c.Organization, c.PortalSession, c.Role, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Membership, c.Organization, c.PortalSession, c.RevokedToken, c.Role,
+		c.ScimRequest, c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -301,8 +313,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *PortalSessionMutation:
 		return c.PortalSession.mutate(ctx, m)
+	case *RevokedTokenMutation:
+		return c.RevokedToken.mutate(ctx, m)
 	case *RoleMutation:
 		return c.Role.mutate(ctx, m)
+	case *ScimRequestMutation:
+		return c.ScimRequest.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	case *WebhookAttemptMutation:
@@ -1790,6 +1806,172 @@ func (c *PortalSessionClient) mutate(ctx context.Context, m *PortalSessionMutati
 	}
 }
 
+// RevokedTokenClient is a client for the RevokedToken schema.
+type RevokedTokenClient struct {
+	config
+}
+
+// NewRevokedTokenClient returns a client for the RevokedToken from the given config.
+func NewRevokedTokenClient(c config) *RevokedTokenClient {
+	return &RevokedTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `revokedtoken.Hooks(f(g(h())))`.
+func (c *RevokedTokenClient) Use(hooks ...Hook) {
+	c.hooks.RevokedToken = append(c.hooks.RevokedToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `revokedtoken.Intercept(f(g(h())))`.
+func (c *RevokedTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RevokedToken = append(c.inters.RevokedToken, interceptors...)
+}
+
+// Create returns a builder for creating a RevokedToken entity.
+func (c *RevokedTokenClient) Create() *RevokedTokenCreate {
+	mutation := newRevokedTokenMutation(c.config, OpCreate)
+	return &RevokedTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RevokedToken entities.
+func (c *RevokedTokenClient) CreateBulk(builders ...*RevokedTokenCreate) *RevokedTokenCreateBulk {
+	return &RevokedTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RevokedTokenClient) MapCreateBulk(slice any, setFunc func(*RevokedTokenCreate, int)) *RevokedTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RevokedTokenCreateBulk{err: fmt.Errorf("calling to RevokedTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RevokedTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RevokedTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RevokedToken.
+func (c *RevokedTokenClient) Update() *RevokedTokenUpdate {
+	mutation := newRevokedTokenMutation(c.config, OpUpdate)
+	return &RevokedTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RevokedTokenClient) UpdateOne(_m *RevokedToken) *RevokedTokenUpdateOne {
+	mutation := newRevokedTokenMutation(c.config, OpUpdateOne, withRevokedToken(_m))
+	return &RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RevokedTokenClient) UpdateOneID(id uuid.UUID) *RevokedTokenUpdateOne {
+	mutation := newRevokedTokenMutation(c.config, OpUpdateOne, withRevokedTokenID(id))
+	return &RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RevokedToken.
+func (c *RevokedTokenClient) Delete() *RevokedTokenDelete {
+	mutation := newRevokedTokenMutation(c.config, OpDelete)
+	return &RevokedTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RevokedTokenClient) DeleteOne(_m *RevokedToken) *RevokedTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RevokedTokenClient) DeleteOneID(id uuid.UUID) *RevokedTokenDeleteOne {
+	builder := c.Delete().Where(revokedtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RevokedTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for RevokedToken.
+func (c *RevokedTokenClient) Query() *RevokedTokenQuery {
+	return &RevokedTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRevokedToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RevokedToken entity by its id.
+func (c *RevokedTokenClient) Get(ctx context.Context, id uuid.UUID) (*RevokedToken, error) {
+	return c.Query().Where(revokedtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RevokedTokenClient) GetX(ctx context.Context, id uuid.UUID) *RevokedToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a RevokedToken.
+func (c *RevokedTokenClient) QueryOrganization(_m *RevokedToken) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(revokedtoken.Table, revokedtoken.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, revokedtoken.OrganizationTable, revokedtoken.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDirectory queries the directory edge of a RevokedToken.
+func (c *RevokedTokenClient) QueryDirectory(_m *RevokedToken) *DirectoryQuery {
+	query := (&DirectoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(revokedtoken.Table, revokedtoken.FieldID, id),
+			sqlgraph.To(directory.Table, directory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, revokedtoken.DirectoryTable, revokedtoken.DirectoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RevokedTokenClient) Hooks() []Hook {
+	hooks := c.hooks.RevokedToken
+	return append(hooks[:len(hooks):len(hooks)], revokedtoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RevokedTokenClient) Interceptors() []Interceptor {
+	return c.inters.RevokedToken
+}
+
+func (c *RevokedTokenClient) mutate(ctx context.Context, m *RevokedTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RevokedTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RevokedTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RevokedTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RevokedToken mutation op: %q", m.Op())
+	}
+}
+
 // RoleClient is a client for the Role schema.
 type RoleClient struct {
 	config
@@ -1969,6 +2151,172 @@ func (c *RoleClient) mutate(ctx context.Context, m *RoleMutation) (Value, error)
 		return (&RoleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Role mutation op: %q", m.Op())
+	}
+}
+
+// ScimRequestClient is a client for the ScimRequest schema.
+type ScimRequestClient struct {
+	config
+}
+
+// NewScimRequestClient returns a client for the ScimRequest from the given config.
+func NewScimRequestClient(c config) *ScimRequestClient {
+	return &ScimRequestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimrequest.Hooks(f(g(h())))`.
+func (c *ScimRequestClient) Use(hooks ...Hook) {
+	c.hooks.ScimRequest = append(c.hooks.ScimRequest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimrequest.Intercept(f(g(h())))`.
+func (c *ScimRequestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScimRequest = append(c.inters.ScimRequest, interceptors...)
+}
+
+// Create returns a builder for creating a ScimRequest entity.
+func (c *ScimRequestClient) Create() *ScimRequestCreate {
+	mutation := newScimRequestMutation(c.config, OpCreate)
+	return &ScimRequestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScimRequest entities.
+func (c *ScimRequestClient) CreateBulk(builders ...*ScimRequestCreate) *ScimRequestCreateBulk {
+	return &ScimRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScimRequestClient) MapCreateBulk(slice any, setFunc func(*ScimRequestCreate, int)) *ScimRequestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScimRequestCreateBulk{err: fmt.Errorf("calling to ScimRequestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScimRequestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScimRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScimRequest.
+func (c *ScimRequestClient) Update() *ScimRequestUpdate {
+	mutation := newScimRequestMutation(c.config, OpUpdate)
+	return &ScimRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScimRequestClient) UpdateOne(_m *ScimRequest) *ScimRequestUpdateOne {
+	mutation := newScimRequestMutation(c.config, OpUpdateOne, withScimRequest(_m))
+	return &ScimRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScimRequestClient) UpdateOneID(id int64) *ScimRequestUpdateOne {
+	mutation := newScimRequestMutation(c.config, OpUpdateOne, withScimRequestID(id))
+	return &ScimRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScimRequest.
+func (c *ScimRequestClient) Delete() *ScimRequestDelete {
+	mutation := newScimRequestMutation(c.config, OpDelete)
+	return &ScimRequestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScimRequestClient) DeleteOne(_m *ScimRequest) *ScimRequestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScimRequestClient) DeleteOneID(id int64) *ScimRequestDeleteOne {
+	builder := c.Delete().Where(scimrequest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScimRequestDeleteOne{builder}
+}
+
+// Query returns a query builder for ScimRequest.
+func (c *ScimRequestClient) Query() *ScimRequestQuery {
+	return &ScimRequestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScimRequest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScimRequest entity by its id.
+func (c *ScimRequestClient) Get(ctx context.Context, id int64) (*ScimRequest, error) {
+	return c.Query().Where(scimrequest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScimRequestClient) GetX(ctx context.Context, id int64) *ScimRequest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a ScimRequest.
+func (c *ScimRequestClient) QueryOrganization(_m *ScimRequest) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimrequest.Table, scimrequest.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scimrequest.OrganizationTable, scimrequest.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDirectory queries the directory edge of a ScimRequest.
+func (c *ScimRequestClient) QueryDirectory(_m *ScimRequest) *DirectoryQuery {
+	query := (&DirectoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimrequest.Table, scimrequest.FieldID, id),
+			sqlgraph.To(directory.Table, directory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scimrequest.DirectoryTable, scimrequest.DirectoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ScimRequestClient) Hooks() []Hook {
+	hooks := c.hooks.ScimRequest
+	return append(hooks[:len(hooks):len(hooks)], scimrequest.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScimRequestClient) Interceptors() []Interceptor {
+	return c.inters.ScimRequest
+}
+
+func (c *ScimRequestClient) mutate(ctx context.Context, m *ScimRequestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScimRequestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScimRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScimRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScimRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScimRequest mutation op: %q", m.Op())
 	}
 }
 
@@ -2688,13 +3036,13 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIKey, Directory, DirectoryToken, Event, Group, GroupRole, Membership,
-		Organization, PortalSession, Role, User, WebhookAttempt, WebhookDelivery,
-		WebhookEndpoint []ent.Hook
+		Organization, PortalSession, RevokedToken, Role, ScimRequest, User,
+		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Directory, DirectoryToken, Event, Group, GroupRole, Membership,
-		Organization, PortalSession, Role, User, WebhookAttempt, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		Organization, PortalSession, RevokedToken, Role, ScimRequest, User,
+		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -21,7 +21,9 @@ import (
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -95,7 +97,9 @@ func checkColumn(t, c string) error {
 			membership.Table:      membership.ValidColumn,
 			organization.Table:    organization.ValidColumn,
 			portalsession.Table:   portalsession.ValidColumn,
+			revokedtoken.Table:    revokedtoken.ValidColumn,
 			role.Table:            role.ValidColumn,
+			scimrequest.Table:     scimrequest.ValidColumn,
 			user.Table:            user.ValidColumn,
 			webhookattempt.Table:  webhookattempt.ValidColumn,
 			webhookdelivery.Table: webhookdelivery.ValidColumn,

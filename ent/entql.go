@@ -13,7 +13,9 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -27,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -224,6 +226,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   revokedtoken.Table,
+			Columns: revokedtoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: revokedtoken.FieldID,
+			},
+		},
+		Type: "RevokedToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			revokedtoken.FieldOrganizationID: {Type: field.TypeUUID, Column: revokedtoken.FieldOrganizationID},
+			revokedtoken.FieldDirectoryID:    {Type: field.TypeUUID, Column: revokedtoken.FieldDirectoryID},
+			revokedtoken.FieldTokenID:        {Type: field.TypeUUID, Column: revokedtoken.FieldTokenID},
+			revokedtoken.FieldHash:           {Type: field.TypeBytes, Column: revokedtoken.FieldHash},
+			revokedtoken.FieldPrefix:         {Type: field.TypeString, Column: revokedtoken.FieldPrefix},
+			revokedtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: revokedtoken.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -241,7 +262,38 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldDescription:    {Type: field.TypeString, Column: role.FieldDescription},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scimrequest.Table,
+			Columns: scimrequest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt64,
+				Column: scimrequest.FieldID,
+			},
+		},
+		Type: "ScimRequest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scimrequest.FieldOrganizationID: {Type: field.TypeUUID, Column: scimrequest.FieldOrganizationID},
+			scimrequest.FieldDirectoryID:    {Type: field.TypeUUID, Column: scimrequest.FieldDirectoryID},
+			scimrequest.FieldCreatedAt:      {Type: field.TypeTime, Column: scimrequest.FieldCreatedAt},
+			scimrequest.FieldMethod:         {Type: field.TypeString, Column: scimrequest.FieldMethod},
+			scimrequest.FieldPath:           {Type: field.TypeString, Column: scimrequest.FieldPath},
+			scimrequest.FieldStatus:         {Type: field.TypeInt, Column: scimrequest.FieldStatus},
+			scimrequest.FieldFailed:         {Type: field.TypeBool, Column: scimrequest.FieldFailed},
+			scimrequest.FieldScimType:       {Type: field.TypeString, Column: scimrequest.FieldScimType},
+			scimrequest.FieldDetail:         {Type: field.TypeString, Column: scimrequest.FieldDetail},
+			scimrequest.FieldRefusal:        {Type: field.TypeString, Column: scimrequest.FieldRefusal},
+			scimrequest.FieldDurationUs:     {Type: field.TypeInt64, Column: scimrequest.FieldDurationUs},
+			scimrequest.FieldEffect:         {Type: field.TypeString, Column: scimrequest.FieldEffect},
+			scimrequest.FieldChanges:        {Type: field.TypeJSON, Column: scimrequest.FieldChanges},
+			scimrequest.FieldUserID:         {Type: field.TypeUUID, Column: scimrequest.FieldUserID},
+			scimrequest.FieldUserName:       {Type: field.TypeString, Column: scimrequest.FieldUserName},
+			scimrequest.FieldTokenID:        {Type: field.TypeUUID, Column: scimrequest.FieldTokenID},
+			scimrequest.FieldRequestBody:    {Type: field.TypeString, Column: scimrequest.FieldRequestBody},
+			scimrequest.FieldResponseBody:   {Type: field.TypeString, Column: scimrequest.FieldResponseBody},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -294,7 +346,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldRaw:                    {Type: field.TypeJSON, Column: user.FieldRaw},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookattempt.Table,
 			Columns: webhookattempt.Columns,
@@ -316,7 +368,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookattempt.FieldError:          {Type: field.TypeString, Column: webhookattempt.FieldError},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -345,7 +397,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:        {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -666,6 +718,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   revokedtoken.OrganizationTable,
+			Columns: []string{revokedtoken.OrganizationColumn},
+			Bidi:    false,
+		},
+		"RevokedToken",
+		"Organization",
+	)
+	graph.MustAddE(
+		"directory",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   revokedtoken.DirectoryTable,
+			Columns: []string{revokedtoken.DirectoryColumn},
+			Bidi:    false,
+		},
+		"RevokedToken",
+		"Directory",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   role.OrganizationTable,
 			Columns: []string{role.OrganizationColumn},
 			Bidi:    false,
@@ -696,6 +772,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Role",
 		"GroupRole",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scimrequest.OrganizationTable,
+			Columns: []string{scimrequest.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ScimRequest",
+		"Organization",
+	)
+	graph.MustAddE(
+		"directory",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scimrequest.DirectoryTable,
+			Columns: []string{scimrequest.DirectoryColumn},
+			Bidi:    false,
+		},
+		"ScimRequest",
+		"Directory",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1850,6 +1950,104 @@ func (f *PortalSessionFilter) WhereHasOrganizationWith(preds ...predicate.Organi
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RevokedTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RevokedTokenQuery builder.
+func (_q *RevokedTokenQuery) Filter() *RevokedTokenFilter {
+	return &RevokedTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RevokedTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RevokedTokenMutation builder.
+func (m *RevokedTokenMutation) Filter() *RevokedTokenFilter {
+	return &RevokedTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// RevokedTokenFilter provides a generic filtering capability at runtime for RevokedTokenQuery.
+type RevokedTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RevokedTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *RevokedTokenFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *RevokedTokenFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldOrganizationID))
+}
+
+// WhereDirectoryID applies the entql [16]byte predicate on the directory_id field.
+func (f *RevokedTokenFilter) WhereDirectoryID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldDirectoryID))
+}
+
+// WhereTokenID applies the entql [16]byte predicate on the token_id field.
+func (f *RevokedTokenFilter) WhereTokenID(p entql.ValueP) {
+	f.Where(p.Field(revokedtoken.FieldTokenID))
+}
+
+// WhereHash applies the entql []byte predicate on the hash field.
+func (f *RevokedTokenFilter) WhereHash(p entql.BytesP) {
+	f.Where(p.Field(revokedtoken.FieldHash))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *RevokedTokenFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(revokedtoken.FieldPrefix))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *RevokedTokenFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(revokedtoken.FieldRevokedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *RevokedTokenFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *RevokedTokenFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDirectory applies a predicate to check if query has an edge directory.
+func (f *RevokedTokenFilter) WhereHasDirectory() {
+	f.Where(entql.HasEdge("directory"))
+}
+
+// WhereHasDirectoryWith applies a predicate to check if query has an edge directory with a given conditions (other predicates).
+func (f *RevokedTokenFilter) WhereHasDirectoryWith(preds ...predicate.Directory) {
+	f.Where(entql.HasEdgeWith("directory", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RoleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1878,7 +2076,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1962,6 +2160,164 @@ func (f *RoleFilter) WhereHasGroupMappingsWith(preds ...predicate.GroupRole) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ScimRequestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScimRequestQuery builder.
+func (_q *ScimRequestQuery) Filter() *ScimRequestFilter {
+	return &ScimRequestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScimRequestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScimRequestMutation builder.
+func (m *ScimRequestMutation) Filter() *ScimRequestFilter {
+	return &ScimRequestFilter{config: m.config, predicateAdder: m}
+}
+
+// ScimRequestFilter provides a generic filtering capability at runtime for ScimRequestQuery.
+type ScimRequestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScimRequestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int64 predicate on the id field.
+func (f *ScimRequestFilter) WhereID(p entql.Int64P) {
+	f.Where(p.Field(scimrequest.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ScimRequestFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(scimrequest.FieldOrganizationID))
+}
+
+// WhereDirectoryID applies the entql [16]byte predicate on the directory_id field.
+func (f *ScimRequestFilter) WhereDirectoryID(p entql.ValueP) {
+	f.Where(p.Field(scimrequest.FieldDirectoryID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ScimRequestFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(scimrequest.FieldCreatedAt))
+}
+
+// WhereMethod applies the entql string predicate on the method field.
+func (f *ScimRequestFilter) WhereMethod(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldMethod))
+}
+
+// WherePath applies the entql string predicate on the path field.
+func (f *ScimRequestFilter) WherePath(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldPath))
+}
+
+// WhereStatus applies the entql int predicate on the status field.
+func (f *ScimRequestFilter) WhereStatus(p entql.IntP) {
+	f.Where(p.Field(scimrequest.FieldStatus))
+}
+
+// WhereFailed applies the entql bool predicate on the failed field.
+func (f *ScimRequestFilter) WhereFailed(p entql.BoolP) {
+	f.Where(p.Field(scimrequest.FieldFailed))
+}
+
+// WhereScimType applies the entql string predicate on the scim_type field.
+func (f *ScimRequestFilter) WhereScimType(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldScimType))
+}
+
+// WhereDetail applies the entql string predicate on the detail field.
+func (f *ScimRequestFilter) WhereDetail(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldDetail))
+}
+
+// WhereRefusal applies the entql string predicate on the refusal field.
+func (f *ScimRequestFilter) WhereRefusal(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldRefusal))
+}
+
+// WhereDurationUs applies the entql int64 predicate on the duration_us field.
+func (f *ScimRequestFilter) WhereDurationUs(p entql.Int64P) {
+	f.Where(p.Field(scimrequest.FieldDurationUs))
+}
+
+// WhereEffect applies the entql string predicate on the effect field.
+func (f *ScimRequestFilter) WhereEffect(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldEffect))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *ScimRequestFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(scimrequest.FieldChanges))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *ScimRequestFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(scimrequest.FieldUserID))
+}
+
+// WhereUserName applies the entql string predicate on the user_name field.
+func (f *ScimRequestFilter) WhereUserName(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldUserName))
+}
+
+// WhereTokenID applies the entql [16]byte predicate on the token_id field.
+func (f *ScimRequestFilter) WhereTokenID(p entql.ValueP) {
+	f.Where(p.Field(scimrequest.FieldTokenID))
+}
+
+// WhereRequestBody applies the entql string predicate on the request_body field.
+func (f *ScimRequestFilter) WhereRequestBody(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldRequestBody))
+}
+
+// WhereResponseBody applies the entql string predicate on the response_body field.
+func (f *ScimRequestFilter) WhereResponseBody(p entql.StringP) {
+	f.Where(p.Field(scimrequest.FieldResponseBody))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ScimRequestFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ScimRequestFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDirectory applies a predicate to check if query has an edge directory.
+func (f *ScimRequestFilter) WhereHasDirectory() {
+	f.Where(entql.HasEdge("directory"))
+}
+
+// WhereHasDirectoryWith applies a predicate to check if query has an edge directory with a given conditions (other predicates).
+func (f *ScimRequestFilter) WhereHasDirectoryWith(preds ...predicate.Directory) {
+	f.Where(entql.HasEdgeWith("directory", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1990,7 +2346,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2286,7 +2642,7 @@ type WebhookAttemptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookAttemptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2399,7 +2755,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2561,7 +2917,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -22,8 +22,10 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema/schematype"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -49,7 +51,9 @@ const (
 	TypeMembership      = "Membership"
 	TypeOrganization    = "Organization"
 	TypePortalSession   = "PortalSession"
+	TypeRevokedToken    = "RevokedToken"
 	TypeRole            = "Role"
+	TypeScimRequest     = "ScimRequest"
 	TypeUser            = "User"
 	TypeWebhookAttempt  = "WebhookAttempt"
 	TypeWebhookDelivery = "WebhookDelivery"
@@ -7651,6 +7655,708 @@ func (m *PortalSessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PortalSession edge %s", name)
 }
 
+// RevokedTokenMutation represents an operation that mutates the RevokedToken nodes in the graph.
+type RevokedTokenMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	token_id            *uuid.UUID
+	hash                *[]byte
+	prefix              *string
+	revoked_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	directory           *uuid.UUID
+	cleareddirectory    bool
+	done                bool
+	oldValue            func(context.Context) (*RevokedToken, error)
+	predicates          []predicate.RevokedToken
+}
+
+var _ ent.Mutation = (*RevokedTokenMutation)(nil)
+
+// revokedtokenOption allows management of the mutation configuration using functional options.
+type revokedtokenOption func(*RevokedTokenMutation)
+
+// newRevokedTokenMutation creates new mutation for the RevokedToken entity.
+func newRevokedTokenMutation(c config, op Op, opts ...revokedtokenOption) *RevokedTokenMutation {
+	m := &RevokedTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRevokedToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRevokedTokenID sets the ID field of the mutation.
+func withRevokedTokenID(id uuid.UUID) revokedtokenOption {
+	return func(m *RevokedTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RevokedToken
+		)
+		m.oldValue = func(ctx context.Context) (*RevokedToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RevokedToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRevokedToken sets the old RevokedToken of the mutation.
+func withRevokedToken(node *RevokedToken) revokedtokenOption {
+	return func(m *RevokedTokenMutation) {
+		m.oldValue = func(context.Context) (*RevokedToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RevokedTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RevokedTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RevokedToken entities.
+func (m *RevokedTokenMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RevokedTokenMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RevokedTokenMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RevokedToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *RevokedTokenMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *RevokedTokenMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *RevokedTokenMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetDirectoryID sets the "directory_id" field.
+func (m *RevokedTokenMutation) SetDirectoryID(u uuid.UUID) {
+	m.directory = &u
+}
+
+// DirectoryID returns the value of the "directory_id" field in the mutation.
+func (m *RevokedTokenMutation) DirectoryID() (r uuid.UUID, exists bool) {
+	v := m.directory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectoryID returns the old "directory_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldDirectoryID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectoryID: %w", err)
+	}
+	return oldValue.DirectoryID, nil
+}
+
+// ResetDirectoryID resets all changes to the "directory_id" field.
+func (m *RevokedTokenMutation) ResetDirectoryID() {
+	m.directory = nil
+}
+
+// SetTokenID sets the "token_id" field.
+func (m *RevokedTokenMutation) SetTokenID(u uuid.UUID) {
+	m.token_id = &u
+}
+
+// TokenID returns the value of the "token_id" field in the mutation.
+func (m *RevokedTokenMutation) TokenID() (r uuid.UUID, exists bool) {
+	v := m.token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenID returns the old "token_id" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldTokenID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenID: %w", err)
+	}
+	return oldValue.TokenID, nil
+}
+
+// ResetTokenID resets all changes to the "token_id" field.
+func (m *RevokedTokenMutation) ResetTokenID() {
+	m.token_id = nil
+}
+
+// SetHash sets the "hash" field.
+func (m *RevokedTokenMutation) SetHash(b []byte) {
+	m.hash = &b
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *RevokedTokenMutation) Hash() (r []byte, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *RevokedTokenMutation) ResetHash() {
+	m.hash = nil
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *RevokedTokenMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *RevokedTokenMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldPrefix(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *RevokedTokenMutation) ResetPrefix() {
+	m.prefix = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *RevokedTokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *RevokedTokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the RevokedToken entity.
+// If the RevokedToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevokedTokenMutation) OldRevokedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *RevokedTokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *RevokedTokenMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[revokedtoken.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *RevokedTokenMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *RevokedTokenMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *RevokedTokenMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearDirectory clears the "directory" edge to the Directory entity.
+func (m *RevokedTokenMutation) ClearDirectory() {
+	m.cleareddirectory = true
+	m.clearedFields[revokedtoken.FieldDirectoryID] = struct{}{}
+}
+
+// DirectoryCleared reports if the "directory" edge to the Directory entity was cleared.
+func (m *RevokedTokenMutation) DirectoryCleared() bool {
+	return m.cleareddirectory
+}
+
+// DirectoryIDs returns the "directory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DirectoryID instead. It exists only for internal usage by the builders.
+func (m *RevokedTokenMutation) DirectoryIDs() (ids []uuid.UUID) {
+	if id := m.directory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDirectory resets all changes to the "directory" edge.
+func (m *RevokedTokenMutation) ResetDirectory() {
+	m.directory = nil
+	m.cleareddirectory = false
+}
+
+// Where appends a list predicates to the RevokedTokenMutation builder.
+func (m *RevokedTokenMutation) Where(ps ...predicate.RevokedToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RevokedTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RevokedTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RevokedToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RevokedTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RevokedTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RevokedToken).
+func (m *RevokedTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RevokedTokenMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.organization != nil {
+		fields = append(fields, revokedtoken.FieldOrganizationID)
+	}
+	if m.directory != nil {
+		fields = append(fields, revokedtoken.FieldDirectoryID)
+	}
+	if m.token_id != nil {
+		fields = append(fields, revokedtoken.FieldTokenID)
+	}
+	if m.hash != nil {
+		fields = append(fields, revokedtoken.FieldHash)
+	}
+	if m.prefix != nil {
+		fields = append(fields, revokedtoken.FieldPrefix)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, revokedtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RevokedTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		return m.OrganizationID()
+	case revokedtoken.FieldDirectoryID:
+		return m.DirectoryID()
+	case revokedtoken.FieldTokenID:
+		return m.TokenID()
+	case revokedtoken.FieldHash:
+		return m.Hash()
+	case revokedtoken.FieldPrefix:
+		return m.Prefix()
+	case revokedtoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RevokedTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case revokedtoken.FieldDirectoryID:
+		return m.OldDirectoryID(ctx)
+	case revokedtoken.FieldTokenID:
+		return m.OldTokenID(ctx)
+	case revokedtoken.FieldHash:
+		return m.OldHash(ctx)
+	case revokedtoken.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case revokedtoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevokedTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case revokedtoken.FieldDirectoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectoryID(v)
+		return nil
+	case revokedtoken.FieldTokenID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenID(v)
+		return nil
+	case revokedtoken.FieldHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case revokedtoken.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case revokedtoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RevokedTokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RevokedTokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevokedTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RevokedToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RevokedTokenMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RevokedTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RevokedTokenMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RevokedToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RevokedTokenMutation) ResetField(name string) error {
+	switch name {
+	case revokedtoken.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case revokedtoken.FieldDirectoryID:
+		m.ResetDirectoryID()
+		return nil
+	case revokedtoken.FieldTokenID:
+		m.ResetTokenID()
+		return nil
+	case revokedtoken.FieldHash:
+		m.ResetHash()
+		return nil
+	case revokedtoken.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case revokedtoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RevokedTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, revokedtoken.EdgeOrganization)
+	}
+	if m.directory != nil {
+		edges = append(edges, revokedtoken.EdgeDirectory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RevokedTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case revokedtoken.EdgeDirectory:
+		if id := m.directory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RevokedTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RevokedTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RevokedTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, revokedtoken.EdgeOrganization)
+	}
+	if m.cleareddirectory {
+		edges = append(edges, revokedtoken.EdgeDirectory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RevokedTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		return m.clearedorganization
+	case revokedtoken.EdgeDirectory:
+		return m.cleareddirectory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RevokedTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case revokedtoken.EdgeDirectory:
+		m.ClearDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RevokedTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case revokedtoken.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case revokedtoken.EdgeDirectory:
+		m.ResetDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown RevokedToken edge %s", name)
+}
+
 // RoleMutation represents an operation that mutates the Role nodes in the graph.
 type RoleMutation struct {
 	config
@@ -8412,6 +9118,1618 @@ func (m *RoleMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Role edge %s", name)
+}
+
+// ScimRequestMutation represents an operation that mutates the ScimRequest nodes in the graph.
+type ScimRequestMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int64
+	created_at          *time.Time
+	method              *string
+	_path               *string
+	status              *int
+	addstatus           *int
+	failed              *bool
+	scim_type           *string
+	detail              *string
+	refusal             *string
+	duration_us         *int64
+	addduration_us      *int64
+	effect              *string
+	changes             *map[string]int
+	user_id             *uuid.UUID
+	user_name           *string
+	token_id            *uuid.UUID
+	request_body        *string
+	response_body       *string
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	directory           *uuid.UUID
+	cleareddirectory    bool
+	done                bool
+	oldValue            func(context.Context) (*ScimRequest, error)
+	predicates          []predicate.ScimRequest
+}
+
+var _ ent.Mutation = (*ScimRequestMutation)(nil)
+
+// scimrequestOption allows management of the mutation configuration using functional options.
+type scimrequestOption func(*ScimRequestMutation)
+
+// newScimRequestMutation creates new mutation for the ScimRequest entity.
+func newScimRequestMutation(c config, op Op, opts ...scimrequestOption) *ScimRequestMutation {
+	m := &ScimRequestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScimRequest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScimRequestID sets the ID field of the mutation.
+func withScimRequestID(id int64) scimrequestOption {
+	return func(m *ScimRequestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScimRequest
+		)
+		m.oldValue = func(ctx context.Context) (*ScimRequest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScimRequest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScimRequest sets the old ScimRequest of the mutation.
+func withScimRequest(node *ScimRequest) scimrequestOption {
+	return func(m *ScimRequestMutation) {
+		m.oldValue = func(context.Context) (*ScimRequest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScimRequestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScimRequestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ScimRequest entities.
+func (m *ScimRequestMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScimRequestMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScimRequestMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScimRequest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *ScimRequestMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *ScimRequestMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *ScimRequestMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetDirectoryID sets the "directory_id" field.
+func (m *ScimRequestMutation) SetDirectoryID(u uuid.UUID) {
+	m.directory = &u
+}
+
+// DirectoryID returns the value of the "directory_id" field in the mutation.
+func (m *ScimRequestMutation) DirectoryID() (r uuid.UUID, exists bool) {
+	v := m.directory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectoryID returns the old "directory_id" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldDirectoryID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectoryID: %w", err)
+	}
+	return oldValue.DirectoryID, nil
+}
+
+// ResetDirectoryID resets all changes to the "directory_id" field.
+func (m *ScimRequestMutation) ResetDirectoryID() {
+	m.directory = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ScimRequestMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ScimRequestMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ScimRequestMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *ScimRequestMutation) SetMethod(s string) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *ScimRequestMutation) Method() (r string, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldMethod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *ScimRequestMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetPath sets the "path" field.
+func (m *ScimRequestMutation) SetPath(s string) {
+	m._path = &s
+}
+
+// Path returns the value of the "path" field in the mutation.
+func (m *ScimRequestMutation) Path() (r string, exists bool) {
+	v := m._path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPath returns the old "path" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPath: %w", err)
+	}
+	return oldValue.Path, nil
+}
+
+// ResetPath resets all changes to the "path" field.
+func (m *ScimRequestMutation) ResetPath() {
+	m._path = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ScimRequestMutation) SetStatus(i int) {
+	m.status = &i
+	m.addstatus = nil
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ScimRequestMutation) Status() (r int, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldStatus(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// AddStatus adds i to the "status" field.
+func (m *ScimRequestMutation) AddStatus(i int) {
+	if m.addstatus != nil {
+		*m.addstatus += i
+	} else {
+		m.addstatus = &i
+	}
+}
+
+// AddedStatus returns the value that was added to the "status" field in this mutation.
+func (m *ScimRequestMutation) AddedStatus() (r int, exists bool) {
+	v := m.addstatus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ScimRequestMutation) ResetStatus() {
+	m.status = nil
+	m.addstatus = nil
+}
+
+// SetFailed sets the "failed" field.
+func (m *ScimRequestMutation) SetFailed(b bool) {
+	m.failed = &b
+}
+
+// Failed returns the value of the "failed" field in the mutation.
+func (m *ScimRequestMutation) Failed() (r bool, exists bool) {
+	v := m.failed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailed returns the old "failed" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldFailed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailed: %w", err)
+	}
+	return oldValue.Failed, nil
+}
+
+// ResetFailed resets all changes to the "failed" field.
+func (m *ScimRequestMutation) ResetFailed() {
+	m.failed = nil
+}
+
+// SetScimType sets the "scim_type" field.
+func (m *ScimRequestMutation) SetScimType(s string) {
+	m.scim_type = &s
+}
+
+// ScimType returns the value of the "scim_type" field in the mutation.
+func (m *ScimRequestMutation) ScimType() (r string, exists bool) {
+	v := m.scim_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScimType returns the old "scim_type" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldScimType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScimType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScimType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScimType: %w", err)
+	}
+	return oldValue.ScimType, nil
+}
+
+// ClearScimType clears the value of the "scim_type" field.
+func (m *ScimRequestMutation) ClearScimType() {
+	m.scim_type = nil
+	m.clearedFields[scimrequest.FieldScimType] = struct{}{}
+}
+
+// ScimTypeCleared returns if the "scim_type" field was cleared in this mutation.
+func (m *ScimRequestMutation) ScimTypeCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldScimType]
+	return ok
+}
+
+// ResetScimType resets all changes to the "scim_type" field.
+func (m *ScimRequestMutation) ResetScimType() {
+	m.scim_type = nil
+	delete(m.clearedFields, scimrequest.FieldScimType)
+}
+
+// SetDetail sets the "detail" field.
+func (m *ScimRequestMutation) SetDetail(s string) {
+	m.detail = &s
+}
+
+// Detail returns the value of the "detail" field in the mutation.
+func (m *ScimRequestMutation) Detail() (r string, exists bool) {
+	v := m.detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetail returns the old "detail" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldDetail(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetail: %w", err)
+	}
+	return oldValue.Detail, nil
+}
+
+// ClearDetail clears the value of the "detail" field.
+func (m *ScimRequestMutation) ClearDetail() {
+	m.detail = nil
+	m.clearedFields[scimrequest.FieldDetail] = struct{}{}
+}
+
+// DetailCleared returns if the "detail" field was cleared in this mutation.
+func (m *ScimRequestMutation) DetailCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldDetail]
+	return ok
+}
+
+// ResetDetail resets all changes to the "detail" field.
+func (m *ScimRequestMutation) ResetDetail() {
+	m.detail = nil
+	delete(m.clearedFields, scimrequest.FieldDetail)
+}
+
+// SetRefusal sets the "refusal" field.
+func (m *ScimRequestMutation) SetRefusal(s string) {
+	m.refusal = &s
+}
+
+// Refusal returns the value of the "refusal" field in the mutation.
+func (m *ScimRequestMutation) Refusal() (r string, exists bool) {
+	v := m.refusal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefusal returns the old "refusal" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldRefusal(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefusal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefusal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefusal: %w", err)
+	}
+	return oldValue.Refusal, nil
+}
+
+// ClearRefusal clears the value of the "refusal" field.
+func (m *ScimRequestMutation) ClearRefusal() {
+	m.refusal = nil
+	m.clearedFields[scimrequest.FieldRefusal] = struct{}{}
+}
+
+// RefusalCleared returns if the "refusal" field was cleared in this mutation.
+func (m *ScimRequestMutation) RefusalCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldRefusal]
+	return ok
+}
+
+// ResetRefusal resets all changes to the "refusal" field.
+func (m *ScimRequestMutation) ResetRefusal() {
+	m.refusal = nil
+	delete(m.clearedFields, scimrequest.FieldRefusal)
+}
+
+// SetDurationUs sets the "duration_us" field.
+func (m *ScimRequestMutation) SetDurationUs(i int64) {
+	m.duration_us = &i
+	m.addduration_us = nil
+}
+
+// DurationUs returns the value of the "duration_us" field in the mutation.
+func (m *ScimRequestMutation) DurationUs() (r int64, exists bool) {
+	v := m.duration_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationUs returns the old "duration_us" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldDurationUs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationUs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationUs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationUs: %w", err)
+	}
+	return oldValue.DurationUs, nil
+}
+
+// AddDurationUs adds i to the "duration_us" field.
+func (m *ScimRequestMutation) AddDurationUs(i int64) {
+	if m.addduration_us != nil {
+		*m.addduration_us += i
+	} else {
+		m.addduration_us = &i
+	}
+}
+
+// AddedDurationUs returns the value that was added to the "duration_us" field in this mutation.
+func (m *ScimRequestMutation) AddedDurationUs() (r int64, exists bool) {
+	v := m.addduration_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationUs resets all changes to the "duration_us" field.
+func (m *ScimRequestMutation) ResetDurationUs() {
+	m.duration_us = nil
+	m.addduration_us = nil
+}
+
+// SetEffect sets the "effect" field.
+func (m *ScimRequestMutation) SetEffect(s string) {
+	m.effect = &s
+}
+
+// Effect returns the value of the "effect" field in the mutation.
+func (m *ScimRequestMutation) Effect() (r string, exists bool) {
+	v := m.effect
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEffect returns the old "effect" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldEffect(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEffect is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEffect requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEffect: %w", err)
+	}
+	return oldValue.Effect, nil
+}
+
+// ClearEffect clears the value of the "effect" field.
+func (m *ScimRequestMutation) ClearEffect() {
+	m.effect = nil
+	m.clearedFields[scimrequest.FieldEffect] = struct{}{}
+}
+
+// EffectCleared returns if the "effect" field was cleared in this mutation.
+func (m *ScimRequestMutation) EffectCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldEffect]
+	return ok
+}
+
+// ResetEffect resets all changes to the "effect" field.
+func (m *ScimRequestMutation) ResetEffect() {
+	m.effect = nil
+	delete(m.clearedFields, scimrequest.FieldEffect)
+}
+
+// SetChanges sets the "changes" field.
+func (m *ScimRequestMutation) SetChanges(value map[string]int) {
+	m.changes = &value
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *ScimRequestMutation) Changes() (r map[string]int, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldChanges(ctx context.Context) (v map[string]int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// ClearChanges clears the value of the "changes" field.
+func (m *ScimRequestMutation) ClearChanges() {
+	m.changes = nil
+	m.clearedFields[scimrequest.FieldChanges] = struct{}{}
+}
+
+// ChangesCleared returns if the "changes" field was cleared in this mutation.
+func (m *ScimRequestMutation) ChangesCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldChanges]
+	return ok
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *ScimRequestMutation) ResetChanges() {
+	m.changes = nil
+	delete(m.clearedFields, scimrequest.FieldChanges)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ScimRequestMutation) SetUserID(u uuid.UUID) {
+	m.user_id = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ScimRequestMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldUserID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *ScimRequestMutation) ClearUserID() {
+	m.user_id = nil
+	m.clearedFields[scimrequest.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *ScimRequestMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ScimRequestMutation) ResetUserID() {
+	m.user_id = nil
+	delete(m.clearedFields, scimrequest.FieldUserID)
+}
+
+// SetUserName sets the "user_name" field.
+func (m *ScimRequestMutation) SetUserName(s string) {
+	m.user_name = &s
+}
+
+// UserName returns the value of the "user_name" field in the mutation.
+func (m *ScimRequestMutation) UserName() (r string, exists bool) {
+	v := m.user_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserName returns the old "user_name" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldUserName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserName: %w", err)
+	}
+	return oldValue.UserName, nil
+}
+
+// ClearUserName clears the value of the "user_name" field.
+func (m *ScimRequestMutation) ClearUserName() {
+	m.user_name = nil
+	m.clearedFields[scimrequest.FieldUserName] = struct{}{}
+}
+
+// UserNameCleared returns if the "user_name" field was cleared in this mutation.
+func (m *ScimRequestMutation) UserNameCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldUserName]
+	return ok
+}
+
+// ResetUserName resets all changes to the "user_name" field.
+func (m *ScimRequestMutation) ResetUserName() {
+	m.user_name = nil
+	delete(m.clearedFields, scimrequest.FieldUserName)
+}
+
+// SetTokenID sets the "token_id" field.
+func (m *ScimRequestMutation) SetTokenID(u uuid.UUID) {
+	m.token_id = &u
+}
+
+// TokenID returns the value of the "token_id" field in the mutation.
+func (m *ScimRequestMutation) TokenID() (r uuid.UUID, exists bool) {
+	v := m.token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenID returns the old "token_id" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldTokenID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenID: %w", err)
+	}
+	return oldValue.TokenID, nil
+}
+
+// ClearTokenID clears the value of the "token_id" field.
+func (m *ScimRequestMutation) ClearTokenID() {
+	m.token_id = nil
+	m.clearedFields[scimrequest.FieldTokenID] = struct{}{}
+}
+
+// TokenIDCleared returns if the "token_id" field was cleared in this mutation.
+func (m *ScimRequestMutation) TokenIDCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldTokenID]
+	return ok
+}
+
+// ResetTokenID resets all changes to the "token_id" field.
+func (m *ScimRequestMutation) ResetTokenID() {
+	m.token_id = nil
+	delete(m.clearedFields, scimrequest.FieldTokenID)
+}
+
+// SetRequestBody sets the "request_body" field.
+func (m *ScimRequestMutation) SetRequestBody(s string) {
+	m.request_body = &s
+}
+
+// RequestBody returns the value of the "request_body" field in the mutation.
+func (m *ScimRequestMutation) RequestBody() (r string, exists bool) {
+	v := m.request_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestBody returns the old "request_body" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldRequestBody(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestBody: %w", err)
+	}
+	return oldValue.RequestBody, nil
+}
+
+// ClearRequestBody clears the value of the "request_body" field.
+func (m *ScimRequestMutation) ClearRequestBody() {
+	m.request_body = nil
+	m.clearedFields[scimrequest.FieldRequestBody] = struct{}{}
+}
+
+// RequestBodyCleared returns if the "request_body" field was cleared in this mutation.
+func (m *ScimRequestMutation) RequestBodyCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldRequestBody]
+	return ok
+}
+
+// ResetRequestBody resets all changes to the "request_body" field.
+func (m *ScimRequestMutation) ResetRequestBody() {
+	m.request_body = nil
+	delete(m.clearedFields, scimrequest.FieldRequestBody)
+}
+
+// SetResponseBody sets the "response_body" field.
+func (m *ScimRequestMutation) SetResponseBody(s string) {
+	m.response_body = &s
+}
+
+// ResponseBody returns the value of the "response_body" field in the mutation.
+func (m *ScimRequestMutation) ResponseBody() (r string, exists bool) {
+	v := m.response_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseBody returns the old "response_body" field's value of the ScimRequest entity.
+// If the ScimRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScimRequestMutation) OldResponseBody(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseBody: %w", err)
+	}
+	return oldValue.ResponseBody, nil
+}
+
+// ClearResponseBody clears the value of the "response_body" field.
+func (m *ScimRequestMutation) ClearResponseBody() {
+	m.response_body = nil
+	m.clearedFields[scimrequest.FieldResponseBody] = struct{}{}
+}
+
+// ResponseBodyCleared returns if the "response_body" field was cleared in this mutation.
+func (m *ScimRequestMutation) ResponseBodyCleared() bool {
+	_, ok := m.clearedFields[scimrequest.FieldResponseBody]
+	return ok
+}
+
+// ResetResponseBody resets all changes to the "response_body" field.
+func (m *ScimRequestMutation) ResetResponseBody() {
+	m.response_body = nil
+	delete(m.clearedFields, scimrequest.FieldResponseBody)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *ScimRequestMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[scimrequest.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *ScimRequestMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *ScimRequestMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *ScimRequestMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearDirectory clears the "directory" edge to the Directory entity.
+func (m *ScimRequestMutation) ClearDirectory() {
+	m.cleareddirectory = true
+	m.clearedFields[scimrequest.FieldDirectoryID] = struct{}{}
+}
+
+// DirectoryCleared reports if the "directory" edge to the Directory entity was cleared.
+func (m *ScimRequestMutation) DirectoryCleared() bool {
+	return m.cleareddirectory
+}
+
+// DirectoryIDs returns the "directory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DirectoryID instead. It exists only for internal usage by the builders.
+func (m *ScimRequestMutation) DirectoryIDs() (ids []uuid.UUID) {
+	if id := m.directory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDirectory resets all changes to the "directory" edge.
+func (m *ScimRequestMutation) ResetDirectory() {
+	m.directory = nil
+	m.cleareddirectory = false
+}
+
+// Where appends a list predicates to the ScimRequestMutation builder.
+func (m *ScimRequestMutation) Where(ps ...predicate.ScimRequest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScimRequestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScimRequestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScimRequest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScimRequestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScimRequestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScimRequest).
+func (m *ScimRequestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScimRequestMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.organization != nil {
+		fields = append(fields, scimrequest.FieldOrganizationID)
+	}
+	if m.directory != nil {
+		fields = append(fields, scimrequest.FieldDirectoryID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimrequest.FieldCreatedAt)
+	}
+	if m.method != nil {
+		fields = append(fields, scimrequest.FieldMethod)
+	}
+	if m._path != nil {
+		fields = append(fields, scimrequest.FieldPath)
+	}
+	if m.status != nil {
+		fields = append(fields, scimrequest.FieldStatus)
+	}
+	if m.failed != nil {
+		fields = append(fields, scimrequest.FieldFailed)
+	}
+	if m.scim_type != nil {
+		fields = append(fields, scimrequest.FieldScimType)
+	}
+	if m.detail != nil {
+		fields = append(fields, scimrequest.FieldDetail)
+	}
+	if m.refusal != nil {
+		fields = append(fields, scimrequest.FieldRefusal)
+	}
+	if m.duration_us != nil {
+		fields = append(fields, scimrequest.FieldDurationUs)
+	}
+	if m.effect != nil {
+		fields = append(fields, scimrequest.FieldEffect)
+	}
+	if m.changes != nil {
+		fields = append(fields, scimrequest.FieldChanges)
+	}
+	if m.user_id != nil {
+		fields = append(fields, scimrequest.FieldUserID)
+	}
+	if m.user_name != nil {
+		fields = append(fields, scimrequest.FieldUserName)
+	}
+	if m.token_id != nil {
+		fields = append(fields, scimrequest.FieldTokenID)
+	}
+	if m.request_body != nil {
+		fields = append(fields, scimrequest.FieldRequestBody)
+	}
+	if m.response_body != nil {
+		fields = append(fields, scimrequest.FieldResponseBody)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScimRequestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimrequest.FieldOrganizationID:
+		return m.OrganizationID()
+	case scimrequest.FieldDirectoryID:
+		return m.DirectoryID()
+	case scimrequest.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimrequest.FieldMethod:
+		return m.Method()
+	case scimrequest.FieldPath:
+		return m.Path()
+	case scimrequest.FieldStatus:
+		return m.Status()
+	case scimrequest.FieldFailed:
+		return m.Failed()
+	case scimrequest.FieldScimType:
+		return m.ScimType()
+	case scimrequest.FieldDetail:
+		return m.Detail()
+	case scimrequest.FieldRefusal:
+		return m.Refusal()
+	case scimrequest.FieldDurationUs:
+		return m.DurationUs()
+	case scimrequest.FieldEffect:
+		return m.Effect()
+	case scimrequest.FieldChanges:
+		return m.Changes()
+	case scimrequest.FieldUserID:
+		return m.UserID()
+	case scimrequest.FieldUserName:
+		return m.UserName()
+	case scimrequest.FieldTokenID:
+		return m.TokenID()
+	case scimrequest.FieldRequestBody:
+		return m.RequestBody()
+	case scimrequest.FieldResponseBody:
+		return m.ResponseBody()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScimRequestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimrequest.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case scimrequest.FieldDirectoryID:
+		return m.OldDirectoryID(ctx)
+	case scimrequest.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimrequest.FieldMethod:
+		return m.OldMethod(ctx)
+	case scimrequest.FieldPath:
+		return m.OldPath(ctx)
+	case scimrequest.FieldStatus:
+		return m.OldStatus(ctx)
+	case scimrequest.FieldFailed:
+		return m.OldFailed(ctx)
+	case scimrequest.FieldScimType:
+		return m.OldScimType(ctx)
+	case scimrequest.FieldDetail:
+		return m.OldDetail(ctx)
+	case scimrequest.FieldRefusal:
+		return m.OldRefusal(ctx)
+	case scimrequest.FieldDurationUs:
+		return m.OldDurationUs(ctx)
+	case scimrequest.FieldEffect:
+		return m.OldEffect(ctx)
+	case scimrequest.FieldChanges:
+		return m.OldChanges(ctx)
+	case scimrequest.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimrequest.FieldUserName:
+		return m.OldUserName(ctx)
+	case scimrequest.FieldTokenID:
+		return m.OldTokenID(ctx)
+	case scimrequest.FieldRequestBody:
+		return m.OldRequestBody(ctx)
+	case scimrequest.FieldResponseBody:
+		return m.OldResponseBody(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScimRequest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScimRequestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimrequest.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case scimrequest.FieldDirectoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectoryID(v)
+		return nil
+	case scimrequest.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimrequest.FieldMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case scimrequest.FieldPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPath(v)
+		return nil
+	case scimrequest.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case scimrequest.FieldFailed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailed(v)
+		return nil
+	case scimrequest.FieldScimType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScimType(v)
+		return nil
+	case scimrequest.FieldDetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetail(v)
+		return nil
+	case scimrequest.FieldRefusal:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefusal(v)
+		return nil
+	case scimrequest.FieldDurationUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationUs(v)
+		return nil
+	case scimrequest.FieldEffect:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEffect(v)
+		return nil
+	case scimrequest.FieldChanges:
+		v, ok := value.(map[string]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	case scimrequest.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimrequest.FieldUserName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserName(v)
+		return nil
+	case scimrequest.FieldTokenID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenID(v)
+		return nil
+	case scimrequest.FieldRequestBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestBody(v)
+		return nil
+	case scimrequest.FieldResponseBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseBody(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScimRequestMutation) AddedFields() []string {
+	var fields []string
+	if m.addstatus != nil {
+		fields = append(fields, scimrequest.FieldStatus)
+	}
+	if m.addduration_us != nil {
+		fields = append(fields, scimrequest.FieldDurationUs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScimRequestMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimrequest.FieldStatus:
+		return m.AddedStatus()
+	case scimrequest.FieldDurationUs:
+		return m.AddedDurationUs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScimRequestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimrequest.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStatus(v)
+		return nil
+	case scimrequest.FieldDurationUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationUs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScimRequestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimrequest.FieldScimType) {
+		fields = append(fields, scimrequest.FieldScimType)
+	}
+	if m.FieldCleared(scimrequest.FieldDetail) {
+		fields = append(fields, scimrequest.FieldDetail)
+	}
+	if m.FieldCleared(scimrequest.FieldRefusal) {
+		fields = append(fields, scimrequest.FieldRefusal)
+	}
+	if m.FieldCleared(scimrequest.FieldEffect) {
+		fields = append(fields, scimrequest.FieldEffect)
+	}
+	if m.FieldCleared(scimrequest.FieldChanges) {
+		fields = append(fields, scimrequest.FieldChanges)
+	}
+	if m.FieldCleared(scimrequest.FieldUserID) {
+		fields = append(fields, scimrequest.FieldUserID)
+	}
+	if m.FieldCleared(scimrequest.FieldUserName) {
+		fields = append(fields, scimrequest.FieldUserName)
+	}
+	if m.FieldCleared(scimrequest.FieldTokenID) {
+		fields = append(fields, scimrequest.FieldTokenID)
+	}
+	if m.FieldCleared(scimrequest.FieldRequestBody) {
+		fields = append(fields, scimrequest.FieldRequestBody)
+	}
+	if m.FieldCleared(scimrequest.FieldResponseBody) {
+		fields = append(fields, scimrequest.FieldResponseBody)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScimRequestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScimRequestMutation) ClearField(name string) error {
+	switch name {
+	case scimrequest.FieldScimType:
+		m.ClearScimType()
+		return nil
+	case scimrequest.FieldDetail:
+		m.ClearDetail()
+		return nil
+	case scimrequest.FieldRefusal:
+		m.ClearRefusal()
+		return nil
+	case scimrequest.FieldEffect:
+		m.ClearEffect()
+		return nil
+	case scimrequest.FieldChanges:
+		m.ClearChanges()
+		return nil
+	case scimrequest.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case scimrequest.FieldUserName:
+		m.ClearUserName()
+		return nil
+	case scimrequest.FieldTokenID:
+		m.ClearTokenID()
+		return nil
+	case scimrequest.FieldRequestBody:
+		m.ClearRequestBody()
+		return nil
+	case scimrequest.FieldResponseBody:
+		m.ClearResponseBody()
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScimRequestMutation) ResetField(name string) error {
+	switch name {
+	case scimrequest.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case scimrequest.FieldDirectoryID:
+		m.ResetDirectoryID()
+		return nil
+	case scimrequest.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimrequest.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case scimrequest.FieldPath:
+		m.ResetPath()
+		return nil
+	case scimrequest.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case scimrequest.FieldFailed:
+		m.ResetFailed()
+		return nil
+	case scimrequest.FieldScimType:
+		m.ResetScimType()
+		return nil
+	case scimrequest.FieldDetail:
+		m.ResetDetail()
+		return nil
+	case scimrequest.FieldRefusal:
+		m.ResetRefusal()
+		return nil
+	case scimrequest.FieldDurationUs:
+		m.ResetDurationUs()
+		return nil
+	case scimrequest.FieldEffect:
+		m.ResetEffect()
+		return nil
+	case scimrequest.FieldChanges:
+		m.ResetChanges()
+		return nil
+	case scimrequest.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimrequest.FieldUserName:
+		m.ResetUserName()
+		return nil
+	case scimrequest.FieldTokenID:
+		m.ResetTokenID()
+		return nil
+	case scimrequest.FieldRequestBody:
+		m.ResetRequestBody()
+		return nil
+	case scimrequest.FieldResponseBody:
+		m.ResetResponseBody()
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScimRequestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, scimrequest.EdgeOrganization)
+	}
+	if m.directory != nil {
+		edges = append(edges, scimrequest.EdgeDirectory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScimRequestMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimrequest.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimrequest.EdgeDirectory:
+		if id := m.directory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScimRequestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScimRequestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScimRequestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, scimrequest.EdgeOrganization)
+	}
+	if m.cleareddirectory {
+		edges = append(edges, scimrequest.EdgeDirectory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScimRequestMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimrequest.EdgeOrganization:
+		return m.clearedorganization
+	case scimrequest.EdgeDirectory:
+		return m.cleareddirectory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScimRequestMutation) ClearEdge(name string) error {
+	switch name {
+	case scimrequest.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case scimrequest.EdgeDirectory:
+		m.ClearDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScimRequestMutation) ResetEdge(name string) error {
+	switch name {
+	case scimrequest.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case scimrequest.EdgeDirectory:
+		m.ResetDirectory()
+		return nil
+	}
+	return fmt.Errorf("unknown ScimRequest edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

@@ -32,8 +32,12 @@ type Tx struct {
 	Organization *OrganizationClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
+	// RevokedToken is the client for interacting with the RevokedToken builders.
+	RevokedToken *RevokedTokenClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
+	// ScimRequest is the client for interacting with the ScimRequest builders.
+	ScimRequest *ScimRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
@@ -182,7 +186,9 @@ func (tx *Tx) init() {
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
+	tx.RevokedToken = NewRevokedTokenClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
+	tx.ScimRequest = NewScimRequestClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookAttempt = NewWebhookAttemptClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)

@@ -77,6 +77,18 @@ func New() *Metrics {
 	return m
 }
 
+// WatchRequestLog registers the SCIM request log's counts: the entries it
+// wrote, and those it dropped (its buffer was full, or a write failed).
+func (m *Metrics) WatchRequestLog(written, dropped func() uint64) {
+	counter := func(name, help string, f func() uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f()) })
+	}
+	m.reg.MustRegister(
+		counter("directory_scim_request_log_written_total", "SCIM requests written to the directories' request logs.", written),
+		counter("directory_scim_request_log_dropped_total", "SCIM requests the request log dropped: its buffer was full, or their write failed.", dropped))
+}
+
 // Registry is the registry, for tests and extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 

@@ -204,3 +204,21 @@ func grep(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestWatchRequestLog(t *testing.T) {
+	m := New()
+	written, dropped := uint64(7), uint64(2)
+	m.WatchRequestLog(func() uint64 { return written }, func() uint64 { return dropped })
+	want := `
+# HELP directory_scim_request_log_dropped_total SCIM requests the request log dropped: its buffer was full, or their write failed.
+# TYPE directory_scim_request_log_dropped_total counter
+directory_scim_request_log_dropped_total 2
+# HELP directory_scim_request_log_written_total SCIM requests written to the directories' request logs.
+# TYPE directory_scim_request_log_written_total counter
+directory_scim_request_log_written_total 7
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want),
+		"directory_scim_request_log_dropped_total", "directory_scim_request_log_written_total"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -7,7 +7,8 @@
 // through /graphql, authenticated either by an API key the admin pastes
 // (kept in sessionStorage, sent as a Bearer header) or by the session
 // cookie of a portal link (with the CSRF header; see auth/portal.go). The
-// GraphQL documents it sends all live in static/api.js.
+// GraphQL documents it sends live in static/api.js, but for the request
+// log's, beside the code that shows it in static/requests.js.
 package portal
 
 import (

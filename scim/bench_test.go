@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"syscall"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
+	"github.com/acme/directory/scim"
 	"github.com/acme/directory/store/storetest"
 )
 
@@ -193,6 +195,40 @@ func BenchmarkListLargeGroups(b *testing.B) {
 			defer reportCPU(b)()
 			for b.Loop() {
 				benchDo(b, e, 200, "GET", "/Groups?count=10", nil)
+			}
+		})
+	}
+}
+
+// BenchmarkRequestLog is GET of a user by id without the request log and
+// with it (running, as in the server: written in the background every
+// DefaultRequestLogInterval), to show the log adds no work a request
+// waits for.
+func BenchmarkRequestLog(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			st := storetest.Open(b, d)
+			plain := newEnv(b, st, "okta")
+			log := domain.New(st.Client, st.Dialect).NewRequestLog(domain.RequestLogConfig{})
+			ctx, stop := context.WithCancel(context.Background())
+			b.Cleanup(stop)
+			go log.Run(ctx)
+			srv := httptest.NewServer(scim.NewHandler(st, scim.Options{Requests: log}))
+			b.Cleanup(srv.Close)
+			logged := newTenant(b, st, srv, "okta")
+			for _, c := range []struct {
+				name string
+				e    *env
+			}{{"off", plain}, {"on", logged}} {
+				ids := seedUsers(b, c.e, 200)
+				b.Run(c.name, func(b *testing.B) {
+					for i := 0; b.Loop(); i++ {
+						benchDo(b, c.e, 200, "GET", "/Users/"+ids[i%len(ids)], nil)
+					}
+				})
+			}
+			if log.Dropped() != 0 {
+				b.Fatalf("the request log dropped %d entries", log.Dropped())
 			}
 		})
 	}

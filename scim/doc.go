@@ -16,4 +16,11 @@
 // request runs under a body deadline, and a request deadline that cancels
 // its SQL and ends a response the client does not read. Large groups are
 // streamed in pages with no database connection held between writes.
+//
+// Every request attributed to a directory (authenticated by its token, or
+// refused with one of its tokens for a reason its holder may learn) is
+// handed to the directory's request log (Options.Requests, requestlog.go)
+// once answered: what it did, and for failures what the provider was told,
+// with its secrets redacted (redact.go). The log is written afterwards, in
+// batches: a request pays no statement for it.
 package scim

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/fault"
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
@@ -53,14 +54,16 @@ func errorf(status int, scimType, detail string) error {
 //
 // Every error response is logged once, with its status and scimType: a
 // 5xx at ERROR with the underlying error, a 4xx at INFO with its detail; a
-// 401 was logged by authenticate, with more to say.
+// refused credential (401, or 403 for a disabled directory) was logged by
+// authenticate, with more to say. The answer is noted for the request log.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toSCIMError(err)
+	recordOf(r.Context()).answered(e)
 	switch {
 	case e.status >= 500:
 		slog.ErrorContext(r.Context(), "scim request failed", "status", e.status, "scim_type", e.scimType,
 			"method", r.Method, "path", logPath(r), "err", err)
-	case e.status != http.StatusUnauthorized:
+	case e.status != http.StatusUnauthorized && !errors.Is(err, auth.ErrDirectoryDisabled):
 		slog.InfoContext(r.Context(), "scim request refused", "status", e.status, "scim_type", e.scimType,
 			"method", r.Method, "path", logPath(r), "detail", truncate(e.detail, 300))
 	}

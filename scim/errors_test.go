@@ -3,13 +3,16 @@ package scim_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/auth"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent/directorytoken"
+	"github.com/acme/directory/fault"
 	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
@@ -108,15 +111,24 @@ func TestAuthentication(t *testing.T) {
 		other := newEnv(t, st, "okta")
 		ctx := access.PlatformContext(context.Background())
 
-		check := func(name, token string) {
+		// want is the status and detail the refusal sends; a caller
+		// without a token of the directory learns nothing more than that.
+		refusal := func(name, token string, status int, detail string) {
 			t.Helper()
 			saved := e.token
 			e.token = token
 			r := e.do("GET", "/Users", nil)
 			e.token = saved
-			if r.status != 401 || r.body["status"] != "401" {
-				t.Errorf("%s: status %d %s; want a SCIM 401", name, r.status, r.raw)
+			if r.status != status || r.body["status"] != strconv.Itoa(status) || r.body["detail"] != detail {
+				t.Errorf("%s: status %d %s; want a SCIM %d saying %q", name, r.status, r.raw, status, detail)
 			}
+			if challenge := r.header.Get("WWW-Authenticate"); (status == 401) != (challenge != "") {
+				t.Errorf("%s: WWW-Authenticate %q with status %d", name, challenge, status)
+			}
+		}
+		check := func(name, token string) {
+			t.Helper()
+			refusal(name, token, 401, fault.MessageOf(auth.ErrDirectoryToken))
 		}
 		check("no token", "")
 		check("wrong token", "scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -152,13 +164,20 @@ func TestAuthentication(t *testing.T) {
 		past := time.Now().Add(-time.Minute)
 		// (No operation sets a token's expiry after it is made: a fixture.)
 		st.Client.DirectoryToken.Update().SetExpiresAt(past).ExecX(domain.Seeding(ctx))
-		check("expired token", first)
+		refusal("expired token", first, 401, fault.MessageOf(auth.ErrTokenExpired))
 		st.Client.DirectoryToken.Update().ClearExpiresAt().ExecX(domain.Seeding(ctx))
 		e.must(200, "GET", "/Users", nil)
 		if _, err := domain.New(st.Client, st.Dialect).SetDirectoryEnabled(ctx, e.dir.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		check("disabled directory", first)
+		refusal("disabled directory", first, 403, fault.MessageOf(auth.ErrDirectoryDisabled))
+		// Another directory's caller learns nothing of this one's state.
+		saved := other.token
+		other.token = first
+		if r := other.do("GET", "/Users", nil); r.status != 401 || r.body["detail"] != fault.MessageOf(auth.ErrDirectoryToken) {
+			t.Errorf("a disabled directory's token on another directory: %d %s; want the plain 401", r.status, r.raw)
+		}
+		other.token = saved
 		if _, err := domain.New(st.Client, st.Dialect).SetDirectoryEnabled(ctx, e.dir.ID, true); err != nil {
 			t.Fatal(err)
 		}

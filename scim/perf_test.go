@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -81,22 +82,32 @@ func (d *recorder) reset() {
 }
 
 // countedEnv serves e's directory from a second handler whose statements
-// rec sees.
+// rec sees, with a request log written through the same counted client
+// only when the test flushes it (the server writes it in the background).
 func countedEnv(t *testing.T, st *store.Store) (*env, *recorder) {
-	rec := &recorder{Driver: entsql.OpenDB(st.Dialect, st.DB)}
-	counted := &store.Store{DB: st.DB, Dialect: st.Dialect, Client: ent.NewClient(ent.Driver(rec))}
-	e := newEnv(t, st, "generic")
-	srv := httptest.NewServer(scim.NewHandler(counted, scim.Options{}))
-	t.Cleanup(srv.Close)
-	e.base = srv.URL + strings.TrimPrefix(e.base, e.srv.URL)
+	e, rec, _ := countedLoggedEnv(t, st)
 	return e, rec
 }
 
+// countedLoggedEnv is countedEnv with its request log.
+func countedLoggedEnv(t *testing.T, st *store.Store) (*env, *recorder, *domain.RequestLog) {
+	rec := &recorder{Driver: entsql.OpenDB(st.Dialect, st.DB)}
+	counted := &store.Store{DB: st.DB, Dialect: st.Dialect, Client: ent.NewClient(ent.Driver(rec))}
+	e := newEnv(t, st, "generic")
+	log := domain.New(counted.Client, st.Dialect).NewRequestLog(domain.RequestLogConfig{Interval: time.Hour})
+	srv := httptest.NewServer(scim.NewHandler(counted, scim.Options{Requests: log}))
+	t.Cleanup(srv.Close)
+	e.base = srv.URL + strings.TrimPrefix(e.base, e.srv.URL)
+	return e, rec, log
+}
+
 // TestStatementsPerRequest guards the round trips of the hot requests,
-// once the credential is cached (authentication then costs none).
+// once the credential is cached (authentication then costs none). Every
+// request is logged to the directory's request log, which costs a request
+// no statement: the log is written afterwards, all of it in one INSERT.
 func TestStatementsPerRequest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e, rec := countedEnv(t, st)
+		e, rec, log := countedLoggedEnv(t, st)
 		ids := seedUsers(t, e, 300)
 		g := e.must(201, "POST", "/Groups", groupBody("Big", ids[:200]...))
 		mapped := e.must(201, "POST", "/Groups", groupBody("Mapped", ids[200:210]...))
@@ -158,6 +169,15 @@ func TestStatementsPerRequest(t *testing.T) {
 					rec.mu.Unlock()
 				}
 			}
+		}
+		// The log's write, afterwards: BEGIN (counted twice), one INSERT of
+		// every entry, COMMIT.
+		rec.reset()
+		if err := log.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got, logged := rec.n.Load(), log.Written(); got > 4 || logged < uint64(len(cases)) {
+			t.Errorf("the request log wrote %d entries in %d statements; want at least %d in at most 4", logged, got, len(cases))
 		}
 	})
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// that never read a large group cannot take the database and the CPU
 	// from other tenants.
 	MemberReadsPerDirectory int
+	// Requests is the directory request log each request's entry is
+	// handed to (requestlog.go); nil logs nothing.
+	Requests *domain.RequestLog
 	// Auth checks the directory tokens; nil is one with the defaults. Share
 	// one with the GraphQL handler so last-use writes are throttled once.
 	Auth *auth.Authenticator
@@ -140,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		r.Pattern = pattern
 	}
-	s.mux.ServeHTTP(w, r.WithContext(ctx))
+	s.logged(w, r.WithContext(ctx), s.mux)
 }
 
 // route is one resource path with a handler per method; other methods get a

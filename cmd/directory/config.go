@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/directory/auth"
 	"github.com/acme/directory/broker"
+	"github.com/acme/directory/domain"
 	"github.com/acme/directory/events"
 	"github.com/acme/directory/graph"
 	"github.com/acme/directory/webhook"
@@ -32,6 +33,8 @@ type config struct {
 	graphqlIntrospection bool
 	// eventRetention is how long events are kept before pruning.
 	eventRetention time.Duration
+	// requestRetention is how long the SCIM request log keeps a request.
+	requestRetention time.Duration
 	// graphqlReadOnlyIntrospection serves the schema to read-only keys too.
 	graphqlReadOnlyIntrospection bool
 	// graphql holds the GraphQL limits; routes adds the rest.
@@ -89,6 +92,8 @@ func (c *config) flags(fs *pflag.FlagSet) {
 		"serve the GraphQL schema and the browser explorer at /graphql")
 	fs.DurationVar(&c.eventRetention, "event-retention", envDuration("DIRECTORY_EVENT_RETENTION", events.DefaultRetention),
 		"how long events are kept before pruning")
+	fs.DurationVar(&c.requestRetention, "request-log-retention", envDuration("DIRECTORY_REQUEST_LOG_RETENTION", domain.DefaultRequestRetention),
+		"how long each directory's SCIM request log keeps a request before pruning")
 	fs.BoolVar(&c.graphqlReadOnlyIntrospection, "graphql-introspection-read-only",
 		envBool("DIRECTORY_GRAPHQL_INTROSPECTION_READ_ONLY", true),
 		"serve the GraphQL schema to read-only (org_read) keys too")

@@ -41,6 +41,11 @@ func routes(s *store.Store, c *config, b *broker.Broker, lc *lifecycle) http.Han
 	b.OnCredentialsChanged(a.Invalidate)
 	so := c.http.scim // limits and timeouts (httpconfig.go)
 	so.PublicURL, so.Auth = c.base(), a
+	if lc != nil { // a server: serve runs the request log
+		so.Requests = svc.NewRequestLog(domain.RequestLogConfig{})
+		lc.requests = so.Requests
+		m.WatchRequestLog(so.Requests.Written, so.Requests.Dropped)
+	}
 	mux.Handle(domain.SCIMPath, scim.NewHandler(s, so))
 	gc := c.graphQL(a, b)
 	gql := graph.NewHandler(svc, gc)

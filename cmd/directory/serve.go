@@ -23,7 +23,8 @@ import (
 	"github.com/acme/directory/webhook"
 )
 
-// pruneInterval is how often events older than the retention are deleted.
+// pruneInterval is how often events, and SCIM requests, older than their
+// retention are deleted.
 const pruneInterval = time.Hour
 
 // workerStopWait bounds how long a stopping server waits for its webhook
@@ -75,6 +76,9 @@ func serve(ctx context.Context, c config, out io.Writer) error {
 	defer stopWork()
 	var work sync.WaitGroup
 	work.Go(func() { domain.New(s.Client, s.Dialect).RunEventPruner(workCtx, c.eventRetention, pruneInterval) })
+	work.Go(func() { domain.New(s.Client, s.Dialect).RunRequestPruner(workCtx, c.requestRetention, pruneInterval) })
+	// The request log writes its last entries once the requests are done.
+	work.Go(func() { lc.requests.Run(workCtx) })
 	work.Go(func() {
 		webhook.New(domain.New(s.Client, s.Dialect), s.Dialect, webhook.Config{
 			PollInterval: c.webhook.poll, Schedule: schedule, DisableAfter: c.webhook.disableAfter,
@@ -112,6 +116,8 @@ type lifecycle struct {
 	goingAway func()
 	// metrics are the server's figures (routes sets them).
 	metrics *metrics.Metrics
+	// requests is the SCIM request log (routes sets it), which serve runs.
+	requests *domain.RequestLog
 }
 
 func newLifecycle() *lifecycle {

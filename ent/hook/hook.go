@@ -117,6 +117,18 @@ func (f PortalSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalSessionMutation", m)
 }
 
+// The RevokedTokenFunc type is an adapter to allow the use of ordinary
+// function as RevokedToken mutator.
+type RevokedTokenFunc func(context.Context, *ent.RevokedTokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RevokedTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RevokedTokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RevokedTokenMutation", m)
+}
+
 // The RoleFunc type is an adapter to allow the use of ordinary
 // function as Role mutator.
 type RoleFunc func(context.Context, *ent.RoleMutation) (ent.Value, error)
@@ -127,6 +139,18 @@ func (f RoleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RoleMutation", m)
+}
+
+// The ScimRequestFunc type is an adapter to allow the use of ordinary
+// function as ScimRequest mutator.
+type ScimRequestFunc func(context.Context, *ent.ScimRequestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScimRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScimRequestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScimRequestMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

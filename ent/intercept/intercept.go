@@ -18,7 +18,9 @@ import (
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
 	"github.com/acme/directory/ent/predicate"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -324,6 +326,33 @@ func (f TraversePortalSession) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.PortalSessionQuery", q)
 }
 
+// The RevokedTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RevokedTokenFunc func(context.Context, *ent.RevokedTokenQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RevokedTokenFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RevokedTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RevokedTokenQuery", q)
+}
+
+// The TraverseRevokedToken type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRevokedToken func(context.Context, *ent.RevokedTokenQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRevokedToken) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRevokedToken) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevokedTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RevokedTokenQuery", q)
+}
+
 // The RoleFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RoleFunc func(context.Context, *ent.RoleQuery) (ent.Value, error)
 
@@ -349,6 +378,33 @@ func (f TraverseRole) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.RoleQuery", q)
+}
+
+// The ScimRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScimRequestFunc func(context.Context, *ent.ScimRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScimRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScimRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScimRequestQuery", q)
+}
+
+// The TraverseScimRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScimRequest func(context.Context, *ent.ScimRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScimRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScimRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScimRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScimRequestQuery", q)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -480,8 +536,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PortalSessionQuery:
 		return &query[*ent.PortalSessionQuery, predicate.PortalSession, portalsession.OrderOption]{typ: ent.TypePortalSession, tq: q}, nil
+	case *ent.RevokedTokenQuery:
+		return &query[*ent.RevokedTokenQuery, predicate.RevokedToken, revokedtoken.OrderOption]{typ: ent.TypeRevokedToken, tq: q}, nil
 	case *ent.RoleQuery:
 		return &query[*ent.RoleQuery, predicate.Role, role.OrderOption]{typ: ent.TypeRole, tq: q}, nil
+	case *ent.ScimRequestQuery:
+		return &query[*ent.ScimRequestQuery, predicate.ScimRequest, scimrequest.OrderOption]{typ: ent.TypeScimRequest, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.WebhookAttemptQuery:

@@ -360,6 +360,43 @@ var (
 			},
 		},
 	}
+	// RevokedTokensColumns holds the columns for the "revoked_tokens" table.
+	RevokedTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "token_id", Type: field.TypeUUID},
+		{Name: "hash", Type: field.TypeBytes, Unique: true},
+		{Name: "prefix", Type: field.TypeString},
+		{Name: "revoked_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "directory_id", Type: field.TypeUUID},
+	}
+	// RevokedTokensTable holds the schema information for the "revoked_tokens" table.
+	RevokedTokensTable = &schema.Table{
+		Name:       "revoked_tokens",
+		Columns:    RevokedTokensColumns,
+		PrimaryKey: []*schema.Column{RevokedTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "revoked_tokens_organizations_organization",
+				Columns:    []*schema.Column{RevokedTokensColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "revoked_tokens_directories_directory",
+				Columns:    []*schema.Column{RevokedTokensColumns[6]},
+				RefColumns: []*schema.Column{DirectoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "revokedtoken_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{RevokedTokensColumns[4]},
+			},
+		},
+	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -388,6 +425,70 @@ var (
 				Name:    "role_organization_id_key",
 				Unique:  true,
 				Columns: []*schema.Column{RolesColumns[6], RolesColumns[3]},
+			},
+		},
+	}
+	// ScimRequestsColumns holds the columns for the "scim_requests" table.
+	ScimRequestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "method", Type: field.TypeString, Size: 16},
+		{Name: "path", Type: field.TypeString, Size: 1000},
+		{Name: "status", Type: field.TypeInt},
+		{Name: "failed", Type: field.TypeBool},
+		{Name: "scim_type", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "detail", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "refusal", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "duration_us", Type: field.TypeInt64},
+		{Name: "effect", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "changes", Type: field.TypeJSON, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "user_name", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "token_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "request_body", Type: field.TypeString, Nullable: true, Size: 4200},
+		{Name: "response_body", Type: field.TypeString, Nullable: true, Size: 4200},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "directory_id", Type: field.TypeUUID},
+	}
+	// ScimRequestsTable holds the schema information for the "scim_requests" table.
+	ScimRequestsTable = &schema.Table{
+		Name:       "scim_requests",
+		Columns:    ScimRequestsColumns,
+		PrimaryKey: []*schema.Column{ScimRequestsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_requests_organizations_organization",
+				Columns:    []*schema.Column{ScimRequestsColumns[17]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scim_requests_directories_directory",
+				Columns:    []*schema.Column{ScimRequestsColumns[18]},
+				RefColumns: []*schema.Column{DirectoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimrequest_directory_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimRequestsColumns[18], ScimRequestsColumns[0]},
+			},
+			{
+				Name:    "scimrequest_directory_id_failed_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimRequestsColumns[18], ScimRequestsColumns[5], ScimRequestsColumns[0]},
+			},
+			{
+				Name:    "scimrequest_directory_id_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimRequestsColumns[18], ScimRequestsColumns[12], ScimRequestsColumns[0]},
+			},
+			{
+				Name:    "scimrequest_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ScimRequestsColumns[1]},
 			},
 		},
 	}
@@ -643,7 +744,9 @@ var (
 		MembershipsTable,
 		OrganizationsTable,
 		PortalSessionsTable,
+		RevokedTokensTable,
 		RolesTable,
+		ScimRequestsTable,
 		UsersTable,
 		WebhookAttemptsTable,
 		WebhookDeliveriesTable,
@@ -667,7 +770,11 @@ func init() {
 	MembershipsTable.ForeignKeys[2].RefTable = UsersTable
 	OrganizationsTable.ForeignKeys[0].RefTable = RolesTable
 	PortalSessionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	RevokedTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
+	RevokedTokensTable.ForeignKeys[1].RefTable = DirectoriesTable
 	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ScimRequestsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ScimRequestsTable.ForeignKeys[1].RefTable = DirectoriesTable
 	UsersTable.ForeignKeys[0].RefTable = DirectoriesTable
 	UsersTable.ForeignKeys[1].RefTable = OrganizationsTable
 	WebhookAttemptsTable.ForeignKeys[0].RefTable = OrganizationsTable

@@ -33,8 +33,14 @@ type Organization func(*sql.Selector)
 // PortalSession is the predicate function for portalsession builders.
 type PortalSession func(*sql.Selector)
 
+// RevokedToken is the predicate function for revokedtoken builders.
+type RevokedToken func(*sql.Selector)
+
 // Role is the predicate function for role builders.
 type Role func(*sql.Selector)
+
+// ScimRequest is the predicate function for scimrequest builders.
+type ScimRequest func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -327,6 +327,30 @@ func (f PortalSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalSessionMutation", m)
 }
 
+// The RevokedTokenQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RevokedTokenQueryRuleFunc func(context.Context, *ent.RevokedTokenQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RevokedTokenQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevokedTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RevokedTokenQuery", q)
+}
+
+// The RevokedTokenMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RevokedTokenMutationRuleFunc func(context.Context, *ent.RevokedTokenMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RevokedTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RevokedTokenMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RevokedTokenMutation", m)
+}
+
 // The RoleQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RoleQueryRuleFunc func(context.Context, *ent.RoleQuery) error
@@ -349,6 +373,30 @@ func (f RoleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RoleMutation", m)
+}
+
+// The ScimRequestQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScimRequestQueryRuleFunc func(context.Context, *ent.ScimRequestQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScimRequestQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScimRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScimRequestQuery", q)
+}
+
+// The ScimRequestMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScimRequestMutationRuleFunc func(context.Context, *ent.ScimRequestMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScimRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScimRequestMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScimRequestMutation", m)
 }
 
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -500,7 +548,11 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PortalSessionQuery:
 		return q.Filter(), nil
+	case *ent.RevokedTokenQuery:
+		return q.Filter(), nil
 	case *ent.RoleQuery:
+		return q.Filter(), nil
+	case *ent.ScimRequestQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
@@ -535,7 +587,11 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PortalSessionMutation:
 		return m.Filter(), nil
+	case *ent.RevokedTokenMutation:
+		return m.Filter(), nil
 	case *ent.RoleMutation:
+		return m.Filter(), nil
+	case *ent.ScimRequestMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

@@ -15,8 +15,10 @@ import (
 	"github.com/acme/directory/ent/membership"
 	"github.com/acme/directory/ent/organization"
 	"github.com/acme/directory/ent/portalsession"
+	"github.com/acme/directory/ent/revokedtoken"
 	"github.com/acme/directory/ent/role"
 	"github.com/acme/directory/ent/schema"
+	"github.com/acme/directory/ent/scimrequest"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/ent/webhookattempt"
 	"github.com/acme/directory/ent/webhookdelivery"
@@ -394,6 +396,31 @@ func init() {
 	portalsessionDescID := portalsessionMixinFields1[0].Descriptor()
 	// portalsession.DefaultID holds the default value on creation for the id field.
 	portalsession.DefaultID = portalsessionDescID.Default.(func() uuid.UUID)
+	revokedtokenMixin := schema.RevokedToken{}.Mixin()
+	revokedtoken.Policy = privacy.NewPolicies(revokedtokenMixin[2], schema.RevokedToken{})
+	revokedtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := revokedtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	revokedtokenMixinHooks0 := revokedtokenMixin[0].Hooks()
+
+	revokedtoken.Hooks[1] = revokedtokenMixinHooks0[0]
+	revokedtokenMixinFields1 := revokedtokenMixin[1].Fields()
+	_ = revokedtokenMixinFields1
+	revokedtokenFields := schema.RevokedToken{}.Fields()
+	_ = revokedtokenFields
+	// revokedtokenDescRevokedAt is the schema descriptor for revoked_at field.
+	revokedtokenDescRevokedAt := revokedtokenFields[4].Descriptor()
+	// revokedtoken.DefaultRevokedAt holds the default value on creation for the revoked_at field.
+	revokedtoken.DefaultRevokedAt = revokedtokenDescRevokedAt.Default.(func() time.Time)
+	// revokedtokenDescID is the schema descriptor for id field.
+	revokedtokenDescID := revokedtokenMixinFields1[0].Descriptor()
+	// revokedtoken.DefaultID holds the default value on creation for the id field.
+	revokedtoken.DefaultID = revokedtokenDescID.Default.(func() uuid.UUID)
 	roleMixin := schema.Role{}.Mixin()
 	role.Policy = privacy.NewPolicies(roleMixin[3], schema.Role{})
 	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -468,6 +495,93 @@ func init() {
 	roleDescID := roleMixinFields1[0].Descriptor()
 	// role.DefaultID holds the default value on creation for the id field.
 	role.DefaultID = roleDescID.Default.(func() uuid.UUID)
+	scimrequestMixin := schema.ScimRequest{}.Mixin()
+	scimrequest.Policy = privacy.NewPolicies(scimrequestMixin[1], schema.ScimRequest{})
+	scimrequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scimrequest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scimrequestMixinHooks0 := scimrequestMixin[0].Hooks()
+
+	scimrequest.Hooks[1] = scimrequestMixinHooks0[0]
+	scimrequestFields := schema.ScimRequest{}.Fields()
+	_ = scimrequestFields
+	// scimrequestDescCreatedAt is the schema descriptor for created_at field.
+	scimrequestDescCreatedAt := scimrequestFields[2].Descriptor()
+	// scimrequest.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimrequest.DefaultCreatedAt = scimrequestDescCreatedAt.Default.(func() time.Time)
+	// scimrequestDescMethod is the schema descriptor for method field.
+	scimrequestDescMethod := scimrequestFields[3].Descriptor()
+	// scimrequest.MethodValidator is a validator for the "method" field. It is called by the builders before save.
+	scimrequest.MethodValidator = func() func(string) error {
+		validators := scimrequestDescMethod.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(method string) error {
+			for _, fn := range fns {
+				if err := fn(method); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// scimrequestDescPath is the schema descriptor for path field.
+	scimrequestDescPath := scimrequestFields[4].Descriptor()
+	// scimrequest.PathValidator is a validator for the "path" field. It is called by the builders before save.
+	scimrequest.PathValidator = func() func(string) error {
+		validators := scimrequestDescPath.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_path string) error {
+			for _, fn := range fns {
+				if err := fn(_path); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// scimrequestDescScimType is the schema descriptor for scim_type field.
+	scimrequestDescScimType := scimrequestFields[7].Descriptor()
+	// scimrequest.ScimTypeValidator is a validator for the "scim_type" field. It is called by the builders before save.
+	scimrequest.ScimTypeValidator = scimrequestDescScimType.Validators[0].(func(string) error)
+	// scimrequestDescDetail is the schema descriptor for detail field.
+	scimrequestDescDetail := scimrequestFields[8].Descriptor()
+	// scimrequest.DetailValidator is a validator for the "detail" field. It is called by the builders before save.
+	scimrequest.DetailValidator = scimrequestDescDetail.Validators[0].(func(string) error)
+	// scimrequestDescRefusal is the schema descriptor for refusal field.
+	scimrequestDescRefusal := scimrequestFields[9].Descriptor()
+	// scimrequest.RefusalValidator is a validator for the "refusal" field. It is called by the builders before save.
+	scimrequest.RefusalValidator = scimrequestDescRefusal.Validators[0].(func(string) error)
+	// scimrequestDescDurationUs is the schema descriptor for duration_us field.
+	scimrequestDescDurationUs := scimrequestFields[10].Descriptor()
+	// scimrequest.DurationUsValidator is a validator for the "duration_us" field. It is called by the builders before save.
+	scimrequest.DurationUsValidator = scimrequestDescDurationUs.Validators[0].(func(int64) error)
+	// scimrequestDescEffect is the schema descriptor for effect field.
+	scimrequestDescEffect := scimrequestFields[11].Descriptor()
+	// scimrequest.EffectValidator is a validator for the "effect" field. It is called by the builders before save.
+	scimrequest.EffectValidator = scimrequestDescEffect.Validators[0].(func(string) error)
+	// scimrequestDescUserName is the schema descriptor for user_name field.
+	scimrequestDescUserName := scimrequestFields[14].Descriptor()
+	// scimrequest.UserNameValidator is a validator for the "user_name" field. It is called by the builders before save.
+	scimrequest.UserNameValidator = scimrequestDescUserName.Validators[0].(func(string) error)
+	// scimrequestDescRequestBody is the schema descriptor for request_body field.
+	scimrequestDescRequestBody := scimrequestFields[16].Descriptor()
+	// scimrequest.RequestBodyValidator is a validator for the "request_body" field. It is called by the builders before save.
+	scimrequest.RequestBodyValidator = scimrequestDescRequestBody.Validators[0].(func(string) error)
+	// scimrequestDescResponseBody is the schema descriptor for response_body field.
+	scimrequestDescResponseBody := scimrequestFields[17].Descriptor()
+	// scimrequest.ResponseBodyValidator is a validator for the "response_body" field. It is called by the builders before save.
+	scimrequest.ResponseBodyValidator = scimrequestDescResponseBody.Validators[0].(func(string) error)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(userMixin[4], schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Organization() OrganizationResolver
 	Query() QueryResolver
 	Role() RoleResolver
+	ScimRequest() ScimRequestResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	WebhookDelivery() WebhookDeliveryResolver
@@ -106,8 +107,10 @@ type ComplexityRoot struct {
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
 		Provider       func(childComplexity int) int
+		Requests       func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], failuresOnly *bool, userID *uuid.UUID, userName *string) int
 		ScimEndpoint   func(childComplexity int) int
 		Status         func(childComplexity int) int
+		SyncStatus     func(childComplexity int) int
 		Tokens         func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 		UserCount      func(childComplexity int) int
@@ -249,6 +252,15 @@ type ComplexityRoot struct {
 		OrganizationID func(childComplexity int) int
 		Provider       func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+	}
+
+	DirectorySyncStatus struct {
+		LastError     func(childComplexity int) int
+		LastFailure   func(childComplexity int) int
+		LastFailureAt func(childComplexity int) int
+		LastSuccessAt func(childComplexity int) int
+		State         func(childComplexity int) int
+		Summary       func(childComplexity int) int
 	}
 
 	DirectoryToken struct {
@@ -845,6 +857,39 @@ type ComplexityRoot struct {
 		Token       func(childComplexity int) int
 	}
 
+	ScimRequest struct {
+		CreatedAt    func(childComplexity int) int
+		Detail       func(childComplexity int) int
+		DurationMs   func(childComplexity int) int
+		Effect       func(childComplexity int) int
+		EventCounts  func(childComplexity int) int
+		Failed       func(childComplexity int) int
+		Method       func(childComplexity int) int
+		Path         func(childComplexity int) int
+		Refusal      func(childComplexity int) int
+		RequestBody  func(childComplexity int) int
+		ResponseBody func(childComplexity int) int
+		ScimType     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		UserID       func(childComplexity int) int
+		UserName     func(childComplexity int) int
+	}
+
+	ScimRequestConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ScimRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ScimRequestEventCount struct {
+		Count func(childComplexity int) int
+		Type  func(childComplexity int) int
+	}
+
 	Subscription struct {
 		Events func(childComplexity int, organizationID *uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) int
 	}
@@ -1426,6 +1471,8 @@ type DirectoryResolver interface {
 	ScimEndpoint(ctx context.Context, obj *ent.Directory) (string, error)
 	UserCount(ctx context.Context, obj *ent.Directory) (int, error)
 	GroupCount(ctx context.Context, obj *ent.Directory) (int, error)
+	Requests(ctx context.Context, obj *ent.Directory, first *int, after *entgql.Cursor[uuid.UUID], failuresOnly *bool, userID *uuid.UUID, userName *string) (*model.ScimRequestConnection, error)
+	SyncStatus(ctx context.Context, obj *ent.Directory) (*model.DirectorySyncStatus, error)
 }
 type MutationResolver interface {
 	APIKeyCreate(ctx context.Context, input model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error)
@@ -1500,6 +1547,12 @@ type QueryResolver interface {
 }
 type RoleResolver interface {
 	Users(ctx context.Context, obj *ent.Role, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+}
+type ScimRequestResolver interface {
+	Refusal(ctx context.Context, obj *ent.ScimRequest) (*model.ScimRefusal, error)
+	DurationMs(ctx context.Context, obj *ent.ScimRequest) (float64, error)
+
+	EventCounts(ctx context.Context, obj *ent.ScimRequest) ([]*model.ScimRequestEventCount, error)
 }
 type SubscriptionResolver interface {
 	Events(ctx context.Context, organizationID *uuid.UUID, types []string, after *entgql.Cursor[uuid.UUID], kinds []model.EventType) (<-chan model.Event, error)
@@ -1769,6 +1822,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Directory.Provider(childComplexity), true
+	case "Directory.requests":
+		if e.ComplexityRoot.Directory.Requests == nil {
+			break
+		}
+
+		args, err := ec.field_Directory_requests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Directory.Requests(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID]), args["failuresOnly"].(*bool), args["userID"].(*uuid.UUID), args["userName"].(*string)), true
 	case "Directory.scimEndpoint":
 		if e.ComplexityRoot.Directory.ScimEndpoint == nil {
 			break
@@ -1781,6 +1845,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Directory.Status(childComplexity), true
+	case "Directory.syncStatus":
+		if e.ComplexityRoot.Directory.SyncStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Directory.SyncStatus(childComplexity), true
 	case "Directory.tokens":
 		if e.ComplexityRoot.Directory.Tokens == nil {
 			break
@@ -2394,6 +2464,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DirectoryEnabledEventPayload.UpdatedAt(childComplexity), true
+
+	case "DirectorySyncStatus.lastError":
+		if e.ComplexityRoot.DirectorySyncStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.LastError(childComplexity), true
+	case "DirectorySyncStatus.lastFailure":
+		if e.ComplexityRoot.DirectorySyncStatus.LastFailure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.LastFailure(childComplexity), true
+	case "DirectorySyncStatus.lastFailureAt":
+		if e.ComplexityRoot.DirectorySyncStatus.LastFailureAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.LastFailureAt(childComplexity), true
+	case "DirectorySyncStatus.lastSuccessAt":
+		if e.ComplexityRoot.DirectorySyncStatus.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.LastSuccessAt(childComplexity), true
+	case "DirectorySyncStatus.state":
+		if e.ComplexityRoot.DirectorySyncStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.State(childComplexity), true
+	case "DirectorySyncStatus.summary":
+		if e.ComplexityRoot.DirectorySyncStatus.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncStatus.Summary(childComplexity), true
 
 	case "DirectoryToken.createdAt":
 		if e.ComplexityRoot.DirectoryToken.CreatedAt == nil {
@@ -5286,6 +5393,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RotateDirectoryTokenPayload.Token(childComplexity), true
+
+	case "ScimRequest.createdAt":
+		if e.ComplexityRoot.ScimRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.CreatedAt(childComplexity), true
+	case "ScimRequest.detail":
+		if e.ComplexityRoot.ScimRequest.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Detail(childComplexity), true
+	case "ScimRequest.durationMs":
+		if e.ComplexityRoot.ScimRequest.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.DurationMs(childComplexity), true
+	case "ScimRequest.effect":
+		if e.ComplexityRoot.ScimRequest.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Effect(childComplexity), true
+	case "ScimRequest.eventCounts":
+		if e.ComplexityRoot.ScimRequest.EventCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.EventCounts(childComplexity), true
+	case "ScimRequest.failed":
+		if e.ComplexityRoot.ScimRequest.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Failed(childComplexity), true
+	case "ScimRequest.method":
+		if e.ComplexityRoot.ScimRequest.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Method(childComplexity), true
+	case "ScimRequest.path":
+		if e.ComplexityRoot.ScimRequest.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Path(childComplexity), true
+	case "ScimRequest.refusal":
+		if e.ComplexityRoot.ScimRequest.Refusal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Refusal(childComplexity), true
+	case "ScimRequest.requestBody":
+		if e.ComplexityRoot.ScimRequest.RequestBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.RequestBody(childComplexity), true
+	case "ScimRequest.responseBody":
+		if e.ComplexityRoot.ScimRequest.ResponseBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.ResponseBody(childComplexity), true
+	case "ScimRequest.scimType":
+		if e.ComplexityRoot.ScimRequest.ScimType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.ScimType(childComplexity), true
+	case "ScimRequest.status":
+		if e.ComplexityRoot.ScimRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.Status(childComplexity), true
+	case "ScimRequest.userID":
+		if e.ComplexityRoot.ScimRequest.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.UserID(childComplexity), true
+	case "ScimRequest.userName":
+		if e.ComplexityRoot.ScimRequest.UserName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequest.UserName(childComplexity), true
+
+	case "ScimRequestConnection.edges":
+		if e.ComplexityRoot.ScimRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestConnection.Edges(childComplexity), true
+	case "ScimRequestConnection.pageInfo":
+		if e.ComplexityRoot.ScimRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestConnection.PageInfo(childComplexity), true
+
+	case "ScimRequestEdge.cursor":
+		if e.ComplexityRoot.ScimRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestEdge.Cursor(childComplexity), true
+	case "ScimRequestEdge.node":
+		if e.ComplexityRoot.ScimRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestEdge.Node(childComplexity), true
+
+	case "ScimRequestEventCount.count":
+		if e.ComplexityRoot.ScimRequestEventCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestEventCount.Count(childComplexity), true
+	case "ScimRequestEventCount.type":
+		if e.ComplexityRoot.ScimRequestEventCount.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimRequestEventCount.Type(childComplexity), true
 
 	case "Subscription.events":
 		if e.ComplexityRoot.Subscription.Events == nil {
@@ -14669,6 +14906,133 @@ extend type Mutation {
   ): PortalLinkPayload
 }
 `, BuiltIn: false},
+	{Name: "../requestlog.graphql", Input: `"""
+One SCIM request an identity provider made to a directory's endpoint, and
+what came of it: an entry of the directory's request log. Bodies are kept
+for failures only, their start, with passwords, tokens and secrets
+redacted; headers are never kept.
+"""
+type ScimRequest {
+  "When the request arrived."
+  createdAt: Time!
+  "The HTTP method: GET, POST, PUT, PATCH or DELETE."
+  method: String!
+  "The path below the directory's SCIM endpoint (/Users/{id}), with its query; the value of any parameter that is not a SCIM one is redacted."
+  path: String!
+  "The HTTP status of the response."
+  status: Int!
+  "Whether the request failed: status 400 or more."
+  failed: Boolean!
+  "The scimType of an error response (uniqueness, invalidFilter, ...); null when it had none."
+  scimType: String
+  "What the provider was told when the request failed."
+  detail: String
+  "Why a token of this directory was refused; null when it was not."
+  refusal: ScimRefusal
+  "How long the server took, in milliseconds."
+  durationMs: Float!
+  "What the request changed, in words (\"user created\", \"3 members added\"); null when it changed nothing."
+  effect: String
+  "How many events of each type the request recorded; empty when it changed nothing."
+  eventCounts: [ScimRequestEventCount!]!
+  "The user the request was about (the id in its path, or the user it created), when known."
+  userID: ID
+  "That user's userName, when the request or its effect named it."
+  userName: String
+  "The start of the request body, failures only, with passwords, tokens and secrets redacted."
+  requestBody: String
+  "The start of the response body, failures only, redacted alike."
+  responseBody: String
+}
+
+"How many events of one type a SCIM request recorded."
+type ScimRequestEventCount {
+  "The event type: user.created, group.user_added, ..."
+  type: String!
+  "How many."
+  count: Int!
+}
+
+"Why a token of the directory was refused."
+enum ScimRefusal {
+  "The directory is disabled: it refuses every request (403)."
+  DIRECTORY_DISABLED
+  "The token has expired (401)."
+  TOKEN_EXPIRED
+  "The token was revoked (401)."
+  TOKEN_REVOKED
+}
+
+"A SCIM request and its cursor."
+type ScimRequestEdge {
+  "Pass it as requests(after:) to read the older requests."
+  cursor: Cursor!
+  "The request."
+  node: ScimRequest!
+}
+
+"A page of a directory's request log, newest first."
+type ScimRequestConnection {
+  "The requests of the page, newest first."
+  edges: [ScimRequestEdge!]!
+  "Where the page ends: endCursor and hasNextPage lead to older requests."
+  pageInfo: PageInfo!
+}
+
+"Whether a directory's identity provider can push, in one word."
+enum DirectorySyncState {
+  "The latest request succeeded."
+  OK
+  "The directory is disabled: every request is refused with 403."
+  DISABLED
+  "Every token of the directory has expired: rotate one and give it to the provider."
+  TOKEN_EXPIRED
+  "The directory has no token: rotate one and give it to the provider."
+  NO_TOKEN
+  "The latest request failed: see lastError."
+  FAILING
+  "No request has come in yet."
+  NEVER_SYNCED
+}
+
+"Why a directory's pushes fail, or when they last worked."
+type DirectorySyncStatus {
+  "The state, decided in the order DISABLED, NO_TOKEN, TOKEN_EXPIRED, FAILING, NEVER_SYNCED, OK."
+  state: DirectorySyncState!
+  "The state in one sentence, for a person."
+  summary: String!
+  "When the latest successful request arrived; null when none is known."
+  lastSuccessAt: Time
+  "When the latest failed request arrived; null when none is kept."
+  lastFailureAt: Time
+  "The latest failure as the provider saw it: \"401 token_expired: this bearer token has expired ...\"; null when none is kept."
+  lastError: String
+  "The latest failed request, from the request log."
+  lastFailure: ScimRequest
+}
+
+extend type Directory {
+  """
+  The directory's SCIM request log, newest first: every request its
+  provider made in the kept time (the request log retention, default 7
+  days). Readable with any key of the directory's organization.
+  """
+  requests(
+    "At most this many requests (default and maximum: the page size)."
+    first: Int
+    "The endCursor of a newer page: read the requests older than it."
+    after: Cursor
+    "Only the requests that failed (status 400 or more)."
+    failuresOnly: Boolean
+    "Only the requests about this user."
+    userID: ID
+    "Only the requests naming this userName (ignoring case)."
+    userName: String
+  ): ScimRequestConnection!
+  "Why the provider's pushes fail, or when the last one worked."
+  syncStatus: DirectorySyncStatus!
+}
+`, BuiltIn: false},
 	{Name: "../role.graphql", Input: `"A new role (deprecated createRole)."
 input CreateRoleInput {
   "The organization the role belongs to. The key's own organization when omitted; a platform key must give it."
@@ -15568,6 +15932,10 @@ func (ec *executionContext) childFields_Directory(ctx context.Context, field gra
 		return ec.fieldContext_Directory_userCount(ctx, field)
 	case "groupCount":
 		return ec.fieldContext_Directory_groupCount(ctx, field)
+	case "requests":
+		return ec.fieldContext_Directory_requests(ctx, field)
+	case "syncStatus":
+		return ec.fieldContext_Directory_syncStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Directory", field.Name)
 }
@@ -15724,6 +16092,24 @@ func (ec *executionContext) childFields_DirectoryEnabledEventPayload(ctx context
 		return ec.fieldContext_DirectoryEnabledEventPayload_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryEnabledEventPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectorySyncStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_DirectorySyncStatus_state(ctx, field)
+	case "summary":
+		return ec.fieldContext_DirectorySyncStatus_summary(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_DirectorySyncStatus_lastSuccessAt(ctx, field)
+	case "lastFailureAt":
+		return ec.fieldContext_DirectorySyncStatus_lastFailureAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_DirectorySyncStatus_lastError(ctx, field)
+	case "lastFailure":
+		return ec.fieldContext_DirectorySyncStatus_lastFailure(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectorySyncStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_DirectoryToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16436,6 +16822,72 @@ func (ec *executionContext) childFields_RotateDirectoryTokenPayload(ctx context.
 		return ec.fieldContext_RotateDirectoryTokenPayload_bearerToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RotateDirectoryTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ScimRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "createdAt":
+		return ec.fieldContext_ScimRequest_createdAt(ctx, field)
+	case "method":
+		return ec.fieldContext_ScimRequest_method(ctx, field)
+	case "path":
+		return ec.fieldContext_ScimRequest_path(ctx, field)
+	case "status":
+		return ec.fieldContext_ScimRequest_status(ctx, field)
+	case "failed":
+		return ec.fieldContext_ScimRequest_failed(ctx, field)
+	case "scimType":
+		return ec.fieldContext_ScimRequest_scimType(ctx, field)
+	case "detail":
+		return ec.fieldContext_ScimRequest_detail(ctx, field)
+	case "refusal":
+		return ec.fieldContext_ScimRequest_refusal(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_ScimRequest_durationMs(ctx, field)
+	case "effect":
+		return ec.fieldContext_ScimRequest_effect(ctx, field)
+	case "eventCounts":
+		return ec.fieldContext_ScimRequest_eventCounts(ctx, field)
+	case "userID":
+		return ec.fieldContext_ScimRequest_userID(ctx, field)
+	case "userName":
+		return ec.fieldContext_ScimRequest_userName(ctx, field)
+	case "requestBody":
+		return ec.fieldContext_ScimRequest_requestBody(ctx, field)
+	case "responseBody":
+		return ec.fieldContext_ScimRequest_responseBody(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScimRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_ScimRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ScimRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ScimRequestConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScimRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ScimRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ScimRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ScimRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScimRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ScimRequestEventCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_ScimRequestEventCount_type(ctx, field)
+	case "count":
+		return ec.fieldContext_ScimRequestEventCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScimRequestEventCount", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17521,6 +17973,52 @@ func (ec *executionContext) field_Directory_groups_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Directory_requests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "failuresOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["failuresOnly"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "userID",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userID"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "userName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userName"] = arg4
 	return args, nil
 }
 
@@ -20391,6 +20889,82 @@ func (ec *executionContext) fieldContext_Directory_groupCount(_ context.Context,
 	return graphql.NewScalarFieldContext("Directory", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Directory_requests(ctx context.Context, field graphql.CollectedField, obj *ent.Directory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Directory_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Directory().Requests(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["failuresOnly"].(*bool), fc.Args["userID"].(*uuid.UUID), fc.Args["userName"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScimRequestConnection) graphql.Marshaler {
+			return ec.marshalNScimRequestConnection2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Directory_requests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Directory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Directory_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Directory_syncStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Directory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Directory_syncStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Directory().SyncStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectorySyncStatus) graphql.Marshaler {
+			return ec.marshalNDirectorySyncStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectorySyncStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Directory_syncStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Directory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectorySyncStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DirectoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DirectoryConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22700,6 +23274,153 @@ func (ec *executionContext) _DirectoryEnabledEventPayload_updatedAt(ctx context.
 }
 func (ec *executionContext) fieldContext_DirectoryEnabledEventPayload_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DirectoryEnabledEventPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DirectorySyncState) graphql.Marshaler {
+			return ec.marshalNDirectorySyncState2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectorySyncState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncStatus", field, false, false, "DirectorySyncState")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_summary(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_lastSuccessAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSuccessAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_lastFailureAt(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_lastFailureAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastFailureAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_lastFailureAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectorySyncStatus_lastFailure(ctx context.Context, field graphql.CollectedField, obj *model.DirectorySyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncStatus_lastFailure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastFailure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScimRequest) graphql.Marshaler {
+			return ec.marshalOScimRequest2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐScimRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncStatus_lastFailure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectorySyncStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimRequest(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DirectoryToken_id(ctx context.Context, field graphql.CollectedField, obj *ent.DirectoryToken) (ret graphql.Marshaler) {
@@ -34347,6 +35068,525 @@ func (ec *executionContext) _RotateDirectoryTokenPayload_bearerToken(ctx context
 }
 func (ec *executionContext) fieldContext_RotateDirectoryTokenPayload_bearerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RotateDirectoryTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScimRequest_method(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_path(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_status(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScimRequest_failed(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScimRequest_scimType(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_scimType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_scimType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_detail(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_refusal(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_refusal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScimRequest().Refusal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScimRefusal) graphql.Marshaler {
+			return ec.marshalOScimRefusal2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRefusal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_refusal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, true, true, "ScimRefusal")
+}
+
+func (ec *executionContext) _ScimRequest_durationMs(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScimRequest().DurationMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, true, true, "Float")
+}
+
+func (ec *executionContext) _ScimRequest_effect(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_eventCounts(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_eventCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScimRequest().EventCounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScimRequestEventCount) graphql.Marshaler {
+			return ec.marshalNScimRequestEventCount2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_eventCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimRequestEventCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimRequest_userID(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScimRequest_userName(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_userName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_userName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_requestBody(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_requestBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestBody, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_requestBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequest_responseBody(ctx context.Context, field graphql.CollectedField, obj *ent.ScimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequest_responseBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseBody, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequest_responseBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScimRequestEdge) graphql.Marshaler {
+			return ec.marshalNScimRequestEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequestEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ScimRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScimRequest) graphql.Marshaler {
+			return ec.marshalNScimRequest2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐScimRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimRequestEventCount_type(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestEventCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestEventCount_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestEventCount_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequestEventCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimRequestEventCount_count(ctx context.Context, field graphql.CollectedField, obj *model.ScimRequestEventCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimRequestEventCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimRequestEventCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimRequestEventCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_events(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -54975,6 +56215,18 @@ func (ec *executionContext) _Directory(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Directory_groupCount(ctx, field, obj)
 				})
+		case "requests":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Directory_requests(ctx, field, obj)
+				})
+		case "syncStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Directory_syncStatus(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -55840,6 +57092,64 @@ func (ec *executionContext) _DirectoryEnabledEventPayload(ctx context.Context, s
 		case "updatedAt":
 			out.Values[i] = ec._DirectoryEnabledEventPayload_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directorySyncStatusImplementors = []string{"DirectorySyncStatus"}
+
+func (ec *executionContext) _DirectorySyncStatus(ctx context.Context, sel ast.SelectionSet, obj *model.DirectorySyncStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directorySyncStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectorySyncStatus")
+		case "state":
+			out.Values[i] = ec._DirectorySyncStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._DirectorySyncStatus_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSuccessAt":
+			out.Values[i] = ec._DirectorySyncStatus_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastFailureAt":
+			out.Values[i] = ec._DirectorySyncStatus_lastFailureAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._DirectorySyncStatus_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastFailure":
+			out.Values[i] = ec._DirectorySyncStatus_lastFailure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -59752,6 +61062,226 @@ func (ec *executionContext) _RotateDirectoryTokenPayload(ctx context.Context, se
 	return out
 }
 
+var scimRequestImplementors = []string{"ScimRequest"}
+
+func (ec *executionContext) _ScimRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.ScimRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScimRequest")
+		case "createdAt":
+			out.Values[i] = ec._ScimRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "method":
+			out.Values[i] = ec._ScimRequest_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._ScimRequest_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ScimRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failed":
+			out.Values[i] = ec._ScimRequest_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scimType":
+			out.Values[i] = ec._ScimRequest_scimType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			out.Values[i] = ec._ScimRequest_detail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refusal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScimRequest_refusal(ctx, field, obj)
+				})
+		case "durationMs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScimRequest_durationMs(ctx, field, obj)
+				})
+		case "effect":
+			out.Values[i] = ec._ScimRequest_effect(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "eventCounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScimRequest_eventCounts(ctx, field, obj)
+				})
+		case "userID":
+			out.Values[i] = ec._ScimRequest_userID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userName":
+			out.Values[i] = ec._ScimRequest_userName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestBody":
+			out.Values[i] = ec._ScimRequest_requestBody(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "responseBody":
+			out.Values[i] = ec._ScimRequest_responseBody(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scimRequestConnectionImplementors = []string{"ScimRequestConnection"}
+
+func (ec *executionContext) _ScimRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ScimRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScimRequestConnection")
+		case "edges":
+			out.Values[i] = ec._ScimRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ScimRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scimRequestEdgeImplementors = []string{"ScimRequestEdge"}
+
+func (ec *executionContext) _ScimRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ScimRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScimRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._ScimRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ScimRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scimRequestEventCountImplementors = []string{"ScimRequestEventCount"}
+
+func (ec *executionContext) _ScimRequestEventCount(ctx context.Context, sel ast.SelectionSet, obj *model.ScimRequestEventCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestEventCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScimRequestEventCount")
+		case "type":
+			out.Values[i] = ec._ScimRequestEventCount_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ScimRequestEventCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -63607,6 +65137,24 @@ func (ec *executionContext) marshalNDirectoryStatus2githubᚗcomᚋacmeᚋdirect
 	return v
 }
 
+func (ec *executionContext) unmarshalNDirectorySyncState2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectorySyncState(ctx context.Context, v any) (model.DirectorySyncState, error) {
+	var res model.DirectorySyncState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDirectorySyncState2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectorySyncState(ctx context.Context, sel ast.SelectionSet, v model.DirectorySyncState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDirectorySyncStatus2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐDirectorySyncStatus(ctx context.Context, sel ast.SelectionSet, v *model.DirectorySyncStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DirectorySyncStatus!")
+		return graphql.Null
+	}
+	return ec._DirectorySyncStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDirectoryToken2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryToken(ctx context.Context, sel ast.SelectionSet, v *ent.DirectoryToken) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DirectoryToken!")
@@ -63714,6 +65262,20 @@ func (ec *executionContext) marshalNEventType2githubᚗcomᚋacmeᚋdirectoryᚋ
 
 func (ec *executionContext) marshalNEventUserSummary2githubᚗcomᚋacmeᚋdirectoryᚋeventsᚐUserSummary(ctx context.Context, sel ast.SelectionSet, v events.UserSummary) graphql.Marshaler {
 	return ec._EventUserSummary(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNGroup2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroup(ctx context.Context, sel ast.SelectionSet, v *ent.Group) graphql.Marshaler {
@@ -64002,6 +65564,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -64098,6 +65668,70 @@ func (ec *executionContext) marshalNRotateDirectoryTokenPayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._RotateDirectoryTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScimRequest2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐScimRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ScimRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScimRequest!")
+		return graphql.Null
+	}
+	return ec._ScimRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScimRequestConnection2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestConnection(ctx context.Context, sel ast.SelectionSet, v *model.ScimRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScimRequestConnection!")
+		return graphql.Null
+	}
+	return ec._ScimRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScimRequestEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScimRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScimRequestEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScimRequestEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdge(ctx context.Context, sel ast.SelectionSet, v *model.ScimRequestEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScimRequestEdge!")
+		return graphql.Null
+	}
+	return ec._ScimRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScimRequestEventCount2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScimRequestEventCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScimRequestEventCount2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScimRequestEventCount2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCount(ctx context.Context, sel ast.SelectionSet, v *model.ScimRequestEventCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScimRequestEventCount!")
+		return graphql.Null
+	}
+	return ec._ScimRequestEventCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -65326,6 +66960,29 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋacmeᚋdi
 	}
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScimRefusal2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRefusal(ctx context.Context, v any) (*model.ScimRefusal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ScimRefusal)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScimRefusal2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRefusal(ctx context.Context, sel ast.SelectionSet, v *model.ScimRefusal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOScimRequest2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐScimRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ScimRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScimRequest(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/ent"
@@ -177,6 +178,22 @@ type DirectoryEnablePayload struct {
 	Directory *ent.Directory `json:"directory,omitempty"`
 	// Why nothing changed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Why a directory's pushes fail, or when they last worked.
+type DirectorySyncStatus struct {
+	// The state, decided in the order DISABLED, NO_TOKEN, TOKEN_EXPIRED, FAILING, NEVER_SYNCED, OK.
+	State DirectorySyncState `json:"state"`
+	// The state in one sentence, for a person.
+	Summary string `json:"summary"`
+	// When the latest successful request arrived; null when none is known.
+	LastSuccessAt *time.Time `json:"lastSuccessAt,omitempty"`
+	// When the latest failed request arrived; null when none is kept.
+	LastFailureAt *time.Time `json:"lastFailureAt,omitempty"`
+	// The latest failure as the provider saw it: "401 token_expired: this bearer token has expired ..."; null when none is kept.
+	LastError *string `json:"lastError,omitempty"`
+	// The latest failed request, from the request log.
+	LastFailure *ent.ScimRequest `json:"lastFailure,omitempty"`
 }
 
 // The directory token to revoke.
@@ -402,6 +419,30 @@ type RotateDirectoryTokenPayload struct {
 	Token *ent.DirectoryToken `json:"token"`
 	// The new SCIM bearer token. It is shown only this once.
 	BearerToken string `json:"bearerToken"`
+}
+
+// A page of a directory's request log, newest first.
+type ScimRequestConnection struct {
+	// The requests of the page, newest first.
+	Edges []*ScimRequestEdge `json:"edges"`
+	// Where the page ends: endCursor and hasNextPage lead to older requests.
+	PageInfo *entgql.PageInfo[uuid.UUID] `json:"pageInfo"`
+}
+
+// A SCIM request and its cursor.
+type ScimRequestEdge struct {
+	// Pass it as requests(after:) to read the older requests.
+	Cursor entgql.Cursor[uuid.UUID] `json:"cursor"`
+	// The request.
+	Node *ent.ScimRequest `json:"node"`
+}
+
+// How many events of one type a SCIM request recorded.
+type ScimRequestEventCount struct {
+	// The event type: user.created, group.user_added, ...
+	Type string `json:"type"`
+	// How many.
+	Count int `json:"count"`
 }
 
 // Live updates, over WebSocket.
@@ -639,6 +680,137 @@ func (e *DirectoryStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e DirectoryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a directory's identity provider can push, in one word.
+type DirectorySyncState string
+
+const (
+	// The latest request succeeded.
+	DirectorySyncStateOk DirectorySyncState = "OK"
+	// The directory is disabled: every request is refused with 403.
+	DirectorySyncStateDisabled DirectorySyncState = "DISABLED"
+	// Every token of the directory has expired: rotate one and give it to the provider.
+	DirectorySyncStateTokenExpired DirectorySyncState = "TOKEN_EXPIRED"
+	// The directory has no token: rotate one and give it to the provider.
+	DirectorySyncStateNoToken DirectorySyncState = "NO_TOKEN"
+	// The latest request failed: see lastError.
+	DirectorySyncStateFailing DirectorySyncState = "FAILING"
+	// No request has come in yet.
+	DirectorySyncStateNeverSynced DirectorySyncState = "NEVER_SYNCED"
+)
+
+var AllDirectorySyncState = []DirectorySyncState{
+	DirectorySyncStateOk,
+	DirectorySyncStateDisabled,
+	DirectorySyncStateTokenExpired,
+	DirectorySyncStateNoToken,
+	DirectorySyncStateFailing,
+	DirectorySyncStateNeverSynced,
+}
+
+func (e DirectorySyncState) IsValid() bool {
+	switch e {
+	case DirectorySyncStateOk, DirectorySyncStateDisabled, DirectorySyncStateTokenExpired, DirectorySyncStateNoToken, DirectorySyncStateFailing, DirectorySyncStateNeverSynced:
+		return true
+	}
+	return false
+}
+
+func (e DirectorySyncState) String() string {
+	return string(e)
+}
+
+func (e *DirectorySyncState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DirectorySyncState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DirectorySyncState", str)
+	}
+	return nil
+}
+
+func (e DirectorySyncState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DirectorySyncState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DirectorySyncState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a token of the directory was refused.
+type ScimRefusal string
+
+const (
+	// The directory is disabled: it refuses every request (403).
+	ScimRefusalDirectoryDisabled ScimRefusal = "DIRECTORY_DISABLED"
+	// The token has expired (401).
+	ScimRefusalTokenExpired ScimRefusal = "TOKEN_EXPIRED"
+	// The token was revoked (401).
+	ScimRefusalTokenRevoked ScimRefusal = "TOKEN_REVOKED"
+)
+
+var AllScimRefusal = []ScimRefusal{
+	ScimRefusalDirectoryDisabled,
+	ScimRefusalTokenExpired,
+	ScimRefusalTokenRevoked,
+}
+
+func (e ScimRefusal) IsValid() bool {
+	switch e {
+	case ScimRefusalDirectoryDisabled, ScimRefusalTokenExpired, ScimRefusalTokenRevoked:
+		return true
+	}
+	return false
+}
+
+func (e ScimRefusal) String() string {
+	return string(e)
+}
+
+func (e *ScimRefusal) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScimRefusal(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScimRefusal", str)
+	}
+	return nil
+}
+
+func (e ScimRefusal) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScimRefusal) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScimRefusal) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -2,6 +2,7 @@
 // api.js.
 import { api, portalSession, setKey, storedKey, signOut } from "./api.js";
 import { providers } from "./providers.js";
+import { requestLog } from "./requests.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -274,7 +275,8 @@ function directoryCard(d) {
       h("button", { type: "button", class: "danger", onclick: (e) => {
         if (!confirm("Delete " + d.name + " with all its users and groups?")) return;
         run(e.target, async () => { await api.deleteDirectory(d.id); showInfo(d.name + " deleted."); await loaders.scim(); });
-      } }, "Delete")));
+      } }, "Delete")),
+    requestLog(d, { h, when }));
 }
 
 loaders.scim = () => run(null, async () => {
