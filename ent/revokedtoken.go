@@ -19,8 +19,9 @@ import (
 type RevokedToken struct {
 	config `json:"-"`
 	// ID of the ent.
+	// An opaque UUID, unique across every type (node(id:) finds it); ids sort by creation time.
 	ID uuid.UUID `json:"id,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// The directory the token belonged to.
 	DirectoryID uuid.UUID `json:"directory_id,omitempty"`
@@ -40,7 +41,7 @@ type RevokedToken struct {
 
 // RevokedTokenEdges holds the relations/edges for other nodes in the graph.
 type RevokedTokenEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Directory holds the value of the directory edge.
 	Directory *Directory `json:"directory,omitempty"`

@@ -22,7 +22,7 @@ type ScimRequest struct {
 	// ID of the ent.
 	// Insertion order: the log is read newest first by id.
 	ID int64 `json:"id,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// The id of the organization it belongs to; it never changes.
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// The directory whose endpoint was called.
 	DirectoryID uuid.UUID `json:"directory_id,omitempty"`
@@ -66,7 +66,7 @@ type ScimRequest struct {
 
 // ScimRequestEdges holds the relations/edges for other nodes in the graph.
 type ScimRequestEdges struct {
-	// Organization holds the value of the organization edge.
+	// The organization it belongs to.
 	Organization *Organization `json:"organization,omitempty"`
 	// Directory holds the value of the directory edge.
 	Directory *Directory `json:"directory,omitempty"`
