@@ -23,32 +23,35 @@ func (r *eventResolver) Cursor(ctx context.Context, obj *ent.Event) (string, err
 }
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error) {
+func (r *queryResolver) Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, last *int, before *string) (*model.EventConnection, error) {
+	f := events.Filter{Types: types, DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}
+	if last != nil || before != nil {
+		if first != nil || after != nil {
+			return nil, fault.FieldErrorf("last", "reads backwards: not with first or after")
+		}
+		return r.eventsBefore(ctx, organizationID, before, last, f)
+	}
 	cur, err := events.ParseCursor(deref(after))
 	if err != nil {
 		return nil, err
 	}
-	limit := r.cfg.MaxPageSize
-	if first != nil {
-		if *first < 0 {
-			return nil, fault.FieldErrorf("first", "must not be negative")
-		}
-		limit = min(limit, *first)
-	}
-	out := &model.EventConnection{Edges: []*model.EventEdge{}, PageInfo: &model.EventPageInfo{EndCursor: cur.String()}}
-	if limit == 0 {
-		return out, nil
-	}
-	evs, more, err := events.After(ctx, r.client, organizationID, cur,
-		events.Filter{Types: types, DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
+	limit, err := r.eventsLimit("first", first)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range evs {
-		out.Edges = append(out.Edges, &model.EventEdge{Cursor: events.Of(e).String(), Node: e})
+	out := &model.EventConnection{Edges: []*model.EventEdge{},
+		PageInfo: &model.EventPageInfo{EndCursor: cur.String(), StartCursor: cur.String()}}
+	if limit == 0 {
+		return out, nil
 	}
+	evs, more, err := events.After(ctx, r.client, organizationID, cur, f, limit)
+	if err != nil {
+		return nil, err
+	}
+	out.Edges = eventEdges(evs)
 	if len(evs) > 0 {
-		out.PageInfo.EndCursor = events.Of(evs[len(evs)-1]).String()
+		out.PageInfo.StartCursor = out.Edges[0].Cursor
+		out.PageInfo.EndCursor = out.Edges[len(evs)-1].Cursor
 	}
 	out.PageInfo.HasNextPage = more
 	return out, nil

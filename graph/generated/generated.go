@@ -195,8 +195,10 @@ type ComplexityRoot struct {
 	}
 
 	EventPageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Group struct {
@@ -294,6 +296,7 @@ type ComplexityRoot struct {
 		WebhookEndpointCreate       func(childComplexity int, input model.WebhookEndpointCreateInput) int
 		WebhookEndpointDelete       func(childComplexity int, input model.WebhookEndpointDeleteInput) int
 		WebhookEndpointSecretRotate func(childComplexity int, input model.WebhookEndpointSecretRotateInput) int
+		WebhookEndpointTest         func(childComplexity int, input model.WebhookEndpointTestInput) int
 		WebhookEndpointUpdate       func(childComplexity int, input model.WebhookEndpointUpdateInput) int
 		WebhookEventResend          func(childComplexity int, input model.WebhookEventResendInput) int
 		WebhookEventsResend         func(childComplexity int, input model.WebhookEventsResendInput) int
@@ -360,7 +363,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys           func(childComplexity int) int
 		Directories       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.DirectoryOrder, where *ent.DirectoryWhereInput) int
-		Events            func(childComplexity int, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) int
+		Events            func(childComplexity int, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, last *int, before *string) int
 		Groups            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) int
 		Node              func(childComplexity int, id uuid.UUID) int
 		Nodes             func(childComplexity int, ids []uuid.UUID) int
@@ -549,6 +552,12 @@ type ComplexityRoot struct {
 		WebhookEndpoint func(childComplexity int) int
 	}
 
+	WebhookEndpointTestPayload struct {
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+		WebhookID       func(childComplexity int) int
+	}
+
 	WebhookEndpointUpdatePayload struct {
 		UserErrors      func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
@@ -626,6 +635,7 @@ type MutationResolver interface {
 	WebhookEndpointUpdate(ctx context.Context, input model.WebhookEndpointUpdateInput) (*model.WebhookEndpointUpdatePayload, error)
 	WebhookEndpointDelete(ctx context.Context, input model.WebhookEndpointDeleteInput) (*model.WebhookEndpointDeletePayload, error)
 	WebhookEndpointSecretRotate(ctx context.Context, input model.WebhookEndpointSecretRotateInput) (*model.WebhookEndpointSecretRotatePayload, error)
+	WebhookEndpointTest(ctx context.Context, input model.WebhookEndpointTestInput) (*model.WebhookEndpointTestPayload, error)
 	WebhookEventResend(ctx context.Context, input model.WebhookEventResendInput) (*model.WebhookEventResendPayload, error)
 	WebhookEventsResend(ctx context.Context, input model.WebhookEventsResendInput) (*model.WebhookEventsResendPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookSecretPayload, error)
@@ -647,7 +657,7 @@ type QueryResolver interface {
 	Roles(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
-	Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time) (*model.EventConnection, error)
+	Events(ctx context.Context, organizationID uuid.UUID, after *string, first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, last *int, before *string) (*model.EventConnection, error)
 	Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	User(ctx context.Context, organizationID uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
@@ -1256,6 +1266,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventPageInfo.HasNextPage(childComplexity), true
+	case "EventPageInfo.hasPreviousPage":
+		if e.ComplexityRoot.EventPageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventPageInfo.HasPreviousPage(childComplexity), true
+	case "EventPageInfo.startCursor":
+		if e.ComplexityRoot.EventPageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventPageInfo.StartCursor(childComplexity), true
 
 	case "Group.createdAt":
 		if e.ComplexityRoot.Group.CreatedAt == nil {
@@ -1937,6 +1959,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WebhookEndpointSecretRotate(childComplexity, args["input"].(model.WebhookEndpointSecretRotateInput)), true
+	case "Mutation.webhookEndpointTest":
+		if e.ComplexityRoot.Mutation.WebhookEndpointTest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointTest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointTest(childComplexity, args["input"].(model.WebhookEndpointTestInput)), true
 	case "Mutation.webhookEndpointUpdate":
 		if e.ComplexityRoot.Mutation.WebhookEndpointUpdate == nil {
 			break
@@ -2208,7 +2241,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(uuid.UUID), args["after"].(*string), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(uuid.UUID), args["after"].(*string), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time), args["last"].(*int), args["before"].(*string)), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -3074,6 +3107,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookEndpointSecretRotatePayload.WebhookEndpoint(childComplexity), true
 
+	case "WebhookEndpointTestPayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.UserErrors(childComplexity), true
+	case "WebhookEndpointTestPayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.WebhookEndpoint(childComplexity), true
+	case "WebhookEndpointTestPayload.webhookID":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.WebhookID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.WebhookID(childComplexity), true
+
 	case "WebhookEndpointUpdatePayload.userErrors":
 		if e.ComplexityRoot.WebhookEndpointUpdatePayload.UserErrors == nil {
 			break
@@ -3179,6 +3231,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("WebhookEndpointCreateInput", ec.unmarshalInputWebhookEndpointCreateInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointDeleteInput", ec.unmarshalInputWebhookEndpointDeleteInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointSecretRotateInput", ec.unmarshalInputWebhookEndpointSecretRotateInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointTestInput", ec.unmarshalInputWebhookEndpointTestInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointUpdateInput", ec.unmarshalInputWebhookEndpointUpdateInput),
 			graphql.NewInputUnmarshaler("WebhookEventResendInput", ec.unmarshalInputWebhookEventResendInput),
 			graphql.NewInputUnmarshaler("WebhookEventsResendInput", ec.unmarshalInputWebhookEventsResendInput),
@@ -5463,7 +5516,7 @@ type EventEdge {
   node: Event!
 }
 
-"A page of events, oldest first."
+"A page of events, oldest first (also when read backwards with last and before)."
 type EventConnection {
   "The events of the page."
   edges: [EventEdge!]!
@@ -5477,12 +5530,24 @@ type EventPageInfo {
   hasNextPage: Boolean!
   "The cursor to read on from: the last event's, or the one given when the page is empty. Never null."
   endCursor: String!
+  """
+  Read backwards (last, before): whether older events matching the filters
+  precede this page. False when read forwards.
+  """
+  hasPreviousPage: Boolean!
+  """
+  The cursor to read further back from, as before: the first (oldest)
+  event's; when the page is empty, the one given (or the start's when none
+  was). Never null.
+  """
+  startCursor: String!
 }
 
 extend type Query {
   """
   An organization's events after a cursor, oldest first: keep the endCursor
-  and ask again to catch up; an event never commits behind a cursor you
+  and ask again to catch up (or, with last and before, the newest first,
+  paging back in time); an event never commits behind a cursor you
   were given. Events are kept for the configured retention (default 30
   days). Readable with any key of the organization, org_read included.
   """
@@ -5503,6 +5568,15 @@ extend type Query {
     since: Time
     "Created before."
     until: Time
+    """
+    Read backwards: the newest events (before the cursor, if given), at
+    most this many (default and maximum: the page size). The page is still
+    oldest first; page further back with startCursor as before, while
+    hasPreviousPage. Not with first or after.
+    """
+    last: Int
+    "A cursor (an event's or a page's startCursor): only the events before it. Not with first or after."
+    before: String
   ): EventConnection!
 }
 
@@ -6370,6 +6444,22 @@ type WebhookEventResendPayload {
   userErrors: [UserError!]!
 }
 
+"The endpoint to send a test event to."
+input WebhookEndpointTestInput {
+  "The endpoint's id."
+  id: ID!
+}
+
+"The result of webhookEndpointTest."
+type WebhookEndpointTestPayload {
+  "The endpoint the test event is queued for; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "The test event's webhook-id (evt_...): find its delivery with deliveries(webhookID:). Null when userErrors is not empty."
+  webhookID: String
+  "Why nothing was queued; empty on success."
+  userErrors: [UserError!]!
+}
+
 "The events since a time to deliver again."
 input WebhookEventsResendInput {
   "The endpoint to deliver them to."
@@ -6412,6 +6502,14 @@ extend type Mutation {
     "The endpoint and the overlap."
     input: WebhookEndpointSecretRotateInput!
   ): WebhookEndpointSecretRotatePayload
+  """
+  Writes a webhook.test event about the endpoint and delivers it to that
+  endpoint only (whatever types it takes), now: a check of the receiver.
+  """
+  webhookEndpointTest(
+    "The endpoint."
+    input: WebhookEndpointTestInput!
+  ): WebhookEndpointTestPayload
   "Delivers one event again, whatever types the endpoint takes."
   webhookEventResend(
     "The endpoint and the event."
@@ -6766,6 +6864,10 @@ func (ec *executionContext) childFields_EventPageInfo(ctx context.Context, field
 		return ec.fieldContext_EventPageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_EventPageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_EventPageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_EventPageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventPageInfo", field.Name)
 }
@@ -7320,6 +7422,18 @@ func (ec *executionContext) childFields_WebhookEndpointSecretRotatePayload(ctx c
 		return ec.fieldContext_WebhookEndpointSecretRotatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointSecretRotatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpointTestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEndpointTestPayload_webhookEndpoint(ctx, field)
+	case "webhookID":
+		return ec.fieldContext_WebhookEndpointTestPayload_webhookID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointTestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointTestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookEndpointUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8398,6 +8512,20 @@ func (ec *executionContext) field_Mutation_webhookEndpointSecretRotate_args(ctx 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_webhookEndpointTest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointTestInput, error) {
+			return ec.unmarshalNWebhookEndpointTestInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_webhookEndpointUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8737,6 +8865,22 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["until"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg9
 	return args, nil
 }
 
@@ -11614,6 +11758,52 @@ func (ec *executionContext) fieldContext_EventPageInfo_endCursor(_ context.Conte
 	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _EventPageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.EventPageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventPageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventPageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EventPageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.EventPageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventPageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventPageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _Group_id(ctx context.Context, field graphql.CollectedField, obj *ent.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14168,6 +14358,50 @@ func (ec *executionContext) fieldContext_Mutation_webhookEndpointSecretRotate(ct
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_webhookEndpointTest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointTest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointTest(ctx, fc.Args["input"].(model.WebhookEndpointTestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointTestPayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointTestPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointTest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointTestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointTest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_webhookEventResend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15745,7 +15979,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["after"].(*string), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(uuid.UUID), fc.Args["after"].(*string), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
@@ -19148,6 +19382,93 @@ func (ec *executionContext) _WebhookEndpointSecretRotatePayload_userErrors(ctx c
 func (ec *executionContext) fieldContext_WebhookEndpointSecretRotatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "WebhookEndpointSecretRotatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointTestPayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointTestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointTestPayload_webhookID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_webhookID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_webhookID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpointTestPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookEndpointTestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointTestPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -27359,6 +27680,48 @@ func UnmarshalWebhookEndpointSecretRotateInput(ctx context.Context, raw any) (mo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWebhookEndpointTestInput(ctx context.Context, obj any) (model.WebhookEndpointTestInput, error) {
+	var it model.WebhookEndpointTestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointTestInput unmarshals raw into the WebhookEndpointTestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointTestInput(ctx context.Context, raw any) (model.WebhookEndpointTestInput, error) {
+	var out model.WebhookEndpointTestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointTestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWebhookEndpointUpdateInput(ctx context.Context, obj any) (model.WebhookEndpointUpdateInput, error) {
 	var it model.WebhookEndpointUpdateInput
 	if obj == nil {
@@ -28572,6 +28935,16 @@ func (ec *executionContext) _EventPageInfo(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._EventPageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._EventPageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29226,6 +29599,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "webhookEndpointSecretRotate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_webhookEndpointSecretRotate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEndpointTest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointTest(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -30969,6 +31349,49 @@ func (ec *executionContext) _WebhookEndpointSecretRotatePayload(ctx context.Cont
 	return out
 }
 
+var webhookEndpointTestPayloadImplementors = []string{"WebhookEndpointTestPayload"}
+
+func (ec *executionContext) _WebhookEndpointTestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointTestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointTestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointTestPayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEndpointTestPayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookID":
+			out.Values[i] = ec._WebhookEndpointTestPayload_webhookID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointTestPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var webhookEndpointUpdatePayloadImplementors = []string{"WebhookEndpointUpdatePayload"}
 
 func (ec *executionContext) _WebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointUpdatePayload) graphql.Marshaler {
@@ -32275,6 +32698,11 @@ func (ec *executionContext) unmarshalNWebhookEndpointSecretRotateInput2githubᚗ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNWebhookEndpointTestInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestInput(ctx context.Context, v any) (model.WebhookEndpointTestInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointTestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNWebhookEndpointUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdateInput(ctx context.Context, v any) (model.WebhookEndpointUpdateInput, error) {
 	res, err := ec.unmarshalInputWebhookEndpointUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33372,6 +33800,13 @@ func (ec *executionContext) marshalOWebhookEndpointSecretRotatePayload2ᚖgithub
 		return graphql.Null
 	}
 	return ec._WebhookEndpointSecretRotatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointTestPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointTestPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointTestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWebhookEndpointUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointUpdatePayload) graphql.Marshaler {

@@ -213,7 +213,7 @@ type DirectoryTokenRotatePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// A page of events, oldest first.
+// A page of events, oldest first (also when read backwards with last and before).
 type EventConnection struct {
 	// The events of the page.
 	Edges []*EventEdge `json:"edges"`
@@ -235,6 +235,13 @@ type EventPageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// The cursor to read on from: the last event's, or the one given when the page is empty. Never null.
 	EndCursor string `json:"endCursor"`
+	// Read backwards (last, before): whether older events matching the filters
+	// precede this page. False when read forwards.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor to read further back from, as before: the first (oldest)
+	// event's; when the page is empty, the one given (or the start's when none
+	// was). Never null.
+	StartCursor string `json:"startCursor"`
 }
 
 // A role to map to a group.
@@ -540,6 +547,22 @@ type WebhookEndpointSecretRotatePayload struct {
 	// The new signing secret (whsec_...). It is shown only this once.
 	Secret *string `json:"secret,omitempty"`
 	// Why nothing was changed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The endpoint to send a test event to.
+type WebhookEndpointTestInput struct {
+	// The endpoint's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of webhookEndpointTest.
+type WebhookEndpointTestPayload struct {
+	// The endpoint the test event is queued for; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The test event's webhook-id (evt_...): find its delivery with deliveries(webhookID:). Null when userErrors is not empty.
+	WebhookID *string `json:"webhookID,omitempty"`
+	// Why nothing was queued; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
