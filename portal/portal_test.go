@@ -369,6 +369,26 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		waitText("#events-live", "1 new event"))
 	shot(a, "events")
 
+	// Paging goes back in time: with more events than a page, Older
+	// shows the earlier ones (down to the directory's creation), Newer
+	// comes back to the newest.
+	for i := range 50 {
+		jc.post("/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk%02d@acme.test"}`, i))
+	}
+	step(a, "page back in time and forward again",
+		chromedp.Click(chromedp.CSS("#events-go")),
+		waitText("#events tbody tr:first-child", "bulk49@acme.test"),
+		waitText("#events-page", "the newest events"),
+		chromedp.Click(chromedp.CSS("#events-older")),
+		waitText("#events-page", "older events"),
+		waitText("#events tbody tr:last-child", "directory.created"),
+		chromedp.Click(chromedp.CSS("#events-newer")),
+		waitText("#events-page", "the newest events"),
+		waitText("#events tbody tr:first-child", "bulk49@acme.test"))
+	if on, _ := chromedp.Run(a, chromedp.Evaluate[bool](`document.getElementById("events-newer").disabled`)); !on {
+		t.Error("on the newest page, Newer events is enabled")
+	}
+
 	// Webhooks: a refused URL says why; an endpoint with event types
 	// shows its secret once and gets a test event; disabled, rotated,
 	// deleted.
@@ -456,7 +476,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		waitText("#session-note", "API key"),
 		chromedp.Click(chromedp.CSS("#tab-events")),
 		waitText("#events tbody tr:first-child", "webhook.test"),
-		waitText("#events", "dan@acme.test"),
+		waitText("#events", "bulk49@acme.test"),
 		waitText("#events-live", "new events appear at the top"))
 	jc.post("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"eve@acme.test"}`)
 	step(k, "see the user arrive over the subscription", waitText("#events tbody tr:first-child", "eve@acme.test"),

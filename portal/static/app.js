@@ -715,8 +715,10 @@ const events0 = btoa("e1:0:0").replace(/=+$/, "");
 
 $("events-form").addEventListener("submit", (e) => { e.preventDefault(); run($("events-go"), () => loadEvents({})); });
 $("events-type").addEventListener("change", () => run(null, () => loadEvents({})));
-$("events-older").addEventListener("click", (e) => run(e.target, () => loadEvents({ before: ev.conn.pageInfo.startCursor })));
-$("events-newer").addEventListener("click", (e) => run(e.target, () => loadEvents({ after: ev.conn.pageInfo.endCursor })));
+// loadEvents decides whether Older and Newer are enabled: run must not
+// hand the clicked button back enabled.
+$("events-older").addEventListener("click", () => run(null, () => loadEvents({ before: ev.conn.pageInfo.startCursor })));
+$("events-newer").addEventListener("click", () => run(null, () => loadEvents({ after: ev.conn.pageInfo.endCursor })));
 
 async function eventTypes() {
   if (!eventTypes.list) eventTypes.list = await api.eventTypes();
