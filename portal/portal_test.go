@@ -115,6 +115,12 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		if bar := alertShown(t, ctx); bar == "(empty)" {
 			t.Errorf("%s: an empty alert bar is on screen", name)
 		}
+		// No table cut off: each fits its box (which would scroll).
+		cut, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".table-wrap")]
+			.filter(w => w.offsetParent && w.scrollWidth > w.clientWidth + 1).map(w => w.textContent.slice(0, 60)).join(" | ")`))
+		if err != nil || cut != "" {
+			t.Errorf("%s: a table is wider than its box: %s (err %v)", name, cut, err)
+		}
 		// No layout break at 1280x800: nothing wider than the window.
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 		if err != nil || wide {

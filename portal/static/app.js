@@ -860,8 +860,8 @@ loaders.access = () => run(null, async () => {
       h("td", {}, k.name || h("span", { class: "muted" }, "(no name)")),
       h("td", { class: "nowrap" }, SCOPES[k.scope] || k.scope),
       h("td", { class: "nowrap" }, h("code", {}, k.prefix + "…")),
-      h("td", { class: "nowrap" }, when(k.createdAt)),
-      h("td", { class: "nowrap last-used" }, when(k.lastUsedAt), k.expiresAt ? h("div", { class: "muted" }, "expires " + when(k.expiresAt)) : null),
+      h("td", {}, when(k.createdAt)),
+      h("td", { class: "last-used" }, when(k.lastUsedAt), k.expiresAt ? h("div", { class: "muted" }, "expires " + when(k.expiresAt)) : null),
       h("td", {}, h("button", { type: "button", class: "danger small", "aria-label": "Revoke key " + k.prefix, onclick: async (e) => {
         if (!(await confirmDo("Revoke the key " + (k.name || k.prefix + "…") + "? Every application using it is refused at once.", "Revoke"))) return;
         run(e.target, async () => { await api.revokeAPIKey(k.id); showInfo("Key " + k.prefix + "… revoked."); await loaders.access(); });
