@@ -335,7 +335,21 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		setValue("#user-status-filter", ""),
 		chromedp.Click(chromedp.CSS("#user-search-go")),
 		waitText("#users-count", "2 matches"),
-		waitText("#users", "bob@acme.test"))
+		waitText("#users", "bob@acme.test"),
+		setValue("#user-group-filter", ""),
+		waitText("#user-directory-filter", "JumpCloud"))
+	dirID, err := chromedp.Run(a, chromedp.Evaluate[string](`document.querySelector("#user-directory-filter").options[1].value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(a, "filter users by directory",
+		setValue("#user-directory-filter", dirID),
+		chromedp.Click(chromedp.CSS("#user-search-go")),
+		waitText("#users-count", "3 matches"),
+		setValue("#user-directory-filter", ""),
+		setValue("#user-group-filter", group),
+		chromedp.Click(chromedp.CSS("#user-search-go")),
+		waitText("#users-count", "2 matches"))
 	shot(a, "users")
 
 	// Groups: the group with its members and roles.
