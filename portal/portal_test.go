@@ -384,7 +384,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 	step(a, "every type, live",
 		setValue("#events-type", ""),
 		chromedp.Click(chromedp.CSS("#events-go")),
-		waitText("#events-live", "Live"))
+		waitText("#events-live", "new events appear at the top"))
 	jc.post("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dan@acme.test"}`)
 	step(a, "see the new user arrive", waitText("#events tbody tr:first-child", "dan@acme.test"),
 		waitText("#events-live", "1 new event"))

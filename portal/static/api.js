@@ -258,18 +258,19 @@ export const api = {
 
 /**
  * Subscribes over a WebSocket (graphql-transport-ws) with the stored API
- * key; onData gets each result's data, onEnd an APIError when the socket
- * ends unasked. Returns {close}, or null when there is no key to send: the
- * server takes an API key on sockets, not the portal session's cookie.
+ * key or, in a portal session, the session's cookie and its CSRF token;
+ * onData gets each result's data, onEnd an APIError when the socket ends
+ * unasked. Returns {close}, or null when there is no credential.
  */
 export function subscribe(query, variables, onData, onEnd) {
   const key = storedKey();
-  if (!key || typeof WebSocket === "undefined") return null;
+  if ((!key && !csrfToken) || typeof WebSocket === "undefined") return null;
+  const init = key ? { Authorization: "Bearer " + key } : { "X-CSRF-Token": csrfToken };
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(scheme + "//" + location.host + "/graphql", "graphql-transport-ws");
   let closing = false;
   const send = (m) => ws.send(JSON.stringify(m));
-  ws.onopen = () => send({ type: "connection_init", payload: { Authorization: "Bearer " + key } });
+  ws.onopen = () => send({ type: "connection_init", payload: init });
   ws.onmessage = (m) => {
     let msg;
     try { msg = JSON.parse(m.data); } catch { return; }
