@@ -277,7 +277,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 	// and Cancel keeps it.
 	step(a, "rename and describe the role",
 		chromedp.Click(chromedp.CSS("#tab-roles")),
-		chromedp.Click(chromedp.CSS(`#roles tr[data-role="admin"] button[aria-label="Edit role admin"]`)),
+		clickNow(`#roles tr[data-role="admin"] button[aria-label="Edit role admin"]`),
 		chromedp.WaitVisible(chromedp.CSS("#edit-role")),
 		setValue("#edit-role-name", "Administrators"),
 		setValue("#edit-role-description", "Full access to YourApp"),
@@ -285,7 +285,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		waitText(`#roles tr[data-role="admin"]`, "Administrators"),
 		waitText(`#roles tr[data-role="admin"]`, "Full access to YourApp"))
 	step(a, "ask to delete the mapped role, and cancel",
-		chromedp.Click(chromedp.CSS(`#roles tr[data-role="admin"] button[aria-label="Delete role admin"]`)),
+		clickNow(`#roles tr[data-role="admin"] button[aria-label="Delete role admin"]`),
 		chromedp.WaitVisible(chromedp.CSS("#confirm")),
 		waitText("#confirm-text", "1 group mapping (YourApp Admins) is removed, and 2 users lose it"),
 		chromedp.Click(chromedp.CSS("#confirm-no")),
@@ -296,7 +296,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		setValue("#role-name", "Viewer"),
 		chromedp.Click(chromedp.CSS("#create-role")),
 		chromedp.WaitVisible(chromedp.CSS(`#roles tr[data-role="viewer"]`)),
-		chromedp.Click(chromedp.CSS(`#roles tr[data-role="viewer"] button[aria-label="Delete role viewer"]`)),
+		clickNow(`#roles tr[data-role="viewer"] button[aria-label="Delete role viewer"]`),
 		waitText("#confirm-text", "No group is mapped to it, and 0 users lose it"),
 		chromedp.Click(chromedp.CSS("#confirm-yes")),
 		waitGone(`#roles tr[data-role="viewer"]`),
@@ -400,6 +400,9 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 		chromedp.Click(chromedp.CSS("#events-go")),
 		waitText("#events tbody tr:first-child", "bulk49@acme.test"),
 		waitText("#events-page", "the newest events"),
+		// The page before had no older events: Older comes on with the
+		// new page (the live rows do not count).
+		waitTrue("Older events is enabled", `!document.getElementById("events-older").disabled`),
 		chromedp.Click(chromedp.CSS("#events-older")),
 		waitText("#events-page", "older events"),
 		waitText("#events tbody tr:last-child", "directory.created"),
@@ -430,7 +433,7 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 	}
 	step(a, "send a test event",
 		chromedp.Click(chromedp.CSS("#webhook-secret-done")),
-		chromedp.Click(chromedp.CSS(".webhook .actions button")),
+		clickNow(".webhook .actions button"),
 		waitText("#alert-text", "Test event evt_"),
 		waitText(`.webhook tr[data-event="webhook.test"]`, "webhook.test"))
 	if got := hooks.wait(t, "webhook.test"); !strings.Contains(got, hooks.url) {
@@ -446,15 +449,15 @@ func portalInBrowser(t *testing.T, chrome, databaseURL string) {
 	}
 	shot(a, "webhooks")
 	step(a, "disable, rotate and delete the endpoint",
-		chromedp.Click(chromedp.CSS(".webhook .actions button:nth-of-type(2)")),
+		clickNow(".webhook .actions button:nth-of-type(2)"),
 		waitText(".webhook .badge", "disabled"),
 		waitText(".webhook .actions", "Enable"),
-		chromedp.Click(chromedp.CSS(".webhook .actions button:nth-of-type(3)")),
+		clickNow(".webhook .actions button:nth-of-type(3)"),
 		chromedp.WaitVisible(chromedp.CSS("#webhook-secret")),
 		waitText("#webhook-secret", "The new signing secret"),
 		waitText(".webhook", "The previous secret also signs until"),
 		chromedp.Click(chromedp.CSS("#webhook-secret-done")),
-		chromedp.Click(chromedp.CSS(".webhook .actions button.danger")),
+		clickNow(".webhook .actions button.danger"),
 		waitText("#confirm-text", "Delete the endpoint "+hooks.url),
 		chromedp.Click(chromedp.CSS("#confirm-yes")),
 		waitText("#webhooks", "No webhook endpoint"))
@@ -945,4 +948,11 @@ func waitTrue(what, expr string) chromedp.Action[chromedp.Void] {
 		}
 		return chromedp.Void{}, nil
 	}
+}
+
+// clickNow clicks the element sel as soon as there is one, found and
+// clicked in one step: a table the page renders again between finding a
+// button and clicking it cannot make the click miss.
+func clickNow(sel string) chromedp.Action[chromedp.Void] {
+	return waitTrue("clicked "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || e.disabled) return false; e.click(); return true; })()`, sel))
 }

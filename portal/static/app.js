@@ -89,6 +89,16 @@ function confirmDo(message, yes) {
   });
 }
 
+/**
+ * turn starts a load of kind and returns whether it is still the latest:
+ * an answer that arrives after a newer load's is dropped, not shown over it.
+ */
+const turns = {};
+function turn(kind) {
+  const n = (turns[kind] = (turns[kind] || 0) + 1);
+  return () => turns[kind] === n;
+}
+
 const plural = (n, one, many) => n + " " + (n === 1 ? one : many || one + "s");
 
 // ---- state and sign-in ---------------------------------------------------
@@ -495,9 +505,11 @@ const userPager = pager("users", () => loadUsers());
 function loadUsers() {
   return run(null, async () => {
     const status = $("user-status-filter").value;
+    const latest = turn("users");
     const conn = await api.users(state.org, { query: $("user-search").value.trim(), role: $("user-role-filter").value,
       active: status ? status === "active" : null, directory: $("user-directory-filter").value,
       group: $("user-group-filter").value }, userPager.page);
+    if (!latest()) return;
     userPager.show(conn);
     fill($("users"), table(["User name", "Name", "Email", "Status", "Roles"], conn.edges.map(({ node: u }) =>
       h("tr", { "data-user": u.userName },
@@ -551,7 +563,9 @@ const groupPager = pager("groups", () => loadGroups());
 
 function loadGroups() {
   return run(null, async () => {
+    const latest = turn("groups");
     const conn = await api.groups(state.org, $("group-search").value.trim(), groupPager.page);
+    if (!latest()) return;
     groupPager.show(conn);
     fill($("groups"), table(["Group", "Members", "Roles"], conn.edges.map(({ node: g }) =>
       h("tr", { "data-group": g.displayName },
@@ -647,7 +661,9 @@ function eventFilters() {
 async function loadEvents(where) {
   stopLive();
   const f = eventFilters();
+  const latest = turn("events");
   const conn = await api.events(state.org, where, f.types, f.since);
+  if (!latest()) return;
   const pi = conn.pageInfo;
   ev.conn = conn;
   ev.where = where;
