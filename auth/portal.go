@@ -154,6 +154,20 @@ func (a *Authenticator) PortalRequest(r *http.Request) (*access.Viewer, error) {
 	return v, nil
 }
 
+// PortalSocket authenticates a WebSocket of the portal: the session token
+// of the upgrade request's cookie and the CSRF token the page put in
+// connection_init's payload. A browser sends the cookie on its own, also
+// for a socket a foreign page opens, so the session counts only with the
+// CSRF token, which only the portal's own page can read. Refusals are
+// ErrCSRF and ErrPortalSession.
+func (a *Authenticator) PortalSocket(ctx context.Context, token, csrf string) (*access.Viewer, error) {
+	if subtle.ConstantTimeCompare([]byte(csrf), []byte(PortalCSRF(token))) != 1 {
+		return nil, ErrCSRF
+	}
+	v, _, err := a.PortalViewer(ctx, token)
+	return v, err
+}
+
 // PortalCSRF is the CSRF token of a session token: a one-way function of
 // it, so the page may read it while the session token stays HttpOnly.
 func PortalCSRF(sessionToken string) string {

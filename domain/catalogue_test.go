@@ -94,6 +94,8 @@ func TestEventCatalogue(t *testing.T) {
 	ep, err := svc.CreateWebhookEndpoint(admin, domain.NewWebhookEndpoint{OrganizationID: a.org.ID,
 		URL: "https://app.example/hooks", EventTypes: []string{events.TypeUserCreated}})
 	must(err)
+	_, err = svc.TestWebhookEndpoint(admin, ep.Endpoint.ID)
+	must(err)
 	_, err = svc.DisableWebhookEndpoint(a.platform, ep.Endpoint.ID, "failing since 2026-01-01T12:00:00Z (HTTP 503)")
 	must(err)
 

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -401,7 +402,7 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 			}
 			var want []*ent.Event
 			for _, e := range evs {
-				if len(ep.EventTypes) == 0 || slices.Contains(ep.EventTypes, e.Type) {
+				if takes(ep, e) {
 					want = append(want, e)
 				}
 			}
@@ -420,6 +421,51 @@ func (s *Service) dispatchEndpoint(ctx context.Context, id uuid.UUID, now time.T
 		return tx.WebhookEndpoint.UpdateOne(ep).SetLastEventTxid(cur.TxID).SetLastEventID(cur.ID).Exec(ctx)
 	})
 	return n, err
+}
+
+// takes reports whether dispatch delivers e to ep: an event of a type ep
+// subscribes to (every type when it names none), except a webhook.test,
+// which only its own endpoint gets (TestWebhookEndpoint queued it there).
+func takes(ep *ent.WebhookEndpoint, e *ent.Event) bool {
+	if e.Type == events.TypeWebhookTest {
+		return e.SubjectID == ep.ID
+	}
+	return len(ep.EventTypes) == 0 || slices.Contains(ep.EventTypes, e.Type)
+}
+
+// TestWebhookEndpoint writes a webhook.test event about an endpoint and
+// queues its delivery to that endpoint, due now (a disabled endpoint gets
+// it when enabled again): the admin's way to check a receiver. It returns
+// the event's webhook-id (evt_...), whose delivery and attempts the
+// endpoint's deliveries show.
+func (s *Service) TestWebhookEndpoint(ctx context.Context, id uuid.UUID) (string, error) {
+	var webhookID string
+	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
+		ep, err := tx.WebhookEndpoint.Get(ctx, id)
+		if err != nil {
+			return notFoundOn(err, "id", "no such webhook endpoint")
+		}
+		p := events.WebhookTest{WebhookEndpoint: events.WebhookEndpointOf(ep)}
+		if err := record(ctx, tx, change{org: ep.OrganizationID, subject: ep.ID, payload: p}); err != nil {
+			return err
+		}
+		// The event just written: the newest of its subject and type that
+		// this transaction wrote (on SQLite, writers take turns).
+		q := tx.Event.Query().Where(event.OrganizationID(ep.OrganizationID), event.SubjectID(ep.ID),
+			event.Type(events.TypeWebhookTest))
+		if tx.dialect == dialect.Postgres {
+			q.Where(func(s *sql.Selector) {
+				s.Where(sql.ExprP(s.C(event.FieldTxid) + " = pg_current_xact_id()::text::bigint"))
+			})
+		}
+		e, err := q.Order(ent.Desc(event.FieldID)).First(ctx)
+		if err != nil {
+			return fmt.Errorf("read the test event: %w", err)
+		}
+		webhookID = WebhookEventID(e.ID)
+		return enqueue(ctx, tx, ep, []*ent.Event{e}, time.Now())
+	})
+	return webhookID, wrap("test webhook endpoint", err)
 }
 
 // DisableWebhookEndpoint disables an endpoint that kept failing and

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/egress"
 	"github.com/acme/directory/ent"
@@ -131,6 +133,55 @@ func TestWebhookEndpointOperations(t *testing.T) {
 		}
 		if c, _ := a.client.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(ep.ID)).Count(a.platform); c != 0 {
 			t.Fatalf("%d deliveries outlive their endpoint", c)
+		}
+	})
+}
+
+// TestWebhookEndpointTest: a test event is queued for the endpoint it is
+// about, whatever types it takes, and for no other endpoint (even one that
+// takes every type); admins only, of their own organization.
+func TestWebhookEndpointTest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a, b := newTenant(t, s, "Acme"), newTenant(t, s, "Globex")
+		mk := func(types ...string) *ent.WebhookEndpoint {
+			is, err := a.svc.CreateWebhookEndpoint(a.admin, domain.NewWebhookEndpoint{OrganizationID: a.org.ID,
+				URL: "https://app.example/hooks", EventTypes: types})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return is.Endpoint
+		}
+		tested, other := mk("user.created"), mk()
+		_, err := a.svc.TestWebhookEndpoint(a.reader, tested.ID)
+		code(t, "test with a read key", err, fault.Forbidden)
+		_, err = b.svc.TestWebhookEndpoint(b.admin, tested.ID)
+		code(t, "test another organization's", err, fault.NotFound)
+
+		id, err := a.svc.TestWebhookEndpoint(a.admin, tested.ID)
+		if err != nil || !strings.HasPrefix(id, "evt_") {
+			t.Fatalf("test: %q, %v", id, err)
+		}
+		if _, err := a.svc.DispatchWebhookEvents(a.platform, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		deliveries := func(ep uuid.UUID) []*ent.WebhookDelivery {
+			ds, err := a.client.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(ep)).All(a.platform)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ds
+		}
+		ds := deliveries(tested.ID)
+		if len(ds) != 1 || ds[0].EventType != events.TypeWebhookTest || domain.WebhookEventID(ds[0].EventID) != id ||
+			ds[0].Status != webhookdelivery.StatusPending || time.Until(ds[0].NextAttemptAt) > time.Second {
+			t.Fatalf("deliveries of the tested endpoint: %+v", ds)
+		}
+		if ds := deliveries(other.ID); len(ds) != 0 {
+			t.Fatalf("the other endpoint got %d deliveries of the test event", len(ds))
+		}
+		ev, err := a.client.Event.Get(a.platform, ds[0].EventID)
+		if err != nil || ev.SubjectID != tested.ID || ev.Data["url"] != "https://app.example/hooks" {
+			t.Fatalf("the test event: %+v, %v", ev, err)
 		}
 	})
 }

@@ -81,7 +81,7 @@ func ParseCursor(s string) (Cursor, error) {
 	return Cursor{TxID: tx, ID: id}, nil
 }
 
-// Filter narrows what After returns; zero fields filter nothing.
+// Filter narrows what After and Before return; zero fields filter nothing.
 type Filter struct {
 	Types       []string
 	DirectoryID *uuid.UUID
@@ -105,6 +105,45 @@ func After(ctx context.Context, c *ent.Client, org uuid.UUID, cursor Cursor, f F
 		limit = MaxLimit
 	}
 	q := c.Event.Query().Where(event.OrganizationID(org), after(cursor), settled())
+	f.apply(q)
+	evs, err := q.Order(ent.Asc(event.FieldTxid), ent.Asc(event.FieldID)).Limit(limit + 1).All(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events: %w", err)
+	}
+	if len(evs) > limit {
+		return evs[:limit], true, nil
+	}
+	return evs, false, nil
+}
+
+// Before returns up to limit (at most MaxLimit) events of organization org
+// that match f and sort before bound (every readable one when bound is
+// nil), newest first, and whether older matching events precede them. It
+// is After read backwards, for a person who wants the latest first: the
+// same order and the same readable set (on PostgreSQL, only settled
+// transactions), so the newest event's cursor may be handed to After or a
+// subscription to follow on with no gap.
+func Before(ctx context.Context, c *ent.Client, org uuid.UUID, bound *Cursor, f Filter, limit int) ([]*ent.Event, bool, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	q := c.Event.Query().Where(event.OrganizationID(org), settled())
+	if bound != nil {
+		q.Where(before(*bound))
+	}
+	f.apply(q)
+	evs, err := q.Order(ent.Desc(event.FieldTxid), ent.Desc(event.FieldID)).Limit(limit + 1).All(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events backwards: %w", err)
+	}
+	if len(evs) > limit {
+		return evs[:limit], true, nil
+	}
+	return evs, false, nil
+}
+
+// apply narrows q to the events f matches.
+func (f Filter) apply(q *ent.EventQuery) {
 	if len(f.Types) > 0 {
 		q.Where(event.TypeIn(f.Types...))
 	}
@@ -120,14 +159,6 @@ func After(ctx context.Context, c *ent.Client, org uuid.UUID, cursor Cursor, f F
 	if f.Until != nil {
 		q.Where(event.CreatedAtLT(*f.Until))
 	}
-	evs, err := q.Order(ent.Asc(event.FieldTxid), ent.Asc(event.FieldID)).Limit(limit + 1).All(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("read events: %w", err)
-	}
-	if len(evs) > limit {
-		return evs[:limit], true, nil
-	}
-	return evs, false, nil
 }
 
 // Latest is the cursor of organization org's newest readable event (the
@@ -152,6 +183,16 @@ func after(c Cursor) func(*sql.Selector) {
 		s.Where(sql.Or(
 			sql.GT(s.C(event.FieldTxid), c.TxID),
 			sql.And(sql.EQ(s.C(event.FieldTxid), c.TxID), sql.GT(s.C(event.FieldID), c.ID)),
+		))
+	}
+}
+
+// before is (txid, id) < cursor.
+func before(c Cursor) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.Or(
+			sql.LT(s.C(event.FieldTxid), c.TxID),
+			sql.And(sql.EQ(s.C(event.FieldTxid), c.TxID), sql.LT(s.C(event.FieldID), c.ID)),
 		))
 	}
 }

@@ -66,3 +66,60 @@ func TestPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestBefore reads the events backwards in pages: newest first, every
+// event once, the reverse of After's order, with the filters applied, and
+// the newest event's cursor is where After follows on.
+func TestBefore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := access.PlatformContext(context.Background())
+		svc := domain.New(s.Client, s.Dialect)
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"a", "b", "c", "d", "e"} {
+			if _, err := svc.CreateRole(ctx, domain.NewRole{OrganizationID: org.ID, Key: k, Name: k}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		forward, _, err := events.After(ctx, s.Client, org.ID, events.Cursor{}, events.Filter{}, 100)
+		if err != nil || len(forward) != 5 {
+			t.Fatalf("events %d, %v; want the five roles'", len(forward), err)
+		}
+		var back []int64
+		var bound *events.Cursor
+		for pages := 0; ; pages++ {
+			evs, more, err := events.Before(ctx, s.Client, org.ID, bound, events.Filter{}, 2)
+			if err != nil || pages > len(forward) {
+				t.Fatalf("page %d: %v", pages, err)
+			}
+			for _, e := range evs {
+				back = append(back, e.ID)
+			}
+			if !more {
+				break
+			}
+			c := events.Of(evs[len(evs)-1])
+			bound = &c
+		}
+		if len(back) != len(forward) {
+			t.Fatalf("read backwards %v; forwards %d events", back, len(forward))
+		}
+		for i, e := range forward {
+			if back[len(back)-1-i] != e.ID {
+				t.Fatalf("backwards %v is not the reverse of forwards at %d", back, i)
+			}
+		}
+		newest, _, err := events.Before(ctx, s.Client, org.ID, nil, events.Filter{Types: []string{"role.created"}}, 1)
+		if err != nil || len(newest) != 1 || newest[0].Data["key"] != "e" {
+			t.Fatalf("the newest role.created: %v, %v; want role e's", newest, err)
+		}
+		if next, _, err := events.After(ctx, s.Client, org.ID, events.Of(newest[0]), events.Filter{}, 10); err != nil || len(next) != 0 {
+			t.Errorf("after the newest event: %d events, %v; want none", len(next), err)
+		}
+		if none, more, err := events.Before(ctx, s.Client, org.ID, &events.Cursor{}, events.Filter{}, 10); err != nil || len(none) != 0 || more {
+			t.Errorf("before the zero cursor: %d events (more %v), %v; want none", len(none), more, err)
+		}
+	})
+}

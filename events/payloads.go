@@ -43,6 +43,7 @@ const (
 	TypeRoleUpdated             = "role.updated"
 	TypeRoleDeleted             = "role.deleted"
 	TypeWebhookEndpointDisabled = "webhook.endpoint_disabled"
+	TypeWebhookTest             = "webhook.test"
 )
 
 // Payload is the data of one event type.
@@ -60,7 +61,7 @@ var Catalogue = []Payload{
 	UserCreated{}, UserUpdated{}, UserDeactivated{}, UserReactivated{}, UserDeleted{}, UserRolesChanged{},
 	GroupCreated{}, GroupUpdated{}, GroupDeleted{}, GroupUserAdded{}, GroupUserRemoved{}, GroupRolesChanged{},
 	RoleCreated{}, RoleUpdated{}, RoleDeleted{},
-	WebhookEndpointDisabled{},
+	WebhookEndpointDisabled{}, WebhookTest{},
 }
 
 // Types is the type of each payload of the Catalogue, in its order.
@@ -472,6 +473,12 @@ type WebhookEndpointDisabled struct {
 	Reason string `json:"reason"`
 }
 
+// WebhookTest is webhook.test: an admin asked for a test delivery to this
+// endpoint (webhookEndpointTest). It is delivered to that endpoint only,
+// whatever types the endpoint takes, so a receiver can be checked end to
+// end without waiting for a real change.
+type WebhookTest struct{ WebhookEndpoint }
+
 // EventType implementations.
 
 func (DirectoryCreated) EventType() string        { return TypeDirectoryCreated }
@@ -496,6 +503,7 @@ func (RoleCreated) EventType() string             { return TypeRoleCreated }
 func (RoleUpdated) EventType() string             { return TypeRoleUpdated }
 func (RoleDeleted) EventType() string             { return TypeRoleDeleted }
 func (WebhookEndpointDisabled) EventType() string { return TypeWebhookEndpointDisabled }
+func (WebhookTest) EventType() string             { return TypeWebhookTest }
 
 // What an event's previous holds, declared per payload: the events of the
 // payloads below carry previous values, the others never do.

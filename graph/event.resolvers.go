@@ -18,40 +18,42 @@ import (
 )
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error) {
+func (r *queryResolver) Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType, last *int, before *entgql.Cursor[uuid.UUID]) (*model.EventConnection, error) {
 	org, err := organizationArg(ctx, organizationID)
 	if err != nil {
 		return nil, err
+	}
+	f := events.Filter{Types: eventTypes(types, kinds), DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}
+	if last != nil || before != nil {
+		if first != nil || after != nil {
+			return nil, fault.FieldErrorf("last", "reads backwards: not with first or after")
+		}
+		return r.eventsBefore(ctx, org, before, last, f)
 	}
 	cur, err := model.EventsCursor(after, "after")
 	if err != nil {
 		return nil, err
 	}
-	limit := r.cfg.MaxPageSize
-	if first != nil {
-		if *first < 0 {
-			return nil, fault.FieldErrorf("first", "must not be negative")
-		}
-		limit = min(limit, *first)
-	}
-	out := &model.EventConnection{Edges: []*model.EventEdge{}, PageInfo: &model.EventPageInfo{EndCursor: model.EventCursor{Cursor: cur}}}
-	if limit == 0 {
-		return out, nil
-	}
-	evs, more, err := events.After(ctx, r.client, org, cur,
-		events.Filter{Types: eventTypes(types, kinds), DirectoryID: directoryID, SubjectID: subjectID, Since: since, Until: until}, limit)
+	limit, err := r.eventsLimit("first", first)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range evs {
-		node, err := model.EventOf(e)
-		if err != nil {
-			return nil, err
-		}
-		out.Edges = append(out.Edges, &model.EventEdge{Cursor: model.EventCursor{Cursor: events.Of(e)}, Node: node})
+	at := model.EventCursor{Cursor: cur}
+	out := &model.EventConnection{Edges: []*model.EventEdge{},
+		PageInfo: &model.EventPageInfo{EndCursor: at, StartCursor: at}}
+	if limit == 0 {
+		return out, nil
+	}
+	evs, more, err := events.After(ctx, r.client, org, cur, f, limit)
+	if err != nil {
+		return nil, err
+	}
+	if out.Edges, err = eventEdges(evs); err != nil {
+		return nil, err
 	}
 	if len(evs) > 0 {
-		out.PageInfo.EndCursor = out.Edges[len(out.Edges)-1].Cursor
+		out.PageInfo.StartCursor = out.Edges[0].Cursor
+		out.PageInfo.EndCursor = out.Edges[len(evs)-1].Cursor
 	}
 	out.PageInfo.HasNextPage = more
 	return out, nil

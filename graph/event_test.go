@@ -133,3 +133,72 @@ func TestEventsConnection(t *testing.T) {
 		a.fails(reader, eventsQuery, map[string]any{"org": orgID, "after": "garbage"}, "BAD_USER_INPUT", "")
 	})
 }
+
+// TestEventsBackwards: last and before read the newest events first,
+// paging back in time, each page oldest first; the newest page's
+// endCursor is where after follows on; last does not mix with first.
+func TestEventsBackwards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newAPI(t, s.Client, s.Dialect, Config{})
+		var org struct {
+			CreateOrganization struct{ ID string } `json:"createOrganization"`
+		}
+		a.ok(a.platform, createOrgMutation, map[string]any{"name": "Acme"}, &org)
+		orgID := org.CreateOrganization.ID
+		admin := newOrgKey(t, s.Client, access.OrgAdmin, uuid.MustParse(orgID))
+		for _, k := range []string{"a", "b", "c", "d", "e"} {
+			a.ok(admin, createRoleMutation, map[string]any{"org": orgID, "key": k}, nil)
+		}
+		const back = `query($org: ID!, $last: Int, $before: String, $types: [String!]) {
+			events(organizationID: $org, last: $last, before: $before, types: $types) {
+				edges { cursor node { type data } }
+				pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
+		type page struct {
+			Events struct {
+				Edges []struct {
+					Node struct {
+						Data map[string]any `json:"data"`
+					} `json:"node"`
+				} `json:"edges"`
+				PageInfo struct {
+					HasPreviousPage bool   `json:"hasPreviousPage"`
+					StartCursor     string `json:"startCursor"`
+					EndCursor       string `json:"endCursor"`
+				} `json:"pageInfo"`
+			} `json:"events"`
+		}
+		keys := func(p page) (out []string) {
+			for _, e := range p.Events.Edges {
+				out = append(out, e.Node.Data["key"].(string))
+			}
+			return out
+		}
+		var p1, p2, p3 page
+		a.ok(admin, back, map[string]any{"org": orgID, "last": 2}, &p1)
+		if got := keys(p1); !slices.Equal(got, []string{"d", "e"}) || !p1.Events.PageInfo.HasPreviousPage {
+			t.Fatalf("the newest page: %v (older before it: %v); want [d e], true", got, p1.Events.PageInfo.HasPreviousPage)
+		}
+		a.ok(admin, back, map[string]any{"org": orgID, "last": 2, "before": p1.Events.PageInfo.StartCursor}, &p2)
+		a.ok(admin, back, map[string]any{"org": orgID, "last": 2, "before": p2.Events.PageInfo.StartCursor}, &p3)
+		if got := append(keys(p3), keys(p2)...); !slices.Equal(got, []string{"a", "b", "c"}) || p3.Events.PageInfo.HasPreviousPage {
+			t.Fatalf("older pages: %v (more before: %v); want [a b c], false", got, p3.Events.PageInfo.HasPreviousPage)
+		}
+		// The newest page's end is where reading forwards follows on.
+		var next eventPage
+		a.ok(admin, eventsQuery, map[string]any{"org": orgID, "after": p1.Events.PageInfo.EndCursor}, &next)
+		if len(next.Events.Edges) != 0 {
+			t.Errorf("after the newest page: %v; want nothing", next.types())
+		}
+		var none page
+		a.ok(admin, back, map[string]any{"org": orgID, "types": []string{"user.created"}}, &none)
+		if len(none.Events.Edges) != 0 || none.Events.PageInfo.StartCursor == "" || none.Events.PageInfo.EndCursor == "" {
+			t.Errorf("an empty backwards page: %+v", none.Events.PageInfo)
+		}
+		a.fails(admin, `query($org: ID!) { events(organizationID: $org, first: 1, last: 1) { edges { cursor } } }`,
+			map[string]any{"org": orgID}, "BAD_USER_INPUT", "last")
+		a.fails(admin, `query($org: ID!) { events(organizationID: $org, last: -1) { edges { cursor } } }`,
+			map[string]any{"org": orgID}, "BAD_USER_INPUT", "last")
+		a.fails(admin, `query($org: ID!) { events(organizationID: $org, before: "x") { edges { cursor } } }`,
+			map[string]any{"org": orgID}, "BAD_USER_INPUT", "before")
+	})
+}

@@ -485,12 +485,18 @@ func (p pageLimit) checkField(f *ast.Field, vars map[string]any) *gqlerror.Error
 		return limitError(f.Position, "first", "%s: first must be between 0 and %d", f.Alias, p.max)
 	case hasLast && (last < 0 || last > int64(p.max)):
 		return limitError(f.Position, "last", "%s: last must be between 0 and %d", f.Alias, p.max)
-	case !hasFirst && !hasLast && selectsField(f.SelectionSet, "edges", map[string]bool{}):
+	case !hasFirst && !hasLast && !defaultPaged[f.Definition.Type.Name()] &&
+		selectsField(f.SelectionSet, "edges", map[string]bool{}):
 		return limitError(f.Position, "first",
 			"%s: first or last (at most %d) is required to list edges", f.Alias, p.max)
 	}
 	return nil
 }
+
+// defaultPaged are the connections whose page has a size when neither
+// first nor last is given (the events query's: the page size), so they
+// need neither to list edges.
+var defaultPaged = map[string]bool{"EventConnection": true}
 
 // isConnection reports whether a field is a Relay connection with first
 // and last arguments.

@@ -364,6 +364,7 @@ type socket struct {
 	initDone  bool
 	pending   bool   // counted as awaiting connection_init
 	header    string // the Authorization value the viewer came from
+	portal    string // without one, the portal session token of the upgrade's cookie
 	viewer    *access.Viewer
 	keyed     *uuid.UUID // the key it is counted for
 	active    map[string]struct{}
@@ -405,6 +406,8 @@ func (e *endpoint) serveSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		s.header = h
 		ctx = access.NewContext(ctx, v)
+	} else if c, err := r.Cookie(auth.PortalCookie); err == nil && c.Value != "" {
+		s.portal = c.Value // checked at connection_init, with the CSRF token
 	}
 	e.server.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -563,14 +566,23 @@ func (s *socket) ended(id string) {
 }
 
 // authenticate checks connection_init's key (or, without one, the upgrade
-// request's), counts the socket for it, and starts watching it.
-func (s *socket) authenticate(ctx context.Context, a *auth.Authenticator, header string) (*access.Viewer, int, error) {
+// request's, or the portal session of its cookie with connection_init's
+// CSRF token), counts the socket for it, and starts watching it.
+func (s *socket) authenticate(ctx context.Context, a *auth.Authenticator, header, csrf string) (*access.Viewer, int, error) {
 	s.mu.Lock()
 	if header == "" {
 		header = s.header
 	}
+	portal := s.portal
 	s.mu.Unlock()
-	v, err := a.APIKey(ctx, header)
+	var v *access.Viewer
+	var err error
+	if header == "" && portal != "" {
+		v, err = a.PortalSocket(ctx, portal, csrf)
+	} else {
+		portal = ""
+		v, err = a.APIKey(ctx, header)
+	}
 	if err != nil {
 		return nil, wsCloseForbidden, err
 	}
@@ -578,7 +590,7 @@ func (s *socket) authenticate(ctx context.Context, a *auth.Authenticator, header
 		return nil, wsCloseTooMany, fault.Errorf(fault.Forbidden, "this API key has as many WebSockets open as it may")
 	}
 	s.mu.Lock()
-	s.header, s.viewer, s.keyed = header, v, &v.CredentialID
+	s.header, s.portal, s.viewer, s.keyed = header, portal, v, &v.CredentialID
 	s.mu.Unlock()
 	go s.watch(a)
 	return v, 0, nil
@@ -589,12 +601,18 @@ func (s *socket) authenticate(ctx context.Context, a *auth.Authenticator, header
 // socket opened with. A check that fails to run keeps the socket.
 func (s *socket) valid(ctx context.Context, a *auth.Authenticator) bool {
 	s.mu.Lock()
-	header, was := s.header, s.viewer
+	header, portal, was := s.header, s.portal, s.viewer
 	s.mu.Unlock()
 	if was == nil {
 		return false
 	}
-	v, err := a.APIKey(ctx, header)
+	var v *access.Viewer
+	var err error
+	if portal != "" {
+		v, _, err = a.PortalViewer(ctx, portal)
+	} else {
+		v, err = a.APIKey(ctx, header)
+	}
 	var f *fault.Error
 	switch {
 	case err == nil:

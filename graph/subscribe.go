@@ -44,7 +44,9 @@ func websocketTransport(a *auth.Authenticator, maxBody int64) transport.Websocke
 	return transport.Websocket{
 		Implementation: socketAcceptor{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Any origin: the key is sent explicitly, never by the browser
-			// on its own (no cookie), so a foreign page gains nothing.
+			// on its own; a portal session's cookie is, but counts only
+			// with its CSRF token in connection_init, which a foreign
+			// page cannot read. So a foreign page gains nothing.
 			OriginPatterns: []string{"*"},
 		}}},
 		InitFunc: websocketInit(a),
@@ -60,7 +62,9 @@ func websocketTransport(a *auth.Authenticator, maxBody int64) transport.Websocke
 }
 
 // websocketInit authenticates connection_init's Authorization (or
-// authorization) entry or, without one, the upgrade request's header. A
+// authorization) entry or, without one, the upgrade request's header or,
+// without either, the portal session of the upgrade's cookie with the
+// CSRF token in connection_init's X-CSRF-Token entry (the portal's page). A
 // refused key closes the connection with 4403 Forbidden, a key over its
 // socket cap with 4429. The connection's operations are charged to the
 // key's rate limit as HTTP requests are.
@@ -70,7 +74,8 @@ func websocketInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 		if s == nil {
 			return transport.WithWebsocketCloseCode(ctx, wsCloseForbidden), nil, errors.New("no socket")
 		}
-		v, code, err := s.authenticate(ctx, a, p.Authorization())
+		csrf, _ := p[auth.CSRFHeader].(string)
+		v, code, err := s.authenticate(ctx, a, p.Authorization(), csrf)
 		if err != nil {
 			reason := "Forbidden"
 			if code == wsCloseTooMany {

@@ -78,6 +78,20 @@ func (r *mutationResolver) WebhookEndpointSecretRotate(ctx context.Context, inpu
 	return &model.WebhookEndpointSecretRotatePayload{WebhookEndpoint: is.Endpoint, Secret: &is.Secret, UserErrors: ue}, nil
 }
 
+// WebhookEndpointTest is the resolver for the webhookEndpointTest field.
+func (r *mutationResolver) WebhookEndpointTest(ctx context.Context, input model.WebhookEndpointTestInput) (*model.WebhookEndpointTestPayload, error) {
+	var ep *ent.WebhookEndpoint
+	var id string
+	ue, err := r.mutate(ctx, "input", func(ctx context.Context) (err error) {
+		if id, err = r.domain.TestWebhookEndpoint(ctx, input.ID); err != nil {
+			return err
+		}
+		ep, err = clientOf(ctx, r.client).WebhookEndpoint.Get(ctx, input.ID)
+		return err
+	})
+	return &model.WebhookEndpointTestPayload{WebhookEndpoint: unless(ep, ue), WebhookID: unless(&id, ue), UserErrors: ue}, err
+}
+
 // WebhookEventResend is the resolver for the webhookEventResend field.
 func (r *mutationResolver) WebhookEventResend(ctx context.Context, input model.WebhookEventResendInput) (*model.WebhookEventResendPayload, error) {
 	var ep *ent.WebhookEndpoint

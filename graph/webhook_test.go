@@ -217,3 +217,72 @@ func TestWebhookEndpoints(t *testing.T) {
 		a.fails(admin, `query($id: ID!) { webhookEndpoint(id: $id) { id } }`, map[string]any{"id": id}, "NOT_FOUND", "id")
 	})
 }
+
+// TestWebhookEndpointTestAndURLRefusal: webhookEndpointTest queues a
+// webhook.test delivery that deliveries(webhookID:) finds, and answers
+// another organization's endpoint with a userError; webhookEndpointCreate
+// refuses a URL on a refused address with the reason in userErrors.
+func TestWebhookEndpointTestAndURLRefusal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newAPI(t, s.Client, s.Dialect, Config{})
+		var org, other struct {
+			CreateOrganization struct{ ID string } `json:"createOrganization"`
+		}
+		a.ok(a.platform, `mutation { createOrganization(input: {name: "Acme"}) { id } }`, nil, &org)
+		a.ok(a.platform, `mutation { createOrganization(input: {name: "Globex"}) { id } }`, nil, &other)
+		orgID := org.CreateOrganization.ID
+		admin := newOrgKey(t, s.Client, access.OrgAdmin, uuid.MustParse(orgID))
+		stranger := newOrgKey(t, s.Client, access.OrgAdmin, uuid.MustParse(other.CreateOrganization.ID))
+		const create = `mutation($org: ID!, $url: String!) { webhookEndpointCreate(input: {organizationID: $org, url: $url, eventTypes: ["role.created"]}) {
+			webhookEndpoint { id } userErrors { field code message } } }`
+		type userError struct {
+			Field         []string
+			Code, Message string
+		}
+		var refused struct {
+			WebhookEndpointCreate struct {
+				WebhookEndpoint *struct{ ID string } `json:"webhookEndpoint"`
+				UserErrors      []userError          `json:"userErrors"`
+			} `json:"webhookEndpointCreate"`
+		}
+		a.ok(admin, create, map[string]any{"org": orgID, "url": "http://169.254.169.254/latest/meta-data/"}, &refused)
+		if ue := refused.WebhookEndpointCreate.UserErrors; refused.WebhookEndpointCreate.WebhookEndpoint != nil || len(ue) != 1 ||
+			strings.Join(ue[0].Field, ".") != "input.url" || !strings.Contains(ue[0].Message, "link-local") {
+			t.Fatalf("a link-local URL: %+v", refused.WebhookEndpointCreate)
+		}
+
+		var created struct {
+			WebhookEndpointCreate struct {
+				WebhookEndpoint struct{ ID string } `json:"webhookEndpoint"`
+			} `json:"webhookEndpointCreate"`
+		}
+		a.ok(admin, create, map[string]any{"org": orgID, "url": "https://hooks.example/x"}, &created)
+		id := created.WebhookEndpointCreate.WebhookEndpoint.ID
+		const test = `mutation($id: ID!) { webhookEndpointTest(input: {id: $id}) { webhookEndpoint { id } webhookID userErrors { field code message } } }`
+		var tested struct {
+			WebhookEndpointTest struct {
+				WebhookEndpoint *struct{ ID string } `json:"webhookEndpoint"`
+				WebhookID       *string              `json:"webhookID"`
+				UserErrors      []userError          `json:"userErrors"`
+			} `json:"webhookEndpointTest"`
+		}
+		a.ok(stranger, test, map[string]any{"id": id}, &tested)
+		if ue := tested.WebhookEndpointTest.UserErrors; len(ue) != 1 || ue[0].Code != "NOT_FOUND" || tested.WebhookEndpointTest.WebhookID != nil {
+			t.Fatalf("another organization's endpoint: %+v", tested.WebhookEndpointTest)
+		}
+		a.ok(admin, test, map[string]any{"id": id}, &tested)
+		if tested.WebhookEndpointTest.WebhookID == nil || tested.WebhookEndpointTest.WebhookEndpoint.ID != id {
+			t.Fatalf("test: %+v", tested.WebhookEndpointTest)
+		}
+		var ep struct {
+			WebhookEndpoint struct {
+				Deliveries []struct{ EventType, Status string }
+			} `json:"webhookEndpoint"`
+		}
+		a.ok(admin, `query($id: ID!, $w: String) { webhookEndpoint(id: $id) { deliveries(webhookID: $w) { eventType status } } }`,
+			map[string]any{"id": id, "w": *tested.WebhookEndpointTest.WebhookID}, &ep)
+		if d := ep.WebhookEndpoint.Deliveries; len(d) != 1 || d[0].EventType != "webhook.test" || d[0].Status != "PENDING" {
+			t.Fatalf("the test delivery: %+v", d)
+		}
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/acme/directory/pgtest"
 )
 
 // TestRequestLogInBrowser: a directory's provider is refused because the
@@ -17,7 +19,12 @@ import (
 // filter keeps only the refusal.
 func TestRequestLogInBrowser(t *testing.T) {
 	chrome := findChromium(t)
-	srv := startServer(t)
+	t.Run("sqlite", func(t *testing.T) { requestLogInBrowser(t, chrome, "") })
+	t.Run("postgres", func(t *testing.T) { requestLogInBrowser(t, chrome, pgtest.New(t)) })
+}
+
+func requestLogInBrowser(t *testing.T, chrome, databaseURL string) {
+	srv := startServer(t, databaseURL)
 	platform := &gql{t: t, url: srv.base + "/graphql", key: srv.key}
 	org := platform.do(`mutation { organizationCreate(input: {name: "Initech"}) { organization { id } } }`, nil)["organizationCreate"].(map[string]any)["organization"].(map[string]any)["id"].(string)
 	created := platform.do(`mutation($o: ID!) { directoryCreate(input: {organizationID: $o, provider: OKTA}) { directory { id } scimEndpoint bearerToken } }`,

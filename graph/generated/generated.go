@@ -363,8 +363,10 @@ type ComplexityRoot struct {
 	}
 
 	EventPageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	EventRoles struct {
@@ -644,6 +646,7 @@ type ComplexityRoot struct {
 		WebhookEndpointCreate       func(childComplexity int, input model.WebhookEndpointCreateInput) int
 		WebhookEndpointDelete       func(childComplexity int, input model.WebhookEndpointDeleteInput) int
 		WebhookEndpointSecretRotate func(childComplexity int, input model.WebhookEndpointSecretRotateInput) int
+		WebhookEndpointTest         func(childComplexity int, input model.WebhookEndpointTestInput) int
 		WebhookEndpointUpdate       func(childComplexity int, input model.WebhookEndpointUpdateInput) int
 		WebhookEventResend          func(childComplexity int, input model.WebhookEventResendInput) int
 		WebhookEventsResend         func(childComplexity int, input model.WebhookEventsResendInput) int
@@ -710,7 +713,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys           func(childComplexity int) int
 		Directories       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.DirectoryOrder, where *ent.DirectoryWhereInput) int
-		Events            func(childComplexity int, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) int
+		Events            func(childComplexity int, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType, last *int, before *entgql.Cursor[uuid.UUID]) int
 		Groups            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) int
 		Node              func(childComplexity int, id uuid.UUID) int
 		Nodes             func(childComplexity int, ids []uuid.UUID) int
@@ -1440,6 +1443,12 @@ type ComplexityRoot struct {
 		WebhookEndpoint func(childComplexity int) int
 	}
 
+	WebhookEndpointTestPayload struct {
+		UserErrors      func(childComplexity int) int
+		WebhookEndpoint func(childComplexity int) int
+		WebhookID       func(childComplexity int) int
+	}
+
 	WebhookEndpointUpdatePayload struct {
 		UserErrors      func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
@@ -1459,6 +1468,33 @@ type ComplexityRoot struct {
 	WebhookSecretPayload struct {
 		Secret          func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
+	}
+
+	WebhookTestEvent struct {
+		ActorID        func(childComplexity int) int
+		ActorType      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Cursor         func(childComplexity int) int
+		Data           func(childComplexity int) int
+		DirectoryID    func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		OrganizationID func(childComplexity int) int
+		Payload        func(childComplexity int) int
+		Previous       func(childComplexity int) int
+		SubjectID      func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
+	WebhookTestEventPayload struct {
+		CreatedAt      func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		EventTypes     func(childComplexity int) int
+		FailingSince   func(childComplexity int) int
+		ID             func(childComplexity int) int
+		OrganizationID func(childComplexity int) int
+		URL            func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 }
 
@@ -1516,6 +1552,7 @@ type MutationResolver interface {
 	WebhookEndpointUpdate(ctx context.Context, input model.WebhookEndpointUpdateInput) (*model.WebhookEndpointUpdatePayload, error)
 	WebhookEndpointDelete(ctx context.Context, input model.WebhookEndpointDeleteInput) (*model.WebhookEndpointDeletePayload, error)
 	WebhookEndpointSecretRotate(ctx context.Context, input model.WebhookEndpointSecretRotateInput) (*model.WebhookEndpointSecretRotatePayload, error)
+	WebhookEndpointTest(ctx context.Context, input model.WebhookEndpointTestInput) (*model.WebhookEndpointTestPayload, error)
 	WebhookEventResend(ctx context.Context, input model.WebhookEventResendInput) (*model.WebhookEventResendPayload, error)
 	WebhookEventsResend(ctx context.Context, input model.WebhookEventsResendInput) (*model.WebhookEventsResendPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookSecretPayload, error)
@@ -1537,7 +1574,7 @@ type QueryResolver interface {
 	Roles(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
-	Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType) (*model.EventConnection, error)
+	Events(ctx context.Context, organizationID *uuid.UUID, after *entgql.Cursor[uuid.UUID], first *int, types []string, directoryID *uuid.UUID, subjectID *uuid.UUID, since *time.Time, until *time.Time, kinds []model.EventType, last *int, before *entgql.Cursor[uuid.UUID]) (*model.EventConnection, error)
 	Organization(ctx context.Context, slug *string, externalID *string) (*ent.Organization, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	User(ctx context.Context, organizationID *uuid.UUID, email *string, externalID *string, userName *string) (*ent.User, error)
@@ -2938,6 +2975,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventPageInfo.HasNextPage(childComplexity), true
+	case "EventPageInfo.hasPreviousPage":
+		if e.ComplexityRoot.EventPageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventPageInfo.HasPreviousPage(childComplexity), true
+	case "EventPageInfo.startCursor":
+		if e.ComplexityRoot.EventPageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventPageInfo.StartCursor(childComplexity), true
 
 	case "EventRoles.roles":
 		if e.ComplexityRoot.EventRoles.Roles == nil {
@@ -4439,6 +4488,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WebhookEndpointSecretRotate(childComplexity, args["input"].(model.WebhookEndpointSecretRotateInput)), true
+	case "Mutation.webhookEndpointTest":
+		if e.ComplexityRoot.Mutation.WebhookEndpointTest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_webhookEndpointTest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WebhookEndpointTest(childComplexity, args["input"].(model.WebhookEndpointTestInput)), true
 	case "Mutation.webhookEndpointUpdate":
 		if e.ComplexityRoot.Mutation.WebhookEndpointUpdate == nil {
 			break
@@ -4710,7 +4770,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time), args["kinds"].([]model.EventType)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["organizationID"].(*uuid.UUID), args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["types"].([]string), args["directoryID"].(*uuid.UUID), args["subjectID"].(*uuid.UUID), args["since"].(*time.Time), args["until"].(*time.Time), args["kinds"].([]model.EventType), args["last"].(*int), args["before"].(*entgql.Cursor[uuid.UUID])), true
 	case "Query.groups":
 		if e.ComplexityRoot.Query.Groups == nil {
 			break
@@ -8380,6 +8440,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookEndpointSecretRotatePayload.WebhookEndpoint(childComplexity), true
 
+	case "WebhookEndpointTestPayload.userErrors":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.UserErrors(childComplexity), true
+	case "WebhookEndpointTestPayload.webhookEndpoint":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.WebhookEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.WebhookEndpoint(childComplexity), true
+	case "WebhookEndpointTestPayload.webhookID":
+		if e.ComplexityRoot.WebhookEndpointTestPayload.WebhookID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointTestPayload.WebhookID(childComplexity), true
+
 	case "WebhookEndpointUpdatePayload.userErrors":
 		if e.ComplexityRoot.WebhookEndpointUpdatePayload.UserErrors == nil {
 			break
@@ -8438,6 +8517,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookSecretPayload.WebhookEndpoint(childComplexity), true
 
+	case "WebhookTestEvent.actorID":
+		if e.ComplexityRoot.WebhookTestEvent.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.ActorID(childComplexity), true
+	case "WebhookTestEvent.actorType":
+		if e.ComplexityRoot.WebhookTestEvent.ActorType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.ActorType(childComplexity), true
+	case "WebhookTestEvent.createdAt":
+		if e.ComplexityRoot.WebhookTestEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.CreatedAt(childComplexity), true
+	case "WebhookTestEvent.cursor":
+		if e.ComplexityRoot.WebhookTestEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Cursor(childComplexity), true
+	case "WebhookTestEvent.data":
+		if e.ComplexityRoot.WebhookTestEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Data(childComplexity), true
+	case "WebhookTestEvent.directoryID":
+		if e.ComplexityRoot.WebhookTestEvent.DirectoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.DirectoryID(childComplexity), true
+	case "WebhookTestEvent.kind":
+		if e.ComplexityRoot.WebhookTestEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Kind(childComplexity), true
+	case "WebhookTestEvent.organizationID":
+		if e.ComplexityRoot.WebhookTestEvent.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.OrganizationID(childComplexity), true
+	case "WebhookTestEvent.payload":
+		if e.ComplexityRoot.WebhookTestEvent.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Payload(childComplexity), true
+	case "WebhookTestEvent.previous":
+		if e.ComplexityRoot.WebhookTestEvent.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Previous(childComplexity), true
+	case "WebhookTestEvent.subjectID":
+		if e.ComplexityRoot.WebhookTestEvent.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.SubjectID(childComplexity), true
+	case "WebhookTestEvent.type":
+		if e.ComplexityRoot.WebhookTestEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEvent.Type(childComplexity), true
+
+	case "WebhookTestEventPayload.createdAt":
+		if e.ComplexityRoot.WebhookTestEventPayload.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.CreatedAt(childComplexity), true
+	case "WebhookTestEventPayload.description":
+		if e.ComplexityRoot.WebhookTestEventPayload.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.Description(childComplexity), true
+	case "WebhookTestEventPayload.enabled":
+		if e.ComplexityRoot.WebhookTestEventPayload.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.Enabled(childComplexity), true
+	case "WebhookTestEventPayload.eventTypes":
+		if e.ComplexityRoot.WebhookTestEventPayload.EventTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.EventTypes(childComplexity), true
+	case "WebhookTestEventPayload.failingSince":
+		if e.ComplexityRoot.WebhookTestEventPayload.FailingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.FailingSince(childComplexity), true
+	case "WebhookTestEventPayload.id":
+		if e.ComplexityRoot.WebhookTestEventPayload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.ID(childComplexity), true
+	case "WebhookTestEventPayload.organizationID":
+		if e.ComplexityRoot.WebhookTestEventPayload.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.OrganizationID(childComplexity), true
+	case "WebhookTestEventPayload.url":
+		if e.ComplexityRoot.WebhookTestEventPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.URL(childComplexity), true
+	case "WebhookTestEventPayload.updatedAt":
+		if e.ComplexityRoot.WebhookTestEventPayload.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookTestEventPayload.UpdatedAt(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -8485,6 +8692,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("WebhookEndpointCreateInput", ec.unmarshalInputWebhookEndpointCreateInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointDeleteInput", ec.unmarshalInputWebhookEndpointDeleteInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointSecretRotateInput", ec.unmarshalInputWebhookEndpointSecretRotateInput),
+			graphql.NewInputUnmarshaler("WebhookEndpointTestInput", ec.unmarshalInputWebhookEndpointTestInput),
 			graphql.NewInputUnmarshaler("WebhookEndpointUpdateInput", ec.unmarshalInputWebhookEndpointUpdateInput),
 			graphql.NewInputUnmarshaler("WebhookEventResendInput", ec.unmarshalInputWebhookEventResendInput),
 			graphql.NewInputUnmarshaler("WebhookEventsResendInput", ec.unmarshalInputWebhookEventsResendInput),
@@ -12996,7 +13204,7 @@ type EventEdge @goModel(model: "github.com/acme/directory/graph/model.EventEdge"
   node: Event!
 }
 
-"A page of events, oldest first."
+"A page of events, oldest first (also when read backwards with last and before)."
 type EventConnection @goModel(model: "github.com/acme/directory/graph/model.EventConnection") {
   "The events of the page."
   edges: [EventEdge!]!
@@ -13010,12 +13218,24 @@ type EventPageInfo @goModel(model: "github.com/acme/directory/graph/model.EventP
   hasNextPage: Boolean!
   "The cursor to read on from: the last event's, or the one given when the page is empty. Never null."
   endCursor: Cursor!
+  """
+  Read backwards (last, before): whether older events matching the filters
+  precede this page. False when read forwards.
+  """
+  hasPreviousPage: Boolean!
+  """
+  The cursor to read further back from, as before: the first (oldest)
+  event's; when the page is empty, the one given (or the start's when none
+  was). Never null.
+  """
+  startCursor: Cursor!
 }
 
 extend type Query {
   """
   An organization's events after a cursor, oldest first: keep the endCursor
-  and ask again to catch up; an event never commits behind a cursor you
+  and ask again to catch up (or, with last and before, the newest first,
+  paging back in time); an event never commits behind a cursor you
   were given. Events are kept for the configured retention (default 30
   days). Readable with any key of the organization, org_read included.
   """
@@ -13038,6 +13258,15 @@ extend type Query {
     until: Time
     "Only these types, as the enum (with types, either list matches)."
     kinds: [EventType!]
+    """
+    Read backwards: the newest events (before the cursor, if given), at
+    most this many (default and maximum: the page size). The page is still
+    oldest first; page further back with startCursor as before, while
+    hasPreviousPage. Not with first or after.
+    """
+    last: Int
+    "A cursor (an event's or a page's startCursor): only the events before it. Not with first or after."
+    before: Cursor
   ): EventConnection!
 }
 
@@ -13113,6 +13342,8 @@ enum EventType @goModel(model: "github.com/acme/directory/graph/model.EventType"
   ROLE_DELETED
   "webhook.endpoint_disabled: the endpoint the delivery worker turned off, and why."
   WEBHOOK_ENDPOINT_DISABLED
+  "webhook.test: an admin asked for a test delivery to this endpoint (webhookEndpointTest). It is delivered to that endpoint only, whatever types the endpoint takes, so a receiver can be checked end to end without waiting for a real change."
+  WEBHOOK_TEST
 }
 
 "An event of type directory.created (DIRECTORY_CREATED): the new directory."
@@ -14671,6 +14902,56 @@ type WebhookEndpointDisabledEventPayload @goModel(model: "github.com/acme/direct
   reason: String!
 }
 
+"An event of type webhook.test (WEBHOOK_TEST): an admin asked for a test delivery to this endpoint (webhookEndpointTest). It is delivered to that endpoint only, whatever types the endpoint takes, so a receiver can be checked end to end without waiting for a real change."
+type WebhookTestEvent implements Event @goModel(model: "github.com/acme/directory/graph/model.WebhookTestEvent") {
+  "The event's position: pass it as events(after:) to read what follows."
+  cursor: Cursor!
+  "The type's name as webhooks and the catalogue spell it: user.created, group.user_added, user.roles_changed, ..."
+  type: String!
+  "The type, as an enum: USER_CREATED, GROUP_USER_ADDED, USER_ROLES_CHANGED, ..."
+  kind: EventType!
+  "The organization whose data changed."
+  organizationID: ID!
+  "The directory the change concerns, if any."
+  directoryID: ID
+  "The user, group, role or directory the event is about."
+  subjectID: ID!
+  "Who caused it: platform, org_admin, provisioner (a directory token) or system."
+  actorType: String!
+  "The API key or directory token that caused it; null for the server's own work."
+  actorID: ID
+  "When the change committed."
+  createdAt: Time!
+  "The subject as this API shows it after the change (field names as in its type), untyped."
+  data: Map! @deprecated(reason: "Select payload on the event's type instead (... on UserCreatedEvent { payload { userName roles } }): the same fields, typed.")
+  "For updates: the previous values of exactly the fields that changed (roles for *.roles_changed), untyped."
+  previous: Map @deprecated(reason: "Select before on the event's type instead (... on UserUpdatedEvent { before { changed title } }): the same values, typed.")
+  "What the event carries, typed: its data."
+  payload: WebhookTestEventPayload!
+}
+
+"The data of webhook.test: an admin asked for a test delivery to this endpoint (webhookEndpointTest). It is delivered to that endpoint only, whatever types the endpoint takes, so a receiver can be checked end to end without waiting for a real change."
+type WebhookTestEventPayload @goModel(model: "github.com/acme/directory/events.WebhookTest") {
+  "The endpoint's id."
+  id: ID!
+  "The organization the endpoint belongs to."
+  organizationID: ID!
+  "The URL events are posted to."
+  url: String!
+  "What the endpoint is for, as its administrators wrote it."
+  description: String!
+  "The event types it receives (dotted names); empty: every type."
+  eventTypes: [String!]!
+  "Whether events are delivered to it."
+  enabled: Boolean!
+  "Since when its deliveries have failed without a success; null: not failing."
+  failingSince: Time
+  "When it was created."
+  createdAt: Time!
+  "When it last changed."
+  updatedAt: Time!
+}
+
 "A directory's SCIM token: never its secret."
 type EventToken @goModel(model: "github.com/acme/directory/events.Token") {
   "The token's id."
@@ -15706,6 +15987,22 @@ type WebhookEventResendPayload {
   userErrors: [UserError!]!
 }
 
+"The endpoint to send a test event to."
+input WebhookEndpointTestInput {
+  "The endpoint's id."
+  id: ID!
+}
+
+"The result of webhookEndpointTest."
+type WebhookEndpointTestPayload {
+  "The endpoint the test event is queued for; null when userErrors is not empty."
+  webhookEndpoint: WebhookEndpoint
+  "The test event's webhook-id (evt_...): find its delivery with deliveries(webhookID:). Null when userErrors is not empty."
+  webhookID: String
+  "Why nothing was queued; empty on success."
+  userErrors: [UserError!]!
+}
+
 "The events since a time to deliver again."
 input WebhookEventsResendInput {
   "The endpoint to deliver them to."
@@ -15748,6 +16045,14 @@ extend type Mutation {
     "The endpoint and the overlap."
     input: WebhookEndpointSecretRotateInput!
   ): WebhookEndpointSecretRotatePayload
+  """
+  Writes a webhook.test event about the endpoint and delivers it to that
+  endpoint only (whatever types it takes), now: a check of the receiver.
+  """
+  webhookEndpointTest(
+    "The endpoint."
+    input: WebhookEndpointTestInput!
+  ): WebhookEndpointTestPayload
   "Delivers one event again, whatever types the endpoint takes."
   webhookEventResend(
     "The endpoint and the event."
@@ -16256,6 +16561,10 @@ func (ec *executionContext) childFields_EventPageInfo(ctx context.Context, field
 		return ec.fieldContext_EventPageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_EventPageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_EventPageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_EventPageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventPageInfo", field.Name)
 }
@@ -17764,6 +18073,18 @@ func (ec *executionContext) childFields_WebhookEndpointSecretRotatePayload(ctx c
 	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointSecretRotatePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_WebhookEndpointTestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhookEndpoint":
+		return ec.fieldContext_WebhookEndpointTestPayload_webhookEndpoint(ctx, field)
+	case "webhookID":
+		return ec.fieldContext_WebhookEndpointTestPayload_webhookID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookEndpointTestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpointTestPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_WebhookEndpointUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "webhookEndpoint":
@@ -17804,6 +18125,30 @@ func (ec *executionContext) childFields_WebhookSecretPayload(ctx context.Context
 		return ec.fieldContext_WebhookSecretPayload_secret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WebhookSecretPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookTestEventPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WebhookTestEventPayload_id(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_WebhookTestEventPayload_organizationID(ctx, field)
+	case "url":
+		return ec.fieldContext_WebhookTestEventPayload_url(ctx, field)
+	case "description":
+		return ec.fieldContext_WebhookTestEventPayload_description(ctx, field)
+	case "eventTypes":
+		return ec.fieldContext_WebhookTestEventPayload_eventTypes(ctx, field)
+	case "enabled":
+		return ec.fieldContext_WebhookTestEventPayload_enabled(ctx, field)
+	case "failingSince":
+		return ec.fieldContext_WebhookTestEventPayload_failingSince(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WebhookTestEventPayload_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_WebhookTestEventPayload_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookTestEventPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18886,6 +19231,20 @@ func (ec *executionContext) field_Mutation_webhookEndpointSecretRotate_args(ctx 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_webhookEndpointTest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WebhookEndpointTestInput, error) {
+			return ec.unmarshalNWebhookEndpointTestInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_webhookEndpointUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19233,6 +19592,22 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["kinds"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg10
 	return args, nil
 }
 
@@ -25173,6 +25548,52 @@ func (ec *executionContext) fieldContext_EventPageInfo_endCursor(_ context.Conte
 	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _EventPageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.EventPageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventPageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventPageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EventPageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.EventPageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventPageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventCursor) graphql.Marshaler {
+			return ec.marshalNCursor2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventPageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventPageInfo", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _EventRoles_roles(ctx context.Context, field graphql.CollectedField, obj *events.Roles) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30917,6 +31338,50 @@ func (ec *executionContext) fieldContext_Mutation_webhookEndpointSecretRotate(ct
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_webhookEndpointTest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_webhookEndpointTest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WebhookEndpointTest(ctx, fc.Args["input"].(model.WebhookEndpointTestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookEndpointTestPayload) graphql.Marshaler {
+			return ec.marshalOWebhookEndpointTestPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_webhookEndpointTest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpointTestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_webhookEndpointTest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_webhookEventResend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32494,7 +32959,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["kinds"].([]model.EventType))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["organizationID"].(*uuid.UUID), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["types"].([]string), fc.Args["directoryID"].(*uuid.UUID), fc.Args["subjectID"].(*uuid.UUID), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["kinds"].([]model.EventType), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
@@ -47231,6 +47696,93 @@ func (ec *executionContext) fieldContext_WebhookEndpointSecretRotatePayload_user
 	return fc, nil
 }
 
+func (ec *executionContext) _WebhookEndpointTestPayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_webhookEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalOWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_webhookEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointTestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointTestPayload_webhookID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_webhookID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_webhookID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpointTestPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookEndpointTestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointTestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointTestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointTestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointTestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WebhookEndpointUpdatePayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointUpdatePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -47499,6 +48051,498 @@ func (ec *executionContext) _WebhookSecretPayload_secret(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_WebhookSecretPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSecretPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventCursor) graphql.Marshaler {
+			return ec.marshalNCursor2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, true, false, "Cursor")
+}
+
+func (ec *executionContext) _WebhookTestEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventType) graphql.Marshaler {
+			return ec.marshalNEventType2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, true, false, "EventType")
+}
+
+func (ec *executionContext) _WebhookTestEvent_organizationID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEvent_directoryID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_directoryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_directoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEvent_subjectID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_subjectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEvent_actorType(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_actorType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_actorType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEvent_actorID(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_actorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WebhookTestEvent_data(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "Map")
+}
+
+func (ec *executionContext) _WebhookTestEvent_previous(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEvent", field, false, false, "Map")
+}
+
+func (ec *executionContext) _WebhookTestEvent_payload(ctx context.Context, field graphql.CollectedField, obj *model.WebhookTestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEvent_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.WebhookTest) graphql.Marshaler {
+			return ec.marshalNWebhookTestEventPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋeventsᚐWebhookTest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEvent_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookTestEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookTestEventPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_id(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_organizationID(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_url(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_description(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_eventTypes(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_eventTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_eventTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_enabled(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_failingSince(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_failingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailingSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_failingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_createdAt(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WebhookTestEventPayload_updatedAt(ctx context.Context, field graphql.CollectedField, obj *events.WebhookTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookTestEventPayload_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookTestEventPayload_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookTestEventPayload", field, false, false, "Time")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -55432,6 +56476,48 @@ func UnmarshalWebhookEndpointSecretRotateInput(ctx context.Context, raw any) (mo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWebhookEndpointTestInput(ctx context.Context, obj any) (model.WebhookEndpointTestInput, error) {
+	var it model.WebhookEndpointTestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookEndpointTestInput unmarshals raw into the WebhookEndpointTestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookEndpointTestInput(ctx context.Context, raw any) (model.WebhookEndpointTestInput, error) {
+	var out model.WebhookEndpointTestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookEndpointTestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWebhookEndpointUpdateInput(ctx context.Context, obj any) (model.WebhookEndpointUpdateInput, error) {
 	var it model.WebhookEndpointUpdateInput
 	if obj == nil {
@@ -55608,6 +56694,13 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case model.WebhookTestEvent:
+		return ec._WebhookTestEvent(ctx, sel, &obj)
+	case *model.WebhookTestEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._WebhookTestEvent(ctx, sel, obj)
 	case model.WebhookEndpointDisabledEvent:
 		return ec._WebhookEndpointDisabledEvent(ctx, sel, &obj)
 	case *model.WebhookEndpointDisabledEvent:
@@ -57817,6 +58910,16 @@ func (ec *executionContext) _EventPageInfo(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._EventPageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._EventPageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59589,6 +60692,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "webhookEndpointSecretRotate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_webhookEndpointSecretRotate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEndpointTest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_webhookEndpointTest(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -64378,6 +65488,49 @@ func (ec *executionContext) _WebhookEndpointSecretRotatePayload(ctx context.Cont
 	return out
 }
 
+var webhookEndpointTestPayloadImplementors = []string{"WebhookEndpointTestPayload"}
+
+func (ec *executionContext) _WebhookEndpointTestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointTestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointTestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookEndpointTestPayload")
+		case "webhookEndpoint":
+			out.Values[i] = ec._WebhookEndpointTestPayload_webhookEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookID":
+			out.Values[i] = ec._WebhookEndpointTestPayload_webhookID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WebhookEndpointTestPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var webhookEndpointUpdatePayloadImplementors = []string{"WebhookEndpointUpdatePayload"}
 
 func (ec *executionContext) _WebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointUpdatePayload) graphql.Marshaler {
@@ -64515,6 +65668,167 @@ func (ec *executionContext) _WebhookSecretPayload(ctx context.Context, sel ast.S
 			}
 		case "secret":
 			out.Values[i] = ec._WebhookSecretPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookTestEventImplementors = []string{"WebhookTestEvent", "Event"}
+
+func (ec *executionContext) _WebhookTestEvent(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookTestEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookTestEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookTestEvent")
+		case "cursor":
+			out.Values[i] = ec._WebhookTestEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._WebhookTestEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._WebhookTestEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organizationID":
+			out.Values[i] = ec._WebhookTestEvent_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directoryID":
+			out.Values[i] = ec._WebhookTestEvent_directoryID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subjectID":
+			out.Values[i] = ec._WebhookTestEvent_subjectID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actorType":
+			out.Values[i] = ec._WebhookTestEvent_actorType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actorID":
+			out.Values[i] = ec._WebhookTestEvent_actorID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._WebhookTestEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "data":
+			out.Values[i] = ec._WebhookTestEvent_data(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._WebhookTestEvent_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._WebhookTestEvent_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookTestEventPayloadImplementors = []string{"WebhookTestEventPayload"}
+
+func (ec *executionContext) _WebhookTestEventPayload(ctx context.Context, sel ast.SelectionSet, obj *events.WebhookTest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookTestEventPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookTestEventPayload")
+		case "id":
+			out.Values[i] = ec._WebhookTestEventPayload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organizationID":
+			out.Values[i] = ec._WebhookTestEventPayload_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._WebhookTestEventPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._WebhookTestEventPayload_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventTypes":
+			out.Values[i] = ec._WebhookTestEventPayload_eventTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._WebhookTestEventPayload_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failingSince":
+			out.Values[i] = ec._WebhookTestEventPayload_failingSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._WebhookTestEventPayload_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._WebhookTestEventPayload_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -66028,6 +67342,11 @@ func (ec *executionContext) unmarshalNWebhookEndpointSecretRotateInput2githubᚗ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNWebhookEndpointTestInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestInput(ctx context.Context, v any) (model.WebhookEndpointTestInput, error) {
+	res, err := ec.unmarshalInputWebhookEndpointTestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNWebhookEndpointUpdateInput2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdateInput(ctx context.Context, v any) (model.WebhookEndpointUpdateInput, error) {
 	res, err := ec.unmarshalInputWebhookEndpointUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -66049,6 +67368,14 @@ func (ec *executionContext) marshalNWebhookSecretPayload2ᚖgithubᚗcomᚋacme�
 		return graphql.Null
 	}
 	return ec._WebhookSecretPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookTestEventPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋeventsᚐWebhookTest(ctx context.Context, sel ast.SelectionSet, v *events.WebhookTest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookTestEventPayload!")
+		return graphql.Null
+	}
+	return ec._WebhookTestEventPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -67212,6 +68539,13 @@ func (ec *executionContext) marshalOWebhookEndpointSecretRotatePayload2ᚖgithub
 		return graphql.Null
 	}
 	return ec._WebhookEndpointSecretRotatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWebhookEndpointTestPayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointTestPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointTestPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WebhookEndpointTestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWebhookEndpointUpdatePayload2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐWebhookEndpointUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpointUpdatePayload) graphql.Marshaler {

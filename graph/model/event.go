@@ -131,8 +131,10 @@ type EventEdge struct {
 
 // EventPageInfo is where a page of events ends.
 type EventPageInfo struct {
-	HasNextPage bool
-	EndCursor   EventCursor
+	HasNextPage     bool
+	EndCursor       EventCursor
+	HasPreviousPage bool
+	StartCursor     EventCursor
 }
 
 // EventConnection is a page of events.

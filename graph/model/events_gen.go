@@ -358,6 +358,14 @@ func (e WebhookEndpointDisabledEvent) Payload() (*events.WebhookEndpointDisabled
 	return decode[events.WebhookEndpointDisabled](e.Data)
 }
 
+// WebhookTestEvent is an event of type webhook.test, with its payload (events.WebhookTest).
+type WebhookTestEvent struct{ StoredEvent }
+
+// Payload is the event's data as its declared type.
+func (e WebhookTestEvent) Payload() (*events.WebhookTest, error) {
+	return decode[events.WebhookTest](e.Data)
+}
+
 // eventObjects makes, by event type, the object of a stored event.
 var eventObjects = map[string]func(StoredEvent) Event{
 	"directory.created":         func(e StoredEvent) Event { return DirectoryCreatedEvent{e} },
@@ -382,4 +390,5 @@ var eventObjects = map[string]func(StoredEvent) Event{
 	"role.updated":              func(e StoredEvent) Event { return RoleUpdatedEvent{e} },
 	"role.deleted":              func(e StoredEvent) Event { return RoleDeletedEvent{e} },
 	"webhook.endpoint_disabled": func(e StoredEvent) Event { return WebhookEndpointDisabledEvent{e} },
+	"webhook.test":              func(e StoredEvent) Event { return WebhookTestEvent{e} },
 }

@@ -560,6 +560,22 @@ type WebhookEndpointSecretRotatePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The endpoint to send a test event to.
+type WebhookEndpointTestInput struct {
+	// The endpoint's id.
+	ID uuid.UUID `json:"id"`
+}
+
+// The result of webhookEndpointTest.
+type WebhookEndpointTestPayload struct {
+	// The endpoint the test event is queued for; null when userErrors is not empty.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The test event's webhook-id (evt_...): find its delivery with deliveries(webhookID:). Null when userErrors is not empty.
+	WebhookID *string `json:"webhookID,omitempty"`
+	// Why nothing was queued; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Changes to a webhook endpoint; omitted fields stay as they are.
 type WebhookEndpointUpdateInput struct {
 	// The endpoint to change.

@@ -92,6 +92,7 @@ export async function request(query, variables = {}) {
 
 // ---- documents -------------------------------------------------------
 
+const EVENT_ROW = `cursor type subjectID actorType createdAt data previous`;
 const USER_ROW = `id userName displayName givenName familyName primaryEmail active roles { id key name }`;
 
 export const docs = {
@@ -121,9 +122,10 @@ export const docs = {
     groupRolesSet(input: {groupID: $group, roleIDs: $roles}) { group { id roles { id key } } userErrors { field code message } } }`,
   mappedGroups: `query($org: ID!) { groups(first: 100, where: {organizationID: $org, hasRoles: true}, orderBy: {field: DISPLAY_NAME}) {
     totalCount edges { node { id displayName roles { id key name } members { totalCount } } } } }`,
-  users: `query($org: ID!, $query: String, $first: Int, $after: Cursor, $last: Int, $before: Cursor, $role: ID) {
+  users: `query($org: ID!, $query: String, $first: Int, $after: Cursor, $last: Int, $before: Cursor, $role: ID,
+    $active: Boolean, $directory: ID, $groups: [GroupWhereInput!]) {
     users(first: $first, after: $after, last: $last, before: $before, orderBy: {field: USER_NAME},
-      where: {organizationID: $org, query: $query, hasRoleID: $role}) {
+      where: {organizationID: $org, query: $query, hasRoleID: $role, active: $active, directoryID: $directory, hasGroupsWith: $groups}) {
       totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { node { ${USER_ROW} } } } }`,
   user: `query($id: ID!) { node(id: $id) { ... on User {
@@ -143,16 +145,41 @@ export const docs = {
     id displayName externalID createdAt updatedAt directory { id name } roles { id key name }
     members(first: 50, after: $after, orderBy: {field: USER_NAME}) { totalCount pageInfo { hasNextPage endCursor }
       edges { node { id userName displayName primaryEmail active } } } } } }`,
-  events: `query($org: ID!, $after: Cursor, $types: [String!], $since: Time) {
-    events(organizationID: $org, after: $after, first: 50, types: $types, since: $since) {
-      pageInfo { hasNextPage endCursor }
-      edges { node { cursor type subjectID actorType createdAt data } } } }`,
+  // Newest first: the newest page (last), or the page before a cursor
+  // (older), or the page after one (newer); each page is oldest first.
+  eventsBack: `query($org: ID!, $before: Cursor, $types: [String!], $since: Time) {
+    events(organizationID: $org, last: 50, before: $before, types: $types, since: $since) {
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { ${EVENT_ROW} } } } }`,
+  eventsNewer: `query($org: ID!, $after: Cursor, $types: [String!], $since: Time) {
+    events(organizationID: $org, first: 50, after: $after, types: $types, since: $since) {
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { ${EVENT_ROW} } } } }`,
+  eventsLive: `subscription($org: ID!, $types: [String!], $after: Cursor) {
+    events(organizationID: $org, types: $types, after: $after) { ${EVENT_ROW} } }`,
   eventTypes: `query { webhookEventTypes }`,
   webhooks: `query($org: ID!) { webhookEndpoints(organizationID: $org) { id url description enabled eventTypes failingSince createdAt
+    previousSecretExpiresAt
     deliveries(first: 20) { id webhookID eventType status attemptCount nextAttemptAt lastResponseStatus lastError deliveredAt
       attempts { number createdAt succeeded responseStatus latencyMs error } } } }`,
-  webhookEndpointCreate: `mutation($org: ID!, $url: String!) { webhookEndpointCreate(input: {organizationID: $org, url: $url}) {
+  webhookEndpointCreate: `mutation($org: ID!, $url: String!, $types: [String!], $description: String) {
+    webhookEndpointCreate(input: {organizationID: $org, url: $url, eventTypes: $types, description: $description}) {
     webhookEndpoint { id } secret userErrors { field code message } } }`,
+  webhookEndpointUpdate: `mutation($id: ID!, $enabled: Boolean) { webhookEndpointUpdate(input: {id: $id, enabled: $enabled}) {
+    webhookEndpoint { id enabled } userErrors { field code message } } }`,
+  webhookEndpointDelete: `mutation($id: ID!) { webhookEndpointDelete(input: {id: $id}) { deletedID userErrors { field code message } } }`,
+  webhookEndpointSecretRotate: `mutation($id: ID!, $overlap: Int) { webhookEndpointSecretRotate(input: {id: $id, overlapSeconds: $overlap}) {
+    webhookEndpoint { id previousSecretExpiresAt } secret userErrors { field code message } } }`,
+  webhookEndpointTest: `mutation($id: ID!) { webhookEndpointTest(input: {id: $id}) { webhookID userErrors { field code message } } }`,
+  viewer: `query { viewer { scope organization { id } } }`,
+  organizationCreate: `mutation($name: String!, $slug: String) { organizationCreate(input: {name: $name, slug: $slug}) {
+    organization { id name slug } userErrors { field code message } } }`,
+  apiKeys: `query { apiKeys { id name scope prefix organizationID createdAt expiresAt lastUsedAt } }`,
+  apiKeyCreate: `mutation($org: ID, $scope: APIKeyScope!, $name: String) { apiKeyCreate(input: {organizationID: $org, scope: $scope, name: $name}) {
+    apiKey { id prefix } key userErrors { field code message } } }`,
+  apiKeyRevoke: `mutation($id: ID!) { apiKeyRevoke(input: {id: $id}) { deletedID userErrors { field code message } } }`,
+  portalLinkCreate: `mutation($org: ID!, $expiresIn: Int) { createPortalLink(organizationID: $org, expiresIn: $expiresIn) { url expiresAt } }`,
+  roleUpdate: `mutation($id: ID!, $name: String, $description: String) { roleUpdate(input: {id: $id, name: $name, description: $description}) {
+    role { id name description } userErrors { field code message } } }`,
+  directoryNames: `query($org: ID!) { directories(first: 50, where: {organizationID: $org}) { edges { node { id name } } } }`,
   webhookEventResend: `mutation($endpoint: ID!, $webhook: String!) {
     webhookEventResend(input: {endpointID: $endpoint, webhookID: $webhook}) { webhookEndpoint { id } userErrors { field code message } } }`,
   introspection: `query { __schema { queryType { name } mutationType { name } subscriptionType { name }
@@ -196,16 +223,75 @@ export const api = {
   setGroupRoles: (group, roles) => mutate("groupRolesSet", { group, roles }),
   mappedGroups: async (org) => nodes((await request(docs.mappedGroups, { org })).groups),
   /** page: {first, after} or {last, before} */
-  users: async (org, query, page, role) =>
-    (await request(docs.users, { org, query: query || null, role: role || null, ...page })).users,
+  /** filter: {query, role, active (true, false or null), directory, group} */
+  users: async (org, f, page) => (await request(docs.users, { org, query: f.query || null, role: f.role || null,
+    active: f.active === undefined ? null : f.active, directory: f.directory || null,
+    groups: f.group ? [{ id: f.group }] : null, ...page })).users,
   user: async (id) => (await request(docs.user, { id })).node,
   groups: async (org, query, page) => (await request(docs.groups, { org, query: query || null, ...page })).groups,
   group: async (id, after) => (await request(docs.group, { id, after: after || null })).node,
-  events: async (org, after, types, since) =>
-    (await request(docs.events, { org, after: after || null, types: types && types.length ? types : null, since: since || null })).events,
+  /** The newest events (before a cursor: older; after one: newer), a page oldest first. */
+  events: async (org, { before, after }, types, since) => {
+    const vars = { org, types: types && types.length ? types : null, since: since || null };
+    if (after) return (await request(docs.eventsNewer, { ...vars, after })).events;
+    return (await request(docs.eventsBack, { ...vars, before: before || null })).events;
+  },
   eventTypes: async () => (await request(docs.eventTypes)).webhookEventTypes,
   webhooks: async (org) => (await request(docs.webhooks, { org })).webhookEndpoints,
-  createWebhookEndpoint: (org, url) => mutate("webhookEndpointCreate", { org, url }),
+  createWebhookEndpoint: (org, url, types, description) =>
+    mutate("webhookEndpointCreate", { org, url, types: types && types.length ? types : null, description: description || null }),
+  setWebhookEnabled: (id, enabled) => mutate("webhookEndpointUpdate", { id, enabled }),
+  deleteWebhookEndpoint: (id) => mutate("webhookEndpointDelete", { id }),
+  rotateWebhookSecret: (id, overlap) => mutate("webhookEndpointSecretRotate", { id, overlap }),
+  testWebhookEndpoint: (id) => mutate("webhookEndpointTest", { id }),
+  viewer: async () => (await request(docs.viewer)).viewer,
+  createOrganization: async (name, slug) => (await mutate("organizationCreate", { name, slug: slug || null })).organization,
+  apiKeys: async () => (await request(docs.apiKeys)).apiKeys,
+  createAPIKey: (org, scope, name) => mutate("apiKeyCreate", { org, scope, name: name || null }),
+  revokeAPIKey: (id) => mutate("apiKeyRevoke", { id }),
+  createPortalLink: async (org, expiresIn) => (await request(docs.portalLinkCreate, { org, expiresIn })).createPortalLink,
+  updateRole: (id, name, description) => mutate("roleUpdate", { id, name, description }),
+  directoryNames: async (org) => nodes((await request(docs.directoryNames, { org })).directories),
   resendWebhookEvent: (endpoint, webhook) => mutate("webhookEventResend", { endpoint, webhook }),
   introspect: async () => (await request(docs.introspection)).__schema,
 };
+
+/**
+ * Subscribes over a WebSocket (graphql-transport-ws) with the stored API
+ * key or, in a portal session, the session's cookie and its CSRF token;
+ * onData gets each result's data, onEnd an APIError when the socket ends
+ * unasked. Returns {close}, or null when there is no credential.
+ */
+export function subscribe(query, variables, onData, onEnd) {
+  const key = storedKey();
+  if ((!key && !csrfToken) || typeof WebSocket === "undefined") return null;
+  const init = key ? { Authorization: "Bearer " + key } : { "X-CSRF-Token": csrfToken };
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(scheme + "//" + location.host + "/graphql", "graphql-transport-ws");
+  let closing = false;
+  const send = (m) => ws.send(JSON.stringify(m));
+  ws.onopen = () => send({ type: "connection_init", payload: init });
+  ws.onmessage = (m) => {
+    let msg;
+    try { msg = JSON.parse(m.data); } catch { return; }
+    switch (msg.type) {
+      case "connection_ack": send({ id: "1", type: "subscribe", payload: { query, variables } }); break;
+      case "ping": send({ type: "pong" }); break;
+      case "next":
+        if (msg.payload.errors && msg.payload.errors.length) onEnd(describe(msg.payload.errors[0]));
+        else onData(msg.payload.data);
+        break;
+      case "error": onEnd(describe((msg.payload && msg.payload[0]) || {})); break;
+    }
+  };
+  ws.onclose = (e) => {
+    if (!closing) onEnd(new APIError("Live updates stopped (" + e.code + (e.reason ? ": " + e.reason : "") + ").", "SOCKET"));
+  };
+  return {
+    close() {
+      closing = true;
+      if (ws.readyState === WebSocket.OPEN) send({ id: "1", type: "complete" });
+      ws.close(1000);
+    },
+  };
+}

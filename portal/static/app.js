@@ -1,6 +1,6 @@
 // app.js: the Admin Portal's screens. It talks to the server only through
 // api.js.
-import { api, portalSession, setKey, storedKey, signOut } from "./api.js";
+import { api, docs, portalSession, setKey, storedKey, signOut, subscribe } from "./api.js";
 import { providers } from "./providers.js";
 import { requestLog } from "./requests.js";
 
@@ -69,14 +69,63 @@ async function run(button, f) {
   }
 }
 
+/**
+ * confirmDo asks in the page's own dialog (not window.confirm, which a
+ * browser may suppress): message says what the action affects.
+ */
+function confirmDo(message, yes) {
+  return new Promise((resolve) => {
+    const d = $("confirm");
+    $("confirm-text").textContent = message;
+    $("confirm-yes").textContent = yes || "Delete";
+    const done = (v) => {
+      $("confirm-yes").onclick = $("confirm-no").onclick = d.oncancel = null;
+      d.close();
+      resolve(v);
+    };
+    $("confirm-yes").onclick = () => done(true);
+    $("confirm-no").onclick = () => done(false);
+    d.oncancel = () => done(false);
+    d.showModal();
+  });
+}
+
+/**
+ * turn starts a load of kind and returns whether it is still the latest:
+ * an answer that arrives after a newer load's is dropped, not shown over it.
+ */
+const turns = {};
+function turn(kind) {
+  const n = (turns[kind] = (turns[kind] || 0) + 1);
+  return () => turns[kind] === n;
+}
+
+const plural = (n, one, many) => n + " " + (n === 1 ? one : many || one + "s");
+
 // ---- state and sign-in ---------------------------------------------------
 
-const state = { org: "", orgs: [], tab: "scim", session: null };
+const state = { org: "", orgs: [], tab: "scim", session: null, platform: false };
 
 function showSignIn() {
+  stopLive();
   $("app").hidden = true;
+  $("org-setup").hidden = true;
   $("who").hidden = true;
   $("signin").hidden = false;
+}
+
+/** showOrgSetup shows the organization form (a platform key's): the first one, or another. */
+function showOrgSetup() {
+  stopLive();
+  $("app").hidden = true;
+  $("org-setup").hidden = false;
+  $("new-org-cancel").hidden = !state.orgs.length;
+  $("create-org").disabled = !state.platform;
+  $("org-setup-note").textContent = state.platform
+    ? (state.orgs.length ? "A new organization, beside " + plural(state.orgs.length, "other") + "."
+      : "There is no organization yet. An organization holds the directories, users, groups and roles of one customer: create it, then connect its identity provider.")
+    : "There is no organization this key can see, and only a platform key creates one: sign in with a platform key.";
+  $("org-new-name").focus();
 }
 
 async function start() {
@@ -93,9 +142,9 @@ async function start() {
       return;
     }
   }
-  let orgs;
+  let orgs, viewer;
   try {
-    orgs = await api.organizations();
+    [orgs, viewer] = await Promise.all([api.organizations(), state.session ? null : api.viewer()]);
   } catch (err) {
     if (storedKey()) setKey("");
     showSignIn();
@@ -103,10 +152,11 @@ async function start() {
     return;
   }
   state.orgs = orgs;
+  state.platform = !!viewer && viewer.scope === "PLATFORM";
+  $("new-org-open").hidden = !state.platform;
   if (state.session) state.orgs = orgs.filter((o) => o.id === state.session.organizationID);
   $("signin").hidden = true;
   $("who").hidden = false;
-  $("app").hidden = false;
   const sel = $("org-select");
   fill(sel, state.orgs.map((o) => h("option", { value: o.id }, o.name + " (" + o.slug + ")")));
   const single = state.orgs.length <= 1;
@@ -117,9 +167,11 @@ async function start() {
     ? "portal session until " + new Date(state.session.expiresAt).toLocaleTimeString()
     : "signed in with an API key";
   if (!state.orgs.length) {
-    showInfo("There is no organization yet. Create one with a platform key: mutation { createOrganization(input: {name: \"Acme\"}) { id } }");
+    showOrgSetup();
     return;
   }
+  $("org-setup").hidden = true;
+  $("app").hidden = false;
   state.org = state.orgs.some((o) => o.id === state.org) ? state.org : state.orgs[0].id;
   sel.value = state.org;
   selectTab(state.tab, false);
@@ -144,6 +196,23 @@ $("sign-out").addEventListener("click", async () => {
   showSignIn();
 });
 
+$("new-org").addEventListener("submit", (e) => {
+  e.preventDefault();
+  run($("create-org"), async () => {
+    const o = await api.createOrganization($("org-new-name").value.trim(), $("org-new-slug").value.trim());
+    $("new-org").reset();
+    state.org = o.id;
+    await start();
+    showInfo("Organization " + o.name + " (" + o.slug + ") created: connect its identity provider.");
+  });
+});
+$("new-org-open").addEventListener("click", showOrgSetup);
+$("new-org-cancel").addEventListener("click", () => {
+  $("org-setup").hidden = true;
+  $("app").hidden = false;
+  selectTab(state.tab, false);
+});
+
 $("org-select").addEventListener("change", () => {
   state.org = $("org-select").value;
   selectTab(state.tab, false);
@@ -153,11 +222,12 @@ $("alert-close").addEventListener("click", clearAlert);
 
 // ---- tabs ----------------------------------------------------------------
 
-const tabs = ["scim", "roles", "users", "groups", "events"];
+const tabs = ["scim", "roles", "users", "groups", "events", "webhooks", "access"];
 const loaders = {};
 
 function selectTab(name, focus) {
   clearAlert();
+  if (name !== "events") stopLive();
   state.tab = name;
   for (const t of tabs) {
     const on = t === name;
@@ -229,6 +299,7 @@ $("secret-done").addEventListener("click", () => {
 $("new-directory").addEventListener("submit", (e) => {
   e.preventDefault();
   run($("create-directory"), async () => {
+    if (!state.org) throw new Error("Create the organization first.");
     const p = chosenProvider();
     const d = await api.createDirectory(state.org, p.id, $("directory-name").value.trim());
     $("directory-name").value = "";
@@ -248,8 +319,8 @@ function directoryCard(d) {
     h("li", {}, h("code", {}, t.prefix + "…"), " created ", when(t.createdAt),
       t.expiresAt ? ", expires " + when(t.expiresAt) : "", ", last used ", when(t.lastUsedAt), " ",
       h("button", { type: "button", class: "secondary small", "aria-label": "Revoke token " + t.prefix,
-        onclick: (e) => {
-          if (!confirm("Revoke token " + t.prefix + "…? The identity provider using it stops syncing at once.")) return;
+        onclick: async (e) => {
+          if (!(await confirmDo("Revoke token " + t.prefix + "…? The identity provider using it stops syncing at once.", "Revoke"))) return;
           run(e.target, async () => { await api.revokeDirectoryToken(t.id); showInfo("Token revoked."); await loaders.scim(); });
         } }, "Revoke")));
   return h("article", { class: "card directory", "data-directory": d.id },
@@ -272,8 +343,9 @@ function directoryCard(d) {
         showInfo(d.name + (d.enabled ? " is disabled: it refuses SCIM requests." : " is enabled."));
         await loaders.scim();
       }) }, d.enabled ? "Disable" : "Enable"),
-      h("button", { type: "button", class: "danger", onclick: (e) => {
-        if (!confirm("Delete " + d.name + " with all its users and groups?")) return;
+      h("button", { type: "button", class: "danger", onclick: async (e) => {
+        if (!(await confirmDo("Delete " + d.name + " with its " + plural(d.userCount, "user") + " and " +
+          plural(d.groupCount, "group") + "? Its identity provider can no longer sync."))) return;
         run(e.target, async () => { await api.deleteDirectory(d.id); showInfo(d.name + " deleted."); await loaders.scim(); });
       } }, "Delete")),
     requestLog(d, { h, when }));
@@ -344,18 +416,56 @@ $("default-role-form").addEventListener("submit", (e) => {
   });
 });
 
+/** roleDeleteEffect says what deleting r changes: its mappings and its holders. */
+function roleDeleteEffect(r, def) {
+  const groups = r.groups || [];
+  let msg = "Delete role " + r.key + " (" + r.name + ")? ";
+  msg += groups.length
+    ? plural(groups.length, "group mapping") + " (" + groups.map((g) => g.displayName).join(", ") + ") " + (groups.length === 1 ? "is" : "are") + " removed"
+    : "No group is mapped to it";
+  msg += ", and " + plural(r.users.totalCount, "user") + " " + (r.users.totalCount === 1 ? "loses" : "lose") + " it";
+  if (r.id === def) msg += "; it is the default role, so users in no mapped group are left with none";
+  return msg + ".";
+}
+
+let editing = null;
+
+function editRole(r) {
+  editing = r;
+  $("edit-role-title").textContent = "Edit role " + r.key;
+  $("edit-role-name").value = r.name;
+  $("edit-role-description").value = r.description || "";
+  $("edit-role").hidden = false;
+  $("edit-role-name").focus();
+}
+
+$("edit-role-cancel").addEventListener("click", () => { $("edit-role").hidden = true; editing = null; });
+$("edit-role").addEventListener("submit", (e) => {
+  e.preventDefault();
+  run($("edit-role-save"), async () => {
+    await api.updateRole(editing.id, $("edit-role-name").value.trim(), $("edit-role-description").value.trim());
+    showInfo("Role " + editing.key + " saved.");
+    $("edit-role").hidden = true;
+    editing = null;
+    await loaders.roles();
+  });
+});
+
 loaders.roles = () => run(null, async () => {
   const [roles, org, mapped] = await Promise.all([api.roles(state.org), api.organization(state.org), api.mappedGroups(state.org)]);
   rolesCache = roles;
   const def = org && org.defaultRoleID;
   fill($("roles"), table(["Key", "Name", "Groups mapped", "Users holding it", ""], roles.map((r) =>
-    h("tr", {}, h("td", {}, h("code", {}, r.key), r.id === def ? h("span", { class: "badge" }, "default") : null), h("td", {}, r.name),
+    h("tr", { "data-role": r.key }, h("td", { class: "nowrap" }, h("code", {}, r.key), r.id === def ? h("span", { class: "badge" }, "default") : null),
+      h("td", {}, r.name, r.description ? h("div", { class: "muted small" }, r.description) : null),
       h("td", {}, (r.groups || []).map((g) => g.displayName).join(", ") || h("span", { class: "muted" }, "none")),
       h("td", {}, r.users.totalCount),
-      h("td", {}, h("button", { type: "button", class: "danger small", "aria-label": "Delete role " + r.key, onclick: (e) => {
-        if (!confirm("Delete role " + r.key + " and its mappings?")) return;
-        run(e.target, async () => { await api.deleteRole(r.id); await loaders.roles(); });
-      } }, "Delete")))), "Roles"));
+      h("td", { class: "nowrap" },
+        h("button", { type: "button", class: "secondary small", "aria-label": "Edit role " + r.key, onclick: () => editRole(r) }, "Edit"), " ",
+        h("button", { type: "button", class: "danger small", "aria-label": "Delete role " + r.key, onclick: async (e) => {
+          if (!(await confirmDo(roleDeleteEffect(r, def)))) return;
+          run(e.target, async () => { await api.deleteRole(r.id); showInfo("Role " + r.key + " deleted."); await loaders.roles(); });
+        } }, "Delete")))), "Roles"));
   fill($("default-role"), h("option", { value: "" }, "(none)"), roles.map((r) => h("option", { value: r.id }, r.key + " — " + r.name)));
   $("default-role").value = def || "";
   fill($("map-roles"), roles.length ? roles.map((r) => h("label", { class: "check", for: "map-role-" + r.key },
@@ -393,14 +503,20 @@ const userPager = pager("users", () => loadUsers());
 
 function loadUsers() {
   return run(null, async () => {
-    const conn = await api.users(state.org, $("user-search").value.trim(), userPager.page, $("user-role-filter").value);
+    const status = $("user-status-filter").value;
+    const latest = turn("users");
+    const conn = await api.users(state.org, { query: $("user-search").value.trim(), role: $("user-role-filter").value,
+      active: status ? status === "active" : null, directory: $("user-directory-filter").value,
+      group: $("user-group-filter").value }, userPager.page);
+    if (!latest()) return;
     userPager.show(conn);
-    fill($("users"), table(["User name", "Name", "Email", "Active", "Roles"], conn.edges.map(({ node: u }) =>
+    fill($("users"), table(["User name", "Name", "Email", "Status", "Roles"], conn.edges.map(({ node: u }) =>
       h("tr", { "data-user": u.userName },
-        h("td", {}, h("button", { type: "button", class: "link", onclick: () => showUser(u.id) }, u.userName)),
+        h("td", { class: "ident" }, h("button", { type: "button", class: "link", onclick: () => showUser(u.id) }, u.userName)),
         h("td", {}, u.displayName || [u.givenName, u.familyName].filter(Boolean).join(" ")),
-        h("td", {}, u.primaryEmail || ""), h("td", {}, u.active ? "yes" : "no"),
-        h("td", { class: "roles" }, u.roles.map((r) => r.key).join(", ")))), "Users"));
+        h("td", { class: "ident" }, u.primaryEmail || ""),
+        h("td", { class: "nowrap status" }, h("span", { class: "badge " + (u.active ? "active" : "disabled") }, u.active ? "active" : "inactive")),
+        h("td", { class: "roles" }, u.roles.map((r) => h("code", { class: "tag" }, r.key))))), "Users"));
   });
 }
 
@@ -409,6 +525,9 @@ $("user-search-form").addEventListener("submit", (e) => {
   userPager.page = { first: PAGE };
   loadUsers();
 });
+for (const id of ["user-role-filter", "user-status-filter", "user-directory-filter", "user-group-filter"]) {
+  $(id).addEventListener("change", () => { userPager.page = { first: PAGE }; loadUsers(); });
+}
 
 function facts(pairs) {
   return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
@@ -443,7 +562,9 @@ const groupPager = pager("groups", () => loadGroups());
 
 function loadGroups() {
   return run(null, async () => {
+    const latest = turn("groups");
     const conn = await api.groups(state.org, $("group-search").value.trim(), groupPager.page);
+    if (!latest()) return;
     groupPager.show(conn);
     fill($("groups"), table(["Group", "Members", "Roles"], conn.edges.map(({ node: g }) =>
       h("tr", { "data-group": g.displayName },
@@ -474,84 +595,271 @@ function showGroup(id, after, shown) {
   });
 }
 
+/** choices fills a filter's select, keeping what was chosen when it is still there. */
+function choices(sel, any, items) {
+  const keep = sel.value;
+  fill(sel, h("option", { value: "" }, any), items.map(([v, label]) => h("option", { value: v }, label)));
+  sel.value = items.some(([v]) => v === keep) ? keep : "";
+}
+
 loaders.users = async () => {
-  if (!$("user-role-filter").options.length || $("user-role-filter").dataset.org !== state.org) {
-    await run(null, async () => {
-      const roles = await api.roles(state.org);
-      fill($("user-role-filter"), h("option", { value: "" }, "Any role"), roles.map((r) => h("option", { value: r.id }, r.key)));
-      $("user-role-filter").dataset.org = state.org;
-    });
-  }
+  await run(null, async () => {
+    const [roles, dirs, groups] = await Promise.all([api.roles(state.org), api.directoryNames(state.org),
+      api.groups(state.org, "", { first: 100 })]);
+    choices($("user-role-filter"), "Any role", roles.map((r) => [r.id, r.key]));
+    choices($("user-directory-filter"), "Any directory", dirs.map((d) => [d.id, d.name]));
+    choices($("user-group-filter"), "Any group", groups.edges.map(({ node: g }) => [g.id, g.displayName]));
+  });
   return loadUsers();
 };
 loaders.groups = () => loadGroups();
 
-// ---- events and webhooks -------------------------------------------------
+// ---- events: newest first, paging back in time, live while open ----------
 
-let eventsCursor = "";
+const ev = { conn: null, where: {}, live: null, fresh: 0 };
 
-function subjectOf(ev) {
-  const d = ev.data || {};
-  return d.userName || d.displayName || d.key || d.name || (d.user && d.user.userName) || ev.subjectID;
+function subjectOf(e) {
+  const d = e.data || {};
+  return d.userName || d.displayName || d.key || d.name || d.url || (d.user && d.user.userName) || e.subjectID;
 }
 
-async function loadEvents(more) {
+const keyOf = (r) => (typeof r === "string" ? r : (r && (r.key || r.name)) || "");
+
+/** changeOf shows what an event changed: roles removed and added, or the fields before. */
+function changeOf(e) {
+  const d = e.data || {};
+  const p = e.previous || {};
+  if (Array.isArray(d.roles) && Array.isArray(p.roles)) {
+    const now = d.roles.map(keyOf), was = p.roles.map(keyOf);
+    const removed = was.filter((k) => !now.includes(k)), added = now.filter((k) => !was.includes(k));
+    return h("span", { class: "diff" },
+      removed.map((k) => h("span", { class: "removed", title: "role removed" }, "− " + k)),
+      added.map((k) => h("span", { class: "added", title: "role added" }, "+ " + k)),
+      removed.length || added.length ? null : h("span", { class: "muted" }, "no change"));
+  }
+  const fields = Object.keys(p);
+  if (fields.length) return h("span", { class: "muted" }, "changed: " + fields.join(", "));
+  if (d.reason) return h("span", {}, d.reason);
+  return "";
+}
+
+function eventRow(e, live) {
+  return h("tr", { class: live ? "live" : null, "data-type": e.type },
+    h("td", { class: "nowrap" }, when(e.createdAt)), h("td", { class: "nowrap" }, h("code", {}, e.type)),
+    h("td", { class: "ident" }, subjectOf(e)), h("td", { class: "change" }, changeOf(e)),
+    h("td", { class: "nowrap" }, e.actorType));
+}
+
+function eventFilters() {
   const secs = $("events-since").value;
-  const since = secs ? new Date(Date.now() - secs * 1000).toISOString() : null;
   const type = $("events-type").value;
-  const conn = await api.events(state.org, more ? eventsCursor : null, type ? [type] : null, since);
-  eventsCursor = conn.pageInfo.endCursor;
-  const rows = conn.edges.map(({ node: ev }) => h("tr", {}, h("td", {}, when(ev.createdAt)), h("td", {}, h("code", {}, ev.type)),
-    h("td", {}, subjectOf(ev)), h("td", {}, ev.actorType)));
-  if (more) $("events").querySelector("tbody").append(...rows);
-  else fill($("events"), table(["When", "Type", "Subject", "Actor"], rows, "Events, oldest first"));
-  $("events-more").hidden = !conn.pageInfo.hasNextPage;
+  return { types: type ? [type] : null, since: secs ? new Date(Date.now() - secs * 1000).toISOString() : null };
 }
 
-$("events-form").addEventListener("submit", (e) => { e.preventDefault(); run($("events-go"), () => loadEvents(false)); });
-$("events-more").addEventListener("click", (e) => run(e.target, () => loadEvents(true)));
+/** loadEvents shows one page: where is {} (the newest), {before} (older) or {after} (newer). */
+async function loadEvents(where) {
+  stopLive();
+  const f = eventFilters();
+  const latest = turn("events");
+  const conn = await api.events(state.org, where, f.types, f.since);
+  if (!latest()) return;
+  const pi = conn.pageInfo;
+  ev.conn = conn;
+  ev.where = where;
+  const rows = conn.edges.map(({ node }) => node).reverse().map((e) => eventRow(e, false));
+  fill($("events"), table(["When", "Type", "Subject", "Change", "Actor"], rows, "Events, newest first"));
+  const newest = !where.before && !(where.after && pi.hasNextPage);
+  const older = conn.edges.length > 0 && (where.after ? true : pi.hasPreviousPage);
+  $("events-older").disabled = !older;
+  $("events-newer").disabled = newest;
+  $("events-page").textContent = newest ? "the newest events" : "older events";
+  if (newest) startLive(conn.edges.length ? pi.endCursor : "", f);
+}
+
+function stopLive() {
+  if (ev.live) ev.live.close();
+  ev.live = null;
+  const l = $("events-live");
+  if (l) l.textContent = "";
+}
+
+/** showLive puts events that just happened at the top of the table. */
+function showLive(list) {
+  if (!list.length) return;
+  const body = $("events").querySelector("tbody");
+  if (body.querySelector("td[colspan]")) body.replaceChildren();
+  for (const e of list) body.prepend(eventRow(e, true));
+  ev.fresh += list.length;
+  $("events-live").textContent = "Live: " + plural(ev.fresh, "new event") + " since the page was shown.";
+}
+
+/**
+ * startLive follows the newest page over the events subscription (a
+ * WebSocket, with the API key or the portal session), from the page's
+ * newest event: none missed, none twice.
+ */
+function startLive(after, f) {
+  ev.fresh = 0;
+  const org = state.org;
+  ev.live = subscribe(docs.eventsLive, { org, types: f.types, after: after || null },
+    (data) => { if (state.org === org) showLive([data.events]); },
+    (err) => { $("events-live").textContent = err.message; ev.live = null; });
+  $("events-live").textContent = ev.live ? "Live: new events appear at the top." : "";
+}
+
+$("events-form").addEventListener("submit", (e) => { e.preventDefault(); run($("events-go"), () => loadEvents({})); });
+$("events-type").addEventListener("change", () => run(null, () => loadEvents({})));
+// loadEvents decides whether Older and Newer are enabled: run must not
+// hand the clicked button back enabled.
+$("events-older").addEventListener("click", () => run(null, () => loadEvents({ before: ev.conn.pageInfo.startCursor })));
+$("events-newer").addEventListener("click", () => run(null, () => loadEvents({ after: ev.conn.pageInfo.endCursor })));
+
+async function eventTypes() {
+  if (!eventTypes.list) eventTypes.list = await api.eventTypes();
+  return eventTypes.list;
+}
+
+loaders.events = () => run(null, async () => {
+  if ($("events-type").options.length <= 1) $("events-type").append(...(await eventTypes()).map((t) => h("option", { value: t }, t)));
+  await loadEvents({});
+});
+
+// ---- webhooks ------------------------------------------------------------
+
+function showWebhookSecret(what, secret) {
+  $("webhook-secret-what").textContent = what;
+  $("webhook-secret-value").value = secret;
+  $("webhook-secret").hidden = false;
+  $("webhook-secret").focus();
+}
+
+$("webhook-secret-done").addEventListener("click", () => {
+  $("webhook-secret-value").value = "";
+  $("webhook-secret").hidden = true;
+});
+
+function attemptsOf(d) {
+  return h("details", {}, h("summary", {}, String(d.attemptCount)),
+    h("ol", {}, d.attempts.map((a) => h("li", {}, when(a.createdAt), ": ", a.succeeded ? "succeeded" : "failed",
+      a.responseStatus ? " (HTTP " + a.responseStatus + ")" : "", a.error ? " — " + a.error : "", ", " + a.latencyMs + " ms"))));
+}
 
 function webhookCard(ep) {
-  return h("article", { class: "card" },
-    h("h3", {}, h("code", {}, ep.url), " ", h("span", { class: "badge " + (ep.enabled ? "active" : "disabled") }, ep.enabled ? "enabled" : "disabled")),
+  const act = (label, cls, f) => h("button", { type: "button", class: cls, onclick: (e) => run(e.target, f) }, label);
+  return h("article", { class: "card webhook", "data-endpoint": ep.url },
+    h("h3", {}, h("code", { class: "ident" }, ep.url), " ",
+      h("span", { class: "badge " + (ep.enabled ? "active" : "disabled") }, ep.enabled ? "enabled" : "disabled")),
+    ep.description ? h("p", {}, ep.description) : null,
     ep.failingSince ? h("p", { class: "error" }, "Failing since " + when(ep.failingSince)) : null,
     h("p", { class: "muted" }, "Event types: " + (ep.eventTypes.length ? ep.eventTypes.join(", ") : "every event")),
-    table(["Event", "Status", "Attempts", "Last answer", ""], ep.deliveries.map((d) => h("tr", {},
-      h("td", {}, h("code", {}, d.eventType), h("br"), h("span", { class: "muted" }, d.webhookID)),
-      h("td", {}, d.status.toLowerCase(), d.status === "PENDING" ? h("span", { class: "muted" }, " (next " + when(d.nextAttemptAt) + ")") : null),
-      h("td", {}, h("details", {}, h("summary", {}, String(d.attemptCount)),
-        h("ol", {}, d.attempts.map((a) => h("li", {}, when(a.createdAt), ": ", a.succeeded ? "succeeded" : "failed",
-          a.responseStatus ? " (HTTP " + a.responseStatus + ")" : "", a.error ? " — " + a.error : "", ", " + a.latencyMs + " ms"))))),
+    ep.previousSecretExpiresAt ? h("p", { class: "muted" }, "The previous secret also signs until " + when(ep.previousSecretExpiresAt) + ".") : null,
+    h("div", { class: "actions" },
+      act("Send test event", "secondary", async () => {
+        const r = await api.testWebhookEndpoint(ep.id);
+        showInfo("Test event " + r.webhookID + " queued for " + ep.url + ".");
+        await loaders.webhooks();
+      }),
+      act(ep.enabled ? "Disable" : "Enable", "secondary", async () => {
+        await api.setWebhookEnabled(ep.id, !ep.enabled);
+        showInfo(ep.url + (ep.enabled ? " is disabled: it gets no deliveries until enabled." : " is enabled: deliveries resume."));
+        await loaders.webhooks();
+      }),
+      h("label", { class: "inline", for: "overlap-" + ep.id }, "Old secret signs for"),
+      h("select", { id: "overlap-" + ep.id, class: "overlap" },
+        h("option", { value: "0" }, "no overlap"), h("option", { value: "3600" }, "an hour"),
+        h("option", { value: "86400", selected: true }, "a day"), h("option", { value: "604800" }, "a week")),
+      act("Rotate secret", "secondary", async () => {
+        const r = await api.rotateWebhookSecret(ep.id, Number($("overlap-" + ep.id).value));
+        showWebhookSecret("The new signing secret of " + ep.url, r.secret);
+        await loaders.webhooks();
+      }),
+      h("button", { type: "button", class: "danger", onclick: async (e) => {
+        if (!(await confirmDo("Delete the endpoint " + ep.url + " with its " + plural(ep.deliveries.length, "recent delivery", "recent deliveries") +
+          "? It gets no more events."))) return;
+        run(e.target, async () => { await api.deleteWebhookEndpoint(ep.id); showInfo(ep.url + " deleted."); await loaders.webhooks(); });
+      } }, "Delete")),
+    h("h4", {}, "Deliveries, newest first"),
+    table(["Event", "Status", "Attempts", "Last answer", ""], ep.deliveries.map((d) => h("tr", { "data-event": d.eventType },
+      h("td", { class: "nowrap" }, h("code", {}, d.eventType), h("br"), h("span", { class: "muted" }, d.webhookID)),
+      h("td", { class: "nowrap status" }, d.status.toLowerCase(),
+        d.status === "PENDING" ? h("span", { class: "muted" }, " (next " + when(d.nextAttemptAt) + ")") : null),
+      h("td", {}, attemptsOf(d)),
       h("td", {}, d.lastResponseStatus ? "HTTP " + d.lastResponseStatus : "", d.lastError ? " " + d.lastError : ""),
-      h("td", {}, h("button", { type: "button", class: "secondary small", onclick: (e) => run(e.target, async () => {
+      h("td", {}, act("Resend", "secondary small", async () => {
         await api.resendWebhookEvent(ep.id, d.webhookID);
         showInfo(d.webhookID + " queued again for " + ep.url + ".");
-        await loadWebhooks();
-      }) }, "Resend")))), "Deliveries"));
-}
-
-async function loadWebhooks() {
-  const eps = await api.webhooks(state.org);
-  fill($("webhooks"), eps.length ? eps.map(webhookCard) : h("p", { class: "muted" }, "No webhook endpoint."));
+        await loaders.webhooks();
+      })))), "Deliveries"));
 }
 
 $("new-webhook").addEventListener("submit", (e) => {
   e.preventDefault();
-  run(e.submitter, async () => {
-    const r = await api.createWebhookEndpoint(state.org, $("webhook-url").value.trim());
-    $("webhook-url").value = "";
-    $("webhook-secret-value").value = r.secret;
-    $("webhook-secret").hidden = false;
-    await loadWebhooks();
+  run($("create-webhook"), async () => {
+    const types = [...document.querySelectorAll('#webhook-types input[type="checkbox"]:checked')].map((c) => c.value);
+    const r = await api.createWebhookEndpoint(state.org, $("webhook-url").value.trim(), types, $("webhook-description").value.trim());
+    $("new-webhook").reset();
+    showWebhookSecret("The signing secret", r.secret);
+    await loaders.webhooks();
   });
 });
 
-loaders.events = () => run(null, async () => {
-  if ($("events-type").options.length <= 1) {
-    const types = await api.eventTypes();
-    $("events-type").append(...types.map((t) => h("option", { value: t }, t)));
+loaders.webhooks = () => run(null, async () => {
+  if (!$("webhook-types").children.length) {
+    fill($("webhook-types"), (await eventTypes()).map((t) => h("label", { class: "check", for: "webhook-type-" + t },
+      h("input", { type: "checkbox", id: "webhook-type-" + t, value: t }), h("code", {}, t))));
   }
-  await Promise.all([loadEvents(false), loadWebhooks()]);
+  const eps = await api.webhooks(state.org);
+  fill($("webhooks"), eps.length ? eps.map(webhookCard) : h("p", { class: "muted" }, "No webhook endpoint."));
+});
+
+// ---- API keys and portal links ---------------------------------------------
+
+$("key-secret-done").addEventListener("click", () => {
+  $("key-secret-value").value = "";
+  $("key-secret").hidden = true;
+});
+
+$("new-key").addEventListener("submit", (e) => {
+  e.preventDefault();
+  run($("create-key"), async () => {
+    const r = await api.createAPIKey(state.org, $("key-scope").value, $("key-name").value.trim());
+    $("new-key").reset();
+    $("key-secret-value").value = r.key;
+    $("key-secret").hidden = false;
+    $("key-secret").focus();
+    await loaders.access();
+  });
+});
+
+$("new-link").addEventListener("submit", (e) => {
+  e.preventDefault();
+  run($("create-link"), async () => {
+    const l = await api.createPortalLink(state.org, Number($("link-expiry").value));
+    $("link-url").value = l.url;
+    $("link-expires").textContent = "It works once, until " + when(l.expiresAt) + ": send it to the organization's IT admin.";
+    $("link-box").hidden = false;
+  });
+});
+
+const SCOPES = { PLATFORM: "platform", ORG_ADMIN: "admin", ORG_READ: "read" };
+
+loaders.access = () => run(null, async () => {
+  $("new-link").hidden = !state.platform;
+  $("portal-links-note").textContent = state.platform
+    ? "A portal link signs this organization's IT admin into this portal, once, for 8 hours, with no API key."
+    : "Portal links are made with a platform key: ask the platform's operator for one.";
+  const keys = (await api.apiKeys()).filter((k) => k.organizationID === state.org);
+  fill($("api-keys"), table(["Name", "Scope", "Key", "Created", "Last used", ""], keys.map((k) =>
+    h("tr", { "data-key": k.prefix },
+      h("td", {}, k.name || h("span", { class: "muted" }, "(no name)")),
+      h("td", { class: "nowrap" }, SCOPES[k.scope] || k.scope),
+      h("td", { class: "nowrap" }, h("code", {}, k.prefix + "…")),
+      h("td", {}, when(k.createdAt)),
+      h("td", { class: "last-used" }, when(k.lastUsedAt), k.expiresAt ? h("div", { class: "muted" }, "expires " + when(k.expiresAt)) : null),
+      h("td", {}, h("button", { type: "button", class: "danger small", "aria-label": "Revoke key " + k.prefix, onclick: async (e) => {
+        if (!(await confirmDo("Revoke the key " + (k.name || k.prefix + "…") + "? Every application using it is refused at once.", "Revoke"))) return;
+        run(e.target, async () => { await api.revokeAPIKey(k.id); showInfo("Key " + k.prefix + "… revoked."); await loaders.access(); });
+      } }, "Revoke")))), "API keys"));
 });
 
 renderProviders();
