@@ -89,6 +89,8 @@ func playCatalogue(t *testing.T, svc *domain.Service, org uuid.UUID) {
 	ep, err := svc.CreateWebhookEndpoint(platform, domain.NewWebhookEndpoint{OrganizationID: org,
 		URL: "https://app.example/hooks", EventTypes: []string{events.TypeUserCreated}})
 	must(err)
+	_, err = svc.TestWebhookEndpoint(platform, ep.Endpoint.ID)
+	must(err)
 	_, err = svc.DisableWebhookEndpoint(platform, ep.Endpoint.ID, "failing since 2026-01-01T12:00:00Z (HTTP 503)")
 	must(err)
 }
