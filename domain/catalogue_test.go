@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"reflect"
 	"regexp"
@@ -24,6 +21,7 @@ import (
 	"github.com/acme/directory/ent/group"
 	"github.com/acme/directory/ent/user"
 	"github.com/acme/directory/events"
+	"github.com/acme/directory/events/eventdoc"
 	"github.com/acme/directory/store/storetest"
 )
 
@@ -195,36 +193,13 @@ func catalogue(t *testing.T, first map[string]*ent.Event) []byte {
 
 // payloadDocs is the doc comment of each type declared in
 // events/payloads.go, and of each of their fields (by "Type.Field"), on
-// one line.
+// one line: read as the GraphQL event types' generator reads them.
 func payloadDocs(t *testing.T) map[string]string {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "../events/payloads.go", nil, parser.ParseComments)
+	docs, err := eventdoc.Read("../events/payloads.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.TYPE {
-			continue
-		}
-		for _, spec := range g.Specs {
-			ts := spec.(*ast.TypeSpec)
-			c := ts.Doc
-			if c == nil {
-				c = g.Doc
-			}
-			out[ts.Name.Name] = strings.Join(strings.Fields(c.Text()), " ")
-			if st, ok := ts.Type.(*ast.StructType); ok {
-				for _, fd := range st.Fields.List {
-					for _, n := range fd.Names {
-						out[ts.Name.Name+"."+n.Name] = strings.Join(strings.Fields(fd.Doc.Text()), " ")
-					}
-				}
-			}
-		}
-	}
-	return out
+	return docs
 }
 
 // jsonFields is the fields of a payload type as JSON shows them, embedded

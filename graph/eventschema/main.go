@@ -17,10 +17,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"go/ast"
 	"go/format"
-	"go/parser"
-	"go/token"
 	"log"
 	"os"
 	"path/filepath"
@@ -34,6 +31,7 @@ import (
 
 	"github.com/acme/directory/ent/schema/schematype"
 	"github.com/acme/directory/events"
+	"github.com/acme/directory/events/eventdoc"
 )
 
 const (
@@ -51,7 +49,7 @@ func main() {
 }
 
 func run(dir, payloads string) error {
-	docs, err := readDocs(payloads)
+	docs, err := eventdoc.Read(payloads)
 	if err != nil {
 		return err
 	}
@@ -72,45 +70,6 @@ func run(dir, payloads string) error {
 	}
 	return nil
 }
-
-// docs holds the doc comments of events/payloads.go: of each type, and of
-// each field by "Type.Field", on one line.
-type docs map[string]string
-
-// readDocs reads the doc comments of the declarations in file.
-func readDocs(file string) (docs, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
-	if err != nil {
-		return nil, fmt.Errorf("parse payloads: %w", err)
-	}
-	out := docs{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.TYPE {
-			continue
-		}
-		for _, spec := range g.Specs {
-			ts := spec.(*ast.TypeSpec)
-			c := ts.Doc
-			if c == nil {
-				c = g.Doc
-			}
-			out[ts.Name.Name] = oneLine(c.Text())
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				continue
-			}
-			for _, fd := range st.Fields.List {
-				for _, n := range fd.Names {
-					out[ts.Name.Name+"."+n.Name] = oneLine(fd.Doc.Text())
-				}
-			}
-		}
-	}
-	return out, nil
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // interfaceFields is the fields of the Event interface of file, as SDL
 // lines: every event object repeats them.
@@ -153,7 +112,7 @@ func quote(s string) string {
 
 // gen writes the schema and the model code.
 type gen struct {
-	docs   docs
+	docs   eventdoc.Docs
 	common string
 	sdl    bytes.Buffer
 	code   bytes.Buffer
