@@ -150,15 +150,22 @@ func (l *RequestLog) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			l.flushLogged(final)
+			l.flushDetached(ctx)
 			return
 		case <-t.C:
 		case <-l.kick:
 		}
-		l.flushLogged(ctx)
+		l.flushDetached(ctx)
 	}
+}
+
+// flushDetached flushes with a context of its own, bounded in time: a
+// write under way when Run is stopped completes rather than failing and
+// dropping the entries it holds.
+func (l *RequestLog) flushDetached(ctx context.Context) {
+	flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	l.flushLogged(flush)
 }
 
 // flushLogged flushes, logging a failure (the entries are counted as
