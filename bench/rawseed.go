@@ -22,7 +22,7 @@ const millionUsers = 1_000_000
 // readRows are the rows measured on the million-user fixture, each
 // compared with its figure at the smallest size.
 var readRows = map[string]bool{rowGetUser: true, rowFilter: true, rowListFirst: true,
-	rowCursorFirst: true, rowCursorDeep: true, rowGraphQL: true, rowBareGet: true}
+	rowCursorFirst: true, rowCursorDeep: true, rowGraphQL: true, rowBareGet: true, rowBareNarrow: true}
 
 // insertRaw inserts users as the server writes them (tableid ids, the
 // folded user_name_key, times in UTC) with multi-row INSERTs straight into
