@@ -36,7 +36,7 @@ test-cluster:
 generate:
 	$(GO) generate ./ent
 	$(GO) run ./graph/eventschema
-	@if [ -f graph/schema.graphql ]; then $(GO) tool gqlgen generate; fi
+	@if [ -f graph/schema.graphql ]; then $(GO) run ./graph/gqlgen; fi
 
 ## migration: write the next versioned migration from the ent schema (make migration name=add_x)
 migration:
