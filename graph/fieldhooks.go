@@ -10,25 +10,51 @@ import (
 // fieldHooks is the server's one field middleware. It runs, for each
 // field, only those of observeResults, checkCursorOrder and emptyAsNull
 // that can change or learn anything from that field, chosen once per
-// field of the schema (fieldHooksFor), in that order, the first outermost.
+// field of the schema (hooksFor), in that order, the first outermost.
 //
 // Installed as three gqlgen field middlewares they wrapped every field of
 // every answer in three layers of closures, each looking up the field's
 // context; a page of 100 users with their groups and roles has some 3,500
-// fields, and those layers cost more than the page's SQL. Most fields (an
-// id, a Boolean, a non-null String) need none of them and now run as if
-// there were no middleware.
+// fields, and those layers cost about as much as the page's SQL. Most
+// fields (an id, a Boolean, a non-null String) need none of them and now
+// run as if there were no middleware.
 type fieldHooks struct {
 	schema *ast.Schema
-	hooks  map[*ast.FieldDefinition]graphql.FieldMiddleware // nil: none
+	sets   map[*ast.FieldDefinition]hookSet
 }
+
+// hookSet is a set of the three hooks.
+type hookSet uint8
+
+const (
+	hookObserve hookSet = 1 << iota // observeResults
+	hookCursor                      // checkCursorOrder
+	hookNull                        // emptyAsNull
+
+	allHooks = hookObserve | hookCursor | hookNull
+)
+
+// hookChains holds, for each set, its hooks composed in order; nil for
+// the empty set.
+var hookChains = func() (chains [allHooks + 1]graphql.FieldMiddleware) {
+	for set := range chains {
+		var hooks []graphql.FieldMiddleware
+		for i, h := range []graphql.FieldMiddleware{observeResults, checkCursorOrder, emptyAsNull} {
+			if set&(1<<i) != 0 {
+				hooks = append(hooks, h)
+			}
+		}
+		chains[set] = chainHooks(hooks...)
+	}
+	return chains
+}()
 
 // newFieldHooks decides, for every field of s, which hooks it needs.
 func newFieldHooks(s *ast.Schema) *fieldHooks {
-	h := &fieldHooks{schema: s, hooks: map[*ast.FieldDefinition]graphql.FieldMiddleware{}}
+	h := &fieldHooks{schema: s, sets: map[*ast.FieldDefinition]hookSet{}}
 	for _, t := range s.Types {
 		for _, def := range t.Fields {
-			h.hooks[def] = fieldHooksFor(s, def)
+			h.sets[def] = hooksFor(s, def)
 		}
 	}
 	return h
@@ -36,46 +62,45 @@ func newFieldHooks(s *ast.Schema) *fieldHooks {
 
 // intercept is the field middleware.
 func (h *fieldHooks) intercept(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Definition == nil {
-		// Not a field of the schema: let each hook decide, as they did
-		// before there was a table.
-		return allHooks(ctx, next)
-	}
-	hook, known := h.hooks[fc.Field.Definition]
-	if !known {
-		// A definition made while validating (__typename, __schema).
-		hook = fieldHooksFor(h.schema, fc.Field.Definition)
-	}
-	if hook == nil {
+	set := h.setOf(graphql.GetFieldContext(ctx))
+	if set == 0 {
 		return next(ctx)
 	}
-	return hook(ctx, next)
+	return hookChains[set](ctx, next)
 }
 
-// allHooks runs all three, for a field whose definition is unknown.
-var allHooks = chainHooks(observeResults, checkCursorOrder, emptyAsNull)
+// setOf is the hooks a field needs.
+func (h *fieldHooks) setOf(fc *graphql.FieldContext) hookSet {
+	if fc == nil || fc.Field.Definition == nil {
+		return allHooks // let each decide, as when each wrapped every field
+	}
+	if set, ok := h.sets[fc.Field.Definition]; ok {
+		return set
+	}
+	// A definition the validator makes (__typename, __schema, __type).
+	return hooksFor(h.schema, fc.Field.Definition)
+}
 
-// fieldHooksFor is the middleware def needs, nil for none.
-func fieldHooksFor(s *ast.Schema, def *ast.FieldDefinition) graphql.FieldMiddleware {
-	var hooks []graphql.FieldMiddleware
+// hooksFor is the set of hooks that can act on a field def.
+func hooksFor(s *ast.Schema, def *ast.FieldDefinition) hookSet {
+	var set hookSet
 	if mayHoldUsers(s, def.Type) {
-		hooks = append(hooks, observeResults)
+		set |= hookObserve
 	}
 	if pagesByCursor(def) {
-		hooks = append(hooks, checkCursorOrder)
+		set |= hookCursor
 	}
 	if t := def.Type; t.NamedType == "String" && !t.NonNull {
-		hooks = append(hooks, emptyAsNull)
+		set |= hookNull // the one type emptyAsNull changes
 	}
-	return chainHooks(hooks...)
+	return set
 }
 
 // mayHoldUsers reports whether a field of type t can answer the values in
 // which observeResults finds users: a User, a list of them, a
 // UserConnection, or an interface or union User is one of (the node and
 // nodes queries answer ent.Noder). Fields of other types answer other Go
-// types (ent.UserEdge is read through its node field), which it ignores.
+// types (a UserEdge is read through its node field), which it ignores.
 func mayHoldUsers(s *ast.Schema, t *ast.Type) bool {
 	name := t.Name()
 	if name == "User" || name == "UserConnection" {
