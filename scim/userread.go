@@ -75,7 +75,8 @@ func newUserReads(dia string) userReads {
 }
 
 // memberPageQuery is the statement of a page of a group's members (user
-// id, display) in user id order, after a user id when after is set. It
+// id, display) in user id order, after a user id when after is set, with
+// one member more to tell whether a next page follows (memberPage). It
 // reads memberships alone, in the order of their primary key: each keeps
 // its user's display (membership.display), where a look-up of the user per
 // member was most of the cost of a group GET (issue 17).
@@ -87,7 +88,7 @@ func memberPageQuery(dia string, after bool) string {
 		where = entsql.And(where, entsql.GT(m.C(membership.FieldUserID), ""))
 	}
 	q, _ := b.Select(m.C(membership.FieldUserID), m.C(membership.FieldDisplay)).From(m).
-		Where(where).OrderBy(m.C(membership.FieldUserID)).Limit(memberPageSize).Query()
+		Where(where).OrderBy(m.C(membership.FieldUserID)).Limit(memberPageSize + 1).Query()
 	return q
 }
 
