@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -420,15 +421,20 @@ func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) (m
 		return members{}, fmt.Errorf("read members: %w", err)
 	}
 	defer rows.Close()
-	page := make([]member, 0, 64)
-	for rows.Next() {
-		var mb member
-		if err := rows.Scan(&mb.Value, &mb.Display); err != nil {
+	var (
+		n      int
+		packed sql.NullString
+	)
+	if rows.Next() {
+		if err := rows.Scan(&n, &packed); err != nil {
 			return members{}, fmt.Errorf("read members: %w", err)
 		}
-		page = append(page, mb)
 	}
 	if err := rows.Err(); err != nil {
+		return members{}, fmt.Errorf("read members: %w", err)
+	}
+	page, err := unpackMembers(packed.String, n)
+	if err != nil {
 		return members{}, fmt.Errorf("read members: %w", err)
 	}
 	if len(page) > memberPageSize {
