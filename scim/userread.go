@@ -90,8 +90,7 @@ func newUserReads(dia string) userReads {
 // connection's mutex) cost more than the read itself. The subquery picks
 // the page; the aggregate is not told its order (on SQLite that sorted the
 // page again, in a temporary b-tree), and unpackMembers sorts the page
-// when the members did not arrive in order. Each member is one concat()
-// (a chain of || made SQLite allocate a string at each step).
+// when the members did not arrive in order.
 func memberPageQuery(dia string, after bool) string {
 	b := entsql.Dialect(dia)
 	m := b.Table(membership.Table)
@@ -105,7 +104,7 @@ func memberPageQuery(dia string, after bool) string {
 	if dia == dialect.Postgres {
 		agg, id = "string_agg", `"user_id"::text`
 	}
-	return `SELECT count(*), ` + agg + `(concat(` + id + `, octet_length("display"), ':', "display"), '') FROM (` + page + `) AS p`
+	return `SELECT count(*), ` + agg + `(` + id + ` || octet_length("display") || ':' || "display", '') FROM (` + page + `) AS p`
 }
 
 // unpackMembers splits the n members packed by memberPageQuery: each is its
