@@ -224,7 +224,7 @@ func (s *Server) sendGroupAs(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // A response that carries members is built in a body. Up to holdMax
-// bytes are held, so a document that fits (a group of up to a page of
+// bytes are held, so a document that fits (a group of up to about 1,500
 // members, a list of small groups) is sent with a Content-Length in one
 // write: with chunked encoding every write costs two system calls. Past
 // holdMax the status is sent and the body streams, written whenever it
