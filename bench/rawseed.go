@@ -40,11 +40,12 @@ func insertRaw(ctx context.Context, db *sql.DB, postgres bool, f *fixture, n int
 	})
 }
 
-// insertMembers adds the first n users of f to group g, raw.
+// insertMembers adds the first n users of f to group g, raw, each with
+// its display: the users have no displayName, so their userName.
 func insertMembers(ctx context.Context, db *sql.DB, postgres bool, f *fixture, g uuid.UUID, n int) error {
 	now := time.Now().UTC()
-	return insertRows(ctx, db, postgres, "memberships", []string{"group_id", "user_id", "organization_id", "created_at"}, n,
-		func(i int) []any { return []any{g, f.userIDs[i], f.orgID, now} })
+	return insertRows(ctx, db, postgres, "memberships", []string{"group_id", "user_id", "organization_id", "created_at", "display"}, n,
+		func(i int) []any { return []any{g, f.userIDs[i], f.orgID, now, f.userNames[i]} })
 }
 
 // insertRows inserts n rows of cols into table, row(i) giving the i-th,
