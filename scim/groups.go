@@ -22,6 +22,7 @@ import (
 	"github.com/acme/directory/scim/patch"
 	"github.com/acme/directory/scim/schema"
 	"github.com/acme/directory/scim/where"
+	"github.com/acme/directory/store"
 )
 
 // membersAttr is the group attribute that is never held in memory whole:
@@ -404,7 +405,8 @@ type members struct {
 // memberPage reads up to memberPageSize members of a group (the caller has
 // read the group through the privacy rules), in user id order, after the
 // user id after ("" from the first). The statement reads one member more,
-// to know whether a next page is to be read. The rows are closed before it
+// to know whether a next page is to be read; prepared once per connection
+// on a direct PostgreSQL connection (store.Prepared). The rows are closed before it
 // returns, so no connection is held between pages.
 func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) (members, error) {
 	release, err := s.memberReads.acquire(ctx, directoryOf(ctx))
@@ -416,7 +418,7 @@ func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) (m
 	if after != "" {
 		query, args = s.reads.membersAfter, []any{gid, after}
 	}
-	rows, err := s.client.QueryContext(ctx, query, args...)
+	rows, err := s.client.QueryContext(store.Prepared(ctx), query, args...)
 	if err != nil {
 		return members{}, fmt.Errorf("read members: %w", err)
 	}
