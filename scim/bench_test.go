@@ -233,3 +233,43 @@ func BenchmarkRequestLog(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSkewedPages lists a directory of 3,000 users whose ids all come
+// after the 100,000 of another directory (the bench's million-user
+// directory is in that position): its first page, a cursor page and a
+// startIndex page 2,000 users in, a page in meta.created order, and, as
+// the baseline, the first page of the other directory, whose rows come
+// first. Each should cost what the baseline does: PostgreSQL once walked
+// the primary key past the other directory's rows for the first page.
+func BenchmarkSkewedPages(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			st := storetest.Open(b, d)
+			e, other := newEnv(b, st, "generic"), newEnv(b, st, "generic")
+			seedUsers(b, other, 100_000)
+			seedUsers(b, e, 3000)
+			analyze(b, st)
+			deep := ""
+			for range 2 {
+				deep = e.must(200, "GET", "/Users?count=1000&cursor="+deep, nil).body["nextCursor"].(string)
+			}
+			for _, c := range []struct {
+				name string
+				env  *env
+				path string
+			}{
+				{"baseline", other, "/Users?count=50"},
+				{"first", e, "/Users?count=50"},
+				{"cursor", e, "/Users?count=50&cursor=" + deep},
+				{"startIndex", e, "/Users?count=50&startIndex=2001"},
+				{"created", e, "/Users?count=50&sortBy=meta.created"},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					for b.Loop() {
+						benchDo(b, c.env, 200, "GET", c.path, nil)
+					}
+				})
+			}
+		})
+	}
+}
