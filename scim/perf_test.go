@@ -245,10 +245,11 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			r := e.must(200, "GET", "/Users?count=1000&cursor="+deep, nil)
 			deep = r.body["nextCursor"].(string)
 		}
+		back := e.must(200, "GET", "/Users?count=50&cursor="+deep, nil).body["previousCursor"].(string)
 		for _, path := range []string{
 			"/Users?count=50", "/Users?startIndex=2900&count=50",
 			"/Users?sortBy=meta.created&count=50", "/Users?sortBy=meta.lastModified&sortOrder=descending&count=50",
-			"/Users?count=50&cursor=" + deep,
+			"/Users?count=50&cursor=" + deep, "/Users?count=50&cursor=" + back,
 			"/Groups?count=50&excludedAttributes=members", "/Groups?startIndex=1400&count=50&excludedAttributes=members",
 			"/Groups?count=50&cursor&excludedAttributes=members",
 		} {
@@ -257,15 +258,20 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			rec.mu.Lock()
 			qs := rec.queries
 			rec.mu.Unlock()
+			explained := 0
 			for _, q := range qs {
 				if !strings.Contains(q.query, `FROM "users"`) && !strings.Contains(q.query, "FROM `users`") &&
 					!strings.Contains(q.query, `FROM "groups"`) && !strings.Contains(q.query, "FROM `groups`") {
 					continue
 				}
+				explained++
 				plan := explain(t, st, q)
 				if bad := badPlan(st.Dialect, plan); bad != "" {
 					t.Errorf("%s: %s\nquery: %s\nplan: %s", path, bad, q.query, plan)
 				}
+			}
+			if explained == 0 {
+				t.Errorf("%s: no statement read users or groups", path)
 			}
 		}
 	})
