@@ -245,7 +245,8 @@ func BenchmarkSkewedPages(b *testing.B) {
 	for _, d := range storetest.Dialects {
 		b.Run(d, func(b *testing.B) {
 			st := storetest.Open(b, d)
-			e, other := newEnv(b, st, "generic"), newEnv(b, st, "generic")
+			other := newEnv(b, st, "generic") // made and filled first, as a directory is
+			e := newEnv(b, st, "generic")
 			seedUsers(b, other, 20_000)
 			seedUsers(b, e, 60_000)
 			analyze(b, st)
