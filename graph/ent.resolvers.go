@@ -46,7 +46,7 @@ func (r *queryResolver) Directories(ctx context.Context, after *entgql.Cursor[uu
 func (r *queryResolver) Groups(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) (*ent.GroupConnection, error) {
 	q := r.client.Group.Query()
 	if oneOrganization(ctx) {
-		q = inOrganization(q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
+		ctx, q = inOrganization(ctx, q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
 	}
 	return q.Paginate(ctx, after, first, before, last,
 		ent.WithGroupOrder(orderBy), ent.WithGroupFilter(where.Filter))
@@ -68,7 +68,7 @@ func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[uuid.UUI
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	q := r.client.User.Query()
 	if oneOrganization(ctx) {
-		q = inOrganization(q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
+		ctx, q = inOrganization(ctx, q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
 	}
 	return q.Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))

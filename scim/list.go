@@ -15,7 +15,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
-	"github.com/acme/directory/ent/schema/keyrange"
+	"github.com/acme/directory/ent/schema/listkey"
 	"github.com/acme/directory/scim/filter"
 	"github.com/acme/directory/scim/schema"
 )
@@ -466,13 +466,14 @@ type listKind[P, O ~func(*entsql.Selector)] struct {
 //     for walking the index.
 //
 // The resources in scope are those of directory dir, selected and ordered
-// as package keyrange says, so that PostgreSQL reads every page from the
+// as package listkey says, so that PostgreSQL reads every page from the
 // directory's (directory_id, ...) indexes.
 func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 	ctx context.Context, query func() Q, dir uuid.UUID, kind listKind[P, O], q *listQuery, offset, limit int,
 	total func(context.Context) (int, error), idOf func(E) uuid.UUID,
 ) (int, []E, error) {
-	preds := []P{P(keyrange.Is(directoryColumn, dir))}
+	ctx = listkey.NewContext(ctx)
+	preds := []P{P(listkey.Is(directoryColumn, dir))}
 	if q.filter != nil {
 		compile := kind.compile
 		if q.anyType {
@@ -587,9 +588,9 @@ func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any
 const directoryColumn = "directory_id"
 
 // inDirectory is order within the directory: led by the directory column
-// on PostgreSQL (package keyrange), in the same direction.
+// on PostgreSQL (package listkey), in the same direction.
 func inDirectory[O ~func(*entsql.Selector)](order O, descending bool) O {
-	lead := keyrange.Lead(directoryColumn, descending)
+	lead := listkey.Lead(directoryColumn, descending)
 	return func(s *entsql.Selector) {
 		lead(s)
 		order(s)
@@ -626,7 +627,7 @@ func fromPosition[P ~func(*entsql.Selector)](preds []P, offset int) func(*entsql
 		for _, p := range preds {
 			p(sub)
 		}
-		keyrange.Lead(directoryColumn, false)(sub)
+		listkey.Lead(directoryColumn, false)(sub)
 		sub.OrderBy(sub.C("id")).Offset(offset).Limit(1)
 		s.Where(entsql.P(func(b *entsql.Builder) {
 			b.Ident(s.C("id")).WriteString(" >= ").Wrap(func(b *entsql.Builder) { b.Join(sub) })

@@ -98,10 +98,10 @@ type TenantMixin struct {
 	// groups, memberships); a provisioner may write nothing else.
 	Provisioned bool
 	// Keyed marks rows that lists page through in (organization_id, id)
-	// order, from an index: the policy's condition is then written as
-	// package keyrange says, so PostgreSQL reads a page from that index.
-	// Keyed rows have a keyed directoryRule too, which alone narrows a
-	// provisioner's reads (see tenantRule.EvalQuery).
+	// order, from an index: in a list's statements the policy's condition
+	// is written as package listkey says, so PostgreSQL reads a page from
+	// that index. Keyed rows have a keyed directoryRule too, which alone
+	// narrows a provisioner's lists (see tenantRule.EvalQuery).
 	Keyed bool
 }
 
