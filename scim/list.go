@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -504,7 +503,7 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 		order, byID = inDirectory(O(o), q.descending), false
 	}
 	if q.cursor != nil {
-		rows, err := cursorPage(ctx, query().Where(preds...), dir, q, order, byID, limit, idOf)
+		rows, err := cursorPage(ctx, query().Where(preds...), q, order, byID, limit, idOf)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -533,7 +532,7 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 // read of limit+1 rows); under sortBy, from the cursor's offset. It sets
 // q.next and q.prev.
 func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
-	ctx context.Context, pq Q, dir uuid.UUID, q *listQuery, order O, byID bool, limit int, idOf func(E) uuid.UUID,
+	ctx context.Context, pq Q, q *listQuery, order O, byID bool, limit int, idOf func(E) uuid.UUID,
 ) ([]E, error) {
 	c := q.cursor
 	if !byID {
@@ -553,9 +552,11 @@ func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any
 	backward := c.Before != nil
 	switch {
 	case c.After != nil:
-		pq = pq.Where(P(beyond(dir, *c.After, false)))
+		after := *c.After
+		pq = pq.Where(P(func(s *entsql.Selector) { s.Where(entsql.GT(s.C("id"), after)) }))
 	case backward:
-		pq = pq.Where(P(beyond(dir, *c.Before, true)))
+		before := *c.Before
+		pq = pq.Where(P(func(s *entsql.Selector) { s.Where(entsql.LT(s.C("id"), before)) }))
 		order = inDirectory(O(func(s *entsql.Selector) { s.OrderBy(entsql.Desc(s.C("id"))) }), true)
 	}
 	rows, err := pq.Limit(limit + 1).Order(order).All(ctx)
@@ -597,26 +598,6 @@ func inDirectory[O ~func(*entsql.Selector)](order O, descending bool) O {
 	}
 }
 
-// beyond is the keyset condition of a cursor page in directory dir: the
-// ids after key (before it, backward). On PostgreSQL it is the row
-// comparison (directory_id, id) > (dir, key), which only the (directory_id,
-// id) index serves: given id > key, PostgreSQL could read the primary key
-// from key and sort what it found, all the rows after key in the table (a
-// directory written after the others has them all after any of its keys).
-func beyond(dir, key uuid.UUID, backward bool) func(*entsql.Selector) {
-	return func(s *entsql.Selector) {
-		cmp, composite := entsql.GT, entsql.CompositeGT
-		if backward {
-			cmp, composite = entsql.LT, entsql.CompositeLT
-		}
-		if s.Dialect() != dialect.Postgres {
-			s.Where(cmp(s.C("id"), key))
-			return
-		}
-		s.Where(composite([]string{s.C(directoryColumn), s.C("id")}, dir, key))
-	}
-}
-
 // fromPosition selects the rows from the offset-th (0-based) in id order
 // among those matching preds: id >= the id at that position, found by a
 // subquery that walks the (directory_id, id) index without reading rows.
@@ -628,7 +609,7 @@ func fromPosition[P ~func(*entsql.Selector)](preds []P, offset int) func(*entsql
 			p(sub)
 		}
 		listkey.Lead(directoryColumn, false)(sub)
-		sub.OrderBy(sub.C("id")).Offset(offset).Limit(1)
+		sub.OrderBy(entsql.Table(s.TableName()).C("id")).Offset(offset).Limit(1)
 		s.Where(entsql.P(func(b *entsql.Builder) {
 			b.Ident(s.C("id")).WriteString(" >= ").Wrap(func(b *entsql.Builder) { b.Join(sub) })
 		}))
