@@ -351,6 +351,9 @@ func measureFixture(ctx context.Context, p plan, hc *http.Client, srv *server, d
 	}
 	kinds := []kind{
 		{rowBareGet, func(w, i int) (*http.Request, error) {
+			return http.NewRequest("GET", fmt.Sprintf("%s/organizations/%s/directories/%s/users/%s", bareURL, f.orgID, f.dirID, f.userIDs[rnd(w, i)]), nil)
+		}, nil},
+		{rowBareNarrow, func(w, i int) (*http.Request, error) {
 			return http.NewRequest("GET", bareURL+"/users/"+f.userIDs[rnd(w, i)].String(), nil)
 		}, nil},
 		{rowGetUser, func(w, i int) (*http.Request, error) {
@@ -565,15 +568,22 @@ func openRaw(dbURL, dataDir string) (*sql.DB, error) {
 }
 
 // serveBare serves the bare handlers on a free local port: GET
-// /users/{id} (bareHandler) and POST
+// /organizations/{org}/directories/{dir}/users/{id} (bareHandler), GET
+// /users/{id} (bareNarrowHandler) and POST
 // /organizations/{org}/directories/{dir}/users (bareWriteHandler).
 func serveBare(db *sql.DB, postgres bool) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("bench: bare handlers: %w", err)
 	}
+	get, err := bareHandler(db, postgres)
+	if err != nil {
+		ln.Close()
+		return nil, "", err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /users/{id}", bareHandler(db, postgres))
+	mux.Handle("GET /organizations/{org}/directories/{dir}/users/{id}", get)
+	mux.Handle("GET /users/{id}", bareNarrowHandler(db, postgres))
 	mux.Handle("POST /organizations/{org}/directories/{dir}/users", bareWriteHandler(db, postgres))
 	s := &http.Server{Handler: mux}
 	go s.Serve(ln)

@@ -22,7 +22,7 @@ const millionUsers = 1_000_000
 // readRows are the rows measured on the million-user fixture, each
 // compared with its figure at the smallest size.
 var readRows = map[string]bool{rowGetUser: true, rowFilter: true, rowListFirst: true,
-	rowCursorFirst: true, rowCursorDeep: true, rowGraphQL: true, rowBareGet: true}
+	rowCursorFirst: true, rowCursorDeep: true, rowGraphQL: true, rowBareGet: true, rowBareNarrow: true}
 
 // insertRaw inserts users as the server writes them (tableid ids, the
 // folded user_name_key, times in UTC) with multi-row INSERTs straight into
@@ -40,11 +40,12 @@ func insertRaw(ctx context.Context, db *sql.DB, postgres bool, f *fixture, n int
 	})
 }
 
-// insertMembers adds the first n users of f to group g, raw.
+// insertMembers adds the first n users of f to group g, raw, each with
+// its display: the users have no displayName, so their userName.
 func insertMembers(ctx context.Context, db *sql.DB, postgres bool, f *fixture, g uuid.UUID, n int) error {
 	now := time.Now().UTC()
-	return insertRows(ctx, db, postgres, "memberships", []string{"group_id", "user_id", "organization_id", "created_at"}, n,
-		func(i int) []any { return []any{g, f.userIDs[i], f.orgID, now} })
+	return insertRows(ctx, db, postgres, "memberships", []string{"group_id", "user_id", "organization_id", "created_at", "display"}, n,
+		func(i int) []any { return []any{g, f.userIDs[i], f.orgID, now, f.userNames[i]} })
 }
 
 // insertRows inserts n rows of cols into table, row(i) giving the i-th,

@@ -102,8 +102,9 @@ func seed(ctx context.Context, st *store.Store, n int, raw *sql.DB) (*fixture, e
 		for start := 0; start < members; start += batch {
 			end := min(start+batch, members)
 			bs := make([]*ent.MembershipCreate, 0, end-start)
-			for _, u := range f.userIDs[start:end] {
-				bs = append(bs, st.Client.Membership.Create().SetOrganizationID(f.orgID).SetGroupID(g.ID).SetUserID(u))
+			for i := start; i < end; i++ { // the users have no displayName: their display is their userName
+				bs = append(bs, st.Client.Membership.Create().SetOrganizationID(f.orgID).SetGroupID(g.ID).
+					SetUserID(f.userIDs[i]).SetDisplay(f.userNames[i]))
 			}
 			if err := st.Client.Membership.CreateBulk(bs...).Exec(domain.Seeding(ctx)); err != nil {
 				return uuid.Nil, fmt.Errorf("bench: add members to %s: %w", name, err)

@@ -98,6 +98,34 @@ func (m moves) moved() []uuid.UUID {
 	return out
 }
 
+// memberDisplay is the SQL of a membership's display from its user's row
+// (membership.display), as MemberDisplay computes it from an ent.User.
+const memberDisplay = `COALESCE(NULLIF("display_name", ''), "user_name")`
+
+// MemberDisplay is the display a user's memberships keep: its displayName,
+// or its userName when that is empty. memberDisplay is the same in SQL.
+func MemberDisplay(u *ent.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.UserName
+}
+
+// renameMemberships rewrites the display of the user's memberships when a
+// change of its names moved it: one statement, none when it did not move.
+func renameMemberships(ctx context.Context, tx *opTx, before, after *ent.User) error {
+	display := MemberDisplay(after)
+	if display == MemberDisplay(before) {
+		return nil
+	}
+	b := store.NewArgs(tx.dialect)
+	query := `UPDATE "memberships" SET "display" = ` + b.Add(display) + ` WHERE "user_id" = ` + b.Add(after.ID)
+	if _, err := tx.ExecContext(ctx, query, b.List...); err != nil {
+		return fmt.Errorf("rename memberships: %w", err)
+	}
+	return nil
+}
+
 // insertMembers inserts the memberships of the ids that are users of the
 // group's directory, leaving existing ones alone, and notes those it made.
 // On PostgreSQL the users are read FOR SHARE: a user deleted meanwhile is
@@ -111,8 +139,8 @@ func (s *Service) insertMembers(ctx context.Context, tx *opTx, g *ent.Group, ids
 	now := time.Now()
 	for chunk := range slices.Chunk(ids, memberChunk) {
 		b := store.NewArgs(tx.dialect)
-		query := `INSERT INTO "memberships" ("organization_id", "group_id", "created_at", "user_id") SELECT ` +
-			b.Add(g.OrganizationID) + `, ` + b.Add(g.ID) + `, ` + b.Add(now) + `, "id" FROM "users" WHERE "directory_id" = ` +
+		query := `INSERT INTO "memberships" ("organization_id", "group_id", "created_at", "user_id", "display") SELECT ` +
+			b.Add(g.OrganizationID) + `, ` + b.Add(g.ID) + `, ` + b.Add(now) + `, "id", ` + memberDisplay + ` FROM "users" WHERE "directory_id" = ` +
 			b.Add(g.DirectoryID) + ` AND "id" IN (` + b.IDs(chunk) + `)` + lock +
 			` ON CONFLICT ("group_id", "user_id") DO NOTHING RETURNING "user_id"`
 		if err := returnedUsers(ctx, tx, query, b.List, m, true); err != nil {

@@ -11,6 +11,7 @@ package domain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
@@ -227,48 +229,68 @@ func (l *RequestLog) write(ctx context.Context, batch []RequestEntry) error {
 
 // LogRequests writes entries into the request log in one multi-row INSERT
 // (keep them to a few hundred), as the platform: entries of many
-// organizations share a batch.
+// organizations share a batch. The INSERT is built here, not through
+// ent's bulk create, for the same reason as the events' (record): a log
+// entry is written for every SCIM request, and ent's per-row builders,
+// hooks and RETURNING of the ids cost a fifth of the write, for ids no
+// one reads back.
 func (s *Service) LogRequests(ctx context.Context, entries []RequestEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	ctx = access.PlatformContext(ctx)
 	err := s.inTx(ctx, func(ctx context.Context, tx *opTx) error {
-		creates := make([]*ent.ScimRequestCreate, len(entries))
-		for i, e := range entries {
-			creates[i] = requestCreate(tx.ScimRequest.Create(), e)
+		ins := entsql.Dialect(tx.dialect).Insert(scimrequest.Table).Columns(requestColumns...)
+		now := time.Now()
+		for _, e := range entries {
+			vals, err := requestValues(e, now)
+			if err != nil {
+				return err
+			}
+			ins.Values(vals...)
 		}
-		return tx.ScimRequest.CreateBulk(creates...).Exec(ctx)
+		query, args := ins.Query()
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
 	})
 	return wrap(fmt.Sprintf("log %d requests", len(entries)), err)
 }
 
-// requestCreate sets c's fields from e.
-func requestCreate(c *ent.ScimRequestCreate, e RequestEntry) *ent.ScimRequestCreate {
-	c.SetOrganizationID(e.OrganizationID).SetDirectoryID(e.DirectoryID).
-		SetMethod(e.Method).SetPath(e.Path).SetStatus(e.Status).SetFailed(e.Status >= 400).
-		SetDurationUs(max(e.Duration.Microseconds(), 0)).
-		SetNillableUserID(e.UserID).SetNillableTokenID(e.TokenID)
-	if !e.At.IsZero() {
-		c.SetCreatedAt(e.At)
+// requestColumns are the columns LogRequests writes, in requestValues'
+// order; the id is the database's.
+var requestColumns = []string{scimrequest.FieldOrganizationID, scimrequest.FieldDirectoryID,
+	scimrequest.FieldCreatedAt, scimrequest.FieldMethod, scimrequest.FieldPath, scimrequest.FieldStatus,
+	scimrequest.FieldFailed, scimrequest.FieldScimType, scimrequest.FieldDetail, scimrequest.FieldRefusal,
+	scimrequest.FieldDurationUs, scimrequest.FieldEffect, scimrequest.FieldChanges, scimrequest.FieldUserID,
+	scimrequest.FieldUserName, scimrequest.FieldTokenID, scimrequest.FieldRequestBody, scimrequest.FieldResponseBody}
+
+// requestValues are e's values of requestColumns: an empty optional
+// string is NULL, as is a nil id or no changes; a zero time is now.
+func requestValues(e RequestEntry, now time.Time) ([]any, error) {
+	at := e.At
+	if at.IsZero() {
+		at = now
 	}
-	optional := []struct {
-		v   string
-		set func(string) *ent.ScimRequestCreate
-	}{
-		{e.ScimType, c.SetScimType}, {e.Detail, c.SetDetail}, {e.Refusal, c.SetRefusal},
-		{EffectWords(e.Changes), c.SetEffect}, {e.UserName, c.SetUserName},
-		{e.RequestBody, c.SetRequestBody}, {e.ResponseBody, c.SetResponseBody},
-	}
-	for _, o := range optional {
-		if o.v != "" {
-			o.set(o.v)
-		}
-	}
+	var changes any
 	if len(e.Changes) > 0 {
-		c.SetChanges(e.Changes)
+		b, err := json.Marshal(e.Changes)
+		if err != nil {
+			return nil, fmt.Errorf("encode the changes of %s %s: %w", e.Method, e.Path, err)
+		}
+		changes = b
 	}
-	return c
+	return []any{e.OrganizationID, e.DirectoryID, at, e.Method, e.Path, e.Status, e.Status >= 400,
+		nullString(e.ScimType), nullString(e.Detail), nullString(e.Refusal), max(e.Duration.Microseconds(), 0),
+		nullString(EffectWords(e.Changes)), changes, orNull(e.UserID), nullString(e.UserName), orNull(e.TokenID),
+		nullString(e.RequestBody), nullString(e.ResponseBody)}, nil
+}
+
+// nullString is s, or SQL NULL when it is empty.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // PruneRequests deletes the request log's entries created before now

@@ -116,6 +116,9 @@ func (s *Service) provisionUser(ctx context.Context, tx *opTx, dirID uuid.UUID, 
 	if err != nil {
 		return nil, false, userConflict(err)
 	}
+	if err := renameMemberships(ctx, tx, existing, u); err != nil {
+		return nil, false, err
+	}
 	return u, false, userChanged(ctx, tx, existing, u)
 }
 
@@ -148,6 +151,9 @@ func (s *Service) UpdateUser(ctx context.Context, dirID, id uuid.UUID, guard Gua
 		u, err = upd.Save(ctx)
 		if err != nil {
 			return userConflict(err)
+		}
+		if err := renameMemberships(ctx, tx, cur, u); err != nil {
+			return err
 		}
 		return userChanged(ctx, tx, cur, u)
 	})

@@ -182,6 +182,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membership.FieldGroupID:        {Type: field.TypeUUID, Column: membership.FieldGroupID},
 			membership.FieldUserID:         {Type: field.TypeUUID, Column: membership.FieldUserID},
 			membership.FieldCreatedAt:      {Type: field.TypeTime, Column: membership.FieldCreatedAt},
+			membership.FieldDisplay:        {Type: field.TypeString, Column: membership.FieldDisplay},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -1699,6 +1700,11 @@ func (f *MembershipFilter) WhereUserID(p entql.ValueP) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *MembershipFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(membership.FieldCreatedAt))
+}
+
+// WhereDisplay applies the entql string predicate on the display field.
+func (f *MembershipFilter) WhereDisplay(p entql.StringP) {
+	f.Where(p.Field(membership.FieldDisplay))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

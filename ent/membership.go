@@ -27,6 +27,8 @@ type Membership struct {
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// The user's displayName, or its userName when that is empty: the display a group's members show. Written with the membership and rewritten when the user's names change.
+	Display string `json:"display,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MembershipQuery when eager-loading is set.
 	Edges        MembershipEdges `json:"edges"`
@@ -86,6 +88,8 @@ func (*Membership) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case membership.FieldDisplay:
+			values[i] = new(sql.NullString)
 		case membership.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		case membership.FieldOrganizationID, membership.FieldGroupID, membership.FieldUserID:
@@ -128,6 +132,12 @@ func (_m *Membership) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case membership.FieldDisplay:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field display", values[i])
+			} else if value.Valid {
+				_m.Display = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -190,6 +200,9 @@ func (_m *Membership) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("display=")
+	builder.WriteString(_m.Display)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -58,6 +58,12 @@ func (_c *MembershipCreate) SetNillableCreatedAt(v *time.Time) *MembershipCreate
 	return _c
 }
 
+// SetDisplay sets the "display" field.
+func (_c *MembershipCreate) SetDisplay(v string) *MembershipCreate {
+	_c.mutation.SetDisplay(v)
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *MembershipCreate) SetOrganization(v *Organization) *MembershipCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -134,6 +140,9 @@ func (_c *MembershipCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Membership.created_at"`)}
 	}
+	if _, ok := _c.mutation.Display(); !ok {
+		return &ValidationError{Name: "display", err: errors.New(`ent: missing required field "Membership.display"`)}
+	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Membership.organization"`)}
 	}
@@ -169,6 +178,10 @@ func (_c *MembershipCreate) createSpec() (*Membership, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(membership.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Display(); ok {
+		_spec.SetField(membership.FieldDisplay, field.TypeString, value)
+		_node.Display = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -273,6 +286,18 @@ type (
 	}
 )
 
+// SetDisplay sets the "display" field.
+func (u *MembershipUpsert) SetDisplay(v string) *MembershipUpsert {
+	u.Set(membership.FieldDisplay, v)
+	return u
+}
+
+// UpdateDisplay sets the "display" field to the value that was provided on create.
+func (u *MembershipUpsert) UpdateDisplay() *MembershipUpsert {
+	u.SetExcluded(membership.FieldDisplay)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -325,6 +350,20 @@ func (u *MembershipUpsertOne) Update(set func(*MembershipUpsert)) *MembershipUps
 		set(&MembershipUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetDisplay sets the "display" field.
+func (u *MembershipUpsertOne) SetDisplay(v string) *MembershipUpsertOne {
+	return u.Update(func(s *MembershipUpsert) {
+		s.SetDisplay(v)
+	})
+}
+
+// UpdateDisplay sets the "display" field to the value that was provided on create.
+func (u *MembershipUpsertOne) UpdateDisplay() *MembershipUpsertOne {
+	return u.Update(func(s *MembershipUpsert) {
+		s.UpdateDisplay()
+	})
 }
 
 // Exec executes the query.
@@ -522,6 +561,20 @@ func (u *MembershipUpsertBulk) Update(set func(*MembershipUpsert)) *MembershipUp
 		set(&MembershipUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetDisplay sets the "display" field.
+func (u *MembershipUpsertBulk) SetDisplay(v string) *MembershipUpsertBulk {
+	return u.Update(func(s *MembershipUpsert) {
+		s.SetDisplay(v)
+	})
+}
+
+// UpdateDisplay sets the "display" field to the value that was provided on create.
+func (u *MembershipUpsertBulk) UpdateDisplay() *MembershipUpsertBulk {
+	return u.Update(func(s *MembershipUpsert) {
+		s.UpdateDisplay()
+	})
 }
 
 // Exec executes the query.

@@ -27,6 +27,20 @@ func (_u *MembershipUpdate) Where(ps ...predicate.Membership) *MembershipUpdate 
 	return _u
 }
 
+// SetDisplay sets the "display" field.
+func (_u *MembershipUpdate) SetDisplay(v string) *MembershipUpdate {
+	_u.mutation.SetDisplay(v)
+	return _u
+}
+
+// SetNillableDisplay sets the "display" field if the given value is not nil.
+func (_u *MembershipUpdate) SetNillableDisplay(v *string) *MembershipUpdate {
+	if v != nil {
+		_u.SetDisplay(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MembershipMutation object of the builder.
 func (_u *MembershipUpdate) Mutation() *MembershipMutation {
 	return _u.mutation
@@ -85,6 +99,9 @@ func (_u *MembershipUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			}
 		}
 	}
+	if value, ok := _u.mutation.Display(); ok {
+		_spec.SetField(membership.FieldDisplay, field.TypeString, value)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{membership.Label}
@@ -103,6 +120,20 @@ type MembershipUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *MembershipMutation
+}
+
+// SetDisplay sets the "display" field.
+func (_u *MembershipUpdateOne) SetDisplay(v string) *MembershipUpdateOne {
+	_u.mutation.SetDisplay(v)
+	return _u
+}
+
+// SetNillableDisplay sets the "display" field if the given value is not nil.
+func (_u *MembershipUpdateOne) SetNillableDisplay(v *string) *MembershipUpdateOne {
+	if v != nil {
+		_u.SetDisplay(*v)
+	}
+	return _u
 }
 
 // Mutation returns the MembershipMutation object of the builder.
@@ -194,6 +225,9 @@ func (_u *MembershipUpdateOne) sqlSave(ctx context.Context) (_node *Membership, 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.Display(); ok {
+		_spec.SetField(membership.FieldDisplay, field.TypeString, value)
 	}
 	_node = &Membership{config: _u.config}
 	_spec.Assign = _node.assignValues

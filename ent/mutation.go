@@ -5458,6 +5458,7 @@ type MembershipMutation struct {
 	op                  Op
 	typ                 string
 	created_at          *time.Time
+	display             *string
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -5584,6 +5585,25 @@ func (m *MembershipMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetDisplay sets the "display" field.
+func (m *MembershipMutation) SetDisplay(s string) {
+	m.display = &s
+}
+
+// Display returns the value of the "display" field in the mutation.
+func (m *MembershipMutation) Display() (r string, exists bool) {
+	v := m.display
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDisplay resets all changes to the "display" field.
+func (m *MembershipMutation) ResetDisplay() {
+	m.display = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *MembershipMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -5699,7 +5719,7 @@ func (m *MembershipMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MembershipMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.organization != nil {
 		fields = append(fields, membership.FieldOrganizationID)
 	}
@@ -5711,6 +5731,9 @@ func (m *MembershipMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, membership.FieldCreatedAt)
+	}
+	if m.display != nil {
+		fields = append(fields, membership.FieldDisplay)
 	}
 	return fields
 }
@@ -5728,6 +5751,8 @@ func (m *MembershipMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case membership.FieldCreatedAt:
 		return m.CreatedAt()
+	case membership.FieldDisplay:
+		return m.Display()
 	}
 	return nil, false
 }
@@ -5771,6 +5796,13 @@ func (m *MembershipMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
+		return nil
+	case membership.FieldDisplay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplay(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Membership field %s", name)
@@ -5832,6 +5864,9 @@ func (m *MembershipMutation) ResetField(name string) error {
 		return nil
 	case membership.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case membership.FieldDisplay:
+		m.ResetDisplay()
 		return nil
 	}
 	return fmt.Errorf("unknown Membership field %s", name)

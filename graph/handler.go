@@ -391,9 +391,7 @@ func newServer(svc *domain.Service, es graphql.ExecutableSchema, cfg Config) *ha
 		return next(withBatch(ctx, clientOf(ctx, svc.Client())))
 	})
 	srv.AroundRootFields(guardMutations)
-	srv.AroundFields(observeResults)
-	srv.AroundFields(checkCursorOrder)
-	srv.AroundFields(emptyAsNull)
+	srv.AroundFields(newFieldHooks(es.Schema()).intercept)
 	return srv
 }
 

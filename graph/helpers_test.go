@@ -181,7 +181,7 @@ func seedDirectory(t testing.TB, c *ent.Client, dir *ent.Directory, userNames []
 		out.groups[gname] = g
 		for _, un := range members[gname] {
 			err := c.Membership.Create().SetOrganizationID(dir.OrganizationID).
-				SetGroupID(g.ID).SetUserID(out.users[un].ID).Exec(ctx)
+				SetGroupID(g.ID).SetUserID(out.users[un].ID).SetDisplay(domain.MemberDisplay(out.users[un])).Exec(ctx)
 			if err != nil {
 				t.Fatalf("seed membership %s in %s: %v", un, gname, err)
 			}

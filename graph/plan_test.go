@@ -163,12 +163,12 @@ func seedGroups(t *testing.T, c *ent.Client, o seededOrg, n int) {
 		gs = append(gs, c.Group.Create().SetOrganizationID(o.org).SetDirectoryID(o.dir).
 			SetDisplayName(fmt.Sprintf("Group %d", i)).SaveX(ctx))
 	}
-	users := c.User.Query().Where(user.DirectoryID(o.dir)).IDsX(ctx)
+	users := c.User.Query().Where(user.DirectoryID(o.dir)).AllX(ctx)
 	for from := 0; from < len(users); from += 500 {
 		var bulk []*ent.MembershipCreate
 		for i, u := range users[from:min(len(users), from+500)] {
 			for _, g := range []*ent.Group{gs[(from+i)%n], gs[(from+i+1)%n]} {
-				bulk = append(bulk, c.Membership.Create().SetOrganizationID(o.org).SetGroupID(g.ID).SetUserID(u))
+				bulk = append(bulk, c.Membership.Create().SetOrganizationID(o.org).SetGroupID(g.ID).SetUserID(u.ID).SetDisplay(domain.MemberDisplay(u)))
 			}
 		}
 		c.Membership.CreateBulk(bulk...).ExecX(ctx)

@@ -152,7 +152,7 @@ func seedOrganization(tb testing.TB, c *ent.Client, dia string, n int) string {
 		}
 		for k := range 3 {
 			ms = append(ms, c.Membership.Create().SetOrganizationID(org.ID).
-				SetGroupID(groups[(i+k)%len(groups)].ID).SetUserID(u.ID))
+				SetGroupID(groups[(i+k)%len(groups)].ID).SetUserID(u.ID).SetDisplay(domain.MemberDisplay(u)))
 		}
 	}
 	c.Membership.CreateBulk(ms...).ExecX(ctx)

@@ -137,7 +137,7 @@ func provision(ctx context.Context, c *ent.Client, dir *ent.Directory, userNames
 		out.groups[gname] = g
 		for _, un := range names {
 			c.Membership.Create().SetOrganizationID(dir.OrganizationID).
-				SetGroupID(g.ID).SetUserID(out.users[un].ID).ExecX(ctx)
+				SetGroupID(g.ID).SetUserID(out.users[un].ID).SetDisplay(domain.MemberDisplay(out.users[un])).ExecX(ctx)
 		}
 	}
 	return out

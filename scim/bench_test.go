@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
 	"github.com/acme/directory/scim"
+	"github.com/acme/directory/store"
 	"github.com/acme/directory/store/storetest"
 )
 
@@ -92,6 +94,46 @@ func BenchmarkGetGroup50k(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// BenchmarkGetGroup1k reads a group of 1,000 members (issue 17), in a
+// directory of 1,000 users and in one of 100,000, with fresh statistics
+// (ANALYZE, PRAGMA optimize) as a running server has them: the page's
+// cost must not grow with the directory.
+func BenchmarkGetGroup1k(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			for _, users := range []int{1000, 100000} {
+				b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+					st := storetest.Open(b, d)
+					e := newEnv(b, st, "generic")
+					ids := seedUsers(b, e, users)
+					g := benchDo(b, e, 201, "POST", "/Groups", groupBody("Thousand"))
+					benchDo(b, e, 200, "PATCH", "/Groups/"+g+"?excludedAttributes=members",
+						patchBody(op("add", "members", memberValues(ids[:1000]))))
+					analyze(b, st)
+					b.ReportAllocs()
+					defer reportCPU(b)()
+					for b.Loop() {
+						benchDo(b, e, 200, "GET", "/Groups/"+g, nil)
+					}
+				})
+			}
+		})
+	}
+}
+
+// analyze refreshes the planner's statistics of st.
+func analyze(tb testing.TB, st *store.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	if st.Dialect == dialect.Postgres {
+		if _, err := st.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+			tb.Fatal(err)
+		}
+	} else if err := st.Optimize(ctx); err != nil {
+		tb.Fatal(err)
 	}
 }
 

@@ -2,6 +2,8 @@ package scim
 
 import (
 	"encoding/json"
+	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -33,5 +35,39 @@ func TestAppendJSONString(t *testing.T) {
 	}
 	if doc["value"] != "0190" || doc["display"] != `A "B"` || doc["$ref"] != "http://h/scim/v2/d/Users/0190" || doc["type"] != "User" {
 		t.Fatalf("member = %v", doc)
+	}
+}
+
+// TestUnpackMembers: a page packed as memberPageQuery packs it reads back
+// whole, displays holding colons, digits and multi-byte characters
+// included, sorted by user id when the members arrived out of order; a
+// page that is cut or miscounted is an error.
+func TestUnpackMembers(t *testing.T) {
+	a, b, c := "01a24bbc-0000-7000-8000-00000000000a", "01a24bbc-0000-7000-8000-00000000000b", "01a24bbc-0000-7000-8000-00000000000c"
+	pack := func(ms ...member) string {
+		var s string
+		for _, m := range ms {
+			s += m.Value + strconv.Itoa(len(m.Display)) + ":" + m.Display
+		}
+		return s
+	}
+	want := []member{{a, "12:34 Ann"}, {b, "日本 🙂"}, {c, ""}}
+	for _, order := range [][]member{want, {want[2], want[0], want[1]}} {
+		got, err := unpackMembers(pack(order...), 3)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("unpack %q = %q, %v; want %q", pack(order...), got, err, want)
+		}
+	}
+	if got, err := unpackMembers("", 0); err != nil || len(got) != 0 {
+		t.Fatalf("an empty page = %q, %v", got, err)
+	}
+	whole := pack(want...)
+	for _, bad := range []struct {
+		packed string
+		n      int
+	}{{whole, 2}, {whole[:len(whole)-1], 3}, {whole + "x", 3}, {a + "x:y", 1}, {a + "9:short", 1}} {
+		if got, err := unpackMembers(bad.packed, bad.n); err == nil {
+			t.Errorf("unpack %q (%d members) = %q; want an error", bad.packed, bad.n, got)
+		}
 	}
 }

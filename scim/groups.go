@@ -2,10 +2,13 @@ package scim
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -199,7 +202,7 @@ func (s *Server) sendGroupAs(w http.ResponseWriter, r *http.Request, status int,
 		writeError(w, r, err)
 		return
 	}
-	var first []member
+	var first members
 	if proj.wants(membersAttr) {
 		// Read before the status is sent, so a failure is still an error
 		// response.
@@ -213,62 +216,114 @@ func (s *Server) sendGroupAs(w http.ResponseWriter, r *http.Request, status int,
 		w.Header().Set("Location", base+"/Groups/"+g.ID.String())
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	if len(first) == 0 {
-		w.Write(head)
-		return
-	}
-	s.streamMembers(w, r, head, g.ID, first, base)
-}
-
-// streamMembers writes head with a "members" array appended, starting with
-// the page first and reading the next pages as it goes. Once the status is
-// sent an error can only be logged, and the response is aborted so the
-// client cannot take it for complete.
-func (s *Server) streamMembers(w http.ResponseWriter, r *http.Request, head []byte, gid uuid.UUID, first []member, base string) {
-	buf, ok := s.appendStreamed(w, r, make([]byte, 0, 32<<10), head, gid, first, base)
-	if ok {
-		w.Write(buf)
+	body := newBody(w, status)
+	defer body.release()
+	if body.appendStreamed(s, r, head, g.ID, first, base) {
+		body.finish()
 	}
 }
 
-// appendStreamed appends to buf the group document head with its members,
-// from the page first on (no "members" attribute when first is empty),
-// writing buf out whenever it passes 16 KB and reading each next page
-// once the one before is written. ok is false when the client is gone;
-// a page that fails to read aborts the response (see streamMembers).
-func (s *Server) appendStreamed(w http.ResponseWriter, r *http.Request, buf, head []byte, gid uuid.UUID, first []member, base string) (_ []byte, ok bool) {
-	if len(first) == 0 {
-		return append(buf, head...), true
+// A response that carries members is built in a body. Up to holdMax
+// bytes are held, so a document that fits (a group of up to about 1,500
+// members, a list of small groups) is sent with a Content-Length in one
+// write: with chunked encoding every write costs two system calls. Past
+// holdMax the status is sent and the body streams, written whenever it
+// passes streamChunk bytes, each next page of members read once the one
+// before is written. Once the status is sent an error can only be logged,
+// and the response is aborted so the client cannot take it for complete.
+const (
+	holdMax     = 256 << 10
+	streamChunk = 64 << 10
+)
+
+// body is a response body under construction (see holdMax).
+type body struct {
+	w      http.ResponseWriter
+	status int
+	sent   bool // the status is sent: the body streams
+	buf    []byte
+}
+
+// bodyBufs are the buffers of bodies, reused: a group GET would otherwise
+// allocate its whole document every time.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, holdMax+streamChunk); return &b }}
+
+// newBody returns a body answering w with status.
+func newBody(w http.ResponseWriter, status int) *body {
+	return &body{w: w, status: status, buf: (*bodyBufs.Get().(*[]byte))[:0]}
+}
+
+// release returns the body's buffer for reuse, unless it grew far past
+// its size (a member with a huge display).
+func (b *body) release() {
+	if cap(b.buf) <= 4*(holdMax+streamChunk) {
+		buf := b.buf[:0]
+		bodyBufs.Put(&buf)
 	}
-	buf = append(buf, head[:len(head)-1]...)
-	buf = append(buf, `,"members":[`...)
+	b.buf = nil
+}
+
+// flush writes the body out when it is due (see holdMax); false when the
+// client is gone or too slow: the connection is then closed.
+func (b *body) flush() bool {
+	switch {
+	case b.sent && len(b.buf) > streamChunk:
+	case !b.sent && len(b.buf) > holdMax:
+		b.w.WriteHeader(b.status)
+		b.sent = true
+	default:
+		return true
+	}
+	_, err := b.w.Write(b.buf)
+	b.buf = b.buf[:0]
+	return err == nil
+}
+
+// finish writes the rest of the body: all of it, with its length, when
+// none was sent.
+func (b *body) finish() {
+	if !b.sent {
+		b.w.Header().Set("Content-Length", strconv.Itoa(len(b.buf)))
+		b.w.WriteHeader(b.status)
+	}
+	b.w.Write(b.buf)
+}
+
+// appendStreamed appends the group document head with its members, from
+// the page first on (no "members" attribute when first is empty), reading
+// each next page once the one before is written (or held). ok is false
+// when the client is gone; a page that fails to read aborts the response.
+func (b *body) appendStreamed(s *Server, r *http.Request, head []byte, gid uuid.UUID, first members, base string) (ok bool) {
+	if len(first.page) == 0 {
+		b.buf = append(b.buf, head...)
+		return b.flush()
+	}
+	b.buf = append(b.buf, head[:len(head)-1]...)
+	b.buf = append(b.buf, `,"members":[`...)
 	ref := appendJSONString(nil, base+"/Users/")
 	ref = ref[:len(ref)-1] // the id and the closing quote follow
-	for page, n := first, 0; ; {
-		for _, m := range page {
+	for ms, n := first, 0; ; {
+		for _, m := range ms.page {
 			if n > 0 {
-				buf = append(buf, ',')
+				b.buf = append(b.buf, ',')
 			}
 			n++
-			buf = appendMember(buf, m, ref)
-			if len(buf) > 16<<10 {
-				if _, err := w.Write(buf); err != nil {
-					return buf, false // the client is gone or too slow: the connection is closed
-				}
-				buf = buf[:0]
+			b.buf = appendMember(b.buf, m, ref)
+			if len(b.buf) > streamChunk && !b.flush() {
+				return false
 			}
 		}
-		if len(page) < memberPageSize {
+		if !ms.more {
 			break
 		}
 		var err error
-		if page, err = s.memberPage(r.Context(), gid, page[len(page)-1].Value); err != nil {
+		if ms, err = s.memberPage(r.Context(), gid, ms.page[len(ms.page)-1].Value); err != nil {
 			logStreamError(r, err)
 			panic(http.ErrAbortHandler)
 		}
 	}
-	return append(buf, "]}"...), true
+	b.buf = append(b.buf, "]}"...)
+	return true
 }
 
 // appendMember appends the JSON of one member, by hand (a group of 50,000
@@ -340,14 +395,21 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// members is a page of a group's members, and whether more follow it.
+type members struct {
+	page []member
+	more bool
+}
+
 // memberPage reads up to memberPageSize members of a group (the caller has
 // read the group through the privacy rules), in user id order, after the
-// user id after ("" from the first). The rows are closed before it returns,
-// so no connection is held between pages.
-func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([]member, error) {
+// user id after ("" from the first). The statement reads one member more,
+// to know whether a next page is to be read. The rows are closed before it
+// returns, so no connection is held between pages.
+func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) (members, error) {
 	release, err := s.memberReads.acquire(ctx, directoryOf(ctx))
 	if err != nil {
-		return nil, err
+		return members{}, err
 	}
 	defer release()
 	query, args := s.reads.members, []any{gid}
@@ -356,21 +418,29 @@ func (s *Server) memberPage(ctx context.Context, gid uuid.UUID, after string) ([
 	}
 	rows, err := s.client.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
+		return members{}, fmt.Errorf("read members: %w", err)
 	}
 	defer rows.Close()
-	page := make([]member, 0, 64)
-	for rows.Next() {
-		var mb member
-		if err := rows.Scan(&mb.Value, &mb.Display); err != nil {
-			return nil, fmt.Errorf("read members: %w", err)
+	var (
+		n      int
+		packed sql.NullString
+	)
+	if rows.Next() {
+		if err := rows.Scan(&n, &packed); err != nil {
+			return members{}, fmt.Errorf("read members: %w", err)
 		}
-		page = append(page, mb)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
+		return members{}, fmt.Errorf("read members: %w", err)
 	}
-	return page, nil
+	page, err := unpackMembers(packed.String, n)
+	if err != nil {
+		return members{}, fmt.Errorf("read members: %w", err)
+	}
+	if len(page) > memberPageSize {
+		return members{page: page[:memberPageSize], more: true}, nil
+	}
+	return members{page: page}, nil
 }
 
 // member is one value of a group's members attribute, as read: its
@@ -458,12 +528,13 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q *listQuery,
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
 	base := s.baseURL(r)
-	buf := append(make([]byte, 0, 32<<10), head[:len(head)-2]...)
+	body := newBody(w, http.StatusOK)
+	defer body.release()
+	body.buf = append(body.buf, head[:len(head)-2]...)
 	for i, d := range docs {
 		if i > 0 {
-			buf = append(buf, ',')
+			body.buf = append(body.buf, ',')
 		}
 		g, ok := d.(*streamedGroup)
 		if !ok {
@@ -472,7 +543,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q *listQuery,
 				logStreamError(r, err)
 				panic(http.ErrAbortHandler)
 			}
-			buf = append(buf, b...)
+			body.buf = append(body.buf, b...)
 			continue
 		}
 		if i != first {
@@ -481,11 +552,12 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q *listQuery,
 				panic(http.ErrAbortHandler)
 			}
 		}
-		if buf, ok = s.appendStreamed(w, r, buf, g.head, g.id, page, base); !ok {
+		if !body.appendStreamed(s, r, g.head, g.id, page, base) {
 			return
 		}
 	}
-	w.Write(append(buf, "]}"...))
+	body.buf = append(body.buf, "]}"...)
+	body.finish()
 }
 
 // groupKind is how group lists filter and sort.

@@ -2,6 +2,9 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -233,6 +236,42 @@ func TestGroupListStreamsMembers(t *testing.T) {
 		for _, x := range none.body["Resources"].([]any) {
 			if _, has := x.(map[string]any)["members"]; has {
 				t.Errorf("excludedAttributes=members: %v has members", x.(map[string]any)["displayName"])
+			}
+		}
+	})
+}
+
+// TestGroupBodyIsWholeOrStreamed: a group document that fits in the
+// server's hold (256 KB) is sent whole with its Content-Length; a larger
+// one streams (chunked, no length), and both read back complete.
+func TestGroupBodyIsWholeOrStreamed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "generic")
+		ids := seedUsers(t, e, 2500)
+		for _, c := range []struct {
+			members int
+			whole   bool
+		}{{0, true}, {1000, true}, {2500, false}} {
+			g := e.must(201, "POST", "/Groups", groupBody(fmt.Sprint("G", c.members), ids[:c.members]...))
+			res, err := e.srv.Client().Do(e.request(t, "GET", "/Groups/"+id(g), nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatalf("%d members: %v", c.members, err)
+			}
+			if got, _ := doc["members"].([]any); len(got) != c.members {
+				t.Errorf("%d members: read %d", c.members, len(got))
+			}
+			if whole := res.ContentLength == int64(len(raw)); whole != c.whole || (!whole && res.ContentLength != -1) {
+				t.Errorf("%d members (%d bytes): Content-Length %d, chunked %v; want whole %v",
+					c.members, len(raw), res.ContentLength, res.TransferEncoding, c.whole)
 			}
 		}
 	})

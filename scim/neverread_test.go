@@ -46,7 +46,7 @@ func TestNeverReadingClientsOfALargeGroup(t *testing.T) {
 		us := st.Client.User.CreateBulk(users...).SaveX(ctx)
 		ms := make([]*ent.MembershipCreate, len(us))
 		for i, u := range us {
-			ms[i] = st.Client.Membership.Create().SetOrganizationID(a.org.ID).SetGroupID(g.ID).SetUserID(u.ID)
+			ms[i] = st.Client.Membership.Create().SetOrganizationID(a.org.ID).SetGroupID(g.ID).SetUserID(u.ID).SetDisplay(domain.MemberDisplay(u))
 		}
 		st.Client.Membership.CreateBulk(ms...).ExecX(ctx)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -248,4 +249,63 @@ func TestSQLiteTimesBecomeUTCText(t *testing.T) {
 	if w := time.Date(2024, 3, 5, 10, 0, 0, 250_000_000, time.UTC); !org.CreatedAt.Equal(w) {
 		t.Fatalf("created_at read back as %v; want %v", org.CreatedAt, w)
 	}
+}
+
+// TestMembershipDisplayIsBackfilled writes memberships before migration
+// membership_display, of users with a displayName, without one and with an
+// empty one, then migrates: each membership keeps its user's displayName,
+// or its userName when that is empty.
+func TestMembershipDisplayIsBackfilled(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := access.PlatformContext(context.Background())
+		all := store.MigrationFiles(s.Dialect)
+		before := fstest.MapFS{}
+		for _, name := range sqlNames(all) {
+			if strings.HasSuffix(name, "_membership_display.sql") {
+				break
+			}
+			before[name] = all[name]
+		}
+		if err := store.MigrateFS(ctx, s.DB, s.Dialect, withSum(t, before)); err != nil {
+			t.Fatalf("migrate to before membership_display: %v", err)
+		}
+		svc := domain.New(s.Client, s.Dialect)
+		org, err := svc.CreateOrganization(ctx, domain.NewOrganization{Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := svc.CreateDirectory(ctx, domain.NewDirectory{OrganizationID: org.ID, Provider: schematype.Provider("generic")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := domain.Seeding(ctx) // fixtures of the former schema, written directly
+		newUser := func(userName string) *ent.UserCreate {
+			return s.Client.User.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.Directory.ID).SetUserName(userName)
+		}
+		users := []*ent.User{
+			newUser("ann@example.com").SetDisplayName("Ann Lee").SaveX(seed),
+			newUser("bob@example.com").SaveX(seed),
+			newUser("cat@example.com").SetDisplayName("").SaveX(seed),
+		}
+		g := s.Client.Group.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.Directory.ID).SetDisplayName("Team").SaveX(seed)
+		want := map[uuid.UUID]string{users[0].ID: "Ann Lee", users[1].ID: "bob@example.com", users[2].ID: "cat@example.com"}
+		for _, u := range users {
+			b := store.NewArgs(s.Dialect)
+			query := `INSERT INTO "memberships" ("created_at", "organization_id", "group_id", "user_id") VALUES (` +
+				b.Add(time.Now()) + `, ` + b.Add(org.ID) + `, ` + b.Add(g.ID) + `, ` + b.Add(u.ID) + `)`
+			if _, err := s.DB.ExecContext(ctx, query, b.List...); err != nil {
+				t.Fatalf("insert a membership of the former schema: %v", err)
+			}
+		}
+		if err := store.Migrate(ctx, s.DB, s.Dialect); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		got := map[uuid.UUID]string{}
+		for _, m := range s.Client.Membership.Query().AllX(ctx) {
+			got[m.UserID] = m.Display
+		}
+		if !maps.Equal(got, want) {
+			t.Fatalf("displays after the migration = %v; want %v", got, want)
+		}
+	})
 }

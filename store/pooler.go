@@ -79,17 +79,22 @@ import (
 type pgConnector struct {
 	pq     *pq.Connector
 	dialer *trackingDialer
+	// direct: the connections reach PostgreSQL itself, no
+	// transaction-pooling proxy between, so statements marked Prepared are
+	// prepared (prepared.go).
+	direct bool
 }
 
-// newPGConnector is the connector of dsn.
-func newPGConnector(dsn string) (*pgConnector, error) {
+// newPGConnector is the connector of dsn; direct says that dsn reaches
+// PostgreSQL itself, not a transaction-pooling proxy.
+func newPGConnector(dsn string, direct bool) (*pgConnector, error) {
 	c, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres connection string: %w", err)
 	}
 	d := &trackingDialer{}
 	c.Dialer(d)
-	return &pgConnector{pq: c, dialer: d}, nil
+	return &pgConnector{pq: c, dialer: d, direct: direct}, nil
 }
 
 // trackingDialer dials lib/pq's connections, cancel requests included, and
@@ -178,7 +183,7 @@ func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pgConn{Conn: conn, net: slot.conn}, nil
+	return &pgConn{Conn: conn, net: slot.conn, direct: c.direct}, nil
 }
 
 // connSlot receives the network connection Connect's dial made.
@@ -197,6 +202,11 @@ type pgConn struct {
 	inTx bool
 	// net is its network connection (nil if unknown).
 	net net.Conn
+	// direct: no transaction-pooling proxy between, so statements marked
+	// Prepared run through stmts, the connection's prepared statements by
+	// text (prepared.go).
+	direct bool
+	stmts  map[string]driver.StmtQueryContext
 }
 
 // The interfaces database/sql looks for; lib/pq's connection has them all.
@@ -264,8 +274,10 @@ func (t *pgTx) Rollback() error {
 }
 
 // PrepareContext prepares a statement. Nothing in the service prepares
-// statements of its own: through a transaction-pooling proxy a prepared
-// statement lives on one server connection only.
+// statements of its own through database/sql: through a transaction-pooling
+// proxy a prepared statement lives on one server connection only (the hot
+// reads are prepared by the connection itself, on direct connections
+// only: prepared.go).
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	return c.pq().PrepareContext(ctx, query)
 }
@@ -308,6 +320,11 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 func (c *pgConn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) == 0 {
 		return c.pq().QueryContext(ctx, query, args)
+	}
+	if c.direct && isPrepared(ctx) {
+		if rows, ok, err := c.queryPrepared(ctx, query, args); ok {
+			return rows, err
+		}
 	}
 	q, err := interpolate(query, args)
 	switch {

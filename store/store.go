@@ -303,7 +303,7 @@ func connect(ctx context.Context, cfg Config) (*Store, error) {
 		dialer *trackingDialer
 	)
 	if dia == dialect.Postgres {
-		c, err := newPGConnector(dsn)
+		c, err := newPGConnector(dsn, directURL == cfg.DatabaseURL)
 		if err != nil {
 			return nil, err
 		}

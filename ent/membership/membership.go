@@ -21,6 +21,8 @@ const (
 	FieldUserID = "user_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldDisplay holds the string denoting the display field in the database.
+	FieldDisplay = "display"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeGroup holds the string denoting the group edge name in mutations.
@@ -64,6 +66,7 @@ var Columns = []string{
 	FieldGroupID,
 	FieldUserID,
 	FieldCreatedAt,
+	FieldDisplay,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -109,6 +112,11 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByDisplay orders the results by the display field.
+func ByDisplay(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisplay, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -31,6 +31,11 @@ func CreatedAt(v time.Time) predicate.Membership {
 	return predicate.Membership(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// Display applies equality check predicate on the "display" field. It's identical to DisplayEQ.
+func Display(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldEQ(FieldDisplay, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v uuid.UUID) predicate.Membership {
 	return predicate.Membership(sql.FieldEQ(FieldOrganizationID, v))
@@ -129,6 +134,71 @@ func CreatedAtLT(v time.Time) predicate.Membership {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Membership {
 	return predicate.Membership(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// DisplayEQ applies the EQ predicate on the "display" field.
+func DisplayEQ(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldEQ(FieldDisplay, v))
+}
+
+// DisplayNEQ applies the NEQ predicate on the "display" field.
+func DisplayNEQ(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldNEQ(FieldDisplay, v))
+}
+
+// DisplayIn applies the In predicate on the "display" field.
+func DisplayIn(vs ...string) predicate.Membership {
+	return predicate.Membership(sql.FieldIn(FieldDisplay, vs...))
+}
+
+// DisplayNotIn applies the NotIn predicate on the "display" field.
+func DisplayNotIn(vs ...string) predicate.Membership {
+	return predicate.Membership(sql.FieldNotIn(FieldDisplay, vs...))
+}
+
+// DisplayGT applies the GT predicate on the "display" field.
+func DisplayGT(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldGT(FieldDisplay, v))
+}
+
+// DisplayGTE applies the GTE predicate on the "display" field.
+func DisplayGTE(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldGTE(FieldDisplay, v))
+}
+
+// DisplayLT applies the LT predicate on the "display" field.
+func DisplayLT(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldLT(FieldDisplay, v))
+}
+
+// DisplayLTE applies the LTE predicate on the "display" field.
+func DisplayLTE(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldLTE(FieldDisplay, v))
+}
+
+// DisplayContains applies the Contains predicate on the "display" field.
+func DisplayContains(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldContains(FieldDisplay, v))
+}
+
+// DisplayHasPrefix applies the HasPrefix predicate on the "display" field.
+func DisplayHasPrefix(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldHasPrefix(FieldDisplay, v))
+}
+
+// DisplayHasSuffix applies the HasSuffix predicate on the "display" field.
+func DisplayHasSuffix(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldHasSuffix(FieldDisplay, v))
+}
+
+// DisplayEqualFold applies the EqualFold predicate on the "display" field.
+func DisplayEqualFold(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldEqualFold(FieldDisplay, v))
+}
+
+// DisplayContainsFold applies the ContainsFold predicate on the "display" field.
+func DisplayContainsFold(v string) predicate.Membership {
+	return predicate.Membership(sql.FieldContainsFold(FieldDisplay, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

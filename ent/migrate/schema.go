@@ -266,6 +266,7 @@ var (
 	// MembershipsColumns holds the columns for the "memberships" table.
 	MembershipsColumns = []*schema.Column{
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "display", Type: field.TypeString},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "group_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
@@ -274,23 +275,23 @@ var (
 	MembershipsTable = &schema.Table{
 		Name:       "memberships",
 		Columns:    MembershipsColumns,
-		PrimaryKey: []*schema.Column{MembershipsColumns[2], MembershipsColumns[3]},
+		PrimaryKey: []*schema.Column{MembershipsColumns[3], MembershipsColumns[4]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "memberships_organizations_organization",
-				Columns:    []*schema.Column{MembershipsColumns[1]},
+				Columns:    []*schema.Column{MembershipsColumns[2]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "memberships_groups_group",
-				Columns:    []*schema.Column{MembershipsColumns[2]},
+				Columns:    []*schema.Column{MembershipsColumns[3]},
 				RefColumns: []*schema.Column{GroupsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "memberships_users_user",
-				Columns:    []*schema.Column{MembershipsColumns[3]},
+				Columns:    []*schema.Column{MembershipsColumns[4]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -299,7 +300,7 @@ var (
 			{
 				Name:    "membership_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembershipsColumns[3]},
+				Columns: []*schema.Column{MembershipsColumns[4]},
 			},
 		},
 	}

@@ -159,7 +159,7 @@ func TestProvisionerStaysInItsDirectory(t *testing.T) {
 			SetUserName("bob@acme.test").SaveX(pctx)
 		groupB := c.Group.Create().SetOrganizationID(a.org.ID).SetDirectoryID(dirB.ID).
 			SetDisplayName("Okta admins").SaveX(pctx)
-		c.Membership.Create().SetOrganizationID(a.org.ID).SetGroupID(groupB.ID).SetUserID(userB.ID).ExecX(pctx)
+		c.Membership.Create().SetOrganizationID(a.org.ID).SetGroupID(groupB.ID).SetUserID(userB.ID).SetDisplay(userB.UserName).ExecX(pctx)
 		for _, d := range []uuid.UUID{a.dir.ID, dirB.ID} {
 			tok := secret.New(secret.DirectoryTokenPrefix)
 			c.DirectoryToken.Create().SetOrganizationID(a.org.ID).SetDirectoryID(d).

@@ -30,6 +30,11 @@ func (Membership) Fields() []ent.Field {
 		field.UUID("group_id", uuid.UUID{}).Immutable(),
 		field.UUID("user_id", uuid.UUID{}).Immutable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
+		// A copy of the user's name as a group shows it, so a page of a
+		// group's members reads memberships alone: one look-up of the
+		// user per member was most of the cost of a group GET (issue 17).
+		field.String("display").
+			Comment("The user's displayName, or its userName when that is empty: the display a group's members show. Written with the membership and rewritten when the user's names change."),
 	}
 }
 

@@ -49,7 +49,7 @@ func seed(t *testing.T, c *ent.Client, slug string) tenant {
 		SetUserName("Ada@" + slug + ".test").SaveX(ctx)
 	g := c.Group.Create().SetOrganizationID(org.ID).SetDirectoryID(dir.ID).
 		SetDisplayName("Admins").SaveX(ctx)
-	c.Membership.Create().SetOrganizationID(org.ID).SetGroupID(g.ID).SetUserID(u.ID).SaveX(ctx)
+	c.Membership.Create().SetOrganizationID(org.ID).SetGroupID(g.ID).SetUserID(u.ID).SetDisplay(u.UserName).SaveX(ctx)
 	r := c.Role.Create().SetOrganizationID(org.ID).SetKey("admin").SetName("Admin").SaveX(ctx)
 	return tenant{org: org, dir: dir, user: u, group: g, role: r}
 }

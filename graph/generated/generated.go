@@ -56917,7 +56917,7 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56985,7 +56985,7 @@ func (ec *executionContext) _APIKeyCreatePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57028,7 +57028,7 @@ func (ec *executionContext) _APIKeyRevokePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyRevokePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57066,7 +57066,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57134,7 +57134,7 @@ func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, createAPIKeyPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57172,7 +57172,7 @@ func (ec *executionContext) _CreateDirectoryPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, createDirectoryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57215,7 +57215,7 @@ func (ec *executionContext) _Directory(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57223,103 +57223,93 @@ func (ec *executionContext) _Directory(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._Directory_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Directory_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Directory_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._Directory_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Directory_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "provider":
 			out.Values[i] = ec._Directory_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "enabled":
 			out.Values[i] = ec._Directory_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastSyncedAt":
 			out.Values[i] = ec._Directory_lastSyncedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "tokens":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_tokens(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_tokens(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "users":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_users(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groups":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_groups(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "scimEndpoint":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_scimEndpoint(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_scimEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "userCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_userCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_userCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groupCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_groupCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_groupCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "requests":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_requests(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "syncStatus":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Directory_syncStatus(ctx, field, obj)
-				})
+			out.Values[i] = ec._Directory_syncStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -57343,7 +57333,7 @@ func (ec *executionContext) _DirectoryConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57386,7 +57376,7 @@ func (ec *executionContext) _DirectoryCreatePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57434,7 +57424,7 @@ func (ec *executionContext) _DirectoryCreatedEvent(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryCreatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57522,7 +57512,7 @@ func (ec *executionContext) _DirectoryCreatedEventPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryCreatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57590,7 +57580,7 @@ func (ec *executionContext) _DirectoryDeletePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDeletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57628,7 +57618,7 @@ func (ec *executionContext) _DirectoryDeletedEvent(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDeletedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57716,7 +57706,7 @@ func (ec *executionContext) _DirectoryDeletedEventPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDeletedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57784,7 +57774,7 @@ func (ec *executionContext) _DirectoryDisablePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDisablePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57822,7 +57812,7 @@ func (ec *executionContext) _DirectoryDisabledEvent(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDisabledEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57910,7 +57900,7 @@ func (ec *executionContext) _DirectoryDisabledEventPayload(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryDisabledEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57978,7 +57968,7 @@ func (ec *executionContext) _DirectoryEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58016,7 +58006,7 @@ func (ec *executionContext) _DirectoryEnablePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryEnablePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58054,7 +58044,7 @@ func (ec *executionContext) _DirectoryEnabledEvent(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryEnabledEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58142,7 +58132,7 @@ func (ec *executionContext) _DirectoryEnabledEventPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryEnabledEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58210,7 +58200,7 @@ func (ec *executionContext) _DirectorySyncStatus(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, directorySyncStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58268,7 +58258,7 @@ func (ec *executionContext) _DirectoryToken(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58276,50 +58266,48 @@ func (ec *executionContext) _DirectoryToken(ctx context.Context, sel ast.Selecti
 		case "id":
 			out.Values[i] = ec._DirectoryToken_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._DirectoryToken_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "directoryID":
 			out.Values[i] = ec._DirectoryToken_directoryID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "prefix":
 			out.Values[i] = ec._DirectoryToken_prefix(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._DirectoryToken_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "expiresAt":
 			out.Values[i] = ec._DirectoryToken_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastUsedAt":
 			out.Values[i] = ec._DirectoryToken_lastUsedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DirectoryToken_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._DirectoryToken_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "directory":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DirectoryToken_directory(ctx, field, obj)
-				})
+			out.Values[i] = ec._DirectoryToken_directory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -58343,7 +58331,7 @@ func (ec *executionContext) _DirectoryTokenRevokePayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRevokePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58381,7 +58369,7 @@ func (ec *executionContext) _DirectoryTokenRevokedEvent(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRevokedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58469,7 +58457,7 @@ func (ec *executionContext) _DirectoryTokenRevokedEventPayload(ctx context.Conte
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRevokedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58542,7 +58530,7 @@ func (ec *executionContext) _DirectoryTokenRotatePayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRotatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58590,7 +58578,7 @@ func (ec *executionContext) _DirectoryTokenRotatedEvent(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRotatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58678,7 +58666,7 @@ func (ec *executionContext) _DirectoryTokenRotatedEventPayload(ctx context.Conte
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryTokenRotatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58751,7 +58739,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58789,7 +58777,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58827,7 +58815,7 @@ func (ec *executionContext) _EventGroup(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58895,7 +58883,7 @@ func (ec *executionContext) _EventPageInfo(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventPageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58943,7 +58931,7 @@ func (ec *executionContext) _EventRoles(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventRolesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58976,7 +58964,7 @@ func (ec *executionContext) _EventToken(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59039,7 +59027,7 @@ func (ec *executionContext) _EventUserSummary(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventUserSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59097,7 +59085,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59105,67 +59093,63 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Group_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Group_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Group_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "version":
 			out.Values[i] = ec._Group_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._Group_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "directoryID":
 			out.Values[i] = ec._Group_directoryID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "externalID":
 			out.Values[i] = ec._Group_externalID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "displayName":
 			out.Values[i] = ec._Group_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "directory":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_directory(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_directory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "members":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_members(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "roles":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_roles(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_roles(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59189,7 +59173,7 @@ func (ec *executionContext) _GroupConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59232,7 +59216,7 @@ func (ec *executionContext) _GroupCreatedEvent(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupCreatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59320,7 +59304,7 @@ func (ec *executionContext) _GroupCreatedEventPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupCreatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59388,7 +59372,7 @@ func (ec *executionContext) _GroupDeletedEvent(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupDeletedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59476,7 +59460,7 @@ func (ec *executionContext) _GroupDeletedEventPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupDeletedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59544,7 +59528,7 @@ func (ec *executionContext) _GroupEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59582,7 +59566,7 @@ func (ec *executionContext) _GroupRoleAssignPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupRoleAssignPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59620,7 +59604,7 @@ func (ec *executionContext) _GroupRoleUnassignPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupRoleUnassignPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59658,7 +59642,7 @@ func (ec *executionContext) _GroupRolesChangedEvent(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupRolesChangedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59751,7 +59735,7 @@ func (ec *executionContext) _GroupRolesChangedEventPayload(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupRolesChangedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59824,7 +59808,7 @@ func (ec *executionContext) _GroupRolesSetPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupRolesSetPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59862,7 +59846,7 @@ func (ec *executionContext) _GroupUpdatedEvent(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUpdatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59955,7 +59939,7 @@ func (ec *executionContext) _GroupUpdatedEventBefore(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUpdatedEventBeforeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60028,7 +60012,7 @@ func (ec *executionContext) _GroupUpdatedEventPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUpdatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60096,7 +60080,7 @@ func (ec *executionContext) _GroupUserAddedEvent(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUserAddedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60184,7 +60168,7 @@ func (ec *executionContext) _GroupUserAddedEventPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUserAddedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60222,7 +60206,7 @@ func (ec *executionContext) _GroupUserRemovedEvent(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUserRemovedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60310,7 +60294,7 @@ func (ec *executionContext) _GroupUserRemovedEventPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupUserRemovedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60348,7 +60332,7 @@ func (ec *executionContext) _MultiValue(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, multiValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60399,7 +60383,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -60782,7 +60766,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60790,62 +60774,58 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Organization_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Organization_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Organization_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Organization_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "slug":
 			out.Values[i] = ec._Organization_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "externalID":
 			out.Values[i] = ec._Organization_externalID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "defaultRoleID":
 			out.Values[i] = ec._Organization_defaultRoleID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "defaultRole":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_defaultRole(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_defaultRole(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "directories":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_directories(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_directories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "roles":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_roles(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "users":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_users(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -60869,7 +60849,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60912,7 +60892,7 @@ func (ec *executionContext) _OrganizationCreatePayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60950,7 +60930,7 @@ func (ec *executionContext) _OrganizationDefaultRoleSetPayload(ctx context.Conte
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationDefaultRoleSetPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60988,7 +60968,7 @@ func (ec *executionContext) _OrganizationDeletePayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationDeletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61026,7 +61006,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61064,7 +61044,7 @@ func (ec *executionContext) _OrganizationUpdatePayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUpdatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61102,7 +61082,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61150,7 +61130,7 @@ func (ec *executionContext) _PortalLinkPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, portalLinkPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61196,7 +61176,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -61333,7 +61313,7 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61341,56 +61321,53 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Role_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Role_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Role_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._Role_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "key":
 			out.Values[i] = ec._Role_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Role_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Role_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._Role_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groups":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_groups(ctx, field, obj)
-				})
+			out.Values[i] = ec._Role_groups(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "users":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_users(ctx, field, obj)
-				})
+			out.Values[i] = ec._Role_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61414,7 +61391,7 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61457,7 +61434,7 @@ func (ec *executionContext) _RoleCreatePayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61495,7 +61472,7 @@ func (ec *executionContext) _RoleCreatedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleCreatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61583,7 +61560,7 @@ func (ec *executionContext) _RoleCreatedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleCreatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61646,7 +61623,7 @@ func (ec *executionContext) _RoleDeletePayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleDeletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61684,7 +61661,7 @@ func (ec *executionContext) _RoleDeletedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleDeletedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61772,7 +61749,7 @@ func (ec *executionContext) _RoleDeletedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleDeletedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61835,7 +61812,7 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61873,7 +61850,7 @@ func (ec *executionContext) _RoleUpdatePayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleUpdatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61911,7 +61888,7 @@ func (ec *executionContext) _RoleUpdatedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleUpdatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62004,7 +61981,7 @@ func (ec *executionContext) _RoleUpdatedEventBefore(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleUpdatedEventBeforeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62072,7 +62049,7 @@ func (ec *executionContext) _RoleUpdatedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleUpdatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62135,7 +62112,7 @@ func (ec *executionContext) _RotateDirectoryTokenPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, rotateDirectoryTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62178,7 +62155,7 @@ func (ec *executionContext) _ScimRequest(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62186,80 +62163,77 @@ func (ec *executionContext) _ScimRequest(ctx context.Context, sel ast.SelectionS
 		case "createdAt":
 			out.Values[i] = ec._ScimRequest_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "method":
 			out.Values[i] = ec._ScimRequest_method(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "path":
 			out.Values[i] = ec._ScimRequest_path(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._ScimRequest_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "failed":
 			out.Values[i] = ec._ScimRequest_failed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "scimType":
 			out.Values[i] = ec._ScimRequest_scimType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "detail":
 			out.Values[i] = ec._ScimRequest_detail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "refusal":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ScimRequest_refusal(ctx, field, obj)
-				})
+			out.Values[i] = ec._ScimRequest_refusal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "durationMs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ScimRequest_durationMs(ctx, field, obj)
-				})
+			out.Values[i] = ec._ScimRequest_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "effect":
 			out.Values[i] = ec._ScimRequest_effect(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "eventCounts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ScimRequest_eventCounts(ctx, field, obj)
-				})
+			out.Values[i] = ec._ScimRequest_eventCounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "userID":
 			out.Values[i] = ec._ScimRequest_userID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "userName":
 			out.Values[i] = ec._ScimRequest_userName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "requestBody":
 			out.Values[i] = ec._ScimRequest_requestBody(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responseBody":
 			out.Values[i] = ec._ScimRequest_responseBody(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -62284,7 +62258,7 @@ func (ec *executionContext) _ScimRequestConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62322,7 +62296,7 @@ func (ec *executionContext) _ScimRequestEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62360,7 +62334,7 @@ func (ec *executionContext) _ScimRequestEventCount(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, scimRequestEventCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62418,7 +62392,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62426,222 +62400,218 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "version":
 			out.Values[i] = ec._User_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._User_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "directoryID":
 			out.Values[i] = ec._User_directoryID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "externalID":
 			out.Values[i] = ec._User_externalID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "userName":
 			out.Values[i] = ec._User_userName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nameFormatted":
 			out.Values[i] = ec._User_nameFormatted(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "familyName":
 			out.Values[i] = ec._User_familyName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "givenName":
 			out.Values[i] = ec._User_givenName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "middleName":
 			out.Values[i] = ec._User_middleName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "honorificPrefix":
 			out.Values[i] = ec._User_honorificPrefix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "honorificSuffix":
 			out.Values[i] = ec._User_honorificSuffix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "displayName":
 			out.Values[i] = ec._User_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nickName":
 			out.Values[i] = ec._User_nickName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "profileURL":
 			out.Values[i] = ec._User_profileURL(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._User_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "userType":
 			out.Values[i] = ec._User_userType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "preferredLanguage":
 			out.Values[i] = ec._User_preferredLanguage(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "locale":
 			out.Values[i] = ec._User_locale(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "timezone":
 			out.Values[i] = ec._User_timezone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "active":
 			out.Values[i] = ec._User_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "primaryEmail":
 			out.Values[i] = ec._User_primaryEmail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "emails":
 			out.Values[i] = ec._User_emails(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "phoneNumbers":
 			out.Values[i] = ec._User_phoneNumbers(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ims":
 			out.Values[i] = ec._User_ims(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "photos":
 			out.Values[i] = ec._User_photos(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "addresses":
 			out.Values[i] = ec._User_addresses(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "entitlements":
 			out.Values[i] = ec._User_entitlements(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "scimRoles":
 			out.Values[i] = ec._User_scimRoles(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "x509Certificates":
 			out.Values[i] = ec._User_x509Certificates(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "employeeNumber":
 			out.Values[i] = ec._User_employeeNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "costCenter":
 			out.Values[i] = ec._User_costCenter(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "enterpriseOrganization":
 			out.Values[i] = ec._User_enterpriseOrganization(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "division":
 			out.Values[i] = ec._User_division(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "department":
 			out.Values[i] = ec._User_department(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "managerID":
 			out.Values[i] = ec._User_managerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "managerDisplayName":
 			out.Values[i] = ec._User_managerDisplayName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "directory":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_directory(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_directory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groups":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_groups(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "roles":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_roles(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -62665,7 +62635,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62708,7 +62678,7 @@ func (ec *executionContext) _UserCreatedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, userCreatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62796,7 +62766,7 @@ func (ec *executionContext) _UserCreatedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, userCreatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63024,7 +62994,7 @@ func (ec *executionContext) _UserDeactivatedEvent(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, userDeactivatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63117,7 +63087,7 @@ func (ec *executionContext) _UserDeactivatedEventPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, userDeactivatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63345,7 +63315,7 @@ func (ec *executionContext) _UserDeletedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, userDeletedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63433,7 +63403,7 @@ func (ec *executionContext) _UserDeletedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, userDeletedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63656,7 +63626,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63694,7 +63664,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63737,7 +63707,7 @@ func (ec *executionContext) _UserReactivatedEvent(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, userReactivatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63830,7 +63800,7 @@ func (ec *executionContext) _UserReactivatedEventPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, userReactivatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64058,7 +64028,7 @@ func (ec *executionContext) _UserRolesChangedEvent(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, userRolesChangedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64151,7 +64121,7 @@ func (ec *executionContext) _UserRolesChangedEventPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, userRolesChangedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64379,7 +64349,7 @@ func (ec *executionContext) _UserUpdatedEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, userUpdatedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64472,7 +64442,7 @@ func (ec *executionContext) _UserUpdatedEventBefore(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, userUpdatedEventBeforeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64700,7 +64670,7 @@ func (ec *executionContext) _UserUpdatedEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, userUpdatedEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64923,7 +64893,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64961,7 +64931,7 @@ func (ec *executionContext) _WebhookAttempt(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookAttemptImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65024,7 +64994,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65032,71 +65002,68 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._WebhookDelivery_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "webhookID":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookDelivery_webhookID(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookDelivery_webhookID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "eventType":
 			out.Values[i] = ec._WebhookDelivery_eventType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "subjectID":
 			out.Values[i] = ec._WebhookDelivery_subjectID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookDelivery_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "attemptCount":
 			out.Values[i] = ec._WebhookDelivery_attemptCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nextAttemptAt":
 			out.Values[i] = ec._WebhookDelivery_nextAttemptAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastAttemptAt":
 			out.Values[i] = ec._WebhookDelivery_lastAttemptAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastResponseStatus":
 			out.Values[i] = ec._WebhookDelivery_lastResponseStatus(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastError":
 			out.Values[i] = ec._WebhookDelivery_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "deliveredAt":
 			out.Values[i] = ec._WebhookDelivery_deliveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._WebhookDelivery_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attempts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookDelivery_attempts(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -65120,7 +65087,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65128,59 +65095,58 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._WebhookEndpoint_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "organizationID":
 			out.Values[i] = ec._WebhookEndpoint_organizationID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "url":
 			out.Values[i] = ec._WebhookEndpoint_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._WebhookEndpoint_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "eventTypes":
 			out.Values[i] = ec._WebhookEndpoint_eventTypes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "enabled":
 			out.Values[i] = ec._WebhookEndpoint_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "previousSecretExpiresAt":
 			out.Values[i] = ec._WebhookEndpoint_previousSecretExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "failingSince":
 			out.Values[i] = ec._WebhookEndpoint_failingSince(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._WebhookEndpoint_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._WebhookEndpoint_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "deliveries":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookEndpoint_deliveries(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookEndpoint_deliveries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -65204,7 +65170,7 @@ func (ec *executionContext) _WebhookEndpointCreatePayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65247,7 +65213,7 @@ func (ec *executionContext) _WebhookEndpointDeletePayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointDeletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65285,7 +65251,7 @@ func (ec *executionContext) _WebhookEndpointDisabledEvent(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointDisabledEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65373,7 +65339,7 @@ func (ec *executionContext) _WebhookEndpointDisabledEventPayload(ctx context.Con
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointDisabledEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65451,7 +65417,7 @@ func (ec *executionContext) _WebhookEndpointSecretRotatePayload(ctx context.Cont
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointSecretRotatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65494,7 +65460,7 @@ func (ec *executionContext) _WebhookEndpointTestPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointTestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65537,7 +65503,7 @@ func (ec *executionContext) _WebhookEndpointUpdatePayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointUpdatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65575,7 +65541,7 @@ func (ec *executionContext) _WebhookEventResendPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventResendPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65613,7 +65579,7 @@ func (ec *executionContext) _WebhookEventsResendPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventsResendPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65656,7 +65622,7 @@ func (ec *executionContext) _WebhookSecretPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSecretPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65694,7 +65660,7 @@ func (ec *executionContext) _WebhookTestEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookTestEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65782,7 +65748,7 @@ func (ec *executionContext) _WebhookTestEventPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookTestEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65855,7 +65821,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65908,7 +65874,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65956,7 +65922,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66014,7 +65980,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66072,7 +66038,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66130,7 +66096,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // empty: no field is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66212,7 +66178,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAPIKey2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.APIKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAPIKey2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐAPIKey(ctx, sel, v[i])
@@ -66260,7 +66226,7 @@ func (ec *executionContext) marshalNAddress2githubᚗcomᚋacmeᚋdirectoryᚋen
 }
 
 func (ec *executionContext) marshalNAddress2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Address) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐAddress(ctx, sel, v[i])
@@ -66525,7 +66491,7 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋacmeᚋdir
 }
 
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventEdge(ctx, sel, v[i])
@@ -66784,7 +66750,7 @@ func (ec *executionContext) marshalNMultiValue2githubᚗcomᚋacmeᚋdirectory�
 }
 
 func (ec *executionContext) marshalNMultiValue2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐMultiValueᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.MultiValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMultiValue2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐMultiValue(ctx, sel, v[i])
@@ -66800,7 +66766,7 @@ func (ec *executionContext) marshalNMultiValue2ᚕgithubᚗcomᚋacmeᚋdirector
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋacmeᚋdirectoryᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋacmeᚋdirectoryᚋentᚐNoder(ctx, sel, v[i])
@@ -66887,7 +66853,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRole(ctx, sel, v[i])
@@ -67001,7 +66967,7 @@ func (ec *executionContext) marshalNScimRequestConnection2ᚖgithubᚗcomᚋacme
 }
 
 func (ec *executionContext) marshalNScimRequestEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScimRequestEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNScimRequestEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEdge(ctx, sel, v[i])
@@ -67025,7 +66991,7 @@ func (ec *executionContext) marshalNScimRequestEdge2ᚖgithubᚗcomᚋacmeᚋdir
 }
 
 func (ec *executionContext) marshalNScimRequestEventCount2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScimRequestEventCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNScimRequestEventCount2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐScimRequestEventCount(ctx, sel, v[i])
@@ -67153,7 +67119,7 @@ func (ec *executionContext) marshalNUserDeletedEventPayload2ᚖgithubᚗcomᚋac
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
@@ -67238,7 +67204,7 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋ
 }
 
 func (ec *executionContext) marshalNWebhookAttempt2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookAttempt) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookAttempt2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookAttempt(ctx, sel, v[i])
@@ -67262,7 +67228,7 @@ func (ec *executionContext) marshalNWebhookAttempt2ᚖgithubᚗcomᚋacmeᚋdire
 }
 
 func (ec *executionContext) marshalNWebhookDelivery2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookDelivery) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookDelivery2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookDelivery(ctx, sel, v[i])
@@ -67296,7 +67262,7 @@ func (ec *executionContext) marshalNWebhookDeliveryStatus2githubᚗcomᚋacmeᚋ
 }
 
 func (ec *executionContext) marshalNWebhookEndpoint2ᚕᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookEndpoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookEndpoint2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐWebhookEndpoint(ctx, sel, v[i])
@@ -67383,7 +67349,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -67427,7 +67393,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -67455,7 +67421,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -67483,7 +67449,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -67545,7 +67511,7 @@ func (ec *executionContext) marshalOAddress2ᚕgithubᚗcomᚋacmeᚋdirectory�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐAddress(ctx, sel, v[i])
@@ -67639,7 +67605,7 @@ func (ec *executionContext) marshalODirectoryEdge2ᚕᚖgithubᚗcomᚋacmeᚋdi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODirectoryEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryEdge(ctx, sel, v[i])
@@ -67691,7 +67657,7 @@ func (ec *executionContext) marshalODirectoryProvider2ᚕgithubᚗcomᚋacmeᚋd
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDirectoryProvider2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐProvider(ctx, sel, v[i])
@@ -67726,7 +67692,7 @@ func (ec *executionContext) marshalODirectoryToken2ᚕᚖgithubᚗcomᚋacmeᚋd
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDirectoryToken2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐDirectoryToken(ctx, sel, v[i])
@@ -67815,7 +67781,7 @@ func (ec *executionContext) marshalOEventType2ᚕgithubᚗcomᚋacmeᚋdirectory
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventType2githubᚗcomᚋacmeᚋdirectoryᚋgraphᚋmodelᚐEventType(ctx, sel, v[i])
@@ -67834,7 +67800,7 @@ func (ec *executionContext) marshalOGroup2ᚕᚖgithubᚗcomᚋacmeᚋdirectory�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroup2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroup(ctx, sel, v[i])
@@ -67860,7 +67826,7 @@ func (ec *executionContext) marshalOGroupEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirect
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOGroupEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐGroupEdge(ctx, sel, v[i])
@@ -68065,7 +68031,7 @@ func (ec *executionContext) marshalOMultiValue2ᚕgithubᚗcomᚋacmeᚋdirector
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMultiValue2githubᚗcomᚋacmeᚋdirectoryᚋentᚋschemaᚋschematypeᚐMultiValue(ctx, sel, v[i])
@@ -68119,7 +68085,7 @@ func (ec *executionContext) marshalOOrganizationEdge2ᚕᚖgithubᚗcomᚋacme�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrganizationEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐOrganizationEdge(ctx, sel, v[i])
@@ -68186,7 +68152,7 @@ func (ec *executionContext) marshalORole2ᚕᚖgithubᚗcomᚋacmeᚋdirectory�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRole(ctx, sel, v[i])
@@ -68226,7 +68192,7 @@ func (ec *executionContext) marshalORoleEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirecto
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORoleEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐRoleEdge(ctx, sel, v[i])
@@ -68441,7 +68407,7 @@ func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋacmeᚋdirecto
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUserEdge2ᚖgithubᚗcomᚋacmeᚋdirectoryᚋentᚐUserEdge(ctx, sel, v[i])
@@ -68573,7 +68539,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -68592,7 +68558,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -68611,7 +68577,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -68630,7 +68596,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

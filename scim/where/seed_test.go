@@ -27,6 +27,8 @@ type fixture struct {
 	dir    uuid.UUID
 	users  map[string]uuid.UUID
 	groups map[string]uuid.UUID
+	// displays are the users' membership displays (domain.MemberDisplay).
+	displays map[uuid.UUID]string
 }
 
 // The seeded userNames, in creation order (so in id order: ids are UUIDv7).
@@ -165,7 +167,7 @@ func seed(t testing.TB, s *store.Store) *fixture {
 	t.Helper()
 	ctx, org, dir := newOrgDir(t, s)
 	f := &fixture{ctx: ctx, client: s.Client, org: org, dir: dir,
-		users: map[string]uuid.UUID{}, groups: map[string]uuid.UUID{}}
+		users: map[string]uuid.UUID{}, groups: map[string]uuid.UUID{}, displays: map[uuid.UUID]string{}}
 	seeds := userSeeds(t, func() string { return f.users[alice].String() })
 	for _, name := range allUsers {
 		c := s.Client.User.Create().SetOrganizationID(org).SetDirectoryID(dir).SetUserName(name)
@@ -175,6 +177,7 @@ func seed(t testing.TB, s *store.Store) *fixture {
 			t.Fatalf("create user %s: %v", name, err)
 		}
 		f.users[name] = u.ID
+		f.displays[u.ID] = domain.MemberDisplay(u)
 	}
 	for _, g := range groupSeeds {
 		c := s.Client.Group.Create().SetOrganizationID(org).SetDirectoryID(dir).SetDisplayName(g.name)
@@ -188,7 +191,7 @@ func seed(t testing.TB, s *store.Store) *fixture {
 		f.groups[g.name] = grp.ID
 		for _, m := range g.members {
 			_, err := s.Client.Membership.Create().SetOrganizationID(org).
-				SetGroupID(grp.ID).SetUserID(f.users[m]).Save(ctx)
+				SetGroupID(grp.ID).SetUserID(f.users[m]).SetDisplay(f.displays[f.users[m]]).Save(ctx)
 			if err != nil {
 				t.Fatalf("add %s to %s: %v", m, g.name, err)
 			}
