@@ -12,8 +12,8 @@
 // filtering out other directories' rows. When the directory's ids come
 // after those of the others (the usual case: it was filled later), a first
 // page passes all of them first: 2.9 ms instead of 0.06 ms behind 20,000
-// rows of another directory, 0.13x of a small directory's first page
-// behind 101,000.
+// rows of another directory; in the bench, a directory of 1,000,000 users
+// behind 101,000 served its first page at 0.13x of the rate at 1,000.
 //
 // Written as directory_id = ANY(ARRAY[$1]), and with the list ordered by
 // (directory_id, id), only the composite index gives the order. The array
