@@ -44,7 +44,11 @@ func (r *queryResolver) Directories(ctx context.Context, after *entgql.Cursor[uu
 
 // Groups is the resolver for the groups field.
 func (r *queryResolver) Groups(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.GroupOrder, where *ent.GroupWhereInput) (*ent.GroupConnection, error) {
-	return r.client.Group.Query().Paginate(ctx, after, first, before, last,
+	q := r.client.Group.Query()
+	if oneOrganization(ctx) {
+		ctx, q = inOrganization(ctx, q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
+	}
+	return q.Paginate(ctx, after, first, before, last,
 		ent.WithGroupOrder(orderBy), ent.WithGroupFilter(where.Filter))
 }
 
@@ -62,7 +66,11 @@ func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[uuid.UUI
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return r.client.User.Query().Paginate(ctx, after, first, before, last,
+	q := r.client.User.Query()
+	if oneOrganization(ctx) {
+		ctx, q = inOrganization(ctx, q, orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
+	}
+	return q.Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 

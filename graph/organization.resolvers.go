@@ -11,7 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/acme/directory/domain"
 	"github.com/acme/directory/ent"
-	"github.com/acme/directory/ent/user"
+	"github.com/acme/directory/ent/predicate"
 	"github.com/acme/directory/graph/model"
 	"github.com/google/uuid"
 )
@@ -65,7 +65,9 @@ func (r *mutationResolver) DeleteOrganization(ctx context.Context, id uuid.UUID)
 
 // Users is the resolver for the users field.
 func (r *organizationResolver) Users(ctx context.Context, obj *ent.Organization, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return r.client.User.Query().Where(user.OrganizationID(obj.ID)).Paginate(ctx, after, first, before, last,
+	ctx, q := inOrganization(ctx, r.client.User.Query().Where(scoped[predicate.User](obj.ID)),
+		orderBy != nil && orderBy.Direction == entgql.OrderDirectionDesc, last)
+	return q.Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 

@@ -275,3 +275,45 @@ func BenchmarkRequestLog(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSkewedPages lists a directory of 60,000 users whose ids all
+// come after the 20,000 of another directory, as the bench's million-user
+// directory's come after 100,000 of others: its first page, by startIndex
+// and by cursor, a cursor page and a startIndex page 54,000 users in, a
+// page in meta.created order, and, as the baseline, the first page of the
+// other directory, whose rows come first. PostgreSQL once walked the
+// primary key past the other directory's rows for the first pages.
+func BenchmarkSkewedPages(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d, func(b *testing.B) {
+			st := storetest.Open(b, d)
+			other := newEnv(b, st, "generic") // made and filled first, as a directory is
+			e := newEnv(b, st, "generic")
+			seedUsers(b, other, 20_000)
+			seedUsers(b, e, 60_000)
+			analyze(b, st)
+			deep := ""
+			for range 54 {
+				deep = e.must(200, "GET", "/Users?attributes=id&count=1000&cursor="+deep, nil).body["nextCursor"].(string)
+			}
+			for _, c := range []struct {
+				name string
+				env  *env
+				path string
+			}{
+				{"baseline", other, "/Users?count=50"},
+				{"first", e, "/Users?count=50"},
+				{"cursorFirst", e, "/Users?count=50&cursor"},
+				{"cursorDeep", e, "/Users?count=50&cursor=" + deep},
+				{"startIndexDeep", e, "/Users?count=50&startIndex=54001"},
+				{"created", e, "/Users?count=50&sortBy=meta.created"},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					for b.Loop() {
+						benchDo(b, c.env, 200, "GET", c.path, nil)
+					}
+				})
+			}
+		})
+	}
+}

@@ -464,7 +464,7 @@ func (s *Server) findGroups(r *http.Request, q *listQuery, offset, limit int) (i
 	ctx := r.Context()
 	dir := directoryOf(ctx)
 	total, groups, err := page[*ent.GroupQuery, predicate.Group, group.OrderOption, *ent.Group](
-		ctx, s.client.Group.Query, group.DirectoryID(dir), groupKind, q, offset, limit,
+		ctx, s.client.Group.Query, dir, groupKind, q, offset, limit,
 		func(ctx context.Context) (int, error) {
 			d, err := s.client.Directory.Query().Where(directory.ID(dir)).Select(directory.FieldGroupTotal).Only(ctx)
 			if err != nil {

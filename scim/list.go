@@ -14,6 +14,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
+	"github.com/acme/directory/ent/schema/listkey"
 	"github.com/acme/directory/scim/filter"
 	"github.com/acme/directory/scim/schema"
 )
@@ -462,11 +463,16 @@ type listKind[P, O ~func(*entsql.Selector)] struct {
 //     offset by an index-only subquery, and reads only its rows: keyset
 //     paging under startIndex, so page 1,800 costs what page 1 costs but
 //     for walking the index.
+//
+// The resources in scope are those of directory dir, selected and ordered
+// as package listkey says, so that PostgreSQL reads every page from the
+// directory's (directory_id, ...) indexes.
 func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
-	ctx context.Context, query func() Q, scope P, kind listKind[P, O], q *listQuery, offset, limit int,
+	ctx context.Context, query func() Q, dir uuid.UUID, kind listKind[P, O], q *listQuery, offset, limit int,
 	total func(context.Context) (int, error), idOf func(E) uuid.UUID,
 ) (int, []E, error) {
-	preds := []P{scope}
+	ctx = listkey.NewContext(ctx)
+	preds := []P{P(listkey.Is(directoryColumn, dir))}
 	if q.filter != nil {
 		compile := kind.compile
 		if q.anyType {
@@ -488,13 +494,13 @@ func page[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any](
 		n, err := count()
 		return n, nil, err
 	}
-	order, byID := kind.byID, true
+	order, byID := inDirectory(kind.byID, false), true
 	if q.sortBy != "" {
 		o, err := kind.order(q.sortBy, q.descending)
 		if err != nil {
 			return 0, nil, errorf(http.StatusBadRequest, invalidValue, err.Error())
 		}
-		order, byID = O(o), false
+		order, byID = inDirectory(O(o), q.descending), false
 	}
 	if q.cursor != nil {
 		rows, err := cursorPage(ctx, query().Where(preds...), q, order, byID, limit, idOf)
@@ -551,7 +557,7 @@ func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any
 	case backward:
 		before := *c.Before
 		pq = pq.Where(P(func(s *entsql.Selector) { s.Where(entsql.LT(s.C("id"), before)) }))
-		order = O(func(s *entsql.Selector) { s.OrderBy(entsql.Desc(s.C("id"))) })
+		order = inDirectory(O(func(s *entsql.Selector) { s.OrderBy(entsql.Desc(s.C("id"))) }), true)
 	}
 	rows, err := pq.Limit(limit + 1).Order(order).All(ctx)
 	if err != nil {
@@ -578,6 +584,20 @@ func cursorPage[Q resourceQuery[Q, P, O, E], P, O ~func(*entsql.Selector), E any
 	return rows, nil
 }
 
+// directoryColumn is the column of the directory of users and groups, which
+// leads the indexes the lists read.
+const directoryColumn = "directory_id"
+
+// inDirectory is order within the directory: led by the directory column
+// on PostgreSQL (package listkey), in the same direction.
+func inDirectory[O ~func(*entsql.Selector)](order O, descending bool) O {
+	lead := listkey.Lead(directoryColumn, descending)
+	return func(s *entsql.Selector) {
+		lead(s)
+		order(s)
+	}
+}
+
 // fromPosition selects the rows from the offset-th (0-based) in id order
 // among those matching preds: id >= the id at that position, found by a
 // subquery that walks the (directory_id, id) index without reading rows.
@@ -588,6 +608,7 @@ func fromPosition[P ~func(*entsql.Selector)](preds []P, offset int) func(*entsql
 		for _, p := range preds {
 			p(sub)
 		}
+		listkey.Lead(directoryColumn, false)(sub)
 		sub.OrderBy(entsql.Table(s.TableName()).C("id")).Offset(offset).Limit(1)
 		s.Where(entsql.P(func(b *entsql.Builder) {
 			b.Ident(s.C("id")).WriteString(" >= ").Wrap(func(b *entsql.Builder) { b.Join(sub) })

@@ -272,7 +272,7 @@ func (s *Server) findUsers(r *http.Request, q *listQuery, offset, limit int) (in
 	}
 	dir := directoryOf(ctx)
 	total, users, err := page[*ent.UserQuery, predicate.User, user.OrderOption, *ent.User](
-		ctx, s.client.User.Query, user.DirectoryID(dir), userKind, q, offset, limit,
+		ctx, s.client.User.Query, dir, userKind, q, offset, limit,
 		func(ctx context.Context) (int, error) {
 			d, err := s.client.Directory.Query().Where(directory.ID(dir)).Select(directory.FieldUserTotal).Only(ctx)
 			if err != nil {

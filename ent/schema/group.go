@@ -22,7 +22,7 @@ type Group struct {
 
 // Mixin of the Group.
 func (Group) Mixin() []ent.Mixin {
-	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Group}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.Group}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true, Keyed: true}}
 }
 
 // Fields of the Group.
@@ -91,5 +91,5 @@ func (Group) Annotations() []schema.Annotation {
 
 // Policy of the Group: a directory token sees only its own directory's rows.
 func (Group) Policy() ent.Policy {
-	return directoryPolicy(directoryRule{column: "directory_id"})
+	return directoryPolicy(directoryRule{column: "directory_id", keyed: true})
 }

@@ -97,6 +97,12 @@ type TenantMixin struct {
 	// Provisioned marks data that identity providers write over SCIM (users,
 	// groups, memberships); a provisioner may write nothing else.
 	Provisioned bool
+	// Keyed marks rows that lists page through in (organization_id, id)
+	// order, from an index: in a list's statements the policy's condition
+	// is written as package listkey says, so PostgreSQL reads a page from
+	// that index. Keyed rows have a keyed directoryRule too, which alone
+	// narrows a provisioner's lists (see tenantRule.EvalQuery).
+	Keyed bool
 }
 
 // Fields of the TenantMixin.
@@ -119,7 +125,7 @@ func (TenantMixin) Edges() []ent.Edge {
 
 // Policy of the TenantMixin.
 func (m TenantMixin) Policy() ent.Policy {
-	return tenantPolicy(m.Provisioned)
+	return tenantPolicy(m.Provisioned, m.Keyed)
 }
 
 // keyHook copies a case-insensitive field into its folded key column

@@ -4,12 +4,15 @@ import (
 	"context"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/entql"
 	"entgo.io/ent/privacy"
 	"github.com/google/uuid"
 
 	"github.com/acme/directory/access"
+	"github.com/acme/directory/ent/intercept"
 	entprivacy "github.com/acme/directory/ent/privacy"
+	"github.com/acme/directory/ent/schema/listkey"
 )
 
 // The privacy rules below are the single place that decides who reads and
@@ -17,13 +20,43 @@ import (
 // organization column, so a viewer of organization A finds nothing of B: not
 // an error, just nothing, the same as a row that does not exist.
 
-// orgFilter narrows a query or an update/delete mutation to rows whose
-// column equals org, through ent's generic (entql) filter.
-func orgFilter(column string, org uuid.UUID) entprivacy.FilterFunc {
-	return func(_ context.Context, f entprivacy.Filter) error {
-		f.Where(entql.FieldEQ(column, org))
-		return privacy.Skip
+// columnIs narrows a query or an update/delete mutation to the rows whose
+// column equals v.
+type columnIs struct {
+	column string
+	v      uuid.UUID
+	// keyed: lists page through these rows in (column, id) order, from an
+	// index; in a list's statements the condition is written as package
+	// listkey says, so that PostgreSQL reads a page from that index.
+	keyed bool
+}
+
+// predicate is the condition in SQL, for a statement run with ctx.
+func (c columnIs) predicate(ctx context.Context) func(*sql.Selector) {
+	if c.keyed && listkey.FromContext(ctx) {
+		return listkey.Is(c.column, c.v)
 	}
+	return sql.FieldEQ(c.column, c.v)
+}
+
+// EvalQuery adds the condition to a query.
+func (c columnIs) EvalQuery(ctx context.Context, q ent.Query) error {
+	w, err := intercept.NewQuery(q)
+	if err != nil {
+		return privacy.Denyf("privacy: %v", err)
+	}
+	w.WhereP(c.predicate(ctx))
+	return privacy.Skip
+}
+
+// EvalMutation adds the condition to an update or a delete.
+func (c columnIs) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	w, ok := m.(interface{ WhereP(...func(*sql.Selector)) })
+	if !ok {
+		return privacy.Denyf("privacy: %s cannot be narrowed", m.Type())
+	}
+	w.WhereP(c.predicate(ctx))
+	return privacy.Skip
 }
 
 // viewerOf returns the viewer or a denial when the context carries none: a
@@ -41,6 +74,7 @@ type tenantRule struct {
 	column      string
 	provisioned bool // providers may write these rows over SCIM
 	adminOnly   bool // reads need org_admin (secrets, webhooks)
+	keyed       bool // lists page in (column, id) order: see columnIs
 }
 
 // EvalQuery narrows reads to the viewer's organization.
@@ -55,7 +89,17 @@ func (r tenantRule) EvalQuery(ctx context.Context, q ent.Query) error {
 	if r.adminOnly && v.Scope == access.OrgRead {
 		return privacy.Denyf("privacy: %s needs an admin key", r.column)
 	}
-	return orgFilter(r.column, v.OrganizationID).EvalQuery(ctx, q)
+	if r.keyed && v.Scope == access.Provisioner && listkey.FromContext(ctx) {
+		// In a list, the directory rule of these rows narrows a
+		// provisioner to its directory, all of whose rows are in its
+		// organization. A second condition, on the organization, selects
+		// nothing more, but PostgreSQL would multiply the two conditions'
+		// shares of the table: a directory of 3% of the users would be
+		// estimated at 0.09%, and its first page read by sorting all of
+		// its users rather than from the index in order.
+		return privacy.Skip
+	}
+	return columnIs{r.column, v.OrganizationID, r.keyed}.EvalQuery(ctx, q)
 }
 
 // EvalMutation lets a viewer write only its own organization's rows, and
@@ -80,12 +124,13 @@ func (r tenantRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
 		}
 		return privacy.Skip
 	}
-	return orgFilter(r.column, v.OrganizationID).EvalMutation(ctx, m)
+	return columnIs{r.column, v.OrganizationID, r.keyed}.EvalMutation(ctx, m)
 }
 
-// tenantPolicy is the policy of every row of tenant data.
-func tenantPolicy(provisioned bool) ent.Policy {
-	r := tenantRule{column: "organization_id", provisioned: provisioned}
+// tenantPolicy is the policy of every row of tenant data; keyed as in
+// columnIs.
+func tenantPolicy(provisioned, keyed bool) ent.Policy {
+	r := tenantRule{column: "organization_id", provisioned: provisioned, keyed: keyed}
 	return privacy.Policy{Query: privacy.QueryPolicy{r}, Mutation: privacy.MutationPolicy{r}}
 }
 
@@ -102,7 +147,7 @@ func (organizationRule) EvalQuery(ctx context.Context, q ent.Query) error {
 	if v.IsPlatform() {
 		return privacy.Allow
 	}
-	return orgFilter("id", v.OrganizationID).EvalQuery(ctx, q)
+	return columnIs{column: "id", v: v.OrganizationID}.EvalQuery(ctx, q)
 }
 
 // EvalMutation allows an organization's admin to update it, nothing more.
@@ -117,7 +162,7 @@ func (organizationRule) EvalMutation(ctx context.Context, m ent.Mutation) error 
 	if v.Scope != access.OrgAdmin || !(m.Op().Is(ent.OpUpdateOne) || m.Op().Is(ent.OpUpdate)) {
 		return privacy.Denyf("privacy: only the platform creates or deletes organizations")
 	}
-	return orgFilter("id", v.OrganizationID).EvalMutation(ctx, m)
+	return columnIs{column: "id", v: v.OrganizationID}.EvalMutation(ctx, m)
 }
 
 // apiKeyRule scopes API keys: the platform manages all of them, an
@@ -160,6 +205,8 @@ type directoryRule struct {
 	// edge, when set, names an edge to a row with a directory_id column
 	// (a membership's group): the row is in the directory its edge is.
 	edge string
+	// keyed: lists page in (column, id) order, see columnIs.
+	keyed bool
 }
 
 // provisionerDirectory returns the directory of a Provisioner viewer, or
@@ -178,20 +225,15 @@ func provisionerDirectory(ctx context.Context) (dir uuid.UUID, ok bool, err erro
 	return v.DirectoryID, true, nil
 }
 
-// predicate is the entql condition "the row is in directory dir".
-func (r directoryRule) predicate(dir uuid.UUID) entql.P {
-	if r.edge != "" {
-		return entql.HasEdgeWith(r.edge, entql.FieldEQ("directory_id", dir))
+// filter narrows a query or mutation to the rows of directory dir.
+func (r directoryRule) filter(dir uuid.UUID) privacy.QueryMutationRule {
+	if r.edge == "" {
+		return columnIs{r.column, dir, r.keyed}
 	}
-	return entql.FieldEQ(r.column, dir)
-}
-
-// filter narrows a query or mutation to the directory.
-func (r directoryRule) filter(dir uuid.UUID) entprivacy.FilterFunc {
-	return func(_ context.Context, f entprivacy.Filter) error {
-		f.Where(r.predicate(dir))
+	return entprivacy.FilterFunc(func(_ context.Context, f entprivacy.Filter) error {
+		f.Where(entql.HasEdgeWith(r.edge, entql.FieldEQ("directory_id", dir)))
 		return privacy.Skip
-	}
+	})
 }
 
 // EvalQuery narrows a provisioner's reads to its directory.

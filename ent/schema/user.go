@@ -23,7 +23,7 @@ type User struct {
 
 // Mixin of the User.
 func (User) Mixin() []ent.Mixin {
-	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.User}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true}}
+	return []ent.Mixin{DomainWritesMixin{}, IDMixin{Tag: tableid.User}, TimeMixin{}, VersionMixin{}, TenantMixin{Provisioned: true, Keyed: true}}
 }
 
 // Fields of the User.
@@ -171,5 +171,5 @@ func (User) Annotations() []schema.Annotation {
 
 // Policy of the User: a directory token sees only its own directory's rows.
 func (User) Policy() ent.Policy {
-	return directoryPolicy(directoryRule{column: "directory_id"})
+	return directoryPolicy(directoryRule{column: "directory_id", keyed: true})
 }
