@@ -42,13 +42,7 @@ func TestUserPagePlan(t *testing.T) {
 			`{ users(last: 50) { edges { node { id } } } }`,
 			`{ organization(slug: "plan") { users(first: 50) { edges { node { id } } } } }`,
 		} {
-			rec.mu.Lock()
-			rec.queries = nil
-			rec.mu.Unlock()
-			a.ok(org.key, q, nil, nil)
-			rec.mu.Lock()
-			qs := slices.Clone(rec.queries)
-			rec.mu.Unlock()
+			qs := rec.during(func() { a.ok(org.key, q, nil, nil) })
 			i := slices.IndexFunc(qs, func(rq recordedQuery) bool {
 				return strings.Contains(rq.query, "FROM `users`") || strings.Contains(rq.query, `FROM "users"`)
 			})
@@ -107,13 +101,7 @@ func TestGroupPagePlan(t *testing.T) {
 			`{ groups(first: 50) { edges { node { id displayName } } } }`,
 			`{ groups(last: 50) { edges { node { id } } } }`,
 		} {
-			rec.mu.Lock()
-			rec.queries = nil
-			rec.mu.Unlock()
-			a.ok(org.key, q, nil, nil)
-			rec.mu.Lock()
-			qs := slices.Clone(rec.queries)
-			rec.mu.Unlock()
+			qs := rec.during(func() { a.ok(org.key, q, nil, nil) })
 			i := slices.IndexFunc(qs, func(rq recordedQuery) bool {
 				return strings.Contains(rq.query, "FROM `groups`") || strings.Contains(rq.query, `FROM "groups"`)
 			})

@@ -90,6 +90,17 @@ func (r *argsRecorder) Query(ctx context.Context, query string, args, v any) err
 	return r.Driver.Query(ctx, query, args, v)
 }
 
+// during returns the queries recorded while f runs.
+func (r *argsRecorder) during(f func()) []recordedQuery {
+	r.mu.Lock()
+	r.queries = nil
+	r.mu.Unlock()
+	f()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.queries)
+}
+
 // QueryContext implements the raw queries of ent's execquery feature.
 func (r *argsRecorder) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return r.Driver.(interface {
@@ -116,13 +127,7 @@ func TestSearchUsesTrigramIndexes(t *testing.T) {
 		`{ users(where: {or: [{query: "given123"}, {query: "family9876"}]}) { totalCount } }`,
 		`{ users(where: {query: "family123 given123"}) { totalCount } }`, // a full name
 	} {
-		rec.mu.Lock()
-		rec.queries = nil
-		rec.mu.Unlock()
-		a.ok(org.key, q, nil, nil)
-		rec.mu.Lock()
-		qs := slices.Clone(rec.queries)
-		rec.mu.Unlock()
+		qs := rec.during(func() { a.ok(org.key, q, nil, nil) })
 		explained := 0
 		for _, rq := range qs {
 			if !strings.Contains(rq.query, "ILIKE") {

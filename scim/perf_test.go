@@ -346,12 +346,7 @@ func explain(t *testing.T, st *store.Store, q recorded) string {
 // of the primary key past other directories' rows.
 func badPlan(dia, plan string, sorted bool) string {
 	if dia == dialect.Postgres {
-		var doc []map[string]any
-		if err := json.Unmarshal([]byte(plan), &doc); err != nil {
-			return "unreadable plan: " + err.Error()
-		}
-		var walk func(n map[string]any) string
-		walk = func(n map[string]any) string {
+		return firstBadNode(plan, func(n map[string]any) string {
 			rel, _ := n["Relation Name"].(string)
 			switch n["Node Type"] {
 			case "Seq Scan":
@@ -369,17 +364,8 @@ func badPlan(dia, plan string, sorted bool) string {
 				!strings.Contains(cond, "directory_id") {
 				return fmt.Sprintf("%s read by %v, filtered on the directory", rel, n["Index Name"])
 			}
-			kids, _ := n["Plans"].([]any)
-			for _, k := range kids {
-				if m, ok := k.(map[string]any); ok {
-					if bad := walk(m); bad != "" {
-						return bad
-					}
-				}
-			}
 			return ""
-		}
-		return walk(doc[0]["Plan"].(map[string]any))
+		})
 	}
 	switch {
 	case strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY") && !sorted:
@@ -474,12 +460,7 @@ func memberPagePlan(dia, plan string) string {
 		}
 		return ""
 	}
-	var doc []map[string]any
-	if err := json.Unmarshal([]byte(plan), &doc); err != nil {
-		return "has an unreadable plan: " + err.Error()
-	}
-	var walk func(n map[string]any) string
-	walk = func(n map[string]any) string {
+	return firstBadNode(plan, func(n map[string]any) string {
 		if rel, ok := n["Relation Name"].(string); ok {
 			cond, _ := n["Index Cond"].(string)
 			switch {
@@ -492,15 +473,33 @@ func memberPagePlan(dia, plan string) string {
 		if n["Node Type"] == "Sort" {
 			return "sorts"
 		}
+		return ""
+	})
+}
+
+// firstBadNode walks the nodes of plan, PostgreSQL's EXPLAIN (FORMAT
+// JSON), parents first, and returns the first complaint of bad about one,
+// or "" when it has none.
+func firstBadNode(plan string, bad func(node map[string]any) string) string {
+	var doc []map[string]any
+	if err := json.Unmarshal([]byte(plan), &doc); err != nil || len(doc) == 0 {
+		return fmt.Sprintf("has an unreadable plan (%v): %.200s", err, plan)
+	}
+	var walk func(n map[string]any) string
+	walk = func(n map[string]any) string {
+		if complaint := bad(n); complaint != "" {
+			return complaint
+		}
 		kids, _ := n["Plans"].([]any)
 		for _, k := range kids {
 			if m, ok := k.(map[string]any); ok {
-				if bad := walk(m); bad != "" {
-					return bad
+				if complaint := walk(m); complaint != "" {
+					return complaint
 				}
 			}
 		}
 		return ""
 	}
-	return walk(doc[0]["Plan"].(map[string]any))
+	root, _ := doc[0]["Plan"].(map[string]any)
+	return walk(root)
 }
